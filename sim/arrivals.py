@@ -1,0 +1,47 @@
+"""Arrivals: non-homogeneous Poisson calls per centre, drawn in numpy blocks.
+
+The rate is piecewise constant per hour: ``calls_per_day × day factor × hour share ×
+busyness``, where busyness is a per-day gamma factor with mean 1 and the scenario's variance
+(the "random day-level busyness" of the contact-centre literature). Within an hour a Poisson
+count of calls is spread uniformly, which is exactly a Poisson process of that hour's rate.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.plan import CentrePlan, expected_calls_by_hour
+from sim.scenario.schema import Scenario
+
+
+def busyness_factors(days: int, variance: float, rng: np.random.Generator) -> np.ndarray:
+    """One gamma factor (mean 1, given variance) per day; all ones when the variance is 0."""
+    if variance <= 0:
+        return np.ones(days)
+    shape = 1.0 / variance
+    return rng.gamma(shape, 1.0 / shape, days)
+
+
+def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Sorted first-attempt arrival times (seconds from the start) of one centre."""
+    expected = expected_calls_by_hour(plan, scenario)
+    hours = len(expected)
+    day_of_hour = (scenario.start.hour + np.arange(hours)) // 24
+    busy = busyness_factors(int(day_of_hour[-1]) + 1, plan.busyness_variance, rng)
+    counts = rng.poisson(expected * busy[day_of_hour])
+    widths = np.full(hours, 3600.0)
+    widths[-1] = (scenario.horizon_hours - (hours - 1)) * 3600.0
+    starts = np.repeat(np.arange(hours) * 3600.0, counts)
+    times = starts + rng.random(starts.size) * np.repeat(widths, counts)
+    times.sort(kind="stable")
+    return times
+
+
+def offered_erlangs_by_hour(plan: CentrePlan, scenario: Scenario) -> np.ndarray:
+    """Mean offered load (Erlangs) per hour: calls per hour × mean handle time / 3600."""
+    expected = expected_calls_by_hour(plan, scenario)
+    if not math.isfinite(plan.mean_handle):
+        raise ValueError(f"{plan.key}: talk or wrap-up has no finite mean")
+    return expected * plan.mean_handle / 3600.0

@@ -1,0 +1,207 @@
+"""A centre (话务中心): trunks, a priority queue, seats on a shift schedule.
+
+Events are callbacks on SimPy's event loop rather than a generator process per call, and
+abandonment is settled lazily: a waiting caller whose patience has run out left at
+``arrival + patience``, which the centre notes the next time it looks at its queue (an arrival,
+a seat freeing, an observer). Only when the moment matters to the future (a redial follows an
+abandonment) does the centre arm one watchdog event at its earliest deadline.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import TYPE_CHECKING
+
+from simpy.events import NORMAL
+
+from sim.calls import (
+    ABANDONED, ANSWERED, BLOCKED, BORROWED_SEAT, GONE, NAN, OWN_SEAT, SERVED, UNFINISHED, WAITING,
+    Call,
+)
+from sim.distributions import block_sampler
+
+if TYPE_CHECKING:
+    from sim.network import Network
+    from sim.plan import CentrePlan
+
+PRIORITIES = 3
+"""Queue classes: 0 emergencies, 1 transferred calls, 2 everything else (FIFO within a class)."""
+
+INF = float("inf")
+
+
+class _Watchdog:
+    """A one-shot SimPy event that makes the centre settle abandonments at a deadline."""
+
+    __slots__ = ("callbacks", "_value", "generation")
+    _ok = True
+
+    def __init__(self, callback, generation: int) -> None:
+        self.callbacks = (callback,)
+        self._value = None
+        self.generation = generation
+
+
+class Centre:
+    """One line in one region: the state of its trunks, queue and seats."""
+
+    def __init__(self, net: Network, plan: CentrePlan) -> None:
+        self.net = net
+        self.env = net.env
+        self.plan = plan
+        self.index = plan.index
+        self.trunks = plan.trunks if plan.trunks is not None else 1 << 62
+        self.own_seats = plan.seats_at(0)
+        self.borrowed_seats = 0
+        self.own_busy = 0
+        self.borrowed_busy = 0
+        self.talking = 0
+        self.waiting = 0
+        self.queues: list[deque[Call]] = [deque() for _ in range(PRIORITIES)]
+        self.deadlines: list[tuple[float, int, Call]] = []
+        self._seq = 0
+        rng = net.streams(f"service:{plan.key}")
+        self.draw_talk = block_sampler(plan.talk, rng)
+        self.draw_wrapup = block_sampler(plan.wrapup, net.streams(f"wrapup:{plan.key}"))
+        self.draw_patience = block_sampler(plan.patience, net.streams(f"patience:{plan.key}"))
+        self.borrowed_talk_factor = 1.0
+        self.watch = plan.redial.after_abandon > 0
+        self._watch_at = INF
+        self._watch_gen = 0
+        self.abandon_hooks = net.on_abandon
+        self.record = net.records.append
+
+    # -- arrivals ---------------------------------------------------------------------------
+    def arrive(self, call: Call) -> None:
+        """A call leg reaches the centre now: busy signal, a free seat, or the queue."""
+        now = self.env._now
+        if self.deadlines and self.deadlines[0][0] <= now:
+            self.expire(now)
+        if self.talking + self.waiting >= self.trunks:
+            self.record(call.record(NAN, now, BLOCKED))
+            self.net.on_blocked(call, now)
+            return
+        if self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+            call.state = SERVED
+            self._answer(call, now)
+            return
+        call.state = WAITING
+        self.queues[call.priority].append(call)
+        self.waiting += 1
+        deadline = call.deadline
+        if deadline < INF:
+            self._seq += 1
+            heapq.heappush(self.deadlines, (deadline, self._seq, call))
+            if self.watch and deadline < self._watch_at:
+                self._arm(deadline)
+
+    # -- service ----------------------------------------------------------------------------
+    def _answer(self, call: Call, now: float) -> None:
+        call.answered = now
+        self.talking += 1
+        talk = self.draw_talk() * call.talk_factor
+        if self.own_busy < self.own_seats:
+            self.own_busy += 1
+            call.seat = OWN_SEAT
+        else:
+            self.borrowed_busy += 1
+            call.seat = BORROWED_SEAT
+            talk *= self.borrowed_talk_factor
+        call.callbacks = (self._talk_done,)
+        self.env.schedule(call, NORMAL, talk)
+
+    def _talk_done(self, call: Call) -> None:
+        now = self.env._now
+        call.talk_end = now
+        self.talking -= 1
+        hold = self.net.after_talk(call, self, now)
+        wrap = self.draw_wrapup() + hold
+        if wrap > 0:
+            call.callbacks = (self._wrapped,)
+            self.env.schedule(call, NORMAL, wrap)
+        else:
+            self._release(call, now)
+
+    def _wrapped(self, call: Call) -> None:
+        self._release(call, self.env._now)
+
+    def _release(self, call: Call, now: float) -> None:
+        if call.seat == OWN_SEAT:
+            self.own_busy -= 1
+        else:
+            self.borrowed_busy -= 1
+        self.record(call.record(now, call.talk_end, ANSWERED))
+        self.net.after_release(call, self, now)
+        if self.waiting and self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+            self.serve_queue(now)
+
+    def serve_queue(self, now: float) -> None:
+        """Answer waiting callers (highest priority first, FIFO within) while seats are free."""
+        if self.deadlines and self.deadlines[0][0] <= now:
+            self.expire(now)
+        queues = self.queues
+        while self.waiting and self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+            for queue in queues:
+                while queue:
+                    call = queue.popleft()
+                    if call.state == WAITING:
+                        break
+                else:
+                    continue
+                break
+            call.state = SERVED
+            self.waiting -= 1
+            self._answer(call, now)
+
+    # -- abandonment --------------------------------------------------------------------------
+    def expire(self, now: float) -> None:
+        """Settle every waiting caller whose patience ran out by ``now``."""
+        deadlines = self.deadlines
+        while deadlines and deadlines[0][0] <= now:
+            deadline, _, call = heapq.heappop(deadlines)
+            if call.state == WAITING:
+                call.state = GONE
+                self.waiting -= 1
+                self.record(call.record(NAN, deadline, ABANDONED))
+                self.abandon_hooks(call, deadline)
+
+    def _arm(self, at: float) -> None:
+        self._watch_gen += 1
+        self._watch_at = at
+        self.env.schedule(_Watchdog(self._watchdog, self._watch_gen), NORMAL, at - self.env._now)
+
+    def _watchdog(self, event: _Watchdog) -> None:
+        if event.generation != self._watch_gen:
+            return
+        self._watch_at = INF
+        now = self.env._now
+        self.expire(now)
+        while self.deadlines and self.deadlines[0][2].state != WAITING:
+            heapq.heappop(self.deadlines)
+        if self.deadlines:
+            self._arm(self.deadlines[0][0])
+
+    # -- seats ------------------------------------------------------------------------------
+    def set_seats(self, own: int | None = None, borrowed: int | None = None) -> None:
+        """Change seats on duty now; seats going off duty finish their call first."""
+        if own is not None:
+            self.own_seats = own
+        if borrowed is not None:
+            self.borrowed_seats = borrowed
+        if self.waiting:
+            self.serve_queue(self.env._now)
+
+    def queue_length(self) -> int:
+        """Callers waiting now (abandonments settled first)."""
+        self.expire(self.env._now)
+        return self.waiting
+
+    def drain_unfinished(self, end: float) -> None:
+        """At the end of the run: record callers still waiting as unfinished."""
+        for queue in self.queues:
+            for call in queue:
+                if call.state == WAITING:
+                    call.state = GONE
+                    self.record(call.record(NAN, end, UNFINISHED))
+        self.waiting = 0

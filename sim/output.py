@@ -1,0 +1,49 @@
+"""Writing a run directory safely: every file goes to a temporary name, renamed at the end.
+
+An interrupted run therefore never leaves a file that looks complete, and a failed run does
+not overwrite the files of an earlier good one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class RunWriter:
+    """Collects a run's files under temporary names and publishes them all at once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._pending: list[tuple[Path, Path]] = []
+
+    def _temp(self, name: str) -> tuple[Path, Path]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.directory / name
+        temp = self.directory / f".{name}.partial-{os.getpid()}"
+        self._pending.append((temp, final))
+        return temp, final
+
+    def write_text(self, name: str, text: str) -> None:
+        """Stage a text file (UTF-8)."""
+        temp, _ = self._temp(name)
+        temp.write_text(text, encoding="utf-8")
+
+    def write_bytes(self, name: str, chunks: list[bytes] | bytes) -> None:
+        """Stage a binary file from one or more chunks (e.g. gzip members)."""
+        temp, _ = self._temp(name)
+        with open(temp, "wb") as fh:
+            for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+                fh.write(chunk)
+
+    def commit(self) -> None:
+        """Rename every staged file to its final name."""
+        for temp, final in self._pending:
+            os.replace(temp, final)
+        self._pending.clear()
+
+    def abort(self) -> None:
+        """Remove the staged files (after an error)."""
+        for temp, _ in self._pending:
+            temp.unlink(missing_ok=True)
+        self._pending.clear()

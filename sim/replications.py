@@ -1,0 +1,83 @@
+"""Replications: each one seeded from the scenario seed, run in parallel worker processes.
+
+A worker runs the model, then reduces its records to what the run directory needs (KPIs, time
+series, the compressed CSV rows), so only small results cross the process boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.kpis import replication_kpis, staffed_seconds
+from sim.network import Network, ReplicationResult, simulate
+from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
+from sim.scenario.schema import Scenario
+from sim.streams import replication_seeds
+from sim.timeseries import replication_series
+
+
+@dataclass
+class ReplicationSummary:
+    """What one replication contributes to a run directory."""
+
+    index: int
+    kpis: dict[str, dict]
+    series: np.ndarray
+    calls_gz: bytes
+    calls: int
+    extra: dict = field(default_factory=dict)
+
+
+def sl_thresholds(scenario: Scenario) -> tuple[float, ...]:
+    """Service-level thresholds to report: the scenario's list plus every line's target."""
+    targets = {line.target.seconds for line in scenario.lines.values()}
+    return tuple(sorted(set(scenario.service_level_seconds) | targets))
+
+
+def summarise_replication(result: ReplicationResult, net: Network, scenario: Scenario,
+                          ) -> ReplicationSummary:
+    """Reduce one replication's records to KPIs, series and CSV rows."""
+    cols = to_columns(result.records)
+    lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
+    staffed = np.array([staffed_seconds(p.seats_by_hour, lo, hi) for p in net.plans])
+    scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
+    kpis = replication_kpis(cols, net.plans, scn, staffed)
+    series = replication_series(cols, net.plans, scenario)
+    names = Names(centre_regions=[p.region for p in net.plans],
+                  centre_lines=[p.line for p in net.plans],
+                  categories=net.category_codes, lines=list(scenario.lines))
+    text = format_calls_csv(cols, result.index, names)
+    return ReplicationSummary(result.index, kpis, series, gzip_bytes(text), len(result.records),
+                              result.extra)
+
+
+def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int) -> ReplicationSummary:
+    """Run and summarise replication ``index`` (the unit of work of a worker process)."""
+    net = Network(scenario, seq)
+    result = simulate(scenario, seq, index, network=net)
+    return summarise_replication(result, net, scenario)
+
+
+def run_replications(scenario: Scenario, jobs: int = 1,
+                     on_done: Callable[[ReplicationSummary], None] | None = None,
+                     ) -> list[ReplicationSummary]:
+    """Run every replication of the scenario (``jobs`` processes); results in index order."""
+    seqs = replication_seeds(scenario.seed, scenario.replications)
+    results: list[ReplicationSummary] = []
+    if jobs <= 1 or scenario.replications == 1:
+        for i, seq in enumerate(seqs):
+            results.append(run_one(scenario, seq, i))
+            if on_done:
+                on_done(results[-1])
+        return results
+    with ProcessPoolExecutor(max_workers=min(jobs, scenario.replications)) as pool:
+        futures = [pool.submit(run_one, scenario, seq, i) for i, seq in enumerate(seqs)]
+        for future in futures:
+            results.append(future.result())
+            if on_done:
+                on_done(results[-1])
+    return results

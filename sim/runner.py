@@ -1,0 +1,139 @@
+"""``hotline run``: scenario in, run directory out (resolved scenario, KPIs, records, series)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.kpis import kpi_names
+from sim.output import RunWriter
+from sim.plan import build_plans
+from sim.records import CALL_COLUMNS, header_member
+from sim.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.scenario import Scenario, dump_resolved, load_scenario
+from sim.stats import summarise
+from sim.timeseries import SERIES, interval_edges
+
+KPIS_SCHEMA = "hotline-sim/kpis/1"
+
+
+@dataclass
+class RunResult:
+    """A finished run: where it was written and its KPI document."""
+
+    directory: Path
+    scenario: Scenario
+    kpis: dict
+
+
+def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
+            seed: int | None = None) -> Scenario:
+    """Load the scenario with ``--set`` overrides, ``--replications`` and ``--seed`` applied."""
+    extra = list(overrides)
+    if replications is not None:
+        extra.append(f"replications={replications}")
+    if seed is not None:
+        extra.append(f"seed={seed}")
+    return load_scenario(scenario, extra)
+
+
+def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
+                 replications: int | None = None, seed: int | None = None, jobs: int = 1,
+                 out_dir: Path | None = None,
+                 on_done: Callable[[ReplicationSummary], None] | None = None) -> RunResult:
+    """Run every replication and write the run directory; return its KPIs.
+
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = prepare(scenario, overrides, replications=replications, seed=seed)
+    out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
+    summaries = run_replications(scenario, jobs=jobs, on_done=on_done)
+    kpis = kpis_document(scenario, summaries)
+    writer = RunWriter(out)
+    try:
+        writer.write_text("scenario.resolved.yaml", dump_resolved(scenario))
+        writer.write_text("kpis.json", json.dumps(kpis, indent=1, ensure_ascii=False) + "\n")
+        writer.write_bytes("calls.csv.gz",
+                           [header_member(CALL_COLUMNS)] + [s.calls_gz for s in summaries])
+        writer.write_text("timeseries.csv", timeseries_csv(scenario, summaries))
+        for name, payload in _extra_files(summaries).items():
+            writer.write_bytes(name, payload)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return RunResult(out, scenario, kpis)
+
+
+def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
+    """Files that model extensions add (e.g. orders), as gzip members per replication."""
+    files: dict[str, list[bytes]] = {}
+    for s in summaries:
+        for name, payload in s.extra.get("files", {}).items():
+            files.setdefault(name, []).extend(payload)
+    return files
+
+
+def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> dict:
+    """The ``kpis.json`` document: every KPI's mean, 95 % CI and per-replication values."""
+    plans = build_plans(scenario)
+    doc: dict = {
+        "schema": KPIS_SCHEMA, "scenario": scenario.name, "seed": scenario.seed,
+        "start": scenario.start.isoformat(), "horizon_hours": scenario.horizon_hours,
+        "warmup_hours": scenario.warmup_hours, "replications": len(summaries),
+        "kpi_names": list(kpi_names(sl_thresholds(scenario))),
+        "overall": summarise([s.kpis["overall"] for s in summaries]),
+    }
+    for group in ("lines", "regions", "centres"):
+        doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
+                      for name in summaries[0].kpis[group]}
+    doc["targets"] = targets(scenario, doc, plans)
+    for s in summaries:
+        for key, value in s.extra.get("kpis", {}).items():
+            doc.setdefault(key, []).append(value)
+    return doc
+
+
+def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
+    """Each line's and centre's service-level target, and whether the mean meets it."""
+    rows = []
+    for kind, items in (("line", scenario.lines.items()),
+                        ("centre", [(p.key, p) for p in plans])):
+        for name, spec in items:
+            target = spec.target
+            kpis = doc["lines" if kind == "line" else "centres"].get(name)
+            if not kpis:
+                continue
+            got = kpis[f"sl{target.seconds:g}"]
+            rows.append({"kind": kind, "name": name, "kpi": f"sl{target.seconds:g}",
+                         "target": target.level, "mean": got["mean"], "ci95": got["ci95"],
+                         "met": got["mean"] is not None and got["mean"] >= target.level})
+    return rows
+
+
+def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:
+    """Per centre and interval, the mean over replications of each series."""
+    plans = build_plans(scenario)
+    edges = interval_edges(scenario)
+    mean = np.mean(np.stack([s.series for s in summaries]), axis=0)
+    start = scenario.start
+    lines = ["centre,region,line,t,time," + ",".join(SERIES)]
+    from datetime import timedelta
+    for plan in plans:
+        for j, t in enumerate(edges[:-1]):
+            stamp = (start + timedelta(seconds=float(t))).isoformat()
+            values = ",".join(_fmt(v) for v in mean[plan.index, j])
+            lines.append(f"{plan.key},{plan.region},{plan.line},{t:g},{stamp},{values}")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(v: float) -> str:
+    if math.isnan(v):
+        return ""
+    return f"{v:.6g}"

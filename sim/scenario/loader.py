@@ -1,0 +1,157 @@
+"""Load a scenario: read YAML (following ``extends:``), apply ``--set`` overrides, validate once.
+
+Everything downstream receives the frozen ``Scenario``; nothing else reads raw scenario dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import ScenarioError
+from sim.paths import SCENARIOS_DIR
+from sim.regions import load_regions
+from sim.scenario.overrides import apply_override, parse_override
+from sim.scenario.schema import Scenario
+from sim.scenario.yamlsource import Origin, deep_merge, read_yaml
+
+MAX_EXTENDS = 10
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario file from a path, or from a built-in name such as ``gansu-baseline``."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    for candidate in (SCENARIOS_DIR / f"{name_or_path}.yaml",
+                      SCENARIOS_DIR / "validation" / f"{name_or_path}.yaml"):
+        if candidate.exists():
+            return candidate
+    raise ScenarioError("no such scenario file or built-in scenario name "
+                        "(see `hotline scenarios`)", source=str(name_or_path))
+
+
+def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origin]:
+    """The file's data laid over the file it ``extends`` (recursively), with key origins."""
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        raise ScenarioError("extends forms a cycle", source=path, key="extends")
+    if len(seen) > MAX_EXTENDS:
+        raise ScenarioError(f"more than {MAX_EXTENDS} levels of extends", source=path)
+    data, origin = read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, origin
+    if not isinstance(parent, str):
+        raise ScenarioError("expected a file name (relative to this file) or a built-in name",
+                            source=path, key="extends", line=origin.get(("extends",), ("", 0))[1])
+    parent_path = path.parent / parent
+    if not parent_path.exists():
+        parent_path = resolve_path(parent)
+    base, base_origin = read_with_extends(parent_path, (*seen, path))
+    return deep_merge(base, data), {**base_origin, **origin}
+
+
+def load_scenario(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, merge, override and validate a scenario; raise ``ScenarioError`` on any problem."""
+    path = resolve_path(name_or_path)
+    data, origin = read_with_extends(path)
+    for text in overrides:
+        key_path, value = parse_override(text)
+        data = apply_override(data, key_path, value)
+        for known in [k for k in origin if k[: len(key_path)] == key_path]:
+            del origin[known]
+        origin[key_path] = ("--set", 0)
+    data.setdefault("name", path.stem)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _from_validation(exc, data, origin, path) from None
+    check_cross_references(scenario, origin, path)
+    return scenario
+
+
+def _key_path(loc: tuple[Any, ...]) -> tuple[str, ...]:
+    """The error location as key names (drops pydantic's union and validator tags)."""
+    return tuple(str(part) for part in loc if not _is_tag(str(part)))
+
+
+def _is_tag(part: str) -> bool:
+    """Pydantic's tags for union members and validators, which are not keys of the file."""
+    return part in {"exponential", "lognormal", "gamma", "deterministic", "empirical", "none"} \
+        or part.startswith(("function-", "tagged-union", "union["))
+
+
+def _where(keys: tuple[str, ...], origin: Origin, path: Path) -> tuple[str, int | None]:
+    for n in range(len(keys), -1, -1):
+        if keys[:n] in origin:
+            source, line = origin[keys[:n]]
+            return source, (line or None)
+    return str(path), None
+
+
+def _from_validation(exc: ValidationError, data: Any, origin: Origin, path: Path) -> ScenarioError:
+    messages = []
+    first: tuple[str, int | None, str] | None = None
+    for err in exc.errors():
+        keys = _key_path(err["loc"])
+        source, line = _where(keys, origin, path)
+        key = ".".join(keys) or "(top level)"
+        msg = _explain(err)
+        messages.append(f"{source}{':' + str(line) if line else ''}: {key}: {msg}")
+        first = first or (source, line, key)
+    source, line, key = first or (str(path), None, "")
+    err = ScenarioError("; ".join(messages[1:]) if len(messages) > 1 else "", source=source,
+                        key=key, line=line)
+    err.message = _explain(exc.errors()[0]) + (
+        "" if len(messages) == 1 else "\n  also: " + "\n  also: ".join(messages[1:]))
+    return err
+
+
+def _explain(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (not part of the scenario format; check its spelling)"
+    if kind == "missing":
+        return "required key is missing"
+    ctx = err.get("ctx") or {}
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if "input" in err and kind not in ("model_type",) and not isinstance(err["input"], dict):
+        return f"{msg} (got {err['input']!r})"
+    return msg if not ctx.get("expected") else f"expected {ctx['expected']} ({msg})"
+
+
+def check_cross_references(scenario: Scenario, origin: Origin, path: Path) -> None:
+    """Checks between fields: centre keys, region codes, lines, schedules covering the horizon."""
+    regions = load_regions()
+
+    def fail(keys: tuple[str, ...], message: str) -> None:
+        source, line = _where(keys, origin, path)
+        raise ScenarioError(message, source=source, key=".".join(keys), line=line)
+
+    for key, centre in scenario.centres.items():
+        region, sep, line = key.partition("/")
+        if not sep:
+            fail(("centres", key), 'expected a key "REGION/LINE", e.g. "622900/110"')
+        if region not in regions:
+            fail(("centres", key), f"region code {region!r} does not exist "
+                 "(expected a GB/T 2260 code from scenarios/data/regions.yaml)")
+        if line not in scenario.lines:
+            fail(("centres", key), f"line {line!r} has no entry under lines: "
+                 f"(defined: {', '.join(scenario.lines)})")
+        hourly = centre.seats.hourly
+        if hourly is not None and len(hourly) not in (24, 168) \
+                and len(hourly) < scenario.horizon_whole_hours:
+            fail(("centres", key, "seats", "hourly"),
+                 f"the seat schedule has {len(hourly)} hours but the horizon needs "
+                 f"{scenario.horizon_whole_hours} (or give 24 values to repeat daily, 168 weekly)")
+
+
+def dump_resolved(scenario: Scenario) -> str:
+    """The scenario as it was run, as YAML (every default filled in)."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
