@@ -1,0 +1,138 @@
+"""Endpoints for work orders (工单) and police orders (警单) and their status machine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from sqlalchemy import Connection
+
+from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
+from loadtest.server.creates import IdempotencyKey, run_write
+from loadtest.server.errors import ApiError
+from loadtest.server.lifecycle import check_transition, default_deadline
+from loadtest.server.queries import (
+    CategoryFilter,
+    Cursor,
+    Limit,
+    RegionFilter,
+    Since,
+    Until,
+    check_codes,
+    make_page,
+)
+from loadtest.server.schemas import (
+    MAX_ID,
+    Line,
+    OrderIn,
+    OrderKind,
+    OrderOut,
+    OrderPage,
+    OrderStatus,
+    StatusIn,
+)
+from loadtest.server.storage.calls import call_lines
+from loadtest.server.storage.orders import (
+    get_orders,
+    insert_order,
+    list_orders,
+    move_order,
+    order_for_update,
+    order_lines,
+)
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _order_out(conn: Connection, order_id: int) -> dict[str, Any]:
+    return OrderOut.model_validate(get_orders(conn, [order_id])[0]).model_dump(mode="json")
+
+
+def _owner(platform: str, body: OrderIn) -> str:
+    if body.owner_line is None and platform == ADMIN:
+        raise ApiError(422, "missing_field", "admin must name the owner_line", "owner_line")
+    require_own_line(platform, body.owner_line, "owner_line")
+    owner = body.owner_line or platform
+    if body.dispatched_to_line == owner:
+        raise ApiError(422, "invalid_value", "dispatched_to_line must differ from the owner",
+                       "dispatched_to_line")
+    return owner
+
+
+def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
+    if body.call_id is not None:
+        lines = call_lines(conn, body.call_id)
+        if lines is None:
+            raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
+        if platform != ADMIN and platform not in lines:
+            raise ApiError(403, "forbidden", "this call is not visible to the platform",
+                           "call_id")
+    if body.linked_order_id is not None:
+        linked = order_lines(conn, body.linked_order_id)
+        if linked is None:
+            raise ApiError(422, "invalid_value", f"no order {body.linked_order_id}",
+                           "linked_order_id")
+        if platform != ADMIN and platform not in linked:
+            raise ApiError(403, "forbidden", "the linked order is not visible to the platform",
+                           "linked_order_id")
+
+
+@router.post("", status_code=201, response_model=OrderOut, summary="Create an order")
+def create_order(body: OrderIn, platform: Caller, request: Request,
+                 idempotency_key: IdempotencyKey = None) -> Response:
+    """Create a work order or police order owned by the caller's platform (status created)."""
+    owner = _owner(platform, body)
+
+    def action(conn: Connection, now: datetime) -> dict[str, Any]:
+        _check_references(conn, platform, body)
+        values = {**body.model_dump(), "owner_line": owner,
+                  "deadline": body.deadline or default_deadline(body.urgency, now)}
+        return _order_out(conn, insert_order(conn, values, platform, now))
+
+    return run_write(request, platform, idempotency_key, body, 201, action)
+
+
+@router.get("/{order_id}", response_model=OrderOut, summary="One order with its history")
+def read_order(order_id: OrderId, platform: Caller, request: Request) -> dict[str, Any]:
+    """The order (owner, dispatch target and admin only) with its status history."""
+    with request.app.state.db.read() as conn:
+        lines = order_lines(conn, order_id)
+        if lines is None:
+            raise ApiError(404, "not_found", f"no order {order_id}")
+        require_visible(platform, lines, "order")
+        return _order_out(conn, order_id)
+
+
+@router.get("", response_model=OrderPage, summary="List orders")
+def search_orders(platform: Caller, request: Request, status: OrderStatus | None = None,
+                  kind: OrderKind | None = None, region: RegionFilter = None,
+                  category: CategoryFilter = None, owner_line: Line | None = None,
+                  since: Since = None, until: Until = None, limit: Limit = 50,
+                  cursor: Cursor = None) -> dict[str, Any]:
+    """Orders owned by or dispatched to the platform, oldest first; window on ``created_at``."""
+    check_codes(region, category)
+    page = make_page({"status": status, "kind": kind, "region": region, "category": category,
+                      "owner_line": owner_line}, since, until, limit, cursor)
+    with request.app.state.db.read() as conn:
+        items, nxt = list_orders(conn, None if platform == ADMIN else platform, page)
+    return OrderPage.model_validate({"items": items, "next_cursor": nxt}).model_dump(mode="json")
+
+
+@router.post("/{order_id}/status", response_model=OrderOut, summary="Move an order's status")
+def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
+                  idempotency_key: IdempotencyKey = None) -> Response:
+    """Sign, start, answer (with feedback), close (with satisfaction) or reopen an order."""
+
+    def action(conn: Connection, now: datetime) -> dict[str, Any]:
+        row = order_for_update(conn, order_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"no order {order_id}")
+        require_visible(platform, (row.owner_line, row.dispatched_to_line), "order")
+        check_transition(row.status, body.status, body.satisfaction)
+        move_order(conn, order_id, body.model_dump(), platform, now)
+        return _order_out(conn, order_id)
+
+    return run_write(request, platform, idempotency_key, body, 200, action)

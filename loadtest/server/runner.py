@@ -1,0 +1,51 @@
+"""Run the server under uvicorn in this process: bind, announce the port, serve until SIGTERM.
+
+The socket is bound here (port 0 lets the kernel choose), its port written to ``port_file``
+(for supervisors such as ``process.start_server``), then uvicorn serves on it: in this process,
+or in ``workers`` processes sharing the socket.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from loadtest.server.app import create_app
+from loadtest.server.config import SETTINGS_ENV, ServerSettings
+from loadtest.server.storage import Database
+
+
+def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
+          workers: int = 1, port_file: Path | None = None, log_level: str = "warning") -> None:
+    """Serve until interrupted (SIGINT/SIGTERM stop gracefully)."""
+    db = Database(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
+    db.create_schema()
+    db.dispose()
+    options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
+               "timeout_graceful_shutdown": 5}
+    if workers > 1:
+        os.environ[SETTINGS_ENV] = settings.to_env()
+        config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,
+                                workers=workers, **options)
+    else:
+        config = uvicorn.Config(create_app(settings, create_schema=False), **options)
+    sock = config.bind_socket()
+    _announce(sock, port_file)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
+
+
+def _announce(sock: socket.socket, port_file: Path | None) -> None:
+    host, port = sock.getsockname()[:2]
+    print(f"hotline exchange server on http://{host}:{port} (pid {os.getpid()})", flush=True)
+    if port_file is not None:
+        tmp = port_file.with_name(port_file.name + ".tmp")
+        tmp.write_text(str(port), encoding="utf-8")
+        tmp.replace(port_file)

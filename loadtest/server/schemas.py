@@ -1,0 +1,257 @@
+"""Request and response bodies of the exchange API (pydantic models; the OpenAPI schema).
+
+Request models forbid unknown fields and take values strictly (a number is not a string, a
+string is not a number); times are ISO 8601 strings, naive ones taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from loadtest.server.codes import category_codes, region_codes
+
+Line = Literal["12345", "110", "119", "120", "122"]
+Platform = Literal["12345", "110", "119", "120", "122", "admin"]
+TransferMode = Literal["one_key", "three_way", "system_dispatch"]
+OrderKind = Literal["work_order", "police_order"]
+OrderStatus = Literal["created", "signed", "in_progress", "answered", "closed", "reopened"]
+NewOrderStatus = Literal["signed", "in_progress", "answered", "closed", "reopened"]
+CallStatus = Literal["received", "answered", "abandoned"]
+MAX_ID = 2**63 - 1
+
+
+def _iso_string(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 date-time string")
+    return value
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded as UTF-8.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+def _region(value: str) -> str:
+    if value not in region_codes():
+        raise ValueError("unknown region code (GB/T 2260, see scenarios/data/regions.yaml)")
+    return value
+
+
+def _category(value: str) -> str:
+    if value not in category_codes():
+        raise ValueError("unknown category code (see the diversion list, sim.taxonomy)")
+    return value
+
+
+Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_string),
+                      AfterValidator(_to_utc)]
+Text = Annotated[str, AfterValidator(_storable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_storable)]
+Note = Annotated[str, Field(max_length=2000), AfterValidator(_storable)]
+RegionCode = Annotated[str, Field(min_length=1, max_length=12, examples=["620100"]),
+                       AfterValidator(_region)]
+CategoryCode = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_category)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CallIn(_Request):
+    """A call registered by the platform that received it."""
+
+    external_id: ShortText | None = Field(None, description="the platform's own call id")
+    line: Line = Field(description="the line that received the call; the caller's platform")
+    region: RegionCode
+    category: CategoryCode
+    channel: Literal["voice", "web"] = "voice"
+    caller: ShortText | None = Field(None, description="caller's number or pseudonymous id")
+    received_at: Timestamp | None = Field(None, description="defaults to the server's time")
+
+
+class CallEventIn(_Request):
+    """Something that happened to the call at one platform's leg of it."""
+
+    type: Literal["answered", "abandoned"]
+    at: Timestamp | None = None
+    line: Line | None = Field(None, description="the leg's line; defaults to the caller's "
+                              "platform (admin: the call's current leg)")
+
+
+class TransferIn(_Request):
+    """A transfer of a call to another line: S3 one-key, S4 three-way, S5 system dispatch."""
+
+    call_id: RecordId
+    mode: TransferMode
+    from_line: Line
+    to_line: Line
+    note: Note | None = None
+
+
+class OrderIn(_Request):
+    """A work order (工单) or police order (警单)."""
+
+    kind: OrderKind
+    call_id: RecordId | None = None
+    region: RegionCode
+    category: CategoryCode
+    urgency: Literal["urgent", "normal"] = "normal"
+    deadline: Timestamp | None = Field(
+        None, description="defaults to 24 h (urgent) or 5 days (normal) after creation")
+    department: ShortText | None = Field(None, description="the assigned department")
+    owner_line: Line | None = Field(None, description="defaults to the caller's platform")
+    dispatched_to_line: Line | None = Field(None, description="S5 system dispatch target")
+    linked_order_id: RecordId | None = Field(None, description="the other order of S8")
+
+
+class StatusIn(_Request):
+    """A move of an order along its status machine, with feedback and satisfaction."""
+
+    status: NewOrderStatus
+    note: Note | None = Field(None, description="feedback (答复) when answering")
+    satisfaction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = Field(
+        None, description="callback satisfaction 0–1, only with status closed")
+    at: Timestamp | None = None
+
+
+class CallEventOut(BaseModel):
+    """One event of a call."""
+
+    type: Literal["answered", "abandoned"]
+    line: Line
+    leg: int
+    at: datetime
+
+
+class LegOut(BaseModel):
+    """One centre's part of a call: the first centre, then each transfer's target."""
+
+    leg: int
+    line: Line
+    via: Literal["received", "one_key", "three_way", "system_dispatch"]
+    status: CallStatus
+    arrived_at: datetime
+
+
+class TransferOut(BaseModel):
+    """A transfer, carrying the caller and the call's record."""
+
+    id: int
+    call_id: int
+    mode: TransferMode
+    from_line: Line
+    to_line: Line
+    note: str | None
+    created_at: datetime
+    caller: str | None
+    record: CallOut | None = None
+
+
+class CallOut(BaseModel):
+    """A call with its legs, events and transfers."""
+
+    id: int
+    external_id: str | None
+    line: Line
+    region: str
+    category: str
+    channel: str
+    caller: str | None
+    received_at: datetime
+    created_at: datetime
+    status: CallStatus
+    legs: list[LegOut]
+    events: list[CallEventOut]
+    transfers: list[TransferOut]
+
+
+class HistoryEntry(BaseModel):
+    """One step of an order's status history."""
+
+    status: OrderStatus
+    at: datetime
+    by: Platform
+    note: str | None
+    satisfaction: float | None
+
+
+class OrderOut(BaseModel):
+    """An order with its status history."""
+
+    id: int
+    kind: OrderKind
+    call_id: int | None
+    region: str
+    category: str
+    urgency: Literal["urgent", "normal"]
+    deadline: datetime
+    department: str | None
+    owner_line: Line
+    dispatched_to_line: Line | None
+    linked_order_id: int | None
+    status: OrderStatus
+    feedback: str | None
+    satisfaction: float | None
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryEntry]
+
+
+class CallPage(BaseModel):
+    """A page of calls; pass ``next_cursor`` back as ``cursor`` for the next page."""
+
+    items: list[CallOut]
+    next_cursor: str | None
+
+
+class TransferPage(BaseModel):
+    """A page of transfers."""
+
+    items: list[TransferOut]
+    next_cursor: str | None
+
+
+class OrderPage(BaseModel):
+    """A page of orders."""
+
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class ErrorBody(BaseModel):
+    """What went wrong: a stable code, a message for people, and the field at fault."""
+
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every error response."""
+
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    """The answer of ``/healthz``."""
+
+    status: Literal["ok"]
+
+
+TransferOut.model_rebuild()
