@@ -25,7 +25,13 @@ def busyness_factors(days: int, variance: float, rng: np.random.Generator) -> np
 
 
 def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Sorted first-attempt arrival times (seconds from the start) of one centre."""
+    """Sorted first-attempt arrival times (seconds from the start) of one centre.
+
+    Scripted ``arrival_times`` inside the horizon are merged with the Poisson arrivals.
+    """
+    scripted = np.asarray([t for t in plan.arrival_times if t < scenario.horizon], dtype=float)
+    if plan.calls_per_day == 0:
+        return np.sort(scripted, kind="stable")
     expected = expected_calls_by_hour(plan, scenario)
     hours = len(expected)
     day_of_hour = (scenario.start.hour + np.arange(hours)) // 24
@@ -35,6 +41,7 @@ def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator
     widths[-1] = (scenario.horizon_hours - (hours - 1)) * 3600.0
     starts = np.repeat(np.arange(hours) * 3600.0, counts)
     times = starts + rng.random(starts.size) * np.repeat(widths, counts)
+    times = np.concatenate([times, scripted])
     times.sort(kind="stable")
     return times
 

@@ -102,7 +102,7 @@ class Call:
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order."""
-        answered = outcome == ANSWERED or outcome == BOT
+        answered = outcome in (ANSWERED, BOT)
         return (self.call_id, self.leg, self.caller_id, self.attempt, self.centre,
                 self.category, self.channel, self.priority, self.incident_id, self.arrival,
                 self.answered, self.talk_end, released, ended, outcome,

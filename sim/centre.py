@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 from simpy.events import NORMAL
 
 from sim.calls import (
-    ABANDONED, ANSWERED, BLOCKED, BORROWED_SEAT, GONE, NAN, OWN_SEAT, SERVED, UNFINISHED, WAITING,
+    ABANDONED,
+    ANSWERED,
+    BLOCKED,
+    BORROWED_SEAT,
+    GONE,
+    NAN,
+    OWN_SEAT,
+    SERVED,
+    UNFINISHED,
+    WAITING,
     Call,
 )
 from sim.distributions import block_sampler

@@ -26,6 +26,7 @@ class CentrePlan:
     region: str
     line: str
     calls_per_day: float
+    arrival_times: tuple[float, ...]
     seats_by_hour: np.ndarray  # own seats on duty, one value per hour from the start
     trunks: int | None
     talk: Distribution
@@ -89,7 +90,7 @@ def build_plans(scenario: Scenario) -> list[CentrePlan]:
         line = scenario.lines[line_name]
         plans.append(CentrePlan(
             index=index, key=key, region=region, line=line_name,
-            calls_per_day=centre.calls_per_day,
+            calls_per_day=centre.calls_per_day, arrival_times=centre.arrival_times,
             seats_by_hour=seat_schedule(centre, line, hours, start_hour),
             trunks=centre.trunks,
             talk=_pick(centre, line, "talk"), wrapup=_pick(centre, line, "wrapup"),

@@ -46,7 +46,7 @@ def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any) -> d
             k.isdigit() for k in updated) else updated
         return out
     if not isinstance(child, dict):
-        raise ScenarioError(f"{head!r} holds a value, not a mapping of keys",
-                            source="--set", key=".".join(path))
+        # A shorthand value (``seats: 3``) is replaced by the mapping the override builds.
+        child = {}
     out[head] = apply_override(child, rest, value)
     return out

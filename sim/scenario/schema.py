@@ -101,7 +101,11 @@ class CentreSpec(Frozen):
     Any key of ``LineSpec`` given here overrides the line's default for this centre.
     """
 
-    calls_per_day: NonNegativeFloat = Field(description="mean calls offered per day (first attempts)")
+    calls_per_day: NonNegativeFloat = Field(
+        default=0.0, description="mean calls offered per day (first attempts, Poisson)")
+    arrival_times: tuple[NonNegativeFloat, ...] = Field(
+        default=(), description="scripted first attempts (seconds from the start), added to the "
+                                "Poisson arrivals: for drills and exact tests")
     seats: Seats
     trunks: int | None = Field(
         default=None, ge=0, description="simultaneous calls (talking + waiting); none = unlimited"

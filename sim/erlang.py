@@ -1,0 +1,337 @@
+"""Analytic queueing formulas: Erlang B (M/M/n/n), Erlang C (M/M/n) and Erlang A (M/M/n+M).
+
+Rates and times may be in any one unit (calls per minute with minutes, per second with
+seconds, ...). ``rate`` is the arrival rate, ``mean_talk`` the mean service time and
+``mean_patience`` the mean of the exponential patience; ``offered`` = rate * mean_talk (erlangs).
+Everything is exact up to rounding and stable for thousands of servers: Erlang B by its
+recursion, Erlang A by summing its birth-death chain in log space (see ``docs/erlang.md``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from sim.errors import InputError
+
+SlDefinition = Literal["offered", "excl_short_abandons"]
+_DEFINITIONS = ("offered", "excl_short_abandons")
+_TAIL_MARGIN = 46.0  # e^-46 ~ 1e-20: chain terms this far below the sums are dropped
+
+
+def _servers(value: int, least: int) -> int:
+    if isinstance(value, bool):
+        raise InputError("expected an integer number of servers", key="servers")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise InputError(f"expected an integer, got {value!r}", key="servers") from None
+    if n < least:
+        raise InputError(f"must be at least {least}, got {n}", key="servers")
+    return n
+
+
+def _number(value: float, key: str, *, positive: bool = False, infinite: bool = False) -> float:
+    v = float(value)
+    bad = math.isnan(v) or v < 0 or (positive and v == 0) or (math.isinf(v) and not infinite)
+    if bad:
+        kind = "positive" if positive else "non-negative"
+        raise InputError(f"must be a {kind}{'' if infinite else ' finite'} number, got {value!r}", key=key)
+    return v
+
+
+def _fraction(value: float, key: str) -> float:
+    v = float(value)
+    if not 0.0 < v < 1.0:
+        raise InputError(f"must lie strictly between 0 and 1, got {value!r}", key=key)
+    return v
+
+
+def erlang_b(servers: int, offered: float) -> float:
+    """Blocking probability of the M/M/n/n loss system (Erlang B) with ``offered`` erlangs.
+
+    Uses the recursion B(k) = a B(k-1) / (k + a B(k-1)), B(0) = 1, which never overflows.
+    """
+    n = _servers(servers, 0)
+    a = _number(offered, "offered")
+    b = 1.0
+    for k in range(1, n + 1):
+        ab = a * b
+        b = ab / (k + ab)
+    return b
+
+
+@dataclass(frozen=True)
+class ErlangC:
+    """Steady state of the M/M/n queue with infinite patience (Erlang C); build with ``erlang_c``.
+
+    ``p_wait`` is P(wait > 0), ``mean_wait`` the mean wait over all arrivals, ``mean_queue`` the
+    mean number waiting, ``occupancy`` the busy fraction of servers. When offered >= servers the
+    queue is unstable: p_wait = 1, mean_wait = mean_queue = inf, occupancy = 1.
+    """
+
+    servers: int
+    rate: float
+    mean_talk: float
+    offered: float
+    p_wait: float
+    mean_wait: float
+    occupancy: float
+    mean_queue: float
+
+    @property
+    def stable(self) -> bool:
+        """Whether offered < servers, so that the queue has a steady state."""
+        return self.offered < self.servers
+
+    def service_level(self, t: float) -> float:
+        """P(wait <= t) over all arrivals: 1 - p_wait * exp(-(n/mean_talk - rate) t); 0 if unstable."""
+        t = _number(t, "t", infinite=True)
+        if not self.stable:
+            return 0.0
+        return 1.0 - self.p_wait * math.exp(-(self.servers / self.mean_talk - self.rate) * t)
+
+
+def erlang_c(servers: int, rate: float, mean_talk: float) -> ErlangC:
+    """Erlang C (M/M/n) with arrival ``rate`` and exponential service of mean ``mean_talk``."""
+    n = _servers(servers, 1)
+    lam = _number(rate, "rate")
+    talk = _number(mean_talk, "mean_talk", positive=True)
+    return _erlang_c(n, lam, talk, erlang_b(n, lam * talk))
+
+
+def _erlang_c(n: int, lam: float, talk: float, b: float) -> ErlangC:
+    a = lam * talk
+    if a >= n:
+        return ErlangC(n, lam, talk, a, 1.0, math.inf, 1.0, math.inf)
+    p_wait = b / (1.0 - (a / n) * (1.0 - b))
+    mean_wait = p_wait * talk / (n - a)
+    return ErlangC(n, lam, talk, a, p_wait, mean_wait, a / n, lam * mean_wait)
+
+
+def _chain(x: float, z: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield chunks (k, log T_k) of T_k = prod_{j=1..k} z / (x + j), k = 0, 1, ..., until the
+    rest is below e^-_TAIL_MARGIN of the largest term times every weight ratio we use."""
+    if z == 0.0:
+        yield np.zeros(1), np.zeros(1)
+        return
+    log_z, start, log_start = math.log(z), 0, 0.0
+    skip = math.ceil(z - x) - int(40 * math.sqrt(z)) - 100  # far below the mode: all negligible
+    if skip > 1_000_000:
+        start, log_start = skip, skip * log_z - math.lgamma(x + skip + 1) + math.lgamma(x + 1)
+    best, size = -math.inf, 1024
+    while True:
+        k = np.arange(start, start + size, dtype=float)
+        steps = log_z - np.log(x + k[1:])
+        log_t = np.concatenate(([log_start], log_start + np.cumsum(steps)))
+        yield k, log_t
+        best = max(best, float(log_t.max()))
+        end = start + size
+        ratio = z / (x + end)
+        log_start = float(log_t[-1]) + math.log(ratio)
+        tail = log_start - math.log1p(-ratio) if ratio < 1 else math.inf
+        if tail < best - _TAIL_MARGIN - 2 * math.log(x + end + 2):
+            return
+        start, size = end, min(2 * size, 1 << 16)
+
+
+def _harmonic(x: float, m: int) -> float:
+    """Sum of 1 / (x + i) for i = 1..m, as digamma(x + m + 1) - digamma(x + 1), for large m."""
+    lo, hi, total = x + 1.0, x + m + 1.0, 0.0
+    while lo < 10.0:  # digamma(lo) = digamma(lo + 1) - 1 / lo
+        total, lo = total + 1.0 / lo, lo + 1.0
+    def rest(z: float) -> float:  # digamma(z) - log(z), asymptotic series, z >= 10
+        w = 1.0 / (z * z)
+        return -0.5 / z - w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w / 240)))
+    return total + math.log1p((hi - lo) / lo) + rest(hi) - rest(lo)
+
+
+def _logsumexp(v: np.ndarray) -> float:
+    m = float(v.max())
+    return m if m == -math.inf else m + math.log(float(np.exp(v - m).sum()))
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """Steady state of the M/M/n+M queue (Palm / Erlang A): exponential patience, FCFS;
+    build it with ``erlang_a``.
+
+    ``p_wait`` is P(wait > 0), ``p_abandon`` P(abandon), ``mean_wait`` the mean time in queue
+    over all arrivals (abandoning ones up to their abandonment), ``mean_wait_served`` the mean
+    wait of served calls, ``occupancy`` the busy fraction of servers, ``mean_queue`` the mean
+    number waiting. With finite patience the queue is stable at any load.
+    """
+
+    servers: int
+    rate: float
+    mean_talk: float
+    mean_patience: float
+    offered: float
+    p_wait: float
+    p_abandon: float
+    mean_wait: float
+    mean_wait_served: float
+    occupancy: float
+    mean_queue: float
+    _log_p_full: float = field(default=-math.inf, repr=False, compare=False)
+
+    def _tails(self, t: float) -> tuple[float, float, float]:
+        """(P(served, wait > t), P(abandons, wait > t), P(still waiting at t)) over all arrivals."""
+        t = _number(t, "t", infinite=True)
+        if math.isinf(self.mean_patience):  # Erlang C: exponential tail of rate n mu - lambda
+            c = erlang_c(self.servers, self.rate, self.mean_talk)
+            tail = 1.0 - c.service_level(t)
+            return tail, 0.0, tail
+        theta, n_mu = 1.0 / self.mean_patience, self.servers / self.mean_talk
+        x, y, q = n_mu / theta, self.rate / theta, math.exp(-theta * t)
+        one_minus_q = -math.expm1(-theta * t)
+        acc = np.full(3, -math.inf)
+        for k, log_t in _chain(x, y * q):
+            log_served = np.log(x / (x + k + 1))
+            log_ab = np.log((x * one_minus_q + k + 1) / (x + k + 1))
+            parts = [_logsumexp(log_t + log_served), _logsumexp(log_t + log_ab), _logsumexp(log_t)]
+            acc = np.logaddexp(acc, parts)
+        log_pref = self._log_p_full - n_mu * t + y * one_minus_q
+        served, ab, waiting = np.exp(log_pref + acc + [-theta * t, 0.0, 0.0])
+        return float(served), float(ab), float(waiting)
+
+    def p_answered_within(self, t: float) -> float:
+        """P(served and wait <= t) over all arrivals."""
+        return max(0.0, 1.0 - self.p_abandon - self._tails(t)[0])
+
+    def p_abandoned_within(self, t: float) -> float:
+        """P(abandons after waiting <= t) over all arrivals."""
+        return max(0.0, self.p_abandon - self._tails(t)[1])
+
+    def p_waiting_beyond(self, t: float) -> float:
+        """P(still in queue at t after arrival): neither served nor abandoned by then."""
+        return self._tails(t)[2]
+
+    def service_level(self, t: float, definition: SlDefinition = "offered") -> float:
+        """Answered within ``t`` divided by all arrivals (``"offered"``) or by arrivals minus
+        those that abandoned within ``t`` (``"excl_short_abandons"``)."""
+        if definition not in _DEFINITIONS:
+            raise InputError(f"expected one of {_DEFINITIONS}, got {definition!r}", key="definition")
+        answered = self.p_answered_within(t)
+        if definition == "offered":
+            return answered
+        rest = 1.0 - self.p_abandoned_within(t)
+        return min(1.0, answered / rest) if rest > 0 else 0.0
+
+
+def erlang_a(servers: int, rate: float, mean_talk: float, mean_patience: float) -> ErlangA:
+    """Erlang A (M/M/n+M): ``servers`` agents, Poisson arrivals at ``rate``, exponential talk of
+    mean ``mean_talk`` and exponential patience of mean ``mean_patience`` (inf gives Erlang C)."""
+    n = _servers(servers, 1)
+    lam = _number(rate, "rate")
+    talk = _number(mean_talk, "mean_talk", positive=True)
+    patience = _number(mean_patience, "mean_patience", positive=True, infinite=True)
+    return _erlang_a(n, lam, talk, patience, erlang_b(n, lam * talk))
+
+
+def _erlang_a(n: int, lam: float, talk: float, patience: float, b: float) -> ErlangA:
+    a = lam * talk
+    if math.isinf(patience) or lam == 0.0:
+        c = _erlang_c(n, lam, talk, b)
+        return ErlangA(n, lam, talk, patience, a, c.p_wait, 0.0, c.mean_wait, c.mean_wait,
+                       c.occupancy, c.mean_queue)
+    theta, n_mu = 1.0 / patience, n / talk
+    x, y = n_mu / theta, lam / theta
+    acc, carry = np.full(4, -math.inf), 0.0  # log of: A, S, G, H (docs/erlang.md)
+    for k, log_t in _chain(x, y):
+        if carry == 0.0 and k[0] > 0:  # the chain skipped a negligible head
+            carry = _harmonic(x, int(k[0])) / theta
+        harmonic = carry + np.cumsum(1.0 / (n_mu + (k + 1) * theta))
+        carry = float(harmonic[-1])
+        log_served = np.log(x / (x + k + 1))
+        parts = [log_t, log_t + log_served, log_t + np.log((k + 1) / (x + k + 1)),
+                 log_t + log_served + np.log(harmonic)]
+        acc = np.logaddexp(acc, [_logsumexp(p) for p in parts])
+    log_a, log_s, log_g, log_h = (float(v) for v in acc)
+    # P(n in system) = B / (1 - B + A B), and P(no wait) = P(n) (1 - B) / B
+    log_p_full = math.log(b) - np.logaddexp(math.log1p(-b) if b < 1 else -math.inf,
+                                            log_a + math.log(b))
+    p_no_wait = math.exp(log_p_full + math.log1p(-b) - math.log(b)) if b < 1 else 0.0
+    p_wait = min(1.0, math.exp(log_p_full + log_a))
+    p_abandon = min(1.0, math.exp(log_p_full + log_g))
+    p_served = p_no_wait + math.exp(log_p_full + log_s)
+    wait_served = math.exp(log_p_full + log_h) / p_served if p_served > 0 else math.inf
+    mean_wait = p_abandon * patience  # P(abandon) = theta E[wait] (abandon hazard is theta)
+    return ErlangA(n, lam, talk, patience, a, p_wait, p_abandon, mean_wait, wait_served,
+                   min(1.0, a * p_served / n), lam * mean_wait, float(log_p_full))
+
+
+def servers_for_blocking(offered: float, max_p_block: float) -> int:
+    """Smallest n with erlang_b(n, offered) <= max_p_block (0 when nothing is offered)."""
+    a = _number(offered, "offered")
+    target = _fraction(max_p_block, "max_p_block")
+    if a == 0.0:
+        return 0
+    n, b = 0, 1.0
+    while b > target:
+        n += 1
+        b = a * b / (n + a * b)
+    return n
+
+
+def servers_for_service_level(
+    rate: float,
+    mean_talk: float,
+    t: float,
+    target: float,
+    mean_patience: float | None = None,
+    definition: SlDefinition = "offered",
+) -> int:
+    """Smallest n whose service level at ``t`` is at least ``target``: Erlang C when
+    ``mean_patience`` is None (``definition`` then does not matter), else Erlang A.
+
+    Starts at the offered load and gallops up (or, for Erlang A, down), then bisects.
+    Returns 0 when nothing is offered.
+    """
+    lam = _number(rate, "rate")
+    talk = _number(mean_talk, "mean_talk", positive=True)
+    t = _number(t, "t")
+    goal = _fraction(target, "target")
+    patience = None if mean_patience is None else _number(
+        mean_patience, "mean_patience", positive=True, infinite=True)
+    if definition not in _DEFINITIONS:
+        raise InputError(f"expected one of {_DEFINITIONS}, got {definition!r}", key="definition")
+    if lam == 0.0:
+        return 0
+
+    def meets(n: int) -> bool:
+        b = erlang_b(n, lam * talk)
+        if patience is None:
+            return _erlang_c(n, lam, talk, b).service_level(t) >= goal
+        return _erlang_a(n, lam, talk, patience, b).service_level(t, definition) >= goal
+
+    start = math.floor(lam * talk) + 1 if patience is None else max(1, math.ceil(lam * talk))
+    return _smallest(meets, start, 1)
+
+
+def _smallest(meets: Callable[[int], bool], start: int, floor: int) -> int:
+    """Smallest n >= floor with meets(n), given that meets is monotone and true for large n."""
+    step = 1
+    if meets(start):  # gallop down to a failing n (floor - 1 counts as failing)
+        hi = start
+        while True:
+            lo = max(floor - 1, hi - step)
+            if lo < floor or not meets(lo):
+                break
+            hi, step = lo, 2 * step
+    else:  # gallop up to a passing n
+        lo = start
+        while True:
+            hi = lo + step
+            if meets(hi):
+                break
+            lo, step = hi, 2 * step
+    while hi - lo > 1:  # lo fails, hi passes
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if meets(mid) else (mid, hi)
+    return hi

@@ -1,0 +1,46 @@
+"""The summary table a run prints: one row per line and the whole network."""
+
+from __future__ import annotations
+
+LINE_NAMES = {
+    "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
+    "120": "急救 ambulance", "122": "交通 traffic",
+}
+
+
+def _pct(kpi: dict | None) -> str:
+    if not kpi or kpi["mean"] is None:
+        return "—"
+    lo, hi = kpi["ci95"]
+    if lo is None:
+        return f"{100 * kpi['mean']:.1f}%"
+    return f"{100 * kpi['mean']:.1f}±{100 * (hi - lo) / 2:.1f}%"
+
+
+def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
+    if not kpi or kpi["mean"] is None:
+        return "—"
+    return fmt.format(kpi["mean"])
+
+
+def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
+    """A fixed-width table of the main KPIs (mean ± 95 % CI half-width) per line and overall."""
+    head = (f"{'line 热线':<30}{'offered':>10}{'answered':>14}{'abandoned':>13}{'blocked':>12}"
+            f"{'SL@target':>14}{'ASA s':>8}{'occupancy':>11}")
+    out = [f"{doc['scenario']}: {doc['replications']} replication(s), seed {doc['seed']}, "
+           f"{doc['horizon_hours']:g} h from {doc['start']}", head, "-" * len(head)]
+    targets = {t["name"]: t for t in doc.get("targets", []) if t["kind"] == "line"}
+    rows = [(f"{k} {LINE_NAMES.get(k, '')}".strip(), v, targets.get(k))
+            for k, v in doc["lines"].items()] + [("all 全部", doc["overall"], None)]
+    for name, k, target in rows:
+        sl = k.get(target["kpi"]) if target else None
+        mark = ""
+        if target:
+            mark = f" {'✓' if target['met'] else '✗'}{100 * target['target']:.0f}"
+        out.append(f"{name:<30}{_num(k['offered']):>10}{_pct(k['human_answer_rate']):>14}"
+                   f"{_pct(k['abandon_rate']):>13}{_pct(k['block_rate']):>12}"
+                   f"{(_pct(sl) + mark) if sl else '—':>14}{_num(k['asa'], '{:.1f}'):>8}"
+                   f"{_pct(k['occupancy']):>11}")
+    out.append("SL@target: answered within the line's target seconds / offered; ✓/✗ = mean "
+               "meets/misses the target level (%).")
+    return "\n".join(out)
