@@ -1,0 +1,231 @@
+"""Export a trace from a run's records (``calls.csv.gz``, ``orders.csv.gz``; docs/records.md).
+
+One replication is exported. Blocked calls never reach a platform and produce no events. A
+window keeps the calls *received* inside it (so every exported call starts with its creation)
+and their events up to the window's end, with times shifted so the window starts at ``t = 0``.
+A line filter keeps the calls first received on one of the lines and, of those, the events on
+those lines. Rules and fields: docs/trace.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from loadtest.trace import Event, TraceHeader, write_trace
+from sim.errors import InputError
+
+PLATFORM_LINES = ("12345", "110", "119", "120", "122")
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
+                       r"(?:(\d+(?:\.\d+)?)s?)?$")
+
+
+def parse_offset(text: str, start: datetime | None, source: str = "--window") -> float:
+    """Seconds since the run start from ``3600``, ``1h``, ``1h30m``, ``90m``, ``45s`` or an ISO time."""
+    text = text.strip()
+    match = _DURATION.match(text)
+    if text and match and any(match.groups()):
+        d, h, m, s = (float(g) if g else 0.0 for g in match.groups())
+        return d * 86400 + h * 3600 + m * 60 + s
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"expected seconds, a duration like 1h30m, or an ISO time; got {text!r}",
+                         source=source) from None
+    if start is None:
+        raise InputError("an ISO time needs the run's start in kpis.json", source=source)
+    if (moment.tzinfo is None) != (start.tzinfo is None):
+        moment = moment.replace(tzinfo=start.tzinfo)
+    return (moment - start).total_seconds()
+
+
+def parse_window(text: str, start: datetime | None = None) -> tuple[float, float]:
+    """``START/END`` as seconds since the run start; END must follow START."""
+    if text.count("/") != 1:
+        raise InputError(f"expected START/END, got {text!r}", source="--window")
+    first, last = (parse_offset(part, start) for part in text.split("/"))
+    if not 0 <= first < last:
+        raise InputError(f"expected 0 <= START < END, got {first:g}/{last:g} s", source="--window")
+    return first, last
+
+
+def parse_lines(text: str | None) -> tuple[str, ...] | None:
+    """``12345,110`` as a tuple of line names (None for all lines)."""
+    if not text:
+        return None
+    lines = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not lines:
+        raise InputError(f"expected lines like 12345,110, got {text!r}", source="--lines")
+    return lines
+
+
+def read_meta(run_dir: Path) -> dict[str, Any]:
+    """``kpis.json`` keys the header needs (scenario, seed, start), read defensively."""
+    try:
+        doc = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    doc = doc if isinstance(doc, dict) else {}
+    return {"scenario": doc.get("scenario") or run_dir.name, "seed": doc.get("seed"),
+            "start": doc.get("start")}
+
+
+def _rows(path: Path, replication: int) -> Iterator[dict[str, str]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if int(row.get("replication") or 0) == replication:
+                yield row
+
+
+def _num(row: dict[str, str], name: str) -> float | None:
+    value = row.get(name, "")
+    return float(value) if value not in ("", "nan", None) else None
+
+
+def _int(row: dict[str, str], name: str, default: int | None = None) -> int | None:
+    value = row.get(name, "")
+    return int(float(value)) if value not in ("", None) else default
+
+
+def _base(row: dict[str, str], t: float, kind: str, call_id: int) -> Event:
+    return {"t": t, "kind": kind, "call_id": call_id, "line": row["line"],
+            "region": row["region"], "category": row["category"]}
+
+
+def call_events(legs: list[dict[str, str]]) -> list[Event]:
+    """The platform events of one call from its legs (leg 0 first); none for a blocked call."""
+    first = legs[0]
+    if first["outcome"] == "blocked":
+        return []
+    call_id = int(first["call_id"])
+    received = _base(first, _num(first, "arrival") or 0.0, "call.received", call_id)
+    received.update(caller_id=_int(first, "caller_id"), attempt=_int(first, "attempt", 1),
+                    channel=first.get("channel") or "voice", priority=_int(first, "priority", 0),
+                    incident_id=_int(first, "incident_id", -1))
+    events = [received]
+    for index, leg in enumerate(legs):
+        if leg["outcome"] == "blocked":
+            break
+        number = _int(leg, "leg", index)
+        if leg["outcome"] in ("answered", "bot") and _num(leg, "answered") is not None:
+            event = _base(leg, _num(leg, "answered"), "call.answered", call_id)
+            events.append({**event, "leg": number, "seat": leg.get("seat") or None})
+        if leg["outcome"] == "abandoned":
+            event = _base(leg, _num(leg, "ended") or _num(leg, "arrival"), "call.abandoned", call_id)
+            events.append({**event, "leg": number})
+        if leg.get("disposition") == "transfer":
+            after = legs[index + 1] if index + 1 < len(legs) else {}
+            to_line = leg.get("to_line") or after.get("line")
+            event = _base(leg, _num(leg, "talk_end") or _num(leg, "ended"), "call.transferred", call_id)
+            events.append({**event, "leg": number, "to_line": to_line,
+                           "mode": after.get("transfer_mode") or "one_key"})
+    return events
+
+
+def order_events(row: dict[str, str], lines_known: set[str]) -> list[Event]:
+    """``order.created`` / ``order.updated`` (signed) / ``order.closed`` for one order row."""
+    call_id = int(row["call_id"])
+    ident = {"order_id": int(row["order_id"]), "order_kind": row["kind"]}
+    linked = _int(row, "linked_order_id", -1)
+    dispatched = row.get("dispatched_to") or None
+    created = {**_base(row, _num(row, "created") or 0.0, "order.created", call_id), **ident,
+               "urgency": row.get("urgency") or "normal", "deadline": _num(row, "deadline"),
+               "dispatched_to": dispatched,
+               "dispatched_to_line": dispatched if dispatched in lines_known else None,
+               "linked_order_id": None if linked in (None, -1) else linked}
+    events = [created]
+    if _num(row, "signed") is not None:
+        events.append({**_base(row, _num(row, "signed"), "order.updated", call_id), **ident,
+                       "status": "signed"})
+    if _num(row, "closed") is not None:
+        on_time = _int(row, "on_time")
+        events.append({**_base(row, _num(row, "closed"), "order.closed", call_id), **ident,
+                       "status": "closed", "on_time": None if on_time is None else bool(on_time),
+                       "reopened": _int(row, "reopened", 0), "satisfaction": _num(row, "satisfaction")})
+    return events
+
+
+def _group(path: Path, replication: int, key: str) -> dict[int, list[dict[str, str]]]:
+    groups: dict[int, list[dict[str, str]]] = defaultdict(list)
+    if path.is_file():
+        for row in _rows(path, replication):
+            groups[int(row[key])].append(row)
+    return groups
+
+
+def build_events(run_dir: Path, *, replication: int = 0, window: tuple[float, float] | None = None,
+                 lines: tuple[str, ...] | None = None) -> list[Event]:
+    """All selected events of one replication, sorted by ``t`` (stable), times window-relative."""
+    calls = _group(run_dir / "calls.csv.gz", replication, "call_id")
+    orders = _group(run_dir / "orders.csv.gz", replication, "call_id")
+    lines_known = set(PLATFORM_LINES) | {leg["line"] for legs in calls.values() for leg in legs}
+    begin, end = window if window else (0.0, float("inf"))
+    selected: list[Event] = []
+    for call_id in sorted(calls):
+        legs = sorted(calls[call_id], key=lambda row: _int(row, "leg", 0))
+        events = call_events(legs)
+        if not events or not begin <= events[0]["t"] < end:
+            continue
+        if lines and events[0]["line"] not in lines:
+            continue
+        for row in orders.get(call_id, []):
+            events.extend(order_events(row, lines_known))
+        selected.extend(_tidy(events, begin, end, lines))
+    selected.sort(key=lambda event: event["t"])
+    return selected
+
+
+def _tidy(events: list[Event], begin: float, end: float,
+          lines: tuple[str, ...] | None) -> list[Event]:
+    """One call's events in time order, never going back in time, cut and shifted to the window."""
+    ordered = [e for _, e in sorted(enumerate(events), key=lambda p: (p[1]["t"], p[0]))]
+    kept, previous = [], 0.0
+    for event in ordered:
+        previous = max(previous, event["t"])
+        if previous >= end or (lines and event["line"] not in lines):
+            continue
+        event["t"] = round(previous - begin, 3)
+        if event.get("deadline") is not None:
+            event["deadline"] = round(event["deadline"] - begin, 3)
+        kept.append(event)
+    return kept
+
+
+def export_trace(run_dir: str | Path, out: str | Path, *, replication: int = 0,
+                 window: str | tuple[float, float] | None = None,
+                 lines: str | tuple[str, ...] | None = None) -> TraceHeader:
+    """Write the trace of one replication of ``run_dir`` to ``out``; return its header."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "calls.csv.gz").is_file():
+        raise InputError("not a run directory (no calls.csv.gz)", source=run_dir)
+    meta = read_meta(run_dir)
+    start = _parse_start(meta["start"])
+    if isinstance(window, str):
+        window = parse_window(window, start)
+    if isinstance(lines, str):
+        lines = parse_lines(lines)
+    events = build_events(run_dir, replication=replication, window=window, lines=lines)
+    begin = window[0] if window else 0.0
+    shifted = (start + timedelta(seconds=begin)).isoformat() if start else meta["start"]
+    header = TraceHeader(
+        scenario=meta["scenario"], seed=meta["seed"], start=shifted, replication=replication,
+        window=window, lines=lines, events=len(events),
+        duration=events[-1]["t"] if events else 0.0,
+        extra={"run_start": meta["start"], "source": str(run_dir)},
+    )
+    write_trace(out, header, events)
+    return header
+
+
+def _parse_start(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
