@@ -176,4 +176,5 @@ def _finish(env: Environment, summaries: list[dict[str, Any]], quit_runner: bool
     print("\n" + format_verdict(document), flush=True)
     env.process_exit_code = 0 if document["pass"] else 1
     if quit_runner and env.runner is not None:
-        gevent.spawn_later(0.1, env.runner.quit)
+        # Locust rewrites its CSV files once a second: wait for one more pass before quitting.
+        gevent.spawn_later(1.2, env.runner.quit)

@@ -4,8 +4,8 @@
 ``{kept.NAME}`` a value kept from an earlier response of the same call, ``{kept.NAME@field}``
 one of several kept values chosen by an event field (e.g. the order with this ``order_id``).
 A trailing ``?`` (``{satisfaction?}``) makes a missing or null value ``null`` instead of an
-error. A string that is exactly one placeholder keeps the value's JSON type; elsewhere the
-value is inserted as text. ``{{`` and ``}}`` are literal braces. Templates are compiled once,
+error. A string that is exactly one placeholder keeps the value's JSON type (``!s`` before
+any ``?``, as in ``{call_id!s}``, makes it a string); elsewhere the value is inserted as text. ``{{`` and ``}}`` are literal braces. Templates are compiled once,
 when the profile loads, so a typo is reported with its key path before any traffic.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_NAME = re.compile(r"^(kept\.)?([A-Za-z_][A-Za-z0-9_]*)(@[A-Za-z_][A-Za-z0-9_]*)?(\?)?$")
+_NAME = re.compile(r"^(kept\.)?([A-Za-z_][A-Za-z0-9_]*)(@[A-Za-z_][A-Za-z0-9_]*)?(!s)?(\?)?$")
 
 
 class TemplateError(ValueError):
@@ -36,6 +36,7 @@ class Placeholder:
     kept: bool = False
     key_field: str | None = None
     optional: bool = False
+    as_text: bool = False
 
     def lookup(self, scope: Scope) -> Any:
         """The value in ``scope``; ``None`` for a missing optional value."""
@@ -45,9 +46,11 @@ class Placeholder:
             if self.optional:
                 return None
             raise
-        if value is None and not self.optional:
+        if value is None:
+            if self.optional:
+                return None
             raise MissingValue(f"{{{self.text}}} is null (write {{{self.text}?}} to allow null)")
-        return value
+        return str(value) if self.as_text else value
 
     @property
     def text(self) -> str:
@@ -89,10 +92,10 @@ def parse_placeholder(text: str) -> Placeholder:
     if not match:
         raise TemplateError(f"bad placeholder {{{text}}}; expected {{field}}, {{kept.NAME}} or "
                             "{kept.NAME@field}, optionally ending in ?")
-    kept, name, key, optional = match.groups()
+    kept, name, key, as_text, optional = match.groups()
     if key and not kept:
         raise TemplateError(f"bad placeholder {{{text}}}: @field only applies to kept values")
-    return Placeholder(name, bool(kept), key[1:] if key else None, bool(optional))
+    return Placeholder(name, bool(kept), key[1:] if key else None, bool(optional), bool(as_text))
 
 
 def compile_template(value: Any) -> Any:
