@@ -63,6 +63,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet) -> None:
     """
     from tqdm import tqdm
 
+    from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
     from sim.runner import prepare, run_scenario
     from sim.summary import format_summary
@@ -72,8 +73,9 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet) -> None:
               disable=quiet, delay=2, file=sys.stderr) as bar:
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
     click.echo(format_summary(result.kpis))
-    for extra in result.kpis.get("printed", []):
-        click.echo(extra)
+    for table in (format_flows(result.kpis), format_orders(result.kpis)):
+        if table:
+            click.echo(table)
     click.echo(f"written: {result.directory}")
 
 

@@ -16,9 +16,10 @@ ANSWERED, ABANDONED, BLOCKED, BOT, UNFINISHED = range(5)
 OUTCOMES = ("answered", "abandoned", "blocked", "bot", "unfinished")
 
 # What the seat did after talking (answered legs).
-RESOLVED, WORK_ORDER, POLICE_ORDER, DUAL_ORDER, GUIDANCE, TRANSFER, DISPATCH = range(7)
+(RESOLVED, WORK_ORDER, POLICE_ORDER, DUAL_ORDER, GUIDANCE, TRANSFER, DISPATCH,
+ SYSTEM_DISPATCH, RETURNED) = range(9)
 DISPOSITIONS = ("resolved", "work_order", "police_order", "dual_order", "guidance",
-                "transfer", "dispatch")
+                "transfer", "dispatch", "system_dispatch", "returned")
 
 # How a leg > 0 reached its centre.
 NO_MODE, ONE_KEY, THREE_WAY = range(3)
@@ -60,6 +61,7 @@ class CallLeg(NamedTuple):
     to_line: int
     seat: int
     redial_of: int
+    parent_leg: int
 
 
 class Call:
@@ -68,7 +70,8 @@ class Call:
     __slots__ = (
         "call_id", "leg", "caller_id", "attempt", "centre", "origin", "category", "channel",
         "priority", "incident_id", "arrival", "deadline", "answered", "talk_end", "state",
-        "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line",
+        "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line", "link",
+        "parent_leg",
         "callbacks", "_value",
     )
     _ok = True  # read by SimPy's step(): this event always succeeds
@@ -97,6 +100,8 @@ class Call:
         self.redial_of = redial_of
         self.disposition = RESOLVED
         self.to_line = -1
+        self.link = None
+        self.parent_leg = -1
         self.callbacks = None
         self._value = None
 
@@ -107,4 +112,4 @@ class Call:
                 self.category, self.channel, self.priority, self.incident_id, self.arrival,
                 self.answered, self.talk_end, released, ended, outcome,
                 self.disposition if answered else -1, self.transfer_mode,
-                self.to_line, self.seat, self.redial_of)
+                self.to_line, self.seat, self.redial_of, self.parent_leg)

@@ -110,6 +110,9 @@ class Centre:
         call.answered = now
         self.talking += 1
         talk = self.draw_talk() * call.talk_factor
+        link = call.link
+        if link is not None and link.next_talk >= 0:  # a three-way negotiation
+            talk, link.next_talk = link.next_talk, -1.0
         if self.own_busy < self.own_seats:
             self.own_busy += 1
             call.seat = OWN_SEAT
@@ -125,7 +128,38 @@ class Centre:
         call.talk_end = now
         self.talking -= 1
         hold = self.net.after_talk(call, self, now)
+        if hold is None:  # the seat stays with the call (three-way call): the router ends it
+            return
         wrap = self.draw_wrapup() + hold
+        if wrap > 0:
+            call.callbacks = (self._wrapped,)
+            self.env.schedule(call, NORMAL, wrap)
+        else:
+            self._release(call, now)
+
+    def continue_talk(self, call: Call, duration: float) -> None:
+        """A seated call talks on for ``duration`` (after a three-way negotiation)."""
+        self.talking += 1
+        call.callbacks = (self._talk_done,)
+        self.env.schedule(call, NORMAL, duration)
+
+    def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
+        """``old``'s leg ends now and ``new`` (a later leg of the same call) keeps its seat.
+
+        Used when a three-way call comes back to the first receiver: the seat never frees, so
+        the two legs' busy times are contiguous and occupancy stays exact.
+        """
+        old.talk_end = now
+        self.record(old.record(now, now, ANSWERED))
+        new.answered = now
+        new.seat = old.seat
+        new.state = SERVED
+        self.continue_talk(new, duration)
+
+    def finish_held(self, call: Call, now: float) -> None:
+        """End a held call's talk now (the other platform took it over), then wrap up."""
+        call.talk_end = now
+        wrap = self.draw_wrapup()
         if wrap > 0:
             call.callbacks = (self._wrapped,)
             self.env.schedule(call, NORMAL, wrap)

@@ -14,11 +14,16 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.arrivals import arrival_times
-from sim.calls import RESOLVED, Call
+from sim.calls import Call
 from sim.centre import Centre
+from sim.linkage.categories import category_table
+from sim.linkage.orders import OrderSystem
+from sim.linkage.routing import DiversionRouter, ResolveAll
 from sim.plan import CentrePlan, build_plans
+from sim.regions import load_regions
 from sim.scenario.schema import Scenario
 from sim.streams import Streams
+from sim.taxonomy import OWNERS
 
 
 @dataclass
@@ -83,19 +88,65 @@ class Network:
         self.env = ModelEnvironment()
         self.streams = Streams(seq)
         self.records: list[tuple] = []
-        self.category_codes: list[str] = ["-"]
         self.plans = plans if plans is not None else build_plans(scenario)
+        self.table = category_table(scenario)
+        self.category_codes = list(self.table.codes)
+        self.line_names = list(dict.fromkeys([*scenario.lines, *OWNERS[:-1]]))
+        self._line_index = {line: i for i, line in enumerate(self.line_names)}
         self.centres = [Centre(self, plan) for plan in self.plans]
+        self._directory = {(p.region, p.line): p.index for p in self.plans}
         self.next_call_id = 0
         self.next_caller_id = 0
         self._redial_rng = self.streams("redial")
         self.horizon = scenario.horizon
+        self.orders: OrderSystem | None = None
+        self.router = ResolveAll()
+        self.deflected = 0
+        self._legs: dict[int, int] = {}  # the last leg number of each transferred call
+        self._deflect = self._deflection_filter()
+        if scenario.linkage is not None:
+            self.orders = OrderSystem(self, scenario.linkage.orders)
+            self.router = DiversionRouter(self, scenario.linkage, self.table, self.orders)
 
     # -- hooks the centres call (linkage and coordination extend these) -----------------------
-    def after_talk(self, call: Call, centre: Centre, now: float) -> float:
-        """Decide what the seat does after talking; return extra seconds the seat stays held."""
-        call.disposition = RESOLVED
-        return 0.0
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        """Decide what the seat does after talking: extra seconds held, or None to keep it."""
+        return self.router.after_talk(call, centre, now)
+
+    # -- the directory of centres -------------------------------------------------------------
+    def line_index(self, line: str) -> int:
+        """The integer id of a line name in records (``to_line``)."""
+        return self._line_index[line]
+
+    def centre_for(self, region: str, line: str) -> int | None:
+        """The centre serving ``line`` for ``region``: its own, a neighbour's, the province's."""
+        index = self._directory.get((region, line))
+        if index is not None:
+            return index
+        regions = load_regions()
+        if region in regions.regions:
+            for neighbour in regions.get(region).neighbours:
+                index = self._directory.get((neighbour, line))
+                if index is not None:
+                    return index
+        return self._directory.get((regions.province.code, line))
+
+    def next_leg(self, call: Call, centre: int, mode: int, priority: int,
+                 patient: bool = False) -> Call:
+        """The call's next leg, arriving now at ``centre`` (a transfer keeps the call's ids)."""
+        now = self.env._now
+        deadline = float("inf") if patient else now + self.centres[centre].draw_patience()
+        leg = Call(call.call_id, call.caller_id, call.attempt, centre, call.category, now,
+                   deadline, priority=priority, redial_of=call.redial_of,
+                   incident_id=call.incident_id, channel=call.channel)
+        leg.leg = self._legs.get(call.call_id, 0) + 1
+        self._legs[call.call_id] = leg.leg
+        leg.parent_leg = call.leg
+        leg.origin = call.origin
+        leg.transfer_mode = mode
+        leg.talk_factor = call.talk_factor
+        call.to_line = self._line_index[self.plans[centre].line]
+        return leg
 
     def after_release(self, call: Call, centre: Centre, now: float) -> None:
         """A seat finished a leg (after wrap-up)."""
@@ -115,6 +166,8 @@ class Network:
     def _maybe_redial(self, call: Call, at: float, probability: float, redial) -> None:
         rng = self._redial_rng
         if call.attempt >= redial.max_attempts or rng.random() >= probability:
+            return
+        if self._deflect is not None and self._deflect(call.category):
             return
         when = at + float(redial.delay.sample(rng, 1)[0])
         if when >= self.horizon:
@@ -141,21 +194,48 @@ class Network:
             caller_id = self.next_caller_id
             self.next_caller_id += 1
         patience = self.centres[centre].draw_patience()
-        return Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
-                    priority=priority, redial_of=redial_of)
+        call = Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
+                    priority=min(priority, self.table.priority[category]), redial_of=redial_of)
+        call.talk_factor = self.table.talk_factor[category]
+        return call
 
     # -- the run ------------------------------------------------------------------------------
-    def _merged_arrivals(self) -> tuple[np.ndarray, np.ndarray]:
-        per_centre = [arrival_times(p, self.scenario, self.streams(f"arrivals:{p.key}"))
-                      for p in self.plans]
-        times = np.concatenate(per_centre) if per_centre else np.empty(0)
-        centres = np.repeat(np.arange(len(per_centre)), [len(t) for t in per_centre])
-        order = np.argsort(times, kind="stable")
-        return times[order], centres[order]
+    def _merged_arrivals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        times, centres, cats = [], [], []
+        for p in self.plans:
+            t = arrival_times(p, self.scenario, self.streams(f"arrivals:{p.key}"))
+            times.append(t)
+            centres.append(np.full(len(t), p.index))
+            cats.append(self.table.draw(p.line, len(t), self.streams(f"categories:{p.key}")))
+        if not times:
+            return np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        times_a = np.concatenate(times)
+        order = np.argsort(times_a, kind="stable")
+        return times_a[order], np.concatenate(centres)[order], np.concatenate(cats)[order]
 
     def _arrival(self, i: int) -> None:
         centre = self._arr_centres[i]
-        self.centres[centre].arrive(self.new_call(centre, 0, self.env._now))
+        category = self._arr_categories[i]
+        if self._deflect is not None and self._deflect(category):
+            return
+        self.centres[centre].arrive(self.new_call(centre, category, self.env._now))
+
+    def _deflection_filter(self):
+        """S11: with outage information published, some calls about outages never happen."""
+        linkage = self.scenario.linkage
+        if linkage is None or not linkage.info_sharing.published:
+            return None
+        outage = {i for i, c in enumerate(self.table.categories) if c is not None and c.outage}
+        share = linkage.info_sharing.deflection
+        rng = self.streams("deflection")
+
+        def deflect(category: int) -> bool:
+            if category in outage and rng.random() < share:
+                self.deflected += 1
+                return True
+            return False
+
+        return deflect
 
     def _hour_tick(self, _event) -> None:
         hour = int(round(self.env._now / 3600.0))
@@ -172,8 +252,9 @@ class Network:
         self._ticker = _Recurring(self._hour_tick)
         if self._hours > 1:
             self._ticker.at(self.env, 3600.0)
-        times, centres = self._merged_arrivals()
+        times, centres, categories = self._merged_arrivals()
         self._arr_centres = centres.tolist()
+        self._arr_categories = categories.tolist()
         self.env.run_with_arrivals(times.tolist(), self._arrival)
         for centre in self.centres:
             centre.drain_unfinished(self.env.now)
@@ -189,8 +270,9 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
     net.records.sort(key=_record_order)
+    extra = {"orders": net.orders.finish() if net.orders else [], "deflected": net.deflected}
     return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
-                             end_time=max(net.env.now, scenario.horizon))
+                             end_time=max(net.env.now, scenario.horizon), extra=extra)
 
 
 def _record_order(record: tuple) -> tuple:

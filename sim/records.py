@@ -21,7 +21,7 @@ from sim.calls import CHANNELS, DISPOSITIONS, OUTCOMES, SEATS, TRANSFER_MODES, C
 CALL_COLUMNS = (
     "replication", "call_id", "leg", "caller_id", "attempt", "region", "line", "category",
     "channel", "priority", "incident_id", "arrival", "answered", "talk_end", "released", "ended",
-    "outcome", "disposition", "transfer_mode", "to_line", "seat", "redial_of",
+    "outcome", "disposition", "transfer_mode", "to_line", "seat", "redial_of", "parent_leg",
 )
 FIELD = {name: i for i, name in enumerate(CallLeg._fields)}
 
@@ -53,7 +53,7 @@ def _lookup(codes: Sequence[str], index: np.ndarray) -> np.ndarray:
     return table[index]
 
 
-_ROW = ",".join(["%d"] * 5 + ["%s"] * 4 + ["%d"] * 2 + ["%.3f"] * 5 + ["%s"] * 5 + ["%d"])
+_ROW = ",".join(["%d"] * 5 + ["%s"] * 4 + ["%d"] * 2 + ["%.3f"] * 5 + ["%s"] * 5 + ["%d"] * 2)
 _NAN_FIELD = re.compile(r"(?<=,)nan(?=,)")
 
 
@@ -74,7 +74,7 @@ def format_calls_csv(cols: dict[str, np.ndarray], replication: int, names: Names
         cols["arrival"], cols["answered"], cols["talk_end"], cols["released"], cols["ended"],
         _lookup(OUTCOMES, cols["outcome"]), _lookup(DISPOSITIONS, cols["disposition"]),
         _lookup(TRANSFER_MODES, cols["transfer_mode"]), _lookup(names.lines, cols["to_line"]),
-        _lookup(SEATS, cols["seat"]), cols["redial_of"],
+        _lookup(SEATS, cols["seat"]), cols["redial_of"], cols["parent_leg"],
     ]
     rows = zip(*[c.tolist() for c in columns], strict=True)
     text = "\n".join([_ROW % row for row in rows]) + "\n"

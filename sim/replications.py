@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.kpis import replication_kpis, staffed_seconds
+from sim.linkage.flows import flow_kpis, format_orders_csv, order_kpis
 from sim.network import Network, ReplicationResult, simulate
 from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.scenario.schema import Scenario
@@ -49,10 +50,18 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
     series = replication_series(cols, net.plans, scenario)
     names = Names(centre_regions=[p.region for p in net.plans],
                   centre_lines=[p.line for p in net.plans],
-                  categories=net.category_codes, lines=list(scenario.lines))
+                  categories=net.category_codes, lines=net.line_names)
     text = format_calls_csv(cols, result.index, names)
+    extra: dict = {"sections": {}, "files": {}}
+    if scenario.linkage is not None:
+        window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
+        orders = result.extra["orders"]
+        extra["sections"]["flows"] = flow_kpis(cols, net.plans, net.table, net.line_names, window)
+        extra["sections"]["flows"]["deflected"] = result.extra["deflected"]
+        extra["sections"]["orders"] = order_kpis(orders, lo, hi)
+        extra["files"]["orders.csv.gz"] = [gzip_bytes(format_orders_csv(orders, result.index))]
     return ReplicationSummary(result.index, kpis, series, gzip_bytes(text), len(result.records),
-                              result.extra)
+                              extra)
 
 
 def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int) -> ReplicationSummary:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.kpis import kpi_names
+from sim.linkage.flows import ORDER_COLUMNS
 from sim.output import RunWriter
 from sim.plan import build_plans
 from sim.records import CALL_COLUMNS, header_member
@@ -74,9 +75,10 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
     """Files that model extensions add (e.g. orders), as gzip members per replication."""
     files: dict[str, list[bytes]] = {}
+    headers = {"orders.csv.gz": header_member(ORDER_COLUMNS)}
     for s in summaries:
         for name, payload in s.extra.get("files", {}).items():
-            files.setdefault(name, []).extend(payload)
+            files.setdefault(name, [headers[name]] if name in headers else []).extend(payload)
     return files
 
 
@@ -94,9 +96,10 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> di
         doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
                       for name in summaries[0].kpis[group]}
     doc["targets"] = targets(scenario, doc, plans)
-    for s in summaries:
-        for key, value in s.extra.get("kpis", {}).items():
-            doc.setdefault(key, []).append(value)
+    for section in summaries[0].extra.get("sections", {}):
+        per_rep = [s.extra["sections"][section] for s in summaries]
+        names = list(dict.fromkeys(k for rep in per_rep for k in rep))
+        doc[section] = summarise([{k: rep.get(k, 0) for k in names} for rep in per_rep])
     return doc
 
 

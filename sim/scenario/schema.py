@@ -10,20 +10,14 @@ import math
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
 from sim.distributions import Deterministic, Distribution, Exponential, Never
+from sim.scenario.linkage import Linkage
+from sim.scenario.schema_base import LINES, Frozen, Probability, Weight
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Weight = Annotated[float, Field(ge=0.0)]
-LINES = ("12345", "110", "119", "120", "122")
-"""The linked hotlines (12345 政务服务便民热线, 110 报警, 119 火警, 120 急救, 122 交通事故)."""
-
-
-class Frozen(BaseModel):
-    """Base: unknown keys are errors, objects are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+__all__ = ["LINES", "CentreSpec", "Frozen", "LineSpec", "Probability", "Redial", "Scenario",
+           "Seats", "Target", "Weight"]
 
 
 class Redial(Frozen):
@@ -148,6 +142,9 @@ class Scenario(Frozen):
     centres: dict[str, CentreSpec] = Field(
         min_length=1, description='keyed "REGION/LINE", e.g. "622900/110"'
     )
+    linkage: Linkage | None = Field(
+        default=None, description="categories, routing between lines and orders; absent: every "
+                                  "call is resolved where it is answered")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -1,0 +1,125 @@
+"""Work orders (工单) and police orders (警单) at department desks (S5, S8, S13, S15).
+
+Orders are far fewer than calls, so each one is an idiomatic SimPy process: it is signed for
+(签收) after a delay, queues for its department desk in its region (a ``simpy.Resource``),
+is processed, closed (办结), surveyed by callback (回访) and sometimes reopened.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, NamedTuple
+
+import simpy
+
+from sim.distributions import block_sampler
+from sim.scenario.linkage import Orders
+
+if TYPE_CHECKING:
+    from sim.network import Network
+
+WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
+MAX_REOPEN = 3
+
+
+class OrderRecord(NamedTuple):
+    """The immutable record of one order (see docs/records.md, ``orders.csv.gz``)."""
+
+    order_id: int
+    kind: str
+    call_id: int
+    linked_order_id: int
+    region: str
+    line: str
+    dispatched_to: str
+    category: str
+    urgency: str
+    created: float
+    deadline: float
+    signed: float
+    closed: float
+    on_time: int
+    reopened: int
+    satisfaction: float
+
+
+class OrderSystem:
+    """Creates orders and runs each through its department desk."""
+
+    def __init__(self, net: Network, spec: Orders) -> None:
+        self.env = net.env
+        self.spec = spec
+        self.records: list[OrderRecord] = []
+        self._desks: dict[tuple[str, str], simpy.Resource] = {}
+        self._next_id = 0
+        self._rng = net.streams("orders")
+        self._sign = block_sampler(spec.sign_delay, net.streams("orders:sign"))
+        self._work = block_sampler(spec.processing, net.streams("orders:work"))
+        self._police = block_sampler(spec.police_processing, net.streams("orders:police"))
+        self._open: dict[int, dict] = {}
+
+    def create(self, kind: str, call_id: int, region: str, line: str, department: str,
+               category: str, urgency: str, linked: int = -1) -> int:
+        """Create an order now; return its id. ``line`` is the platform that owns it."""
+        order_id = self._next_id
+        self._next_id += 1
+        now = self.env.now
+        state = {"order_id": order_id, "kind": kind, "call_id": call_id,
+                 "linked_order_id": linked, "region": region, "line": line,
+                 "dispatched_to": department, "category": category, "urgency": urgency,
+                 "created": now,
+                 "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * 3600.0,
+                 "signed": math.nan, "reopened": 0}
+        self._open[order_id] = state
+        self.env.process(self._life(state))
+        return order_id
+
+    def link(self, order_id: int, other: int) -> None:
+        """Record that two orders handle one matter together (S8's dual handling)."""
+        if order_id in self._open:
+            self._open[order_id]["linked_order_id"] = other
+
+    def _desk(self, region: str, department: str) -> simpy.Resource:
+        key = (region, department)
+        desk = self._desks.get(key)
+        if desk is None:
+            desk = self._desks[key] = simpy.Resource(self.env, self.spec.desk_capacity)
+        return desk
+
+    def _life(self, state: dict):
+        env = self.env
+        yield env.timeout(self._sign())
+        state["signed"] = env.now
+        desk = self._desk(state["region"], state["dispatched_to"])
+        work = self._police if state["kind"] == POLICE_ORDER else self._work
+        while True:
+            with desk.request() as request:
+                yield request
+                yield env.timeout(work())
+            if state["reopened"] < MAX_REOPEN and self._rng.random() < self.spec.reopen:
+                state["reopened"] += 1
+                continue
+            break
+        self._close(state, env.now)
+
+    def _close(self, state: dict, closed: float) -> None:
+        on_time = closed <= state["deadline"]
+        sat = self.spec.satisfaction
+        score = math.nan
+        if self._rng.random() < sat.surveyed:
+            mean = sat.on_time if on_time else sat.late
+            score = float(self._rng.beta(mean * sat.concentration,
+                                         (1 - mean) * sat.concentration))
+        del self._open[state["order_id"]]
+        self.records.append(self._record(state, closed, int(on_time), score))
+
+    def _record(self, state: dict, closed: float, on_time: int, score: float) -> OrderRecord:
+        fields = {k: state[k] for k in OrderRecord._fields if k in state}
+        return OrderRecord(**fields, closed=closed, on_time=on_time, satisfaction=score)
+
+    def finish(self) -> list[OrderRecord]:
+        """Record orders still open (closed empty, on_time -1) and return all, by id."""
+        for state in list(self._open.values()):
+            self.records.append(self._record(state, math.nan, -1, math.nan))
+        self._open.clear()
+        return sorted(self.records, key=lambda r: r.order_id)

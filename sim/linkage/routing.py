@@ -1,0 +1,271 @@
+"""Routing after the talk: the seed's rules between 12345, 110, 119, 120, 122 and utilities.
+
+Rules, in the order they apply to a call of category ``c`` answered at line ``L``:
+
+1. No owner (S1 exclusions, invalid calls): guidance only, or resolved on the call.
+2. Unclear scope at 12345 or 110 (chance ``c.scope_unclear``): three-way call (三方通话, S4)
+   with the other platform; both seats are held for the negotiation. If they agree, the owner
+   per the list takes it; if not, the platform that first received it keeps it, and where there
+   is danger to life, property or public safety 110 dispatches first (S7).
+3. The call-taker classifies: right with the line's accuracy, else picks a wrong line (a
+   misclassified call goes to the wrong line and must come back: a bounced transfer).
+4. Belongs here: handled per the list: resolve, work order, police order, dispatch, guidance,
+   or dual (S8: a police order now plus a work order through 12345 to the local government).
+5. Belongs to another line: danger reaching a line other than 110 goes to 110 first (S7);
+   otherwise the category's mode: one-key transfer carrying the record (一键携号转接, S3: queued
+   with priority, shorter talk there), three-way call, or system dispatch of an order (系统派件,
+   S5). A line with no centre reachable gets a system-dispatched order. After ``max_hops``
+   transfers the current centre keeps the call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.calls import (
+    DISPATCH,
+    DUAL_ORDER,
+    GUIDANCE,
+    ONE_KEY,
+    POLICE_ORDER,
+    RESOLVED,
+    RETURNED,
+    SYSTEM_DISPATCH,
+    THREE_WAY,
+    TRANSFER,
+    WORK_ORDER,
+    Call,
+)
+from sim.distributions import block_sampler
+from sim.linkage.categories import CategoryTable
+from sim.linkage.orders import POLICE_ORDER as POLICE
+from sim.linkage.orders import WORK_ORDER as WORK
+from sim.linkage.orders import OrderSystem
+from sim.scenario.linkage import Linkage
+from sim.taxonomy import NO_OWNER, Category
+
+if TYPE_CHECKING:
+    from sim.centre import Centre
+    from sim.network import Network
+
+HOLD = None
+"""``after_talk`` result: the seat stays held until the router releases it."""
+COUNTERPART = {"12345": "110", "110": "12345"}
+DEFAULT_ACCURACY = 0.95
+
+
+class LinkState:
+    """Per-call linkage state, created only for calls that need it."""
+
+    __slots__ = ("partner", "agreement", "next_talk", "negotiated", "keep", "police_done")
+
+    def __init__(self) -> None:
+        self.partner: Call | None = None
+        self.agreement = 1.0
+        self.next_talk = -1.0
+        self.negotiated = False
+        self.keep = False
+        self.police_done = False
+
+
+def state(call: Call) -> LinkState:
+    """The call's link state, created on first use."""
+    if call.link is None:
+        call.link = LinkState()
+    return call.link
+
+
+class ResolveAll:
+    """The default strategy without linkage: every answered call is resolved on the call."""
+
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        """Resolve; the seat is free after wrap-up."""
+        call.disposition = RESOLVED
+        return 0.0
+
+
+class DiversionRouter:
+    """The seed's routing rules over the diversion list (see the module docstring)."""
+
+    def __init__(self, net: Network, spec: Linkage, table: CategoryTable,
+                 orders: OrderSystem) -> None:
+        self.net = net
+        self.spec = spec
+        self.table = table
+        self.orders = orders
+        rng = net.streams("routing")
+        self.uniform = _uniforms(rng)
+        self.choice = rng
+        self.negotiation = block_sampler(spec.three_way.negotiation, net.streams("three-way"))
+        default = spec.accuracy.get("default", DEFAULT_ACCURACY)
+        self.accuracy = {line: spec.accuracy.get(line, default) for line in net.line_names}
+        self.served_lines = sorted({p.line for p in net.plans})
+
+    # -- the decision ----------------------------------------------------------------------
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
+        cat = self.table.categories[call.category]
+        if cat is None:
+            call.disposition = RESOLVED
+            return 0.0
+        link = call.link
+        if link is not None and link.partner is not None:
+            return self._end_negotiation(call, centre, cat, now)
+        line = centre.plan.line
+        if link is not None and link.keep:
+            return self._first_receiver(call, centre, cat)
+        if cat.owner == NO_OWNER:
+            call.disposition = GUIDANCE if cat.out_of_scope and cat.kind == "out_of_scope" \
+                else RESOLVED
+            return 0.0
+        if line == "110" and cat.danger and cat.owner != "110":
+            self._police_first(call, centre, cat)
+        other = COUNTERPART.get(line)
+        if (other and cat.scope_unclear and not (link and link.negotiated)
+                and self.uniform() < cat.scope_unclear):
+            target = self.net.centre_for(centre.plan.region, other)
+            if target is not None:
+                return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
+        perceived = cat.owner if self.uniform() < self.accuracy[line] else self._wrong(cat, line)
+        if perceived == line:
+            return self._at_owner(call, centre, cat) if cat.owner == line \
+                else self._first_receiver(call, centre, cat)
+        if call.leg >= self.spec.max_hops:
+            return self._first_receiver(call, centre, cat)
+        return self._pass_on(call, centre, cat, perceived)
+
+    def _wrong(self, cat: Category, line: str) -> str:
+        """A misclassification: some other served line than the owner."""
+        pool = [ln for ln in self.served_lines if ln != cat.owner]
+        return pool[int(self.uniform() * len(pool))] if pool else cat.owner
+
+    def _pass_on(self, call: Call, centre: Centre, cat: Category, perceived: str) -> float | None:
+        line = centre.plan.line
+        mode = cat.transfer_mode if perceived == cat.owner else "one_key"
+        target_line = perceived
+        link = call.link
+        if cat.danger and line != "110" and perceived != "110" and not (link and link.police_done) \
+                and self.net.centre_for(centre.plan.region, "110") is not None:
+            target_line, mode = "110", "one_key"  # S7: 110 dispatches first
+        target = self.net.centre_for(centre.plan.region, target_line)
+        if target is None or mode == "system_dispatch":
+            return self._system_dispatch(call, centre, cat, target_line)
+        if mode == "three_way":
+            return self._start_three_way(call, centre, target, 1.0)
+        return self._one_key(call, centre, target)
+
+    # -- handling where the call stays -------------------------------------------------------
+    def _at_owner(self, call: Call, centre: Centre, cat: Category) -> float:
+        handling = cat.handling
+        if handling == "resolve":
+            call.disposition = RESOLVED
+        elif handling == "guidance":
+            call.disposition = GUIDANCE
+        elif handling == "dispatch":
+            call.disposition = DISPATCH
+        elif handling == "work_order":
+            call.disposition = WORK_ORDER
+            self._order(WORK, call, centre, cat, centre.plan.line)
+        elif handling == "police_order":
+            call.disposition = POLICE_ORDER
+            if not (call.link and call.link.police_done):
+                self._order(POLICE, call, centre, cat, "110")
+        else:  # dual (S8): a police order now and a work order through 12345, linked
+            call.disposition = DUAL_ORDER
+            police = self._order(POLICE, call, centre, cat, "110")
+            work = self._order(WORK, call, centre, cat, "12345", linked=police)
+            self.orders.link(police, work)
+        return 0.0
+
+    def _first_receiver(self, call: Call, centre: Centre, cat: Category) -> float:
+        """S7: the platform that first received the call handles it (an order to the owner)."""
+        if cat.owner == centre.plan.line:
+            return self._at_owner(call, centre, cat)
+        if cat.owner == NO_OWNER:
+            call.disposition = GUIDANCE
+            return 0.0
+        return self._system_dispatch(call, centre, cat, cat.owner)
+
+    def _system_dispatch(self, call: Call, centre: Centre, cat: Category, line: str) -> float:
+        call.disposition = SYSTEM_DISPATCH
+        call.to_line = self.net.line_index(line)
+        kind = POLICE if line == "110" else WORK
+        if not (kind == POLICE and call.link and call.link.police_done):
+            self._order(kind, call, centre, cat, line)
+        return 0.0
+
+    def _police_first(self, call: Call, centre: Centre, cat: Category) -> None:
+        link = state(call)
+        if not link.police_done:
+            link.police_done = True
+            self._order(POLICE, call, centre, cat, "110")
+
+    def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
+               linked: int = -1) -> int:
+        department = cat.department or f"{line} 平台"
+        if kind == POLICE:
+            state(call).police_done = True
+            department = cat.department if cat.owner == "110" and cat.department else "属地派出所"
+        return self.orders.create(kind, call.call_id, centre.plan.region, line, department,
+                                  cat.code, cat.urgency, linked)
+
+    # -- voice transfers -------------------------------------------------------------------
+    def _one_key(self, call: Call, centre: Centre, target: int) -> float:
+        call.disposition = TRANSFER
+        leg = self.net.next_leg(call, target, ONE_KEY, self._priority(call))
+        leg.talk_factor = call.talk_factor * self.spec.transfer_talk_factor
+        self.net.centres[target].arrive(leg)
+        return 0.0
+
+    def _start_three_way(self, call: Call, centre: Centre, target: int,
+                         agreement: float) -> float | None:
+        call.disposition = TRANSFER
+        state(call).negotiated = True
+        leg = self.net.next_leg(call, target, THREE_WAY, self._priority(call), patient=True)
+        link = state(leg)
+        link.partner, link.agreement, link.negotiated = call, agreement, True
+        link.next_talk = self.negotiation()
+        link.police_done = call.link.police_done
+        self.net.centres[target].arrive(leg)
+        return HOLD
+
+    def _end_negotiation(self, leg: Call, centre: Centre, cat: Category,
+                         now: float) -> float | None:
+        link = leg.link
+        first = link.partner
+        link.partner = None
+        first_centre = self.net.centres[first.centre]
+        agreed = self.uniform() < link.agreement
+        factor = self.table.talk_factor[leg.category] * self.spec.transfer_talk_factor
+        if agreed and cat.owner == centre.plan.line:
+            first_centre.finish_held(first, now)
+            leg.talk_factor = factor
+            centre.continue_talk(leg, centre.draw_talk() * factor)
+            return HOLD
+        # Back to the first receiver: a leg of its own on the seat that never freed.
+        leg.disposition = RETURNED
+        back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, patient=True)
+        back.link = first.link
+        back.link.negotiated = True
+        if not agreed:
+            back.link.keep = True  # S7: the platform that first received it handles it
+            if cat.danger:
+                self._police_first(back, centre if centre.plan.line == "110" else first_centre,
+                                   cat)
+        first_centre.hand_over(first, back, now, first_centre.draw_talk() * factor)
+        return 0.0
+
+    def _priority(self, call: Call) -> int:
+        if call.priority == 0:
+            return 0
+        return 1 if self.spec.transfer_priority else 2
+
+
+def _uniforms(rng):
+    from itertools import chain
+
+    def blocks():
+        while True:
+            yield rng.random(4096).tolist()
+
+    return chain.from_iterable(blocks()).__next__

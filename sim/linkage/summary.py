@@ -1,0 +1,57 @@
+"""Printed tables of the linkage: the line → line flow matrix and the order KPIs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+
+def format_flows(doc: dict) -> str:
+    """Voice transfers and system dispatches between lines (means over replications)."""
+    flows = doc.get("flows")
+    if not flows:
+        return ""
+    matrix: dict[tuple[str, str], float] = defaultdict(float)
+    for name, kpi in flows.items():
+        kind, _, rest = name.partition(":")
+        if kind in ("transfer", "dispatch") and kpi["mean"]:
+            pair = rest.split(":")[0]
+            src, dst = pair.split(">")
+            matrix[(src, dst)] += kpi["mean"]
+    sources = sorted({s for s, _ in matrix}, key=_line_order)
+    targets = sorted({d for _, d in matrix}, key=_line_order)
+    head = f"{'from/to 转出→转入':<18}" + "".join(f"{t:>9}" for t in targets)
+    out = ["Transfers and dispatches between lines (one-key + three-way + system dispatch), "
+           "mean per replication:", head]
+    for s in sources:
+        out.append(f"{s:<18}" + "".join(f"{matrix.get((s, t), 0):>9.0f}" for t in targets))
+    f = {k: v["mean"] for k, v in flows.items()}
+    out.append(f"bounced transfers 误转: {f.get('bounced', 0):.0f} of {f.get('transfers', 0):.0f}"
+               f" transfers; mean wait at the receiving centre {f.get('answer_wait_transferred') or 0:.1f} s;"
+               f" first-contact resolution {100 * (f.get('fcr') or 0):.1f}%")
+    return "\n".join(out)
+
+
+def format_orders(doc: dict) -> str:
+    """Order KPIs by kind: created, sign-off, on-time, reopened, satisfaction."""
+    orders = doc.get("orders")
+    if not orders:
+        return ""
+    out = [f"{'orders 工单/警单':<22}{'created':>9}{'sign h':>8}{'on time':>9}{'reopened':>10}"
+           f"{'satisfied':>10}{'open':>6}"]
+    for kind in ("work_order", "police_order", "all"):
+        if f"{kind}:created" not in orders:
+            continue
+        g = {k.split(":")[1]: v["mean"] for k, v in orders.items() if k.startswith(f"{kind}:")}
+        out.append(f"{kind:<22}{g['created']:>9.0f}{_n(g['sign_hours'], '{:.2f}'):>8}"
+                   f"{_n(g['on_time_rate'], '{:.1%}'):>9}{_n(g['reopen_rate'], '{:.1%}'):>10}"
+                   f"{_n(g['satisfaction'], '{:.2f}'):>10}{g['open']:>6.0f}")
+    return "\n".join(out)
+
+
+def _n(value, fmt: str) -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def _line_order(line: str) -> tuple[int, str]:
+    order = ["12345", "110", "119", "120", "122"]
+    return (order.index(line) if line in order else len(order), line)

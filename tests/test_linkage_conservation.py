@@ -1,0 +1,91 @@
+"""Conservation on a random multi-centre network, and the effect of classification accuracy."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+import pytest
+
+from sim.records import read_calls
+from sim.runner import run_scenario
+
+STRESS = [  # more mistakes, disagreements and redials than the baseline, on a short horizon
+    "horizon_hours=6", "replications=2", "linkage.accuracy.default=0.8",
+    "linkage.accuracy.110=0.85", "linkage.three_way.agreement=0.5", "linkage.orders.reopen=0.2",
+    "lines.12345.redial.after_abandon=0.8",
+]
+
+
+@pytest.fixture(scope="module")
+def stress_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stress")
+    run = run_scenario("gansu-baseline", STRESS, jobs=2, out_dir=out)
+    calls = list(read_calls(out / "calls.csv.gz"))
+    orders = list(read_calls(out / "orders.csv.gz"))
+    return run, calls, orders
+
+
+def test_every_call_ends_in_exactly_one_terminal_outcome(stress_run):
+    _, calls, _ = stress_run
+    terminal = Counter()
+    ids = set()
+    for row in calls:
+        key = (row["replication"], row["call_id"])
+        ids.add(key)
+        passed_on = row["outcome"] == "answered" and row["disposition"] in ("transfer",
+                                                                           "returned")
+        if not passed_on:
+            terminal[key] += 1
+    assert set(terminal) == ids
+    assert set(terminal.values()) == {1}
+    assert sum(r["transfer_mode"] == "three_way" for r in calls) > 0
+    assert sum(r["disposition"] == "returned" for r in calls) > 0
+
+
+def test_transfers_out_of_a_to_b_equal_transfers_into_b_from_a(stress_run):
+    _, calls, _ = stress_run
+    line_of = {(r["replication"], r["call_id"], r["leg"]): r["line"] for r in calls}
+    out, into = Counter(), Counter()
+    for r in calls:
+        if r["disposition"] in ("transfer", "returned"):
+            out[(r["replication"], r["line"], r["to_line"])] += 1
+        if r["leg"] != "0":
+            src = line_of[(r["replication"], r["call_id"], r["parent_leg"])]
+            into[(r["replication"], src, r["line"])] += 1
+    assert out == into
+    assert sum(out.values()) > 100
+
+
+def test_every_order_is_closed_or_open_none_lost(stress_run):
+    run, calls, orders = stress_run
+    call_ids = {(r["replication"], r["call_id"]) for r in calls}
+    by_rep = defaultdict(list)
+    for o in orders:
+        by_rep[o["replication"]].append(int(o["order_id"]))
+        assert (o["replication"], o["call_id"]) in call_ids
+        closed = o["closed"] != ""
+        assert closed == (o["on_time"] in ("0", "1"))
+        if closed:
+            assert float(o["created"]) <= float(o["signed"]) <= float(o["closed"])
+    for ids in by_rep.values():
+        assert sorted(ids) == list(range(len(ids)))
+    # orders created by dispositions: every work/police/dual/system-dispatch leg made >= 1
+    ordering = {(r["replication"], r["call_id"]) for r in calls
+                if r["disposition"] in ("work_order", "police_order", "dual_order")}
+    with_orders = {(o["replication"], o["call_id"]) for o in orders}
+    assert ordering <= with_orders
+    kpis = run.kpis["orders"]
+    assert kpis["all:created"]["mean"] > 0
+    assert 0 < kpis["all:reopen_rate"]["mean"] < 1
+
+
+@pytest.mark.slow
+def test_better_110_classification_means_fewer_bounced_transfers(tmp_path):
+    common = ["horizon_hours=24", "replications=5"]
+    worse = run_scenario("gansu-baseline", [*common, "linkage.accuracy.110=0.90"], jobs=2,
+                         out_dir=tmp_path / "worse").kpis["flows"]["bounced"]
+    better = run_scenario("gansu-baseline", [*common, "linkage.accuracy.110=0.99"], jobs=2,
+                          out_dir=tmp_path / "better").kpis["flows"]["bounced"]
+    assert better["ci95"][1] < worse["ci95"][0], (better, worse)
+    assert not math.isnan(better["mean"])
