@@ -1,0 +1,142 @@
+"""HTML pieces shared by ``report.html``, ``compare.html`` and ``sweep.html``: the Jinja2
+environment, images embedded as data URIs, KPI cells formatted as mean ± CI half-width."""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from sim.stats import mean_ci
+
+RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy"}
+TABLE_KPIS = ("offered", "human_answer_rate", "abandon_rate", "block_rate", "asa", "p90_wait",
+              "occupancy", "seat_hours")
+MAX_EXTRA_ROWS = 80
+
+
+def is_rate(kpi: str) -> bool:
+    """Whether a KPI is a proportion (printed as a percentage)."""
+    return kpi in RATE_KPIS or (kpi.startswith("sl") and kpi[2:3].isdigit())
+
+
+def fmt_value(kpi: str, value: float | None) -> str:
+    """One value of a KPI: percentages for rates, seconds with one decimal, counts rounded."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if is_rate(kpi):
+        return f"{100 * value:.1f}%"
+    if kpi in ("offered", "answered", "abandoned", "blocked", "bot", "redials", "unfinished"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def fmt_kpi(kpi: str, entry: dict | None) -> str:
+    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``)."""
+    if not entry or entry.get("mean") is None:
+        return "—"
+    lo, hi = (entry.get("ci95") or [None, None])[:2]
+    text = fmt_value(kpi, entry["mean"])
+    if lo is None or hi is None:
+        return text
+    half = (hi - lo) / 2
+    return f"{text} ± {100 * half:.1f}" if is_rate(kpi) else f"{text} ± {half:,.1f}"
+
+
+def sl_kpis(doc: dict) -> list[str]:
+    """The service-level KPI names of a run (``sl10``, ``sl15``, ... without ``_excl``)."""
+    return [k for k in doc.get("kpi_names", []) if k.startswith("sl") and not k.endswith("_excl")]
+
+
+def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
+    """Header and rows of a KPI table: one row per (label, kpis) group."""
+    names = [k for k in ("offered", *sl_kpis(doc), *TABLE_KPIS[1:]) if k in doc.get("kpi_names", [])
+             or k in TABLE_KPIS]
+    rows = [[label, *[fmt_kpi(k, kpis.get(k)) for k in names]] for label, kpis in groups]
+    return {"header": names, "rows": rows}
+
+
+def target_rows(doc: dict) -> list[dict]:
+    """Each target of kpis.json with its verdict: met, met on the mean only, or missed."""
+    rows = []
+    for tg in doc.get("targets", []):
+        lo = (tg.get("ci95") or [None])[0]
+        mean = tg.get("mean")
+        if mean is None or mean < tg["target"]:
+            status = "missed"
+        else:
+            status = "met" if lo is None or lo >= tg["target"] else "met-mean"
+        rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
+                     "target_text": fmt_value(tg["kpi"], tg["target"])})
+    return rows
+
+
+def _flatten(value: object, prefix: str = "") -> dict[str, float]:
+    if isinstance(value, dict):
+        out: dict[str, float] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, bool | int | float) and not isinstance(value, bool):
+        return {prefix or "value": float(value)}
+    return {}
+
+
+def extra_section(name: str, value: object) -> dict:
+    """A table for a section that a model extension added to kpis.json.
+
+    A list of per-replication mappings becomes mean ± CI per numeric leaf; anything else is shown
+    as its numeric leaves.
+    """
+    reps = value if isinstance(value, list) else [value]
+    flat = [_flatten(v) for v in reps]
+    keys = list(dict.fromkeys(k for f in flat for k in f))
+    rows = []
+    for key in keys[:MAX_EXTRA_ROWS]:
+        mean, lo, hi = mean_ci([f.get(key, math.nan) for f in flat])
+        half = "" if math.isnan(lo) else f" ± {(hi - lo) / 2:.4g}"
+        rows.append([key, "—" if math.isnan(mean) else f"{mean:.4g}{half}"])
+    return {"name": name, "rows": rows, "truncated": max(0, len(keys) - MAX_EXTRA_ROWS)}
+
+
+def data_uri(path: Path) -> str:
+    """A PNG file as a ``data:`` URI, so that the HTML needs no other file."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+_ENV: Environment | None = None
+
+
+def render(template: str, **context: object) -> str:
+    """Render one of the package's templates."""
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=PackageLoader("sim.report", "templates"),
+                           autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                           lstrip_blocks=True)
+    return _ENV.get_template(template).render(**context)
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write through a temporary file renamed at the end (never a half-written file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+LABELS = {"offered": "offered", "human_answer_rate": "answered", "abandon_rate": "abandoned",
+          "block_rate": "blocked", "asa": "ASA s", "p90_wait": "p90 wait s",
+          "mean_wait": "mean wait s", "occupancy": "occupancy", "seat_hours": "seat-hours",
+          "p_wait": "P(wait)"}
+
+
+def kpi_label(kpi: str) -> str:
+    """A column heading for a KPI: ``SL 15 s`` for ``sl15``, plain words for the others."""
+    if kpi.startswith("sl") and kpi[2:3].isdigit():
+        return f"SL {kpi[2:].replace('_excl', ' s excl.')}" + ("" if "_excl" in kpi else " s")
+    return LABELS.get(kpi, kpi)
