@@ -123,7 +123,10 @@ def call_events(legs: list[dict[str, str]]) -> list[Event]:
         if leg.get("disposition") == "transfer":
             after = legs[index + 1] if index + 1 < len(legs) else {}
             to_line = leg.get("to_line") or after.get("line")
-            event = _base(leg, _num(leg, "talk_end") or _num(leg, "ended"), "call.transferred", call_id)
+            # the transfer happens when the next centre is reached (during the talk, for three-way)
+            when = _num(after, "arrival") if after else None
+            when = when if when is not None else _num(leg, "talk_end") or _num(leg, "ended")
+            event = _base(leg, when, "call.transferred", call_id)
             events.append({**event, "leg": number, "to_line": to_line,
                            "mode": after.get("transfer_mode") or "one_key"})
     return events
@@ -175,11 +178,41 @@ def build_events(run_dir: Path, *, replication: int = 0, window: tuple[float, fl
             continue
         if lines and events[0]["line"] not in lines:
             continue
-        for row in orders.get(call_id, []):
-            events.extend(order_events(row, lines_known))
+        events.extend(_orders_of_call(events, orders.get(call_id, []), lines_known))
         selected.extend(_tidy(events, begin, end, lines))
     selected.sort(key=lambda event: event["t"])
     return selected
+
+
+def _orders_of_call(events: list[Event], rows: list[dict[str, str]],
+                    lines_known: set[str]) -> list[Event]:
+    """A call's order events; an order owned by a line the call never reached is preceded by a
+    ``system_dispatch`` transfer (S5 系统派件) from the call's current line to the owner, and
+    an order linked to one of another line (S8) is dispatched to that line."""
+    reached = {e["line"] for e in events} | {e["to_line"] for e in events
+                                             if e["kind"] == "call.transferred"}
+    owner = {int(r["order_id"]): r["line"] for r in rows}
+    out: list[Event] = []
+    for row in sorted(rows, key=lambda r: (_num(r, "created") or 0.0, int(r["order_id"]))):
+        created = order_events(row, lines_known)
+        other = owner.get(_int(row, "linked_order_id", -1))
+        if other and other != row["line"] and created[0]["dispatched_to_line"] is None:
+            created[0]["dispatched_to_line"] = other  # S8: the rest is handed to the other line
+        if row["line"] not in reached:
+            out.append(_dispatch(events, created[0], row["line"]))
+            reached.add(row["line"])
+        out.extend(created)
+    return out
+
+
+def _dispatch(events: list[Event], order: Event, to_line: str) -> Event:
+    """The S5 transfer from the line the call is at when ``order`` is created to ``to_line``."""
+    at = events[0]
+    for event in events:
+        if event["t"] <= order["t"] and event["kind"] in ("call.answered", "call.received"):
+            at = event
+    return {**_base(at, order["t"], "call.transferred", order["call_id"]),
+            "leg": at.get("leg", 0), "to_line": to_line, "mode": "system_dispatch"}
 
 
 def _tidy(events: list[Event], begin: float, end: float,

@@ -10,7 +10,7 @@ stand-in kept values, so a field the trace lacks is reported before any traffic.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,8 @@ from sim.errors import InputError
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = PROFILES_DIR / "reference.yaml"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-TOP_KEYS = ("version", "description", "headers", "tokens", "events")
-REQUEST_KEYS = ("name", "method", "path", "body", "headers", "keep", "expect")
+TOP_KEYS = ("version", "description", "headers", "tokens", "values", "events")
+REQUEST_KEYS = ("name", "method", "path", "body", "headers", "keep", "expect", "when")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,15 @@ class RequestSpec:
     headers: Any
     keep: tuple[KeepRule, ...]
     expect: frozenset[int] | None
+    when: tuple[tuple[str, frozenset[str | None]], ...] = ()
+
+    def applies(self, event: Event) -> bool:
+        """Whether the event's fields have the values ``when`` allows (always, without ``when``)."""
+        for name, allowed in self.when:
+            value = event.get(name)
+            if (None if value is None else str(value)) not in allowed:
+                return False
+        return True
 
     def succeeded(self, status: int) -> bool:
         """Whether ``status`` counts as success (any 2xx unless ``expect`` lists statuses)."""
@@ -90,10 +99,22 @@ class Profile:
     source: str
     requests: dict[str, tuple[RequestSpec, ...]]
     tokens: dict[str, str]
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def specs(self, kind: str) -> tuple[RequestSpec, ...]:
         """The requests for an event kind (empty when the profile does not map it)."""
         return self.requests.get(kind, ())
+
+    def specs_for(self, event: Event) -> tuple[RequestSpec, ...]:
+        """The requests of one event: those of its kind whose ``when`` it meets."""
+        specs = self.requests.get(event["kind"], ())
+        if any(spec.when for spec in specs):
+            return tuple(spec for spec in specs if spec.applies(event))
+        return specs
+
+    def count(self, events: list[Event]) -> int:
+        """How many requests ``events`` make."""
+        return sum(len(self.specs_for(event)) for event in events)
 
     def request_names(self) -> list[str]:
         """Every request name, in profile order (the request kinds of SLO files)."""
@@ -101,7 +122,7 @@ class Profile:
 
     def scope(self, event: Event, kept: dict[str, Any], start: datetime | None) -> Scope:
         """The values ``event``'s templates are filled from."""
-        return Scope(event, lambda name, ev: self._derived(name, ev, start), kept)
+        return Scope(event, lambda name, ev: self._derived(name, ev, start), kept, self.values)
 
     def _derived(self, name: str, event: Event, start: datetime | None) -> Any:
         if name == "token":
@@ -133,7 +154,7 @@ class Profile:
         start = trace_start(trace)
         count = 0
         for index, event in enumerate(trace.events):
-            for spec in self.specs(event["kind"]):
+            for spec in self.specs_for(event):
                 try:
                     self.prepare(spec, self.scope(event, _ANY_KEPT, start))
                 except MissingValue as exc:
@@ -169,7 +190,7 @@ def trace_start(trace: Trace) -> datetime | None:
 def load_profile(path: str | Path | None = None) -> Profile:
     """Load and check a profile (the reference server's by default); ``InputError`` on a problem."""
     doc = read_yaml(path or DEFAULT_PROFILE, "endpoint profile")
-    data = doc.data
+    data = {k: v for k, v in doc.data.items() if not k.startswith("x-")}  # x-*: free, for anchors
     check_keys(doc, [], data, TOP_KEYS)
     if data.get("version", 1) != 1:
         raise doc.error(["version"], "unsupported profile version; expected 1")
@@ -189,7 +210,12 @@ def load_profile(path: str | Path | None = None) -> Profile:
             _request(doc, ["events", kind, *([str(i)] if isinstance(value, list) else [])], item,
                      data.get("headers") or {}, f"{kind}.{i + 1}" if len(items) > 1 else kind)
             for i, item in enumerate(items))
-    profile = Profile(str(doc.path), requests, dict(tokens))
+    values = data.get("values") or {}
+    check_keys(doc, ["values"], values, list(values))
+    for name, table in values.items():
+        if not isinstance(table, dict):
+            raise doc.error(["values", name], "expected a mapping of trace value to request value")
+    profile = Profile(str(doc.path), requests, dict(tokens), values)
     _check_kept_names(doc, profile)
     return profile
 
@@ -213,7 +239,15 @@ def _request(doc: YamlDoc, key: list[str], item: Any, common_headers: Any, defau
         headers=_compile(doc, [*key, "headers"], headers),
         keep=_keep_rules(doc, [*key, "keep"], item.get("keep") or {}),
         expect=frozenset(expect) if expect else None,
+        when=_when(doc, [*key, "when"], item.get("when") or {}),
     )
+
+
+def _when(doc: YamlDoc, key: list[str], when: Any) -> tuple[tuple[str, frozenset[str | None]], ...]:
+    if not isinstance(when, dict) or not all(isinstance(v, list) and v for v in when.values()):
+        raise doc.error(key, "expected a mapping of event field to a list of allowed values")
+    return tuple((str(name), frozenset(None if v is None else str(v) for v in values))
+                 for name, values in when.items())
 
 
 def _mapping(doc: YamlDoc, key: list[str], value: Any) -> dict[str, Any]:

@@ -166,8 +166,7 @@ def _finish(env: Environment, summaries: list[dict[str, Any]], quit_runner: bool
     profile = load_profile(options.endpoint_profile)
     slo = load_slo(options.slo_file, profile.request_names())
     totals = merge(summaries)
-    totals.scheduled = max(totals.scheduled,
-                           sum(len(profile.specs(e["kind"])) for e in trace.events))
+    totals.scheduled = max(totals.scheduled, profile.count(trace.events))
     totals.scheduled_span = max(totals.scheduled_span,
                                 trace.events[-1]["t"] / options.speedup if trace.events else 0.0)
     checks = evaluate(slo, totals)

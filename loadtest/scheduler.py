@@ -5,8 +5,10 @@ time and hands the event to a sender greenlet, whether or not earlier requests h
 At most ``max_in_flight`` calls have a request in flight; when all slots are busy the
 dispatcher waits and the sends that follow are *late* (their lag is recorded), never dropped.
 Events of one call go out in order on one greenlet: an event due while its call's previous
-request is still in flight is queued behind it (its lag counts the wait). Latency is recorded
-from the scheduled time (corrected for coordinated omission) and from the actual send.
+request is still in flight is queued behind it. Its latency from the scheduled time includes
+that wait; its schedule lag starts when the previous request finished, so the lag measures the
+load generator alone. Latency is recorded from the scheduled time (corrected for coordinated
+omission) and from the actual send.
 A dependent request of one event (the 2nd, 3rd … of a list) is due when the one before it
 completes, so its lag is not a scheduling lag and is left out of the lag histogram.
 """
@@ -86,8 +88,8 @@ class Replayer:
         self._slots = BoundedSemaphore(max_in_flight)
         self._queued: dict[Any, deque[tuple[Event, float]]] = {}
         self._kept: dict[Any, dict[str, Any]] = {}
-        self._remaining = Counter(e["call_id"] for e in events if profile.specs(e["kind"]))
-        recorder.schedule(sum(len(profile.specs(e["kind"])) for e in events))
+        self._remaining = Counter(e["call_id"] for e in events if profile.specs_for(e))
+        recorder.schedule(profile.count(events))
 
     @property
     def last_due(self) -> float:
@@ -108,7 +110,7 @@ class Replayer:
     def _dispatch(self, t0: float) -> None:
         speedup, slots, queued = self.speedup, self._slots, self._queued
         for n, event in enumerate(self.events):
-            if not self.profile.specs(event["kind"]):
+            if not self.profile.specs_for(event):
                 continue
             due = t0 + event["t"] / speedup
             wait = due - perf_counter()
@@ -128,28 +130,39 @@ class Replayer:
     def _call_chain(self, call: Any, event: Event, due: float) -> None:
         """Send this event, then any events of the same call that fell due meanwhile."""
         try:
+            ready = due
             while True:
-                self._send_event(call, event, due)
+                finished = self._send_event(call, event, due, ready)
                 waiting = self._queued[call]
                 if not waiting:
                     break
                 event, due = waiting.popleft()
+                ready = max(due, finished)  # it could not go before its call's previous request
         finally:
             del self._queued[call]
             self._slots.release()
 
-    def _send_event(self, call: Any, event: Event, due: float) -> None:
+    def _send_event(self, call: Any, event: Event, due: float, ready: float) -> float:
+        """Send the requests of one event; return when the last one finished."""
         kept = self._kept.setdefault(call, {})
-        for step, spec in enumerate(self.profile.specs(event["kind"])):
-            due = self._send_one(spec, event, kept, due, scheduled=step == 0)
+        finished = due
+        for step, spec in enumerate(self.profile.specs_for(event)):
+            finished = self._send_one(spec, event, kept, due if step == 0 else finished,
+                                      ready if step == 0 else None)
         self._remaining[call] -= 1
         if self._remaining[call] <= 0:
             self._kept.pop(call, None)
             del self._remaining[call]
+        return finished
 
     def _send_one(self, spec: RequestSpec, event: Event, kept: dict[str, Any], due: float,
-                  *, scheduled: bool) -> float:
-        """Send one request; return when it finished (the due time of a dependent request)."""
+                  ready: float | None) -> float:
+        """Send one request; return when it finished (the due time of a dependent request).
+
+        ``ready`` is the earliest the load generator could send it (its due time, or when the
+        call's previous request finished); the schedule lag is measured from it. None for a
+        dependent request, which has no schedule of its own.
+        """
         try:
             request = self.profile.prepare(spec, self.profile.scope(event, kept, self.start))
         except MissingValue as exc:
@@ -159,13 +172,13 @@ class Replayer:
                 self.on_request(spec, due, None, now, 0, f"not sent: {exc}")
             return now
         sent = perf_counter()
-        if scheduled:
-            self.recorder.send_lag(sent - due)
+        if ready is not None:
+            self.recorder.send_lag(sent - ready)
         body, error = b"", None
         try:
             status, body = self.sender.send(request)
             if not spec.succeeded(status):
-                error = f"HTTP {status}"
+                error = f"HTTP {status}: {body[:100].decode('utf-8', 'replace')}"
             elif spec.keep:
                 error = _keep(spec, event, kept, body)
         except Exception as exc:  # noqa: BLE001 - any failure of one request is a counted error

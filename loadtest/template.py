@@ -63,13 +63,19 @@ class Scope:
     """What a template is filled from: the event, derived values and the call's kept values."""
 
     def __init__(self, event: Mapping[str, Any], derived: Callable[[str, Mapping[str, Any]], Any],
-                 kept: Mapping[str, Any]) -> None:
+                 kept: Mapping[str, Any], values: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.event, self._derived, self.kept = event, derived, kept
+        self.values = values or {}
 
     def field(self, name: str) -> Any:
-        """An event field, else a derived value; ``MissingValue`` when neither exists."""
+        """An event field (through the profile's value map), else a derived value.
+
+        ``MissingValue`` when neither exists.
+        """
         if name in self.event:
-            return self.event[name]
+            value = self.event[name]
+            table = self.values.get(name)
+            return table.get(str(value), value) if table and value is not None else value
         return self._derived(name, self.event)
 
     def kept_value(self, name: str, key_field: str | None) -> Any:

@@ -82,10 +82,21 @@ def test_profile_errors_name_key_path_and_line(tmp_path: Path, text, key, line, 
 
 
 def test_check_trace_names_the_trace_line_that_cannot_be_filled(tmp_path: Path) -> None:
-    profile = load_profile()
+    profile = load_profile(_profile(tmp_path, 'tokens: {"12345": a}\nheaders: {X-Token: "{token}"}\n'
+                                    "events:\n  call.received: {method: GET, path: /x}\n"))
     event = {**RECEIVED, "line": "96777"}
     trace = Trace(TraceHeader("s", 1, "2024-06-03T00:00:00"), [RECEIVED, event], tmp_path / "t.jsonl")
     with pytest.raises(InputError, match="no token for line 96777") as info:
         profile.check_trace(trace)
     assert info.value.line == 3
     assert profile.check_trace(Trace(trace.header, [RECEIVED])) == 1
+    reference = load_profile()  # the reference profile leaves lines the server lacks out
+    assert reference.count([RECEIVED, event]) == 1 and reference.check_trace(trace) == 1
+
+
+def test_when_selects_events_by_field(tmp_path: Path) -> None:
+    profile = load_profile(_profile(tmp_path, "events:\n  call.received:\n"
+                                    "    - {method: GET, path: /a, when: {line: [110, null]}}\n"
+                                    "    - {method: GET, path: /b}\n"))
+    assert [s.path.value for s in profile.specs_for({**RECEIVED, "line": "110"})] == ["/a", "/b"]
+    assert [s.path.value for s in profile.specs_for(RECEIVED)] == ["/b"]
