@@ -1,14 +1,20 @@
 """The facilitator timeline: phases of the simulated traffic (normal → surge → remote seats
 arrive → recovery), from the run's time series.
 
-Rules, per interval of ``timeseries.csv`` summed over every centre:
+Rules, per interval of ``timeseries.csv``:
 
-- the normal level is the median offered per interval over the whole run; the surge threshold is
-  :data:`SURGE_FACTOR` times it;
-- **surge** (话务激增) starts when offered exceeds the threshold;
-- **remote seats** (远程坐席支援, S12) starts when the ``borrowed`` column becomes positive;
-- **recovery** (恢复) starts when offered returns under the threshold after a surge, and lasts
-  until no seat is borrowed and offered is within :data:`SETTLE_FACTOR` of the normal level;
+- a centre's normal level is the scenario's expected first attempts in that hour without
+  disasters; a centre surges when its offered calls exceed 1.5x its normal level by more than
+  4 Poisson standard deviations (``sim.drill.traffic``); the network is **high** when the
+  surging centres' excess totals at least :data:`MIN_EXCESS` calls and :data:`EXCESS_SHARE` of
+  the network's normal level. The daily peak is not a surge, and a local surge (one prefecture's
+  earthquake) is not diluted by the rest of the province. Without normal levels (a series with
+  no matching scenario) the network is high when its offered exceeds :data:`SURGE_FACTOR` times
+  the median interval;
+- **surge** (话务激增) starts when the network becomes high;
+- **remote seats** (远程坐席到位, S12) starts when the ``borrowed`` column becomes positive;
+- **recovery** (恢复) starts when the network is no longer high after a surge, and lasts until no
+  seat is borrowed and offered is within :data:`SETTLE_FACTOR` of the normal level;
 - otherwise **normal**. A run without a surge is a single normal phase.
 """
 
@@ -22,6 +28,8 @@ from sim.drill.traffic import Interval
 
 SURGE_FACTOR = 1.5
 SETTLE_FACTOR = 1.1
+MIN_EXCESS = 10.0
+EXCESS_SHARE = 0.05
 PHASES = ("normal", "surge", "remote_seats", "recovery")
 LABELS = {
     "normal": ("常态", "normal"),
@@ -60,24 +68,31 @@ class Phase:
         return asdict(self)
 
 
-def surge_threshold(intervals: Sequence[Interval]) -> float:
-    """Offered per interval above which the network is in a surge."""
+def _tests(intervals: Sequence[Interval]):
+    """(is high, has settled) tests for one interval, by normal level or by the median."""
+    if any(i.normal > 0 for i in intervals):
+        def high(i: Interval) -> bool:
+            return i.excess >= max(MIN_EXCESS, EXCESS_SHARE * i.normal)
+
+        def settled(i: Interval) -> bool:
+            return i.offered <= SETTLE_FACTOR * i.normal
+        return high, settled
     level = median(i.offered for i in intervals) if intervals else 0.0
-    return SURGE_FACTOR * level
+    return (lambda i: i.offered > SURGE_FACTOR * level,
+            lambda i: i.offered <= SETTLE_FACTOR * level)
 
 
 def classify(intervals: Sequence[Interval]) -> list[str]:
     """The phase of every interval (see the module docstring for the rules)."""
-    threshold = surge_threshold(intervals)
-    settle = SETTLE_FACTOR * threshold / SURGE_FACTOR
+    is_high, has_settled = _tests(intervals)
     state, out = "normal", []
     for i in intervals:
-        high = i.offered > threshold
+        high = is_high(i)
         if high:
             state = "remote_seats" if i.borrowed > 0 or state == "remote_seats" else "surge"
         elif state in ("surge", "remote_seats"):
             state = "recovery"
-        if state == "recovery" and not high and i.borrowed <= 0 and i.offered <= settle:
+        elif state == "recovery" and i.borrowed <= 0 and has_settled(i):
             state = "normal"
         out.append(state)
     return out

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.drill.answers import normalise_handling
+from sim.drill.answers import EMERGENCY_LINES, normalise_handling
 from sim.errors import InputError
-from sim.taxonomy import LINES, NO_OWNER, OWNERS, load_taxonomy
+from sim.taxonomy import NO_OWNER, OWNERS, load_taxonomy
 
 COLUMNS = ("trainee", "inject_id", "category", "handling", "target_line", "first_dispatch",
            "decided_at_s")
@@ -95,7 +95,7 @@ def _parse_row(cells: _Cells, key: dict[int, dict[str, Any]]) -> Response:
         raise cells.fail("handling", f"{cells.text('handling')!r} is not a handling; see "
                          "docs/drills.md")
     target = cells.choice("target_line", tuple(o for o in OWNERS if o != NO_OWNER), True)
-    first = cells.choice("first_dispatch", LINES, required=False)
+    first = cells.choice("first_dispatch", EMERGENCY_LINES, required=False)
     decided = _decided(cells, float(answer["offset_s"]))
     return Response(trainee, int(raw_id), category, handling, target, first, decided)
 

@@ -8,11 +8,15 @@ timestamp and the lines' talk times, ``timeseries.csv`` for the offered load per
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sim.errors import InputError
+from sim.plan import build_plans, expected_calls_by_hour
 from sim.records import read_calls
 from sim.scenario import Scenario, load_scenario
 
@@ -32,13 +36,26 @@ class WindowCall:
     arrival: float
 
 
+SURGE_FACTOR = 1.5
+"""A centre surges when its offered calls exceed this multiple of its normal level ..."""
+SURGE_SIGMAS = 4.0
+"""... by more than this many Poisson standard deviations of the normal level."""
+
+
 @dataclass(frozen=True)
 class Interval:
-    """Offered calls and borrowed seats of the whole network in one time-series interval."""
+    """The whole network in one time-series interval.
+
+    ``offered`` and ``borrowed`` are summed over centres; ``normal`` is the scenario's expected
+    first attempts without disasters (``sim.plan.expected_calls_by_hour``), 0 when unknown;
+    ``excess`` is the calls above normal at the centres that surge in this interval.
+    """
 
     t: float
     offered: float
     borrowed: float
+    normal: float = 0.0
+    excess: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,19 +90,38 @@ def open_run(directory: Path) -> Run:
             raise InputError(f"not a run directory: {name} is missing (write one with "
                              f"`hotline run ... --out DIR`)", source=directory)
     scenario = load_scenario(directory / "scenario.resolved.yaml")
-    return Run(directory, scenario, read_intervals(directory / "timeseries.csv"))
+    return Run(directory, scenario, read_intervals(directory / "timeseries.csv",
+                                                   normal_levels(scenario)))
 
 
-def read_intervals(path: Path) -> tuple[Interval, ...]:
-    """``timeseries.csv`` summed over centres: offered and borrowed per interval, by time."""
-    offered: dict[float, float] = {}
-    borrowed: dict[float, float] = {}
+def normal_levels(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per centre key, the expected first attempts per hour without disasters."""
+    return {plan.key: expected_calls_by_hour(plan, scenario) for plan in build_plans(scenario)}
+
+
+def read_intervals(path: Path, normal: dict[str, np.ndarray] | None = None
+                   ) -> tuple[Interval, ...]:
+    """``timeseries.csv`` summed over centres per interval, with normal level and excess."""
+    normal = normal or {}
     with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            t = float(row["t"])
-            offered[t] = offered.get(t, 0.0) + _number(row.get("offered"))
-            borrowed[t] = borrowed.get(t, 0.0) + _number(row.get("borrowed"))
-    return tuple(Interval(t, offered[t], borrowed[t]) for t in sorted(offered))
+        rows = list(csv.DictReader(fh))
+    times = sorted({float(r["t"]) for r in rows})
+    step = times[1] - times[0] if len(times) > 1 else 900.0
+    sums: dict[float, list[float]] = {t: [0.0, 0.0, 0.0, 0.0] for t in times}
+    for row in rows:
+        t, offered = float(row["t"]), _number(row.get("offered"))
+        hourly = normal.get(row.get("centre", ""))
+        level = 0.0
+        if hourly is not None and len(hourly):
+            level = float(hourly[min(int(t // 3600), len(hourly) - 1)]) * step / 3600.0
+        acc = sums[t]
+        acc[0] += offered
+        acc[1] += _number(row.get("borrowed"))
+        acc[2] += level
+        if level > 0 and offered > SURGE_FACTOR * level and \
+                offered - level > SURGE_SIGMAS * math.sqrt(level):
+            acc[3] += offered - level
+    return tuple(Interval(t, *sums[t]) for t in times)
 
 
 def _number(text: str | None) -> float:
