@@ -160,3 +160,36 @@ def test_default_start_opens_just_before_a_surge(run_dir):
     surge = [*quiet[:8], *[Interval(t * 900.0, 40.0, 0.0) for t in range(8, 12)]]
     assert default_start(run.__class__(run.directory, run.scenario, tuple(surge)), 3600) == 7200 - 600
     assert default_start(run.__class__(run.directory, run.scenario, tuple(quiet)), 3600) == 0.0
+
+
+def _with_categories(run_dir: Path, out: Path, category) -> Path:
+    """A copy of the run whose calls carry ``category(row)`` as their category."""
+    import gzip
+    import shutil
+
+    from sim.records import read_calls
+
+    shutil.copytree(run_dir, out)
+    rows = list(read_calls(run_dir / "calls.csv.gz"))
+    with gzip.open(out / "calls.csv.gz", "wt", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(rows[0]) + "\n")
+        for row in rows:
+            fh.write(",".join(category(row) if k == "category" else v
+                              for k, v in row.items()) + "\n")
+    return out
+
+
+def test_a_dash_falls_back_to_the_line_mix_and_recorded_codes_are_used(run_dir, tmp_path):
+    spec = DrillSpec(duration_s=3600, trainees=4, seed=9, difficulty="easy")
+    dashed = _with_categories(run_dir, tmp_path / "dashed", lambda row: "-")
+    fallback = build_drill(open_run(dashed), spec)
+    assert fallback.meta["categories"]["record"] == 0
+    assert fallback.meta["categories"]["mix"] > 0
+    coded = _with_categories(run_dir, tmp_path / "coded",
+                             lambda row: "G-SERVICE" if row["line"] == "12345" else "P-CRIME")
+    drill = build_drill(open_run(coded), spec)
+    assert drill.meta["categories"]["record"] > 0
+    for inject in [*fallback.injects, *drill.injects]:
+        check_against_list(inject.key_row())
+        if inject.category_source == "record":
+            assert inject.answer.category in ("G-SERVICE", "P-CRIME")
