@@ -81,7 +81,10 @@ def resolve_db_url(db: str | None) -> str:
         path = Path(db)
     if str(path) in ("", ":memory:"):
         raise InputError("an in-memory database cannot be shared by workers", source="--db")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the database directory: {exc}", source="--db") from exc
     return f"sqlite:///{path.resolve()}"
 
 

@@ -63,9 +63,11 @@ Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_string
 Text = Annotated[str, AfterValidator(_storable)]
 ShortText = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_storable)]
 Note = Annotated[str, Field(max_length=2000), AfterValidator(_storable)]
-RegionCode = Annotated[str, Field(min_length=1, max_length=12, examples=["620100"]),
-                       AfterValidator(_region)]
-CategoryCode = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_category)]
+# The enums document the codes in the OpenAPI schema; the validators give the error message.
+RegionCode = Annotated[str, Field(min_length=1, max_length=12, json_schema_extra={
+    "enum": sorted(region_codes())}), AfterValidator(_region)]
+CategoryCode = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={
+    "enum": sorted(category_codes())}), AfterValidator(_category)]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

@@ -1,0 +1,103 @@
+"""Starting and stopping the server (``start_server``, ``hotline serve``), tokens, settings."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+
+import click
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from loadtest.server import start_server
+from loadtest.server.cli import serve
+from loadtest.server.config import resolve_db_url
+from tests.server.conftest import PG_ENV
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_start_on_a_free_port_and_stop_by_pid(tmp_path: Path) -> None:
+    with start_server(tmp_path / "x.db") as server:
+        assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}"
+        assert httpx.get(server.url + "/healthz").json() == {"status": "ok"}
+        pid = server.pid
+    assert _gone(pid)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM; a second stop is harmless.
+    assert server.stop() in (0, -signal.SIGTERM)
+
+
+def test_explicit_port_custom_tokens_and_stop_on_failure(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tokens = {"12345": "s3cret-12345", "admin": "s3cret-admin"}
+    with pytest.raises(RuntimeError, match="boom"), start_server(
+            tmp_path / "x.db", port=port, tokens=tokens) as server:
+        assert server.url.endswith(f":{port}")
+        ok = httpx.get(server.url + "/v1/orders", headers=server.headers("12345"))
+        assert ok.status_code == 200
+        for token in ("dev-12345", "dev-110"):  # development tokens are gone; 110 has none
+            r = httpx.get(server.url + "/v1/orders", headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 401
+        raise RuntimeError("boom")
+    assert _gone(server.pid)
+
+
+@pytest.mark.slow
+def test_workers_share_the_socket_and_stop_together(tmp_path: Path) -> None:
+    with start_server(tmp_path / "x.db", workers=2) as server:
+        with httpx.Client(base_url=server.url, headers=server.headers("admin")) as client:
+            statuses = {client.get("/v1/orders").status_code for _ in range(10)}
+        assert statuses == {200}
+    assert _gone(server.pid)
+
+
+def test_a_server_that_cannot_start_reports_why(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="did not start(.|\n)*unknown platform"):
+        start_server(tmp_path / "x.db", tokens={"police": "x"}, startup_timeout=20)
+
+
+def test_db_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'results' / 'exchange.db'}"
+    assert (tmp_path / "results").is_dir()
+    assert resolve_db_url("postgresql://u:p@h:5/d") == "postgresql+psycopg://u:p@h:5/d"
+    assert resolve_db_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert resolve_db_url("sqlite:///a/b.db").endswith("/a/b.db")
+
+
+def test_every_serve_option_has_help() -> None:
+    for param in serve.params:
+        if isinstance(param, click.Option):
+            assert param.help, param.name
+    text = CliRunner().invoke(serve, ["--help"]).output
+    for flag in ("--db", "--host", "--port", "--tokens", "--max-body-bytes", "--workers"):
+        assert flag in text
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("nope: x", "unknown platform"), ("'110': ''", "non-empty"), ("[1]", "mapping"),
+    ("'110': same\n'120': same", "share a token"),
+])
+def test_bad_tokens_file_is_exit_2(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "tokens.yaml"
+    path.write_text(content)
+    result = CliRunner().invoke(serve, ["--tokens", str(path), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_postgres_backend_is_configured() -> None:
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"PostgreSQL absent: {PG_ENV} not set, so the PostgreSQL runs of the "
+                    "server tests are left out (.ci/run installs and starts it)")
