@@ -44,7 +44,9 @@ def fmt_kpi(kpi: str, entry: dict | None) -> str:
     if lo is None or hi is None:
         return text
     half = (hi - lo) / 2
-    return f"{text} ± {100 * half:.1f}" if is_rate(kpi) else f"{text} ± {half:,.1f}"
+    if is_rate(kpi):
+        return f"{100 * entry['mean']:.1f} ± {100 * half:.1f}%"
+    return f"{text} ± {half:,.1f}"
 
 
 def sl_kpis(doc: dict) -> list[str]:

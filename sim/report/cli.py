@@ -1,0 +1,178 @@
+"""The ``hotline compare``, ``sweep``, ``staff`` and ``report`` commands (registered by the root
+``cli.py``). Thin: parse, call the library, print. Heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sim.report import write_report
+
+__all__ = ["compare", "report", "staff", "sweep", "write_report"]
+
+LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+                    help="Labels of plots and HTML: zh needs a CJK font (else English).")
+SETS = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+                    help="Override a scenario key for every run (repeatable).")
+REPS = click.option("--replications", "-r", type=click.IntRange(min=2), default=None,
+                    help="Replications per run (default: the scenario's; at least 2 for CIs).")
+SEED = click.option("--seed", type=click.IntRange(min=0), default=None,
+                    help="Scenario seed (default: the scenario's).")
+JOBS = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+                    help="Replications run in parallel processes.")
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
+def _bar(total: int, desc: str, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rep", disable=quiet, delay=1, file=sys.stderr)
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, metavar="RUN_DIR... | SCENARIO")
+@click.option("--variant", "variants", multiple=True, metavar="NAME:PATH=VALUE[,PATH=VALUE]",
+              help="With a SCENARIO: a variant to run (repeatable; 'NAME:' = no change).")
+@SETS
+@REPS
+@SEED
+@JOBS
+@click.option("--kpi", "kpis", multiple=True, help="KPIs to compare (default: a standard set).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where compare.html (and variant runs) go (default: results/compare/).")
+@LANG
+@QUIET
+def compare(sources, variants, overrides, replications, seed, jobs, kpis, out_dir, lang,
+            quiet) -> None:
+    """Compare runs side by side: KPIs with 95 % CIs, deltas, and significance.
+
+    A delta is significant (*) when the two 95 % CIs do not overlap. Give run directories, or
+    one SCENARIO with --variant options (run with the same seed: common random numbers).
+    Writes compare.html with overlay plots.
+
+    Example: hotline compare results/base results/more-seats
+    """
+    from sim.report.compare import compare_runs, format_comparison, parse_variant, run_variants
+
+    out = out_dir or Path("results") / "compare"
+    if variants:
+        if len(sources) != 1:
+            raise click.UsageError("with --variant give exactly one SCENARIO")
+        parsed = [parse_variant(v) for v in variants]
+        from sim.runner import prepare
+
+        total = prepare(sources[0], overrides, replications=replications).replications
+        with _bar(total * len(parsed), "variants", quiet) as bar:
+            dirs = run_variants(sources[0], parsed, overrides, out, replications=replications,
+                                seed=seed, jobs=jobs, on_done=lambda _s: bar.update())
+    else:
+        dirs = [Path(s) for s in sources]
+    result = compare_runs(dirs, kpis or None)
+    click.echo(format_comparison(result))
+    from sim.report.compare import write_compare
+
+    click.echo(f"written: {write_compare(result, dirs, out, lang)}")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=v1,v2,...",
+              help="A scenario key and its values (repeatable: the grid is their product).")
+@SETS
+@REPS
+@SEED
+@JOBS
+@click.option("--kpi", "kpis", multiple=True, help="KPIs to tabulate and plot "
+              "(default: answered, abandoned, ASA, occupancy; targets always).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: results/<scenario>-sweep/).")
+@LANG
+@QUIET
+def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, out_dir, lang,
+          quiet) -> None:
+    """Run SCENARIO over a grid of parameter values; table and KPI-vs-parameter plots.
+
+    Every grid point is a full set of replications with the same seed. Writes sweep.csv,
+    sweep.json, plots/ (95 % CI bands) and sweep.html.
+
+    Example: hotline sweep gansu-baseline --vary lines.110.patience.mean=30,60,90 -r 5 -j 2
+    """
+    from sim.report.sweep import SWEEP_KPIS, format_sweep, grid, parse_vary, run_sweep, write_sweep
+    from sim.runner import prepare
+
+    parsed = [parse_vary(v) for v in varies]
+    base = prepare(scenario, overrides, replications=replications)
+    with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
+        points = run_sweep(scenario, parsed, overrides, replications=replications, seed=seed,
+                           jobs=jobs, on_done=lambda _s: bar.update())
+    kpi_list = list(kpis) or list(SWEEP_KPIS)
+    click.echo(format_sweep([p for p, _ in parsed], points, kpi_list))
+    out = out_dir or Path("results") / f"{base.name}-sweep"
+    click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang)}")
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--target", "targets", multiple=True, required=True, metavar="LINE:KPI>=X",
+              help="A target per line or centre, e.g. 110:sl15>=0.90 or 12345:abandon_rate<=0.05 "
+                   "(repeatable).")
+@click.option("--interval", default="60m", show_default=True,
+              help="Staffing interval: a whole number of hours (60m, 2h, ...).")
+@SETS
+@REPS
+@SEED
+@JOBS
+@click.option("--max-iterations", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Simulation rounds at most.")
+@click.option("--min-seats", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Seats every targeted centre keeps in every interval.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: results/<scenario>-staffing/).")
+@LANG
+@QUIET
+def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_iterations,
+          min_seats, out_dir, lang, quiet) -> None:
+    """The fewest seats per interval and centre that meet the targets.
+
+    Starts from Erlang A (C without patience) per interval, then simulates and adds seats where
+    the 95 % CI's worse end misses a target (and tries one fewer where it meets it) until the
+    schedule holds. Writes staffing.csv, staffing-override.yaml (run it with `hotline run`),
+    plots/staffing.png|svg and staffing.txt; exit 1 if it did not converge.
+
+    Example: hotline staff gansu-baseline --target "110:sl15>=0.90" --interval 60m -r 5 -j 2
+    """
+    from sim.report.staff_output import format_staffing, write_staffing
+    from sim.report.staff_targets import parse_interval, parse_target
+    from sim.report.staffing import optimise
+    from sim.runner import prepare
+    from sim.scenario import resolve_path
+
+    hours = parse_interval(interval)
+    scn = prepare(scenario, overrides, replications=replications, seed=seed)
+    lines, centres = set(scn.lines), set(scn.centres)
+    parsed = [parse_target(t, lines, centres) for t in targets]
+    with _bar(scn.replications * max_iterations, "staffing rounds", quiet) as bar:
+        result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
+                          max_iterations=max_iterations, on_done=lambda _s: bar.update())
+        bar.total = bar.n
+    out = out_dir or Path("results") / f"{scn.name}-staffing"
+    write_staffing(result, resolve_path(scenario), overrides, out, lang)
+    click.echo(format_staffing(result))
+    click.echo(f"written: {out}/staffing.csv, staffing-override.yaml, plots/staffing.png")
+    if not result.converged:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--centre", "centres", multiple=True, metavar="REGION/LINE",
+              help="Centres to plot on their own (default: the 3 closest to missing a target).")
+@LANG
+def report(run_dir, centres, lang) -> None:
+    """Write (again) report.html and plots/ of a run directory.
+
+    Example: hotline report results/gansu-baseline --lang zh --centre 622900/110
+    """
+    click.echo(f"written: {write_report(run_dir, lang, list(centres) or None)}")

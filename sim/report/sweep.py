@@ -1,0 +1,152 @@
+"""Parameter sweeps: every point of a grid of ``--vary PATH=v1,v2,...`` values, each a full set of
+replications, then a table and KPI-against-parameter plots with 95 % CI bands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.errors import InputError
+from sim.report.compare import split_top_level
+from sim.report.html import fmt_kpi, kpi_label
+
+SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
+
+
+@dataclass
+class Point:
+    """One grid point: its parameter values and the KPI document of its replications."""
+
+    values: tuple[str, ...]
+    doc: dict
+
+
+def parse_vary(text: str) -> tuple[str, list[str]]:
+    """``PATH=v1,v2,...`` (commas inside [] or {} stay in a value) → path, values."""
+    path, sep, rest = text.partition("=")
+    values = [v.strip() for v in split_top_level(rest)]
+    if not sep or not path.strip() or not all(values):
+        raise InputError(f"expected PATH=v1,v2,..., got {text!r}", key="--vary")
+    return path.strip(), values
+
+
+def grid(varies: Sequence[tuple[str, list[str]]]) -> list[tuple[str, ...]]:
+    """Every combination of the varied values, the first parameter varying slowest."""
+    return list(itertools.product(*[v for _, v in varies]))
+
+
+def run_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], common: Sequence[str], *,
+              replications: int | None, seed: int | None, jobs: int,
+              on_done: Callable[[object], None] | None = None) -> list[Point]:
+    """Run every grid point (replications in ``jobs`` processes); same seed at every point."""
+    from sim.replications import run_replications
+    from sim.runner import kpis_document, prepare
+
+    if not varies:
+        raise InputError("give at least one --vary PATH=v1,v2,...", key="--vary")
+    paths = [p for p, _ in varies]
+    points = grid(varies)
+    scenarios = [prepare(scenario, [*common, *[f"{p}={v}" for p, v in zip(paths, values,
+                                                                            strict=True)]],
+                         replications=replications, seed=seed) for values in points]
+    out = []
+    for values, scn in zip(points, scenarios, strict=True):
+        summaries = run_replications(scn, jobs=jobs, on_done=on_done)
+        doc = kpis_document(scn, summaries)
+        out.append(Point(values, {k: doc[k] for k in ("scenario", "replications", "overall",
+                                                      "lines", "targets", "kpi_names")}))
+    return out
+
+
+def target_kpis(points: Sequence[Point]) -> dict[str, str]:
+    """Each line's target KPI (from the first point)."""
+    return {r["name"]: r["kpi"] for r in points[0].doc.get("targets", []) if r["kind"] == "line"}
+
+
+def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> list[dict]:
+    """One row per point, group (``all`` and each line) and KPI: values, mean and CI."""
+    rows = []
+    targets = target_kpis(points)
+    for pt in points:
+        groups = [("all", pt.doc["overall"])] + list(pt.doc["lines"].items())
+        for group, k in groups:
+            names = list(kpis) + ([targets[group]] if group in targets else [])
+            for kpi in names:
+                e = k.get(kpi) or {}
+                lo, hi = (e.get("ci95") or [None, None])[:2]
+                rows.append({**dict(zip(paths, pt.values, strict=True)), "group": group,
+                             "kpi": kpi, "mean": e.get("mean"), "ci_low": lo, "ci_high": hi})
+    return rows
+
+
+def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> str:
+    """Text table: one row per point, the overall KPIs and each line's target KPI."""
+    targets = target_kpis(points)
+    cols = [("all", k) for k in kpis] + [(line, kpi) for line, kpi in targets.items()]
+    head = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths) + "".join(
+        f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
+    out = [head, "-" * len(head)]
+    for pt in points:
+        cells = "".join(f"{v[:16]:>17}" for v in pt.values)
+        for g, k in cols:
+            kp = pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
+            cells += f"{fmt_kpi(k, kp.get(k)):>22}"
+        out.append(cells)
+    return "\n".join(out)
+
+
+def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: Sequence[Point],
+                out: Path, kpis: Sequence[str] = SWEEP_KPIS, lang: str = "en") -> Path:
+    """Write ``sweep.csv``, ``sweep.json``, ``plots/`` and ``sweep.html`` into ``out``."""
+    from sim.report.fonts import configure_matplotlib, resolve_lang
+    from sim.report.html import data_uri, render, write_atomic
+    from sim.report.report import PlotEntry
+
+    lang = resolve_lang(lang)
+    configure_matplotlib(lang)
+    from sim.report.plots_compare import plot_sweep
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [p for p, _ in varies]
+    rows = table_rows(paths, points, kpis)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomic(out / "sweep.csv", buf.getvalue())
+    write_atomic(out / "sweep.json", json.dumps(
+        {"scenario": scenario, "vary": dict(varies),
+         "points": [{"values": dict(zip(paths, p.values, strict=True)), "kpis": p.doc}
+                    for p in points]}, indent=1, ensure_ascii=False) + "\n")
+    plots = []
+    targets = target_kpis(points)
+    for kpi in [*kpis, *sorted(set(targets.values()))]:
+        curves = _curves(varies, points, kpi, targets)
+        png = plot_sweep(paths[0], varies[0][1], curves, kpi, out / "plots", f"sweep-{kpi}")
+        plots.append(PlotEntry(f"sweep-{kpi}", kpi_label(kpi), data_uri(png)))
+    html = render("sweep.html.j2", lang=lang, title=f"hotline-sim sweep: {scenario}",
+                  table=format_sweep(paths, points, kpis), plots=plots, varies=varies)
+    return write_atomic(out / "sweep.html", html)
+
+
+def _curves(varies, points: Sequence[Point], kpi: str, targets: dict[str, str]) -> dict:
+    """Panels (``all`` and each line) → curves (other parameters' values) → entries along x."""
+    xs = varies[0][1]
+    groups = ["all"] + list(points[0].doc["lines"])
+    if kpi.startswith("sl"):  # a target KPI: only the lines whose target it is
+        groups = [g for g in groups if targets.get(g) == kpi]
+    curves: dict[str, dict[str, list]] = {}
+    for g in groups:
+        panel: dict[str, list] = {}
+        for pt in points:
+            label = ", ".join(f"{p.split('.')[-1]}={v}" for (p, _), v in
+                              zip(varies[1:], pt.values[1:], strict=True))
+            k = pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
+            panel.setdefault(label, [None] * len(xs))[xs.index(pt.values[0])] = k.get(kpi)
+        curves[g] = panel
+    return curves
