@@ -88,7 +88,7 @@ def _locust(locustfile: Path, url: str, users: int, seconds: float) -> list[str]
 def _replay_row(target: str, url: str, path: str, step_seconds: float, lag: float) -> dict[str, Any]:
     closed = closed_loop_max(url + "", path)
     found = open_loop_max(url, "get:" + path, step_seconds=step_seconds, lag_p99_ms=lag,
-                          start_rate=1000.0)
+                          start_rate=500.0)
     best = found["best"] or {"rate": 0.0, "lag_p99_ms": None}
     return {"target": target, "open_rate": best["rate"], "lag_p99_ms": best["lag_p99_ms"],
             "closed_rate": closed, "ratio": best["rate"] / closed if closed else 0.0,
