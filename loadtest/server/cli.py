@@ -45,8 +45,6 @@ def serve(db: str | None, host: str, port: int, tokens_file: Path | None,
           max_body_bytes: int, workers: int, sqlite_synchronous: str,
           port_file: Path | None, log_level: str) -> None:
     """Run the reference 12345 ↔ 110 exchange server (FastAPI on uvicorn)."""
-    from loadtest.server.runner import serve as run_server
-
     try:
         settings = ServerSettings(
             db_url=resolve_db_url(db),
@@ -55,5 +53,7 @@ def serve(db: str | None, host: str, port: int, tokens_file: Path | None,
         )
     except InputError as exc:
         raise click.UsageError(str(exc)) from exc
+    from loadtest.server.runner import serve as run_server  # FastAPI and uvicorn: only to serve
+
     run_server(settings, host=host, port=port, workers=workers, port_file=port_file,
                log_level=log_level)
