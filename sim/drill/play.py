@@ -129,8 +129,10 @@ class LiveView:
         from sim.drill.render import clock
 
         table = Table(title=self.title, caption=self.phase or None, expand=True)
-        for name in ("time", "#", "trainee", "line", "caller", "opening"):
-            table.add_column(name, overflow="fold", ratio=4 if name == "opening" else None)
+        for name in ("time", "#", "trainee", "line"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("caller", ratio=2, overflow="fold")
+        table.add_column("opening", ratio=5, overflow="fold")
         for cue in self.rows:
             d = cue.data
             table.add_row(clock(cue.at_s), str(d["inject_id"]), d["trainee"], d["line"],
