@@ -63,10 +63,12 @@ def test_two_worker_processes_send_the_same_requests_as_one(tmp_path) -> None:
     from loadtest.trivial import TrivialServer
 
     trace = make_trace(tmp_path / "t.jsonl", call_events(60, rate=40))
+    slo = tmp_path / "slo.yaml"
+    slo.write_text("error_rate: 0\n", encoding="utf-8")  # this test is about the requests
     logs = []
     for processes in (1, 2):
         with TrivialServer("--log") as server:
-            code = run_loadtest(LoadtestOptions(trace=trace, host=server.url, speedup=2.0,
+            code = run_loadtest(LoadtestOptions(trace=trace, host=server.url, speedup=2.0, slo=slo,
                                                 processes=processes, out=tmp_path / f"o{processes}"))
             logs.append(Counter(map(tuple, server.get("/_log"))))
         assert code == 0

