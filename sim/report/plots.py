@@ -161,8 +161,7 @@ def plot_heatmap(series: Series, out: Path, stem: str, lang: str) -> Path:
     """Region × hour heatmap of the service level (each centre against its own target seconds)."""
     regions, matrix = region_hour_matrix(series)
     fig, ax = plt.subplots(figsize=(11, 0.9 + 0.32 * len(regions)))
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
     image = ax.imshow(np.ma.masked_invalid(matrix), aspect="auto", cmap=cmap, vmin=0.5, vmax=1.0,
                       interpolation="nearest")
     ax.set_yticks(range(len(regions)))

@@ -144,7 +144,7 @@ def _curves(varies, points: Sequence[Point], kpi: str, targets: dict[str, str]) 
     for g in groups:
         panel: dict[str, list] = {}
         for pt in points:
-            label = ", ".join(f"{p.split('.')[-1]}={v}" for (p, _), v in
+            label = ", ".join(f"{'.'.join(p.split('.')[-2:])}={v}" for (p, _), v in
                               zip(varies[1:], pt.values[1:], strict=True))
             k = pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
             panel.setdefault(label, [None] * len(xs))[xs.index(pt.values[0])] = k.get(kpi)
