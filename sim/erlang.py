@@ -114,30 +114,55 @@ def _erlang_c(n: int, lam: float, talk: float, b: float) -> ErlangC:
     return ErlangC(n, lam, talk, a, p_wait, mean_wait, a / n, lam * mean_wait)
 
 
+def _chain_start(x: float, z: float) -> tuple[int, float]:
+    """First k that matters in the chain of ``_chain`` and log T_k there.
+
+    Far below the mode (k ~ z - x, spread ~ sqrt(z)) the terms are negligible and skipped.
+    """
+    skip = math.ceil(z - x) - int(14 * math.sqrt(z)) - 50
+    return (skip, _log_rising_ratio(z, x, skip)) if skip > 10_000 else (0, 0.0)
+
+
 def _chain(x: float, z: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield chunks (k, log T_k) of T_k = prod_{j=1..k} z / (x + j), k = 0, 1, ..., until the
-    rest is below e^-_TAIL_MARGIN of the largest term times every weight ratio we use."""
+    """Yield chunks (k, log T_k - log T_k0) of T_k = prod_{j=1..k} z / (x + j) from
+    k0 = _chain_start(x, z)[0] on, until the rest is below e^-_TAIL_MARGIN of the largest term
+    times every weight ratio used. Logs stay relative to k0 so they keep their precision."""
     if z == 0.0:
         yield np.zeros(1), np.zeros(1)
         return
-    log_z, start, log_start = math.log(z), 0, 0.0
-    skip = math.ceil(z - x) - int(40 * math.sqrt(z)) - 100  # far below the mode: all negligible
-    if skip > 1_000_000:
-        start, log_start = skip, skip * log_z - math.lgamma(x + skip + 1) + math.lgamma(x + 1)
+    start, log_start = _chain_start(x, z)[0], 0.0
     best, size = -math.inf, 1024
     while True:
         k = np.arange(start, start + size, dtype=float)
-        steps = log_z - np.log(x + k[1:])
+        with np.errstate(divide="ignore"):  # z / (x + k) may underflow to 0: a zero term
+            steps = np.log(z / (x + k[1:]))
         log_t = np.concatenate(([log_start], log_start + np.cumsum(steps)))
         yield k, log_t
         best = max(best, float(log_t.max()))
         end = start + size
         ratio = z / (x + end)
+        if ratio == 0.0:  # z underflowed against x: the rest is zero
+            return
         log_start = float(log_t[-1]) + math.log(ratio)
         tail = log_start - math.log1p(-ratio) if ratio < 1 else math.inf
         if tail < best - _TAIL_MARGIN - 2 * math.log(x + end + 2):
             return
         start, size = end, min(2 * size, 1 << 16)
+
+
+def _stirling_rest(z: float) -> float:
+    """lgamma(z) - ((z - 1/2) log z - z + log(2 pi) / 2), accurate also for huge z."""
+    if z < 10.0:
+        return math.lgamma(z) - ((z - 0.5) * math.log(z) - z + 0.5 * math.log(2 * math.pi))
+    w = 1.0 / (z * z)
+    return (1 / 12 - w * (1 / 360 - w * (1 / 1260 - w / 1680))) / z
+
+
+def _log_rising_ratio(z: float, x: float, m: int) -> float:
+    """Sum of log(z / (x + j)) for j = 1..m without the cancellation of lgamma differences."""
+    a, b = x + 1.0, x + m + 1.0
+    return (m * (math.log(z / b) + 1.0) - (a - 0.5) * math.log1p(m / a)
+            - _stirling_rest(b) + _stirling_rest(a))
 
 
 def _harmonic(x: float, m: int) -> float:
@@ -178,50 +203,61 @@ class ErlangA:
     mean_wait_served: float
     occupancy: float
     mean_queue: float
-    _log_p_full: float = field(default=-math.inf, repr=False, compare=False)
+    # Set by erlang_a for the waiting-time law: log A (docs/erlang.md) as the chain's offset
+    # plus the rest, P(no wait) and P(served after waiting), kept apart to avoid roundoff.
+    _log_a: tuple[float, float] = field(default=(0.0, 0.0), repr=False, compare=False)
+    _p_no_wait: float = field(default=1.0, repr=False, compare=False)
+    _p_served_waiting: float = field(default=0.0, repr=False, compare=False)
 
     def _tails(self, t: float) -> tuple[float, float, float]:
         """(P(served, wait > t), P(abandons, wait > t), P(still waiting at t)) over all arrivals."""
-        t = _number(t, "t", infinite=True)
         if math.isinf(self.mean_patience):  # Erlang C: exponential tail of rate n mu - lambda
             c = erlang_c(self.servers, self.rate, self.mean_talk)
-            tail = 1.0 - c.service_level(t)
+            tail = c.p_wait * math.exp(-(self.servers / self.mean_talk - self.rate) * t)
+            tail = tail if c.stable else 1.0
             return tail, 0.0, tail
         theta, n_mu = 1.0 / self.mean_patience, self.servers / self.mean_talk
         x, y, q = n_mu / theta, self.rate / theta, math.exp(-theta * t)
-        one_minus_q = -math.expm1(-theta * t)
         acc = np.full(3, -math.inf)
         for k, log_t in _chain(x, y * q):
             log_served = np.log(x / (x + k + 1))
-            log_ab = np.log((x * one_minus_q + k + 1) / (x + k + 1))
+            log_ab = np.log((k + 1) / (x + k + 1))
             parts = [_logsumexp(log_t + log_served), _logsumexp(log_t + log_ab), _logsumexp(log_t)]
             acc = np.logaddexp(acc, parts)
-        log_pref = self._log_p_full - n_mu * t + y * one_minus_q
-        served, ab, waiting = np.exp(log_pref + acc + [-theta * t, 0.0, 0.0])
-        return float(served), float(ab), float(waiting)
+        offset = _chain_start(x, y * q)[1] if q > 0 else 0.0
+        log_pref = (offset - self._log_a[0]) - self._log_a[1]
+        log_pref += -(n_mu + theta) * t - y * math.expm1(-theta * t)
+        served, ab, waiting = (float(v) for v in self.p_wait * np.exp(log_pref + acc))
+        # clip the roundoff of huge queues (docs/erlang.md, accuracy) to the true bounds
+        return min(served, self._p_served_waiting), min(ab, self.p_abandon), min(waiting, self.p_wait)
+
+    def _within(self, t: float) -> tuple[float, float, float]:
+        """(answered within t, abandoned within t, still waiting at t) over all arrivals."""
+        served_later, abandon_later, waiting = self._tails(_number(t, "t", infinite=True))
+        answered = self._p_no_wait + max(0.0, self._p_served_waiting - served_later)
+        return min(1.0, answered), max(0.0, self.p_abandon - abandon_later), waiting
 
     def p_answered_within(self, t: float) -> float:
         """P(served and wait <= t) over all arrivals."""
-        return max(0.0, 1.0 - self.p_abandon - self._tails(t)[0])
+        return self._within(t)[0]
 
     def p_abandoned_within(self, t: float) -> float:
         """P(abandons after waiting <= t) over all arrivals."""
-        return max(0.0, self.p_abandon - self._tails(t)[1])
+        return self._within(t)[1]
 
     def p_waiting_beyond(self, t: float) -> float:
         """P(still in queue at t after arrival): neither served nor abandoned by then."""
-        return self._tails(t)[2]
+        return self._within(t)[2]
 
     def service_level(self, t: float, definition: SlDefinition = "offered") -> float:
         """Answered within ``t`` divided by all arrivals (``"offered"``) or by arrivals minus
         those that abandoned within ``t`` (``"excl_short_abandons"``)."""
         if definition not in _DEFINITIONS:
             raise InputError(f"expected one of {_DEFINITIONS}, got {definition!r}", key="definition")
-        answered = self.p_answered_within(t)
+        answered, abandoned, _ = self._within(t)
         if definition == "offered":
             return answered
-        rest = 1.0 - self.p_abandoned_within(t)
-        return min(1.0, answered / rest) if rest > 0 else 0.0
+        return min(1.0, answered / (1.0 - abandoned)) if abandoned < 1 else 0.0
 
 
 def erlang_a(servers: int, rate: float, mean_talk: float, mean_patience: float) -> ErlangA:
@@ -239,10 +275,31 @@ def _erlang_a(n: int, lam: float, talk: float, patience: float, b: float) -> Erl
     if math.isinf(patience) or lam == 0.0:
         c = _erlang_c(n, lam, talk, b)
         return ErlangA(n, lam, talk, patience, a, c.p_wait, 0.0, c.mean_wait, c.mean_wait,
-                       c.occupancy, c.mean_queue)
-    theta, n_mu = 1.0 / patience, n / talk
+                       c.occupancy, c.mean_queue, (0.0, 0.0), 1.0 - c.p_wait, c.p_wait)
+    offset, log_a, log_s, log_g, log_h = _waiting_sums(n / talk, lam, 1.0 / patience)
+    # P(n in system) = B / (1 - B + A B), so P(wait) / P(no wait) = A B / (1 - B) = e^r
+    if b == 0.0:  # underflow: P(wait) < 1e-308
+        r = -math.inf
+    else:
+        r = offset + log_a + math.log(b) - (math.log1p(-b) if b < 1 else -math.inf)
+    e = math.exp(-abs(r))
+    p_wait, p_no_wait = (1 / (1 + e), e / (1 + e)) if r > 0 else (e / (1 + e), 1 / (1 + e))
+    p_abandon = p_wait * math.exp(log_g - log_a)
+    p_served_waiting = p_wait * math.exp(log_s - log_a)
+    p_served = p_no_wait + p_served_waiting
+    wait_served = p_wait * math.exp(log_h - log_a) / p_served if p_served > 0 else math.inf
+    mean_wait = p_abandon * patience  # P(abandon) = theta E[wait] (abandon hazard is theta)
+    return ErlangA(n, lam, talk, patience, a, p_wait, p_abandon, mean_wait, wait_served,
+                   min(1.0, a * p_served / n), lam * mean_wait, (offset, log_a), p_no_wait,
+                   p_served_waiting)
+
+
+def _waiting_sums(n_mu: float, lam: float, theta: float) -> tuple[float, ...]:
+    """The chain's offset, then the logs of A, S, G, H less that offset: sums over k = callers
+    ahead of P(k) / P(n in system) weighted by 1, P(served | k), P(abandon | k) and
+    P(served | k) E[wait | served, k] (docs/erlang.md)."""
     x, y = n_mu / theta, lam / theta
-    acc, carry = np.full(4, -math.inf), 0.0  # log of: A, S, G, H (docs/erlang.md)
+    acc, carry = np.full(4, -math.inf), 0.0
     for k, log_t in _chain(x, y):
         if carry == 0.0 and k[0] > 0:  # the chain skipped a negligible head
             carry = _harmonic(x, int(k[0])) / theta
@@ -252,18 +309,7 @@ def _erlang_a(n: int, lam: float, talk: float, patience: float, b: float) -> Erl
         parts = [log_t, log_t + log_served, log_t + np.log((k + 1) / (x + k + 1)),
                  log_t + log_served + np.log(harmonic)]
         acc = np.logaddexp(acc, [_logsumexp(p) for p in parts])
-    log_a, log_s, log_g, log_h = (float(v) for v in acc)
-    # P(n in system) = B / (1 - B + A B), and P(no wait) = P(n) (1 - B) / B
-    log_p_full = math.log(b) - np.logaddexp(math.log1p(-b) if b < 1 else -math.inf,
-                                            log_a + math.log(b))
-    p_no_wait = math.exp(log_p_full + math.log1p(-b) - math.log(b)) if b < 1 else 0.0
-    p_wait = min(1.0, math.exp(log_p_full + log_a))
-    p_abandon = min(1.0, math.exp(log_p_full + log_g))
-    p_served = p_no_wait + math.exp(log_p_full + log_s)
-    wait_served = math.exp(log_p_full + log_h) / p_served if p_served > 0 else math.inf
-    mean_wait = p_abandon * patience  # P(abandon) = theta E[wait] (abandon hazard is theta)
-    return ErlangA(n, lam, talk, patience, a, p_wait, p_abandon, mean_wait, wait_served,
-                   min(1.0, a * p_served / n), lam * mean_wait, float(log_p_full))
+    return (_chain_start(x, y)[1], *(float(v) for v in acc))
 
 
 def servers_for_blocking(offered: float, max_p_block: float) -> int:
