@@ -53,7 +53,9 @@ def scenario_options(f):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: results/<scenario name>/).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def run(scenario, overrides, replications, seed, jobs, out_dir, quiet) -> None:
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Also run the scenario's declared what-if variants and print the comparison.")
+def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -66,14 +68,21 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet) -> None:
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
     from sim.runner import prepare, run_scenario
-    from sim.summary import format_summary
+    from sim.summary import format_disaster, format_summary
+    from sim.variants import format_comparison, run_variants
 
-    scn = prepare(scenario or DEFAULT_SCENARIO, overrides, replications=replications, seed=seed)
-    with tqdm(total=scn.replications, desc=f"{scn.name}: replications", unit="rep",
+    path = scenario or DEFAULT_SCENARIO
+    scn = prepare(path, overrides, replications=replications, seed=seed)
+    runs = 1 + (len(scn.variants) if variants else 0)
+    with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
               disable=quiet, delay=2, file=sys.stderr) as bar:
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
+        others = run_variants(path, overrides, result.directory, replications=replications,
+                              seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
+            if variants else {}
     click.echo(format_summary(result.kpis))
-    for table in (format_flows(result.kpis), format_orders(result.kpis)):
+    for table in (format_flows(result.kpis), format_orders(result.kpis),
+                  format_disaster(result.kpis), format_comparison(result, others)):
         if table:
             click.echo(table)
     click.echo(f"written: {result.directory}")
@@ -194,6 +203,22 @@ def bench_core_cmd(callers) -> None:
     click.echo(report)
     click.echo(f"reproduce: hotline bench core --callers {callers}")
 
+
+def _register() -> None:
+    """Commands that live beside their library (each imports its heavy modules lazily)."""
+    from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
+    from loadtest.server.cli import serve
+    from sim.drill.cli import drill
+
+    main.add_command(trace)
+    main.add_command(loadtest)
+    main.add_command(drill)
+    main.add_command(serve)
+    bench.add_command(bench_replay_command)
+    bench.add_command(bench_server_command)
+
+
+_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

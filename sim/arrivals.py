@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sim.disasters import affecting, expected_on_grid
 from sim.plan import CentrePlan, expected_calls_by_hour
 from sim.scenario.schema import Scenario
 
@@ -36,10 +37,19 @@ def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator
     hours = len(expected)
     day_of_hour = (scenario.start.hour + np.arange(hours)) // 24
     busy = busyness_factors(int(day_of_hour[-1]) + 1, plan.busyness_variance, rng)
-    counts = rng.poisson(expected * busy[day_of_hour])
-    widths = np.full(hours, 3600.0)
-    widths[-1] = (scenario.horizon_hours - (hours - 1)) * 3600.0
-    starts = np.repeat(np.arange(hours) * 3600.0, counts)
+    hourly = expected * busy[day_of_hour]
+    # A disaster's curve changes within the hour: then the rate is constant per minute.
+    step = 60.0 if affecting(scenario, plan) else 3600.0
+    if step < 3600.0:
+        hourly = hourly.copy()
+        hourly[-1] /= max(scenario.horizon_hours - (hours - 1), 1e-9)  # undo the partial hour
+        expected_bins = expected_on_grid(plan, scenario, hourly, step)
+    else:
+        expected_bins = hourly
+    counts = rng.poisson(expected_bins)
+    widths = np.full(len(counts), step)
+    widths[-1] = scenario.horizon - (len(counts) - 1) * step
+    starts = np.repeat(np.arange(len(counts)) * step, counts)
     times = starts + rng.random(starts.size) * np.repeat(widths, counts)
     times = np.concatenate([times, scripted])
     times.sort(kind="stable")

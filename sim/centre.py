@@ -78,6 +78,10 @@ class Centre:
         self.watch = plan.redial.after_abandon > 0
         self._watch_at = INF
         self._watch_gen = 0
+        self.lent = 0  # own seats lent to other centres (remote seat borrowing)
+        self.offered_n = 0  # counters the coordinator reads
+        self.in_target_n = 0
+        self.target_seconds = plan.target.seconds
         self.abandon_hooks = net.on_abandon
         self.record = net.records.append
 
@@ -85,6 +89,7 @@ class Centre:
     def arrive(self, call: Call) -> None:
         """A call leg reaches the centre now: busy signal, a free seat, or the queue."""
         now = self.env._now
+        self.offered_n += 1
         if self.deadlines and self.deadlines[0][0] <= now:
             self.expire(now)
         if self.talking + self.waiting >= self.trunks:
@@ -108,6 +113,8 @@ class Centre:
     # -- service ----------------------------------------------------------------------------
     def _answer(self, call: Call, now: float) -> None:
         call.answered = now
+        if now - call.arrival <= self.target_seconds:
+            self.in_target_n += 1
         self.talking += 1
         talk = self.draw_talk() * call.talk_factor
         link = call.link
@@ -234,6 +241,10 @@ class Centre:
             self.borrowed_seats = borrowed
         if self.waiting:
             self.serve_queue(self.env._now)
+
+    def scheduled_seats(self) -> int:
+        """Own seats the shift schedule puts on duty now."""
+        return self.plan.seats_at(int(self.env._now // 3600))
 
     def queue_length(self) -> int:
         """Callers waiting now (abandonments settled first)."""

@@ -181,3 +181,13 @@ def block_sampler(
             yield dist.sample(rng, block).tolist()
 
     return chain.from_iterable(blocks()).__next__
+
+
+def uniforms(rng: np.random.Generator, block: int = BLOCK) -> Callable[[], float]:
+    """A zero-argument function returning uniform [0, 1) draws, ``block`` at a time."""
+
+    def blocks() -> Iterator[list[float]]:
+        while True:
+            yield rng.random(block).tolist()
+
+    return chain.from_iterable(blocks()).__next__

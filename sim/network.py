@@ -13,12 +13,15 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.arrivals import arrival_times
-from sim.calls import Call
+from sim.bot import BotStage
+from sim.calls import BLOCKED, NAN, Call
 from sim.centre import Centre
+from sim.coordination import Coordinator
+from sim.feed import build_feed, minute_grids
 from sim.linkage.categories import category_table
 from sim.linkage.orders import OrderSystem
 from sim.linkage.routing import DiversionRouter, ResolveAll
+from sim.outages import OutageTable
 from sim.plan import CentrePlan, build_plans
 from sim.regions import load_regions
 from sim.scenario.schema import Scenario
@@ -94,7 +97,14 @@ class Network:
         self.line_names = list(dict.fromkeys([*scenario.lines, *OWNERS[:-1]]))
         self._line_index = {line: i for i, line in enumerate(self.line_names)}
         self.centres = [Centre(self, plan) for plan in self.plans]
+        self._merge_centres()
+        self.unique_centres = list({id(c): c for c in self.centres}.values())
         self._directory = {(p.region, p.line): p.index for p in self.plans}
+        grids = minute_grids(self.plans, scenario)
+        self.surge_multiple = grids["multiple"]
+        self._patience_grid = grids["patience"]
+        self._redial_grid = grids["redial"]
+        self.outages = OutageTable(scenario, self.plans)
         self.next_call_id = 0
         self.next_caller_id = 0
         self._redial_rng = self.streams("redial")
@@ -107,6 +117,23 @@ class Network:
         if scenario.linkage is not None:
             self.orders = OrderSystem(self, scenario.linkage.orders)
             self.router = DiversionRouter(self, scenario.linkage, self.table, self.orders)
+        self.bot = BotStage(self, scenario.bot) if scenario.bot and scenario.bot.enabled else None
+        self._aid = {}
+        if self.bot is not None:
+            self._aid = {p.index: scenario.bot.smart_aid_talk_factor for p in self.plans
+                         if p.line in scenario.bot.lines}
+        self.coordinators = [Coordinator(self, spec) for spec in scenario.borrowing
+                             if spec.enabled]
+
+    def _merge_centres(self) -> None:
+        """S18 what-if: a merged utility line's calls reach its region's 12345 seats."""
+        merge = self.scenario.merge
+        if merge is None:
+            return
+        keys = {p.key: p.index for p in self.plans}
+        for p in self.plans:
+            if p.line in merge.lines and f"{p.region}/{merge.into}" in keys:
+                self.centres[p.index] = self.centres[keys[f"{p.region}/{merge.into}"]]
 
     # -- hooks the centres call (linkage and coordination extend these) -----------------------
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
@@ -165,6 +192,9 @@ class Network:
 
     def _maybe_redial(self, call: Call, at: float, probability: float, redial) -> None:
         rng = self._redial_rng
+        grid = self._redial_grid.get(call.origin)
+        if grid is not None:
+            probability = min(1.0, probability * grid[min(int(at // 60), len(grid) - 1)])
         if call.attempt >= redial.max_attempts or rng.random() >= probability:
             return
         if self._deflect is not None and self._deflect(call.category):
@@ -182,7 +212,7 @@ class Network:
         del centre
 
     def _redial_arrives(self, call: Call) -> None:
-        self.centres[call.centre].arrive(call)
+        self.dial(call)
 
     # -- calls --------------------------------------------------------------------------------
     def new_call(self, centre: int, category: int, arrival: float, *, caller_id: int = -1,
@@ -194,31 +224,37 @@ class Network:
             caller_id = self.next_caller_id
             self.next_caller_id += 1
         patience = self.centres[centre].draw_patience()
+        grid = self._patience_grid.get(centre)
+        if grid is not None:
+            patience *= grid[min(int(arrival // 60), len(grid) - 1)]
         call = Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
                     priority=min(priority, self.table.priority[category]), redial_of=redial_of)
-        call.talk_factor = self.table.talk_factor[category]
+        call.talk_factor = self.table.talk_factor[category] * self._aid.get(centre, 1.0)
         return call
 
-    # -- the run ------------------------------------------------------------------------------
-    def _merged_arrivals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        times, centres, cats = [], [], []
-        for p in self.plans:
-            t = arrival_times(p, self.scenario, self.streams(f"arrivals:{p.key}"))
-            times.append(t)
-            centres.append(np.full(len(t), p.index))
-            cats.append(self.table.draw(p.line, len(t), self.streams(f"categories:{p.key}")))
-        if not times:
-            return np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        times_a = np.concatenate(times)
-        order = np.argsort(times_a, kind="stable")
-        return times_a[order], np.concatenate(centres)[order], np.concatenate(cats)[order]
+    def dial(self, call: Call) -> None:
+        """A first attempt or redial reaches the network: outage routing, the bot, a centre."""
+        now = self.env._now
+        if self.outages:
+            target = self.outages.route(call.centre, now)
+            if target is None:  # nowhere to go: the caller hears a busy signal
+                self.centres[call.centre].record(call.record(NAN, now, BLOCKED))
+                return
+            call.centre = target
+        centre = self.centres[call.centre]
+        if self.bot is not None and self.bot.takes(call, centre, now):
+            return
+        centre.arrive(call)
 
+    # -- the run ------------------------------------------------------------------------------
     def _arrival(self, i: int) -> None:
-        centre = self._arr_centres[i]
-        category = self._arr_categories[i]
+        feed = self._feed
+        category = feed.categories[i]
         if self._deflect is not None and self._deflect(category):
             return
-        self.centres[centre].arrive(self.new_call(centre, category, self.env._now))
+        call = self.new_call(feed.centres[i], category, self.env._now)
+        call.incident_id = feed.incidents[i]
+        self.dial(call)
 
     def _deflection_filter(self):
         """S11: with outage information published, some calls about outages never happen."""
@@ -239,8 +275,8 @@ class Network:
 
     def _hour_tick(self, _event) -> None:
         hour = int(round(self.env._now / 3600.0))
-        for centre in self.centres:
-            seats = centre.plan.seats_at(hour)
+        for centre in self.unique_centres:
+            seats = max(0, centre.plan.seats_at(hour) - centre.lent)
             if seats != centre.own_seats:
                 centre.set_seats(own=seats)
         if hour + 1 < self._hours:
@@ -252,11 +288,11 @@ class Network:
         self._ticker = _Recurring(self._hour_tick)
         if self._hours > 1:
             self._ticker.at(self.env, 3600.0)
-        times, centres, categories = self._merged_arrivals()
-        self._arr_centres = centres.tolist()
-        self._arr_categories = categories.tolist()
-        self.env.run_with_arrivals(times.tolist(), self._arrival)
-        for centre in self.centres:
+        self._feed = build_feed(self.plans, self.scenario, self.table, self.streams)
+        for coordinator in self.coordinators:
+            coordinator.start()
+        self.env.run_with_arrivals(self._feed.times, self._arrival)
+        for centre in self.unique_centres:
             centre.drain_unfinished(self.env.now)
 
 
@@ -270,7 +306,10 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
     net.records.sort(key=_record_order)
-    extra = {"orders": net.orders.finish() if net.orders else [], "deflected": net.deflected}
+    extra = {"orders": net.orders.finish() if net.orders else [], "deflected": net.deflected,
+             "seat_events": [e for c in net.coordinators for e in c.events],
+             "rerouted": dict(net.outages.rerouted),
+             "bot": {"contained": net.bot.contained, "online": net.bot.online} if net.bot else {}}
     return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
                              end_time=max(net.env.now, scenario.horizon), extra=extra)
 

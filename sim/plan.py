@@ -7,7 +7,7 @@ line defaults with centre overrides happens in exactly one place.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,7 +100,24 @@ def build_plans(scenario: Scenario) -> list[CentrePlan]:
             day_profile=_normalised(_pick(centre, line, "day_profile"), 7, mean_one=True),
             busyness_variance=_pick(centre, line, "busyness_variance"),
         ))
-    return plans
+    return merged(plans, scenario)
+
+
+def merged(plans: list[CentrePlan], scenario: Scenario) -> list[CentrePlan]:
+    """S18: a merged utility line's seats join its region's 12345 centre (calls follow them in
+    the network); the utility centre keeps its calls' identity but no seats of its own."""
+    merge = scenario.merge
+    if merge is None:
+        return plans
+    out = list(plans)
+    keys = {p.key: p.index for p in plans}
+    for p in plans:
+        into = keys.get(f"{p.region}/{merge.into}")
+        if p.line in merge.lines and into is not None:
+            host = out[into]
+            out[into] = replace(host, seats_by_hour=host.seats_by_hour + p.seats_by_hour)
+            out[p.index] = replace(p, seats_by_hour=np.zeros_like(p.seats_by_hour))
+    return out
 
 
 def expected_calls_by_hour(plan: CentrePlan, scenario: Scenario) -> np.ndarray:

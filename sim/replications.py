@@ -17,6 +17,7 @@ from sim.linkage.flows import flow_kpis, format_orders_csv, order_kpis
 from sim.network import Network, ReplicationResult, simulate
 from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.scenario.schema import Scenario
+from sim.seats import borrowing_kpis, lending_below_target, seat_timelines
 from sim.streams import replication_seeds
 from sim.timeseries import replication_series
 
@@ -44,15 +45,19 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
     """Reduce one replication's records to KPIs, series and CSV rows."""
     cols = to_columns(result.records)
     lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
-    staffed = np.array([staffed_seconds(p.seats_by_hour, lo, hi) for p in net.plans])
+    hours = len(net.plans[0].seats_by_hour) if net.plans else 0
+    events = result.extra.get("seat_events", [])
+    own, borrowed = seat_timelines(events, net.plans, hours)
+    staffed = np.array([staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
+                        for p in net.plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, net.plans, scn, staffed)
-    series = replication_series(cols, net.plans, scenario)
+    series = replication_series(cols, net.plans, scenario, own, borrowed)
     names = Names(centre_regions=[p.region for p in net.plans],
                   centre_lines=[p.line for p in net.plans],
                   categories=net.category_codes, lines=net.line_names)
     text = format_calls_csv(cols, result.index, names)
-    extra: dict = {"sections": {}, "files": {}}
+    extra: dict = {"sections": {}, "files": {}, "windows": window_kpis(cols, net, scn)}
     if scenario.linkage is not None:
         window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
         orders = result.extra["orders"]
@@ -60,8 +65,44 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
         extra["sections"]["flows"]["deflected"] = result.extra["deflected"]
         extra["sections"]["orders"] = order_kpis(orders, lo, hi)
         extra["files"]["orders.csv.gz"] = [gzip_bytes(format_orders_csv(orders, result.index))]
+    if scenario.borrowing:
+        extra["sections"]["borrowing"] = borrowing_kpis(events, net.plans, hours)
+        extra["sections"]["borrowing"]["lent_below_target"] = lending_below_target(events,
+                                                                                   net.plans)
+        extra["files"]["borrowing.csv.gz"] = [gzip_bytes(format_seat_events(
+            events, net.plans, result.index))]
+    if result.extra.get("rerouted") or scenario.outages:
+        extra["sections"]["outages"] = {f"{net.plans[c].key}:rerouted": n
+                                        for c, n in result.extra["rerouted"].items()}
+    if result.extra.get("bot"):
+        extra["sections"]["bot"] = dict(result.extra["bot"])
     return ReplicationSummary(result.index, kpis, series, gzip_bytes(text), len(result.records),
                               extra)
+
+
+def window_kpis(cols: dict, net: Network, scenario: Scenario) -> dict[str, dict[str, dict]]:
+    """KPIs per centre over each of the scenario's ``kpi_windows``."""
+    out: dict[str, dict[str, dict]] = {}
+    for window in scenario.kpi_windows:
+        sub = scenario.model_copy(update={"warmup_hours": window.start_hours,
+                                          "horizon_hours": window.end_hours})
+        staffed = np.zeros(len(net.plans))
+        out[window.name] = replication_kpis(cols, net.plans, sub, staffed)["centres"]
+    return out
+
+
+def format_seat_events(events, plans, replication: int) -> str:
+    """Rows of ``borrowing.csv.gz``: every lend, arrival and release of remote seats."""
+    rows = []
+    for e in events:
+        donor = plans[e.donor].key if e.donor >= 0 else "pool"
+        rows.append(f"{replication},{e.t:.3f},{e.kind},{plans[e.recipient].key},{donor},"
+                    f"{e.seats},{_num(e.donor_sl)},{_num(e.recipient_sl)}")
+    return "\n".join(rows) + ("\n" if rows else "")
+
+
+def _num(x: float) -> str:
+    return "" if x != x else f"{x:.4f}"
 
 
 def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int) -> ReplicationSummary:

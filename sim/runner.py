@@ -12,6 +12,9 @@ import numpy as np
 
 from sim.kpis import kpi_names
 from sim.linkage.flows import ORDER_COLUMNS
+
+SEAT_EVENT_COLUMNS = ("replication", "t", "kind", "recipient", "donor", "seats", "donor_sl",
+                      "recipient_sl")
 from sim.output import RunWriter
 from sim.plan import build_plans
 from sim.records import CALL_COLUMNS, header_member
@@ -75,7 +78,8 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
     """Files that model extensions add (e.g. orders), as gzip members per replication."""
     files: dict[str, list[bytes]] = {}
-    headers = {"orders.csv.gz": header_member(ORDER_COLUMNS)}
+    headers = {"orders.csv.gz": header_member(ORDER_COLUMNS),
+               "borrowing.csv.gz": header_member(SEAT_EVENT_COLUMNS)}
     for s in summaries:
         for name, payload in s.extra.get("files", {}).items():
             files.setdefault(name, [headers[name]] if name in headers else []).extend(payload)
@@ -96,11 +100,23 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> di
         doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
                       for name in summaries[0].kpis[group]}
     doc["targets"] = targets(scenario, doc, plans)
+    windows = summaries[0].extra.get("windows", {})
+    if windows:
+        doc["windows"] = {
+            name: {key: summarise([s.extra["windows"][name][key] for s in summaries])
+                   for key in centres}
+            for name, centres in windows.items()}
     for section in summaries[0].extra.get("sections", {}):
         per_rep = [s.extra["sections"][section] for s in summaries]
         names = list(dict.fromkeys(k for rep in per_rep for k in rep))
-        doc[section] = summarise([{k: rep.get(k, 0) for k in names} for rep in per_rep])
+        doc[section] = summarise([{k: rep.get(k, _missing(k)) for k in names}
+                                  for rep in per_rep])
     return doc
+
+
+def _missing(key: str) -> float:
+    """A KPI a replication did not produce: a count of zero, or an undefined time."""
+    return math.nan if key.endswith(("first_request_hours", "released_after_hours")) else 0
 
 
 def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:

@@ -44,3 +44,34 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
     out.append("SL@target: answered within the line's target seconds / offered; ✓/✗ = mean "
                "meets/misses the target level (%).")
     return "\n".join(out)
+
+
+def format_disaster(doc: dict) -> str:
+    """Remote seats, the bot and outage rerouting, when the scenario has them."""
+    out = []
+    b = doc.get("borrowing")
+    if b:
+        out.append(f"remote seats 远程坐席: {b['requests']['mean']:.1f} loans, "
+                   f"{b['borrowed_seat_hours']['mean']:.1f} borrowed seat-hours; "
+                   f"loans from donors under their target: {b['lent_below_target']['mean']:.0f}")
+        rows = sorted(((k.split(":")[0], v["mean"]) for k, v in b.items()
+                       if k.endswith(":borrowed_seat_hours") and v["mean"]),
+                      key=lambda kv: -kv[1])
+        for key, hours in rows[:8]:
+            first = b.get(f"{key}:first_request_hours", {}).get("mean")
+            back = b.get(f"{key}:released_after_hours", {}).get("mean")
+            out.append(f"  {key:<14} borrowed {hours:7.1f} seat-h; first request at "
+                       f"{_h(first)}; released {_h(back)} after it")
+    bot = doc.get("bot")
+    if bot:
+        out.append(f"bot 智能客服: {bot['contained']['mean']:.0f} calls answered, "
+                   f"{bot['online']['mean']:.0f} moved online")
+    outages = doc.get("outages")
+    if outages:
+        out.append("outage rerouting: " + ", ".join(
+            f"{k.split(':')[0]} {v['mean']:.0f}" for k, v in outages.items()))
+    return "\n".join(out)
+
+
+def _h(value) -> str:
+    return "—" if value is None else f"{value:.1f} h"

@@ -52,8 +52,8 @@ def hourly_to_intervals(per_hour: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
-                       scenario: Scenario, borrowed_by_hour: np.ndarray | None = None,
-                       ) -> np.ndarray:
+                       scenario: Scenario, own_by_hour: np.ndarray | None = None,
+                       borrowed_by_hour: np.ndarray | None = None) -> np.ndarray:
     """Array (centres, intervals, len(SERIES)) for one replication."""
     edges = interval_edges(scenario)
     n_int = len(edges) - 1
@@ -73,7 +73,8 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
         for j, sel in enumerate((None, ans, o == ABANDONED, o == BLOCKED, ans & (w <= target))):
             out[c, :, j] = np.bincount(b if sel is None else b[sel], minlength=n_int)[:n_int]
         out[c, :, 5] = np.bincount(b[ans], weights=w[ans], minlength=n_int)[:n_int]
-        out[c, :, 6] = hourly_to_intervals(plan.seats_by_hour.astype(float), edges)
+        own = plan.seats_by_hour.astype(float) if own_by_hour is None else own_by_hour[c]
+        out[c, :, 6] = hourly_to_intervals(own, edges)
         if borrowed_by_hour is not None:
             out[c, :, 7] = hourly_to_intervals(borrowed_by_hour[c], edges)
         seat_legs = (cols["centre"] == c) & ~np.isnan(cols["released"])

@@ -36,7 +36,7 @@ from sim.calls import (
     WORK_ORDER,
     Call,
 )
-from sim.distributions import block_sampler
+from sim.distributions import block_sampler, uniforms
 from sim.linkage.categories import CategoryTable
 from sim.linkage.orders import POLICE_ORDER as POLICE
 from sim.linkage.orders import WORK_ORDER as WORK
@@ -94,7 +94,7 @@ class DiversionRouter:
         self.table = table
         self.orders = orders
         rng = net.streams("routing")
-        self.uniform = _uniforms(rng)
+        self.uniform = uniforms(rng)
         self.choice = rng
         self.negotiation = block_sampler(spec.three_way.negotiation, net.streams("three-way"))
         default = spec.accuracy.get("default", DEFAULT_ACCURACY)
@@ -259,13 +259,3 @@ class DiversionRouter:
         if call.priority == 0:
             return 0
         return 1 if self.spec.transfer_priority else 2
-
-
-def _uniforms(rng):
-    from itertools import chain
-
-    def blocks():
-        while True:
-            yield rng.random(4096).tolist()
-
-    return chain.from_iterable(blocks()).__next__

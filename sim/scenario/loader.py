@@ -151,6 +151,38 @@ def check_cross_references(scenario: Scenario, origin: Origin, path: Path) -> No
                  f"{scenario.horizon_whole_hours} (or give 24 values to repeat daily, 168 weekly)")
 
 
+    check_disaster_references(scenario, origin, path, fail)
+
+
+def check_disaster_references(scenario: Scenario, origin: Origin, path: Path, fail) -> None:
+    """Region codes, lines and centre keys named by disasters, outages, borrowing and the bot."""
+    regions = load_regions()
+    lines = set(scenario.lines)
+    for i, disaster in enumerate(scenario.disasters):
+        for code in disaster.regions:
+            if code not in regions:
+                fail(("disasters", str(i), "regions", code),
+                     f"region code {code!r} does not exist (scenarios/data/regions.yaml)")
+        for line in disaster.lines:
+            if line not in lines:
+                fail(("disasters", str(i), "lines", line), f"line {line!r} is not defined")
+    for i, outage in enumerate(scenario.outages):
+        for key in (outage.centre, *outage.fallback):
+            if key not in scenario.centres:
+                fail(("outages", str(i)), f"no centre {key!r} in centres:")
+    for i, spec in enumerate(scenario.borrowing):
+        if spec.line not in lines:
+            fail(("borrowing", str(i), "line"), f"line {spec.line!r} is not defined")
+    for key, keys in (("incidents", scenario.incidents), ("bot", scenario.bot.lines
+                                                          if scenario.bot else ())):
+        for line in keys:
+            if line not in lines:
+                fail((key, line), f"line {line!r} is not defined")
+    for w in scenario.kpi_windows:
+        if w.end_hours <= w.start_hours:
+            fail(("kpi_windows",), f"window {w.name!r} ends before it starts")
+
+
 def dump_resolved(scenario: Scenario) -> str:
     """The scenario as it was run, as YAML (every default filled in)."""
     data = scenario.model_dump(mode="json", by_alias=True)

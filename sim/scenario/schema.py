@@ -13,6 +13,15 @@ from typing import Annotated
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
 from sim.distributions import Deterministic, Distribution, Exponential, Never
+from sim.scenario.disasters import (
+    Borrowing,
+    Bot,
+    Disaster,
+    Incidents,
+    KpiWindow,
+    Merge,
+    Outage,
+)
 from sim.scenario.linkage import Linkage
 from sim.scenario.schema_base import LINES, Frozen, Probability, Weight
 
@@ -145,6 +154,15 @@ class Scenario(Frozen):
     linkage: Linkage | None = Field(
         default=None, description="categories, routing between lines and orders; absent: every "
                                   "call is resolved where it is answered")
+    disasters: tuple[Disaster, ...] = ()
+    incidents: dict[str, Incidents] = Field(default={}, description="per line")
+    outages: tuple[Outage, ...] = ()
+    borrowing: tuple[Borrowing, ...] = ()
+    bot: Bot | None = None
+    merge: Merge | None = None
+    kpi_windows: tuple[KpiWindow, ...] = ()
+    variants: dict[str, tuple[str, ...]] = Field(
+        default={}, description="named --set override lists run beside the scenario and compared")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

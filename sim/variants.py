@@ -1,0 +1,92 @@
+"""What-if variants a scenario declares (``variants:``): run them beside it and compare.
+
+Each variant is the scenario with a list of ``--set`` overrides, run with the same seed, so
+the variants share their arrivals (common random numbers). The comparison shows, per line and
+per KPI window, each KPI's mean and 95 % CI, the difference, and whether the CIs overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sim.runner import RunResult, prepare, run_scenario
+
+COMPARED = ("human_answer_rate", "abandon_rate")
+
+
+def run_variants(scenario: str | Path, overrides: Iterable[str], out_dir: Path, *,
+                 replications: int | None = None, seed: int | None = None, jobs: int = 1,
+                 on_done: Callable | None = None) -> dict[str, RunResult]:
+    """Run each declared variant into ``out_dir/variants/<name>/``."""
+    base = prepare(scenario, overrides, replications=replications, seed=seed)
+    results = {}
+    for name, sets in base.variants.items():
+        variant = prepare(scenario, [*overrides, *sets, "variants={}"],
+                          replications=replications, seed=seed)
+        variant = variant.model_copy(update={"name": f"{base.name}:{name}"})
+        results[name] = run_scenario(variant, jobs=jobs, out_dir=out_dir / "variants" / name,
+                                     on_done=on_done)
+    return results
+
+
+def _cell(kpi: dict | None) -> str:
+    if not kpi or kpi["mean"] is None:
+        return "—"
+    lo, hi = kpi["ci95"]
+    half = "" if lo is None else f"±{100 * (hi - lo) / 2:.1f}"
+    return f"{100 * kpi['mean']:.1f}{half}%"
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two KPIs' 95 % CIs overlap (undefined intervals count as overlapping)."""
+    (alo, ahi), (blo, bhi) = a["ci95"], b["ci95"]
+    if None in (alo, ahi, blo, bhi):
+        return True
+    return alo <= bhi and blo <= ahi
+
+
+def _row(label: str, main: dict, others: list[dict]) -> str:
+    cells = [f"{label:<34}{_cell(main):>16}"]
+    for other in others:
+        flag = "" if overlap(main, other) else " *"
+        cells.append(f"{_cell(other) + flag:>18}")
+    return "".join(cells)
+
+
+def format_comparison(main: RunResult, variants: dict[str, RunResult]) -> str:
+    """Side-by-side KPIs (``*``: the 95 % CIs do not overlap with the scenario's)."""
+    if not variants:
+        return ""
+    names = list(variants)
+    head = f"{'KPI':<34}{main.scenario.name[:16]:>16}" + "".join(f"{n[:18]:>18}" for n in names)
+    out = [f"What-if comparison (same seed; * = 95 % CIs do not overlap with {main.scenario.name})",
+           head, "-" * len(head)]
+    docs = [v.kpis for v in variants.values()]
+    for line, spec in main.scenario.lines.items():
+        key = f"sl{spec.target.seconds:g}"
+        out.append(_row(f"{line} {key}", main.kpis["lines"][line][key],
+                        [d["lines"][line][key] for d in docs]))
+        for name in COMPARED:
+            out.append(_row(f"{line} {name}", main.kpis["lines"][line][name],
+                            [d["lines"][line][name] for d in docs]))
+    out += _window_rows(main, docs)
+    return "\n".join(out)
+
+
+def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
+    rows = []
+    for window, centres in main.kpis.get("windows", {}).items():
+        scored = []
+        for key, kpis in centres.items():
+            target = main.scenario.lines[key.split("/")[1]].target
+            sl = f"sl{target.seconds:g}"
+            others = [d["windows"][window][key][sl] for d in docs]
+            if kpis[sl]["mean"] is None:
+                continue
+            delta = max(abs((kpis[sl]["mean"] or 0) - (o["mean"] or 0)) for o in others)
+            scored.append((delta, key, sl, kpis[sl], others))
+        scored.sort(key=lambda x: -x[0])
+        for _, key, sl, kpi, others in scored[:most]:
+            rows.append(_row(f"{window} {key} {sl}", kpi, others))
+    return rows
