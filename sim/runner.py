@@ -12,9 +12,6 @@ import numpy as np
 
 from sim.kpis import kpi_names
 from sim.linkage.flows import ORDER_COLUMNS
-
-SEAT_EVENT_COLUMNS = ("replication", "t", "kind", "recipient", "donor", "seats", "donor_sl",
-                      "recipient_sl")
 from sim.output import RunWriter
 from sim.plan import build_plans
 from sim.records import CALL_COLUMNS, header_member
@@ -24,6 +21,8 @@ from sim.stats import summarise
 from sim.timeseries import SERIES, interval_edges
 
 KPIS_SCHEMA = "hotline-sim/kpis/1"
+SEAT_EVENT_COLUMNS = ("replication", "t", "kind", "recipient", "donor", "seats", "donor_sl",
+                      "recipient_sl")
 
 
 @dataclass
