@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.conftest import Api
+from tests.server.support import Api
 
 READS = ("/v1/calls", "/v1/orders", "/v1/transfers", "/metrics")
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from loadtest.server import start_server
-from tests.server.conftest import BACKENDS, CATEGORY, REGION, _postgres_database
+from tests.server.support import BACKENDS, CATEGORY, REGION, postgres_database
 
 WRITERS = 4
 ACKS_BEFORE_KILL = 100
@@ -30,7 +30,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "crash.db")
     else:
-        yield from _postgres_database()
+        yield from postgres_database()
 
 
 def _writer(url: str, headers: dict[str, str], acked: list[tuple[str, dict[str, Any]]],

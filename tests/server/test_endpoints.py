@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.server.conftest import CATEGORY, OTHER_CATEGORY, OTHER_REGION, REGION, Api
+from tests.server.support import CATEGORY, OTHER_CATEGORY, OTHER_REGION, REGION, Api
 
 
 def test_healthz_needs_no_token(api: Api) -> None:

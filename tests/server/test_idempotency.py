@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.server.conftest import CATEGORY, REGION, Api
+from tests.server.support import CATEGORY, REGION, Api
 
 ORDER = {"kind": "work_order", "region": REGION, "category": CATEGORY, "urgency": "urgent"}
 

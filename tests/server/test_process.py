@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from loadtest.server import start_server
 from loadtest.server.cli import serve
 from loadtest.server.config import resolve_db_url
-from tests.server.conftest import PG_ENV
+from tests.server.support import PG_ENV
 
 
 def _gone(pid: int) -> bool:

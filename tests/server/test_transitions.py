@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from loadtest.server.lifecycle import TRANSITIONS
-from tests.server.conftest import Api
+from tests.server.support import Api
 
 PATH_TO = {"created": [], "signed": ["signed"], "in_progress": ["signed", "in_progress"],
            "answered": ["signed", "in_progress", "answered"],

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.server.conftest import CATEGORY, REGION, Api
+from tests.server.support import CATEGORY, REGION, Api
 
 ORDER = {"kind": "work_order", "region": REGION, "category": CATEGORY}
 JSON = {"Content-Type": "application/json"}
