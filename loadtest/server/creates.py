@@ -63,6 +63,5 @@ def _replay(request: Request, stored: StoredResponse, fp: str) -> Response:
         raise ApiError(409, "idempotency_key_reused",
                        "this Idempotency-Key was used for a different request",
                        "Idempotency-Key")
-    request.app.state.counters["idempotent_replays"] += 1
     return Response(stored.body, status_code=stored.status_code, media_type="application/json",
                     headers={"Idempotent-Replayed": "true"})

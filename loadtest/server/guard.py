@@ -1,5 +1,5 @@
 """An ASGI middleware in front of the app: body size (413), media type (415), UTF-8 (400),
-and the request counters shown by ``/metrics``.
+and the request counters shown by ``/metrics`` (all updated on the event loop's thread).
 
 The body is read here, bounded, before any parsing, so an oversized or undecodable body never
 reaches the JSON parser and a slow client cannot make the server buffer without limit.
@@ -34,6 +34,8 @@ class RequestGuard:
             if message["type"] == "http.response.start":
                 self.counters["served"] += 1
                 self.counters[f"{message['status'] // 100}xx"] += 1
+                if (b"idempotent-replayed", b"true") in message.get("headers", ()):
+                    self.counters["idempotent_replays"] += 1
             await send(message)
 
         if scope["method"] not in _BODY_METHODS:
