@@ -126,6 +126,8 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, out_dir, 
 @JOBS
 @click.option("--max-iterations", type=click.IntRange(min=1), default=8, show_default=True,
               help="Simulation rounds at most.")
+@click.option("--trim/--no-trim", default=False, show_default=True,
+              help="Also try one seat fewer where a target is met (more rounds, fewest seats).")
 @click.option("--min-seats", type=click.IntRange(min=0), default=1, show_default=True,
               help="Seats every targeted centre keeps in every interval.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -133,12 +135,12 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, out_dir, 
 @LANG
 @QUIET
 def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_iterations,
-          min_seats, out_dir, lang, quiet) -> None:
+          trim, min_seats, out_dir, lang, quiet) -> None:
     """The fewest seats per interval and centre that meet the targets.
 
     Starts from Erlang A (C without patience) per interval, then simulates and adds seats where
-    the 95 % CI's worse end misses a target (and tries one fewer where it meets it) until the
-    schedule holds. Writes staffing.csv, staffing-override.yaml (run it with `hotline run`),
+    the 95 % CI's worse end misses a target (with --trim, also tries one fewer where it meets
+    it) until the schedule holds. Writes staffing.csv, staffing-override.yaml (run it with `hotline run`),
     plots/staffing.png|svg and staffing.txt; exit 1 if it did not converge.
 
     Example: hotline staff gansu-baseline --target "110:sl15>=0.90" --interval 60m -r 5 -j 2
@@ -155,7 +157,7 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
     parsed = [parse_target(t, lines, centres) for t in targets]
     with _bar(scn.replications * max_iterations, "staffing rounds", quiet) as bar:
         result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
-                          max_iterations=max_iterations, on_done=lambda _s: bar.update())
+                          max_iterations=max_iterations, trim=trim, on_done=lambda _s: bar.update())
         bar.total = bar.n
     out = out_dir or Path("results") / f"{scn.name}-staffing"
     write_staffing(result, resolve_path(scenario), overrides, out, lang)

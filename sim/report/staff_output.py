@@ -15,7 +15,7 @@ import yaml
 
 from sim.report.html import write_atomic
 from sim.report.i18n import line_label
-from sim.report.staffing import StaffResult, hourly_list
+from sim.report.staffing import MIN_CALLS, StaffResult, hourly_list
 from sim.scenario.overrides import apply_override, parse_override
 from sim.scenario.yamlsource import deep_merge
 
@@ -36,7 +36,7 @@ def staffing_csv(r: StaffResult) -> str:
         first = c.block * r.hours
         span = current_by_hour(r, c.centre)[first:first + r.hours]
         start = r.scenario.start + timedelta(hours=first)
-        verified = "yes" if c.judged and c.passed else "erlang-only" if not c.judged else "no"
+        verified = "no" if c.passed is False else "yes" if c.judged else "pooled"
         w.writerow([plan.key, plan.region, plan.line, c.block, start.isoformat(), len(span),
                     f"{span.mean():g}", c.erlang, c.seats, verified])
     return buf.getvalue()
@@ -97,8 +97,8 @@ def format_staffing(r: StaffResult) -> str:
     unjudged = sum(1 for c in r.cells if not c.judged)
     if r.converged:
         lines.append("converged: the last simulation met every target at the 95 % CI's worse end "
-                     f"in every judged interval ({unjudged} interval(s) with < 20 calls kept "
-                     "their Erlang value).")
+                     f"in every interval ({unjudged} thin interval(s), < {MIN_CALLS} calls "
+                     "expected, judged together per centre).")
     else:
         lines.append(f"NOT converged after {r.iterations} round(s): {len(failing)} interval(s) "
                      "still missed in the last simulation (seats were added after it).")

@@ -6,10 +6,11 @@ the targets.
 2. Refine: simulate the candidate schedule (all replications, the scenario's seed, so that
    iterations share their arrivals); per centre and interval compute each target KPI in every
    replication from the call records; where the 95 % CI's worse end misses the target add seats,
-   where it meets it try one seat fewer (never below a count already seen failing). Stop when
+   with ``trim``, where it meets it try one seat fewer (never below a count seen failing). Stop when
    nothing changes (the last simulation met every target) or after ``max_iterations``.
-Intervals with fewer than ``MIN_CALLS`` offered calls over all replications cannot be judged by
-simulation and keep the Erlang value.
+An interval expecting fewer than ``MIN_CALLS`` calls is too thin to judge on its own (its KPI in
+one replication is a ratio of a few calls): a centre's thin intervals are judged together, and
+when they miss, the worst quarter of them get a seat.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sim.report.staff_targets import StaffTarget, erlang_seats
 from sim.scenario.schema import Scenario, Seats
 from sim.stats import mean_ci
 
-MIN_CALLS = 20
+MIN_CALLS = 50
 _COLUMNS = ("region", "line", "arrival", "answered", "released", "ended", "outcome", "attempt",
             "leg")
 
@@ -44,7 +45,7 @@ class Cell:
     seats: int
     failing: int = -1  # most seats seen failing
     best: int | None = None  # fewest seats seen passing
-    judged: bool = False  # enough calls to judge by simulation
+    judged: bool = False  # enough calls expected to judge it on its own
     kpis: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     passed: bool | None = None
 
@@ -95,7 +96,9 @@ def start_cells(scn: Scenario, plans: Sequence[CentrePlan], targets: Sequence[St
             span = slice(b * hours, (b + 1) * hours)
             rate = float(calls[span].sum() / seconds[span].sum())
             n = max([min_seats] + [erlang_seats(plan, rate, t) for t in mine])
-            cells.append(Cell(plan.index, b, n, n))
+            in_window = (b + 1) * hours > scn.warmup_hours
+            cells.append(Cell(plan.index, b, n, n,
+                              judged=in_window and calls[span].sum() >= MIN_CALLS))
     return cells
 
 
@@ -124,8 +127,10 @@ def hourly_list(per_hour: np.ndarray, scn: Scenario) -> tuple[int, ...]:
 
 
 def interval_kpis(scn: Scenario, plans: Sequence[CentrePlan], cells: Sequence[Cell],
-                  targets: Sequence[StaffTarget], hours: int, summaries) -> None:
-    """Set each cell's KPIs (mean, CI low, CI high over replications) from the call records."""
+                  targets: Sequence[StaffTarget], hours: int, summaries,
+                  ) -> dict[int, dict[str, tuple]]:
+    """Set each cell's KPIs (mean, CI low, CI high over replications) from the call records;
+    return each centre's KPIs over its thin (not judged) cells together."""
     sl = sorted({t.sl_seconds for t in targets if t.sl_seconds is not None})
     names = {t.kpi for t in targets}
     keys = {p.key: p.index for p in plans}
@@ -141,15 +146,23 @@ def interval_kpis(scn: Scenario, plans: Sequence[CentrePlan], cells: Sequence[Ce
             sub = {k: v[inside & (cols["centre"] == centre)] for k, v in cols.items()}
             block = (sub["arrival"] // (3600.0 * hours)).astype(np.int64)
             wait = waits(sub)
+            thin, staffed = np.zeros(len(block), dtype=bool), 0.0
             for c in mine:
                 mask = block == c.block
                 width = min(hi, (c.block + 1) * hours * 3600.0) - max(lo, c.block * hours * 3600.0)
                 k = group_kpis(sub, mask, wait, c.seats * max(width, 0.0), sl)
                 per_rep.setdefault((c.centre, c.block), []).append(k)
+                if not c.judged:
+                    thin |= mask
+                    staffed += c.seats * max(width, 0.0)
+            per_rep.setdefault((centre, -1), []).append(group_kpis(sub, thin, wait, staffed, sl))
     for c in cells:
-        reps = per_rep.get((c.centre, c.block), [])
-        c.judged = sum(r["offered"] for r in reps) >= MIN_CALLS
-        c.kpis = {n: mean_ci([r[n] for r in reps]) for n in names}
+        c.kpis = _summary(per_rep.get((c.centre, c.block), []), names)
+    return {centre: _summary(per_rep.get((centre, -1), []), names) for centre in by_centre}
+
+
+def _summary(reps: list[dict[str, float]], names: set[str]) -> dict[str, tuple]:
+    return {n: mean_ci([r[n] for r in reps]) for n in names}
 
 
 def _columns(payload: bytes, keys: dict[str, int]) -> dict[str, np.ndarray]:
@@ -163,13 +176,11 @@ def _columns(payload: bytes, keys: dict[str, int]) -> dict[str, np.ndarray]:
             "attempt": raw["attempt"].astype(np.int64), "leg": raw["leg"].astype(np.int64)}
 
 
-def judge(cell: Cell, targets: Sequence[StaffTarget]) -> tuple[bool, int]:
-    """Whether the cell meets all its targets at the CI's worse end; seats to add if not."""
-    if not cell.judged:
-        return True, 0
+def judge(kpis: dict[str, tuple], targets: Sequence[StaffTarget]) -> tuple[bool, int]:
+    """Whether KPIs meet all the targets at the CI's worse end; seats to add if not."""
     add = 0
     for t in targets:
-        mean, lo, hi = cell.kpis[t.kpi]
+        mean, lo, hi = kpis[t.kpi]
         worse = (lo if t.op == ">=" else hi) if not math.isnan(lo) else mean
         if math.isnan(worse) or t.meets(worse):
             continue
@@ -178,12 +189,12 @@ def judge(cell: Cell, targets: Sequence[StaffTarget]) -> tuple[bool, int]:
     return add == 0, add
 
 
-def step(cells: Sequence[Cell], plans: Sequence[CentrePlan], targets: Sequence[StaffTarget],
-         min_seats: int, trim: bool) -> bool:
+def step(cells: Sequence[Cell], pools: dict[int, dict[str, tuple]], plans: Sequence[CentrePlan],
+         targets: Sequence[StaffTarget], min_seats: int, trim: bool) -> bool:
     """Update every cell after a simulation; True when any seat count changed."""
-    changed = False
-    for c in cells:
-        ok, add = judge(c, centre_targets(plans[c.centre], targets))
+    changed = _step_thin(cells, pools, plans, targets)
+    for c in (c for c in cells if c.judged):
+        ok, add = judge(c.kpis, centre_targets(plans[c.centre], targets))
         c.passed = ok
         if ok and c.judged:
             c.best = c.seats if c.best is None else min(c.best, c.seats)
@@ -193,14 +204,39 @@ def step(cells: Sequence[Cell], plans: Sequence[CentrePlan], targets: Sequence[S
             if c.best is not None and c.best > c.failing:
                 c.seats = min(c.seats, c.best)
             changed = True
-        elif trim and c.judged and c.seats - 1 > max(c.failing, min_seats - 1):
+        elif trim and c.seats - 1 > max(c.failing, min_seats - 1):
             c.seats -= 1
             changed = True
     return changed
 
 
+def _step_thin(cells: Sequence[Cell], pools: dict[int, dict[str, tuple]],
+               plans: Sequence[CentrePlan], targets: Sequence[StaffTarget]) -> bool:
+    """Judge each centre's thin cells together; when they miss, the worst quarter get a seat."""
+    changed = False
+    for centre, kpis in pools.items():
+        mine = centre_targets(plans[centre], targets)
+        thin = [c for c in cells if c.centre == centre and not c.judged]
+        ok, _ = judge(kpis, mine) if thin else (True, 0)
+        for c in thin:
+            c.passed = ok
+        if not ok:
+            for worst in sorted(thin, key=lambda c: _margin(c.kpis, mine))[:max(1, len(thin) // 4)]:
+                worst.seats += 1
+            changed = True
+    return changed
+
+
+def _margin(kpis: dict[str, tuple], targets: Sequence[StaffTarget]) -> float:
+    """The smallest relative margin of the mean over the targets (NaN counts as no data: inf)."""
+    margins = [(kpis[t.kpi][0] - t.value) * (1 if t.op == ">=" else -1) / t.value
+               for t in targets]
+    margins = [m for m in margins if not math.isnan(m)]
+    return min(margins) if margins else math.inf
+
+
 def optimise(scn: Scenario, targets: Sequence[StaffTarget], *, hours: int = 1, jobs: int = 1,
-             min_seats: int = 1, max_iterations: int = 8, trim: bool = True,
+             min_seats: int = 1, max_iterations: int = 8, trim: bool = False,
              on_done: Callable[[object], None] | None = None,
              on_iteration: Callable[[int, int], None] | None = None) -> StaffResult:
     """Find the schedule (see the module docstring); ``scn`` carries replications and seed."""
@@ -212,9 +248,9 @@ def optimise(scn: Scenario, targets: Sequence[StaffTarget], *, hours: int = 1, j
     for it in range(1, max_iterations + 1):
         seats = {i: result.required_by_hour(i) for i in result.centres}
         summaries = run_replications(with_schedule(scn, plans, seats), jobs=jobs, on_done=on_done)
-        interval_kpis(scn, plans, cells, targets, hours, summaries)
+        pools = interval_kpis(scn, plans, cells, targets, hours, summaries)
         before = [c.seats for c in cells]
-        changed = step(cells, plans, targets, min_seats, trim and it < max_iterations)
+        changed = step(cells, pools, plans, targets, min_seats, trim and it < max_iterations)
         result.iterations = it
         if on_iteration:
             on_iteration(it, sum(1 for c, b in zip(cells, before, strict=True) if c.seats != b))

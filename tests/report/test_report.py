@@ -13,8 +13,9 @@ import pytest
 
 from sim.report import write_report
 from sim.report.fonts import cjk_font, resolve_lang
-from sim.report.rundata import Series, load_run
 from sim.report.plots import region_hour_matrix
+from sim.report.rundata import Series, load_run
+
 from .chromium import chromium_binary, open_page
 
 ALWAYS = ["volume-lines", "service-level-lines", "queue-seats-lines", "volume-centres",
