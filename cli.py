@@ -68,7 +68,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants)
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
     from sim.runner import prepare, run_scenario
-    from sim.summary import format_disaster, format_summary
+    from sim.summary import format_disaster, format_merge_test, format_summary
     from sim.variants import format_comparison, run_variants
 
     path = scenario or DEFAULT_SCENARIO
@@ -82,7 +82,9 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants)
             if variants else {}
     click.echo(format_summary(result.kpis))
     for table in (format_flows(result.kpis), format_orders(result.kpis),
-                  format_disaster(result.kpis), format_comparison(result, others)):
+                  format_disaster(result.kpis), format_merge_test(result.kpis, scn),
+                  *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
+                  format_comparison(result, others)):
         if table:
             click.echo(table)
     click.echo(f"written: {result.directory}")

@@ -57,8 +57,15 @@ def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator
 
 
 def offered_erlangs_by_hour(plan: CentrePlan, scenario: Scenario) -> np.ndarray:
-    """Mean offered load (Erlangs) per hour: calls per hour × mean handle time / 3600."""
+    """Mean offered load (Erlangs) per hour: calls per hour × mean handle time / 3600.
+
+    Disasters' surges and suppressions are included (at hourly resolution).
+    """
     expected = expected_calls_by_hour(plan, scenario)
+    if affecting(scenario, plan):
+        hourly = expected.copy()
+        hourly[-1] /= max(scenario.horizon_hours - (len(hourly) - 1), 1e-9)
+        expected = expected_on_grid(plan, scenario, hourly, 3600.0)
     if not math.isfinite(plan.mean_handle):
         raise ValueError(f"{plan.key}: talk or wrap-up has no finite mean")
     return expected * plan.mean_handle / 3600.0

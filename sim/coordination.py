@@ -4,10 +4,14 @@ A coordinator per line (12345's by the provincial 12345 body, 110's by the polic
 every centre of its line each ``check_minutes``. A centre whose service level over the last
 ``window_minutes`` is under the trigger level, or whose callers waiting per seat exceed the
 trigger, for ``hold_minutes`` running, asks for seats. Donors are the line's other centres
-that are comfortably above their own target with nobody waiting; each keeps a floor of its
-scheduled seats. Lent seats leave the donor at once and answer at the recipient after
+in regions no disaster has struck, comfortably above their own target with nobody waiting;
+each keeps a floor of its scheduled seats and the seats its own expected calls need to meet its
+target (Erlang A), and takes its seats back if it falls under its own
+target; when seats are scarce the centre with the lowest service level is served
+first. Lent seats leave the donor at once and answer at the recipient after
 ``activation_minutes``; they talk longer there. When the recipient has been above the release
-level for ``hold_minutes`` (hysteresis), every borrowed seat goes home (finishing its call).
+level, with its calls in progress fitting in its own seats, for ``hold_minutes`` (hysteresis),
+every borrowed seat goes home (finishing its call).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from simpy.events import NORMAL
 
+from sim import erlang
+from sim.arrivals import offered_erlangs_by_hour
 from sim.scenario.disasters import Borrowing
 
 if TYPE_CHECKING:
@@ -25,7 +31,9 @@ if TYPE_CHECKING:
 
 
 class SeatEvent(NamedTuple):
-    """One change of seats: ``kind`` is ``request``, ``arrive``, ``lend``, ``release``."""
+    """One change of seats: ``lend`` (the donor's seats leave it), ``arrive`` (they answer at the
+    recipient), ``release`` (the recipient sends them home), ``recall`` (a donor under its own
+    target takes them back)."""
 
     t: float
     kind: str
@@ -67,6 +75,9 @@ class Coordinator:
         self.pool = spec.pool_seats
         self.events: list[SeatEvent] = []
         self._tick = _Tick(self._check)
+        self._struck: set[str] = set()
+        self._need: dict[tuple[int, int], int] = {}
+        self._load: dict[int, object] = {}
         self._every = spec.check_minutes * 60.0
 
     def start(self) -> None:
@@ -79,13 +90,19 @@ class Coordinator:
         self.net.env.schedule(self._tick, NORMAL, delay)
 
     # -- observation ---------------------------------------------------------------------------
-    def window_sl(self, c: Centre, now: float) -> float:
-        """Answered within target / offered over the last window (1.0 with nothing offered)."""
+    def window_sl(self, c: Centre, now: float) -> tuple[float, int]:
+        """Answered within target / offered over the last window (1.0 with nothing offered),
+        and the number offered."""
         hist = self.history[c.index]
         since = now - self.spec.window_minutes * 60.0
         base = next(((o, a) for t, o, a in reversed(hist) if t <= since + 1e-9), (0, 0))
         offered = c.offered_n - base[0]
-        return (c.in_target_n - base[1]) / offered if offered > 0 else 1.0
+        return ((c.in_target_n - base[1]) / offered if offered > 0 else 1.0), offered
+
+    def struck(self, now: float) -> set[str]:
+        """Regions of every disaster that has begun: their centres do not lend seats."""
+        return {code for d in self.net.scenario.disasters if d.start_hours * 3600.0 <= now
+                for code, x in d.regions.items() if x > 0}
 
     def waiting_per_seat(self, c: Centre) -> float:
         """Callers waiting now per seat on duty."""
@@ -96,18 +113,30 @@ class Coordinator:
     # -- the check ------------------------------------------------------------------------------
     def _check(self, _event) -> None:
         now = self.net.env._now
-        levels = {c.index: self.window_sl(c, now) for c in self.centres}
+        windows = {c.index: self.window_sl(c, now) for c in self.centres}
+        levels = {k: sl for k, (sl, _) in windows.items()}
+        self._struck = self.struck(now)
         for c in self.centres:
             self.history[c.index].append((now, c.offered_n, c.in_target_n))
-            self._update(c, levels, now)
+        for c in self.centres:  # a donor falling under its own target takes its seats back
+            if c.lent and levels[c.index] < c.plan.target.level \
+                    and windows[c.index][1] >= self.spec.trigger.min_calls:
+                self._recall(c, now)
+        # The worst-off centre is served first when seats are scarce.
+        for c in sorted(self.centres, key=lambda c: (levels[c.index], c.index)):
+            self._update(c, levels, windows[c.index][1], now)
         if now + self._every < self.net.horizon + self.net.scenario.drain_hours * 3600.0:
             self._schedule(self._every)
 
-    def _update(self, c: Centre, levels: dict[int, float], now: float) -> None:
+    def _update(self, c: Centre, levels: dict[int, float], offered: int, now: float) -> None:
         spec = self.spec
         sl, wps = levels[c.index], self.waiting_per_seat(c)
-        bad = sl < spec.trigger.service_level_below or wps > spec.trigger.waiting_per_seat_above
-        good = sl >= spec.release.service_level_above and wps < spec.release.waiting_per_seat_below
+        bad = (sl < spec.trigger.service_level_below and offered >= spec.trigger.min_calls) \
+            or wps > spec.trigger.waiting_per_seat_above
+        busy = c.own_busy + c.borrowed_busy
+        good = (sl >= spec.release.service_level_above
+                and wps < spec.release.waiting_per_seat_below
+                and busy <= spec.release.own_occupancy_below * c.own_seats)
         self.bad_since = _track(self.bad_since, c.index, bad, now)
         self.good_since = _track(self.good_since, c.index, good, now)
         if bad and now - self.bad_since[c.index] >= spec.trigger.hold_minutes * 60.0:
@@ -139,12 +168,32 @@ class Coordinator:
         margin = self.spec.donor_margin
         return [d for d in self.centres
                 if d is not c and d.index not in self.loans and d.index not in self.bad_since
+                and d.plan.region not in self._struck
                 and levels[d.index] >= d.plan.target.level + margin and d.queue_length() == 0]
 
     def _spare(self, donor: Centre) -> int:
         scheduled = donor.scheduled_seats()
-        keep = max(self.spec.donor_min_seats, math.ceil(self.spec.donor_floor * scheduled))
+        keep = max(self.spec.donor_min_seats, math.ceil(self.spec.donor_floor * scheduled),
+                   self._needed(donor))
         return max(0, scheduled - donor.lent - keep)
+
+    def _needed(self, donor: Centre) -> int:
+        """Seats the donor's own expected calls need, this hour and the next, to meet its
+        target by Erlang A (Erlang C without patience) — it keeps at least these."""
+        hour = int(self.net.env._now // 3600)
+        key = (donor.index, hour)
+        if key not in self._need:
+            plan = donor.plan
+            if donor.index not in self._load:
+                self._load[donor.index] = offered_erlangs_by_hour(plan, self.net.scenario)
+            load = self._load[donor.index]
+            erlangs = max(load[min(h, len(load) - 1)] for h in (hour, hour + 1))
+            patience = plan.patience.mean
+            level = min(0.999, plan.target.level + self.spec.donor_margin)
+            self._need[key] = 0 if erlangs <= 0 else erlang.servers_for_service_level(
+                erlangs / plan.mean_handle, plan.mean_handle, plan.target.seconds, level,
+                mean_patience=patience if math.isfinite(patience) else None)
+        return self._need[key]
 
     def _lend(self, c: Centre, donor: int, seats: int, donor_sl: float, sl: float,
               now: float) -> None:
@@ -175,6 +224,22 @@ class Coordinator:
                 self.pool += seats
             self.events.append(SeatEvent(now, "release", c.index, donor, seats, math.nan, sl,
                                          arrived))
+
+
+    def _recall(self, donor: Centre, now: float) -> None:
+        for recipient, loans in list(self.loans.items()):
+            for loan in [loan for loan in loans if loan[0] == donor.index]:
+                loans.remove(loan)
+                _, seats, arrived = loan
+                if arrived:
+                    r = self.net.centres[recipient]
+                    r.set_seats(borrowed=r.borrowed_seats - seats)
+                donor.lent -= seats
+                self.events.append(SeatEvent(now, "recall", recipient, donor.index, seats,
+                                             math.nan, math.nan, arrived))
+            if not loans:
+                del self.loans[recipient]
+        donor.set_seats(own=max(0, donor.scheduled_seats() - donor.lent))
 
 
 def _track(since: dict[int, float], key: int, condition: bool, now: float) -> dict[int, float]:

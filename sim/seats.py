@@ -25,7 +25,7 @@ def _step_changes(events: Sequence[SeatEvent], n_centres: int
             lent[e.donor].append((e.t, e.seats))
         elif e.kind == "arrive":
             borrowed[e.recipient].append((e.t, e.seats))
-        elif e.kind == "release":
+        elif e.kind in ("release", "recall"):
             if e.donor >= 0:
                 lent[e.donor].append((e.t, -e.seats))
             if e.answering:

@@ -75,3 +75,29 @@ def format_disaster(doc: dict) -> str:
 
 def _h(value) -> str:
     return "—" if value is None else f"{value:.1f} h"
+
+
+def format_merge_test(doc: dict, scenario) -> str:
+    """S18: each hotline other than the five linked lines against the seed's merge test."""
+    from sim.plan import build_plans
+    from sim.scenario.schema import LINES
+
+    rows = []
+    plans = build_plans(scenario)
+    for line, kpis in doc["lines"].items():
+        if line in LINES:
+            continue
+        rate = kpis["human_answer_rate"]["mean"]
+        keys = {p.key: p for p in plans}
+        merged = scenario.merge is not None and line in scenario.merge.lines
+        serving = [keys.get(f"{p.region}/{scenario.merge.into}", p) if merged else p
+                   for p in plans if p.line == line]
+        always = all(min(p.seats_by_hour[:int(scenario.horizon_hours)]) > 0 for p in serving)
+        merge = rate is None or rate < 0.6 or not always
+        rows.append(f"  {line:<10} human answer rate {_pct(kpis['human_answer_rate']):>12}; "
+                    f"7x24 seats: {'yes' if always else 'no'} -> "
+                    f"{'merge into 12345' if merge else 'may stay separate'}")
+    if not rows:
+        return ""
+    return "\n".join(["S18 merge test 热线归并 (7x24 human service and human answer rate >= 60 %):",
+                      *rows])

@@ -92,6 +92,8 @@ class Trigger(Frozen):
     service_level_below: Probability = 0.8
     waiting_per_seat_above: NonNegativeFloat = 1.0
     hold_minutes: NonNegativeFloat = 10.0
+    min_calls: int = Field(default=10, ge=0, description="the service level counts only with at "
+                                                          "least this many calls in the window")
 
 
 class Release(Frozen):
@@ -99,6 +101,10 @@ class Release(Frozen):
 
     service_level_above: Probability = 0.95
     waiting_per_seat_below: NonNegativeFloat = 0.1
+    own_occupancy_below: NonNegativeFloat = Field(
+        default=0.8, description="and the calls in progress would fill at most this share of "
+                                 "the centre's own seats (else the borrowed seats are still "
+                                 "carrying the load)")
     hold_minutes: NonNegativeFloat = 30.0
 
 
