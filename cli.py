@@ -55,7 +55,12 @@ def scenario_options(f):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--variants/--no-variants", default=True, show_default=True,
               help="Also run the scenario's declared what-if variants and print the comparison.")
-def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants) -> None:
+@click.option("--report/--no-report", "with_report", default=True, show_default=True,
+              help="Write report.html and plots/ into the run directory.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report's labels (zh needs a CJK font).")
+def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
+        lang) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -87,6 +92,10 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants)
                   format_comparison(result, others)):
         if table:
             click.echo(table)
+    if with_report:
+        from sim.report import write_report
+
+        click.echo(f"report: {write_report(result.directory, lang)}")
     click.echo(f"written: {result.directory}")
 
 
@@ -211,11 +220,14 @@ def _register() -> None:
     from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
     from loadtest.server.cli import serve
     from sim.drill.cli import drill
+    from sim.report.cli import compare, report, staff, sweep
 
     main.add_command(trace)
     main.add_command(loadtest)
     main.add_command(drill)
     main.add_command(serve)
+    for command in (report, compare, sweep, staff):
+        main.add_command(command)
     bench.add_command(bench_replay_command)
     bench.add_command(bench_server_command)
 
