@@ -86,7 +86,12 @@ def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
                 continue
             delta = max(abs((kpis[sl]["mean"] or 0) - (o["mean"] or 0)) for o in others)
             scored.append((delta, key, sl, kpis[sl], others))
-        scored.sort(key=lambda x: -x[0])
+        borrowed = main.kpis.get("borrowing", {})
+        helped = {k.split(":")[0] for k, v in borrowed.items()
+                  if k.endswith(":borrowed_seat_hours") and v["mean"]}
+        # Centres that borrowed seats first (the question borrowing answers), then the largest
+        # differences.
+        scored.sort(key=lambda x: (x[1] not in helped, -x[0]))
         for _, key, sl, kpi, others in scored[:most]:
             rows.append(_row(f"{window} {key} {sl}", kpi, others))
     return rows

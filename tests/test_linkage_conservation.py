@@ -89,3 +89,24 @@ def test_better_110_classification_means_fewer_bounced_transfers(tmp_path):
                           out_dir=tmp_path / "better").kpis["flows"]["bounced"]
     assert better["ci95"][1] < worse["ci95"][0], (better, worse)
     assert not math.isnan(better["mean"])
+
+
+def test_published_outage_information_cuts_outage_calls(tmp_path):
+    # S11: calls about utility outages (categories flagged `outage`) drop by the deflection share.
+    common = ["horizon_hours=24", "replications=3", "linkage.info_sharing.deflection=0.5"]
+    quiet = run_scenario("gansu-baseline", [*common, "linkage.info_sharing.published=true"],
+                         jobs=2, out_dir=tmp_path / "published").kpis["flows"]
+    loud = run_scenario("gansu-baseline", common, jobs=2, out_dir=tmp_path / "not").kpis["flows"]
+    outage = ("U-WATER", "U-POWER", "U-GAS", "U-HEATING")
+    before = sum(loud[f"category:{c}:calls"]["mean"] for c in outage)
+    after = sum(quiet[f"category:{c}:calls"]["mean"] for c in outage)
+    assert before > 200
+    # half of first attempts and redials are deflected: within 4 sd of a binomial halving
+    assert abs(after - before / 2) < 4 * math.sqrt(before / 4) + 0.05 * before
+    assert quiet["deflected"]["mean"] > 0 and loud["deflected"]["mean"] == 0
+    other = sum(v["mean"] for k, v in loud.items() if k.startswith("category:G-")
+                and k.endswith(":calls"))
+    same = sum(v["mean"] for k, v in quiet.items() if k.startswith("category:G-")
+               and k.endswith(":calls"))
+    # common random numbers: the other first attempts are the same calls (only redials move)
+    assert abs(other - same) < 0.02 * other

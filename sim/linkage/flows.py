@@ -56,6 +56,30 @@ def flow_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan], table: C
     out["fcr"] = float((first & ~passed).sum() / first.sum()) if first.any() else math.nan
     for i, name in enumerate(DISPOSITIONS):
         out[f"disposition:{name}"] = int(((cols["disposition"] == i) & window).sum())
+    out.update(category_flows(cols, table, window))
+    return out
+
+
+def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np.ndarray
+                   ) -> dict[str, float]:
+    """Per category: calls (first legs), voice transfers, system dispatches, orders at the
+    first centre, and answered first legs handled there without being passed on."""
+    first = (cols["leg"] == 0) & window
+    disposition = cols["disposition"]
+    out: dict[str, float] = {}
+    counts = {
+        "calls": first,
+        "transferred": window & (disposition == TRANSFER),
+        "dispatched": window & (disposition == SYSTEM_DISPATCH),
+        "first_contact": first & (cols["outcome"] == ANSWERED)
+        & ~np.isin(disposition, (TRANSFER, SYSTEM_DISPATCH)),
+    }
+    n = len(table.codes)
+    tallies = {k: np.bincount(cols["category"][m], minlength=n) for k, m in counts.items()}
+    for i, code in enumerate(table.codes):
+        if tallies["calls"][i] or tallies["transferred"][i]:
+            for kind, tally in tallies.items():
+                out[f"category:{code}:{kind}"] = int(tally[i])
     return out
 
 
