@@ -105,6 +105,10 @@ class Network:
         self._patience_grid = grids["patience"]
         self._redial_grid = grids["redial"]
         self.outages = OutageTable(scenario, self.plans)
+        self._has_outages = bool(self.outages)
+        self._patience = [c.draw_patience for c in self.centres]
+        self._priority = self.table.priority
+        self._talk_factor = self.table.talk_factor
         self.next_call_id = 0
         self.next_caller_id = 0
         self._redial_rng = self.streams("redial")
@@ -219,23 +223,26 @@ class Network:
                  attempt: int = 1, redial_of: int = -1, priority: int = 2) -> Call:
         """A new call attempt (leg 0) at ``centre``; patience is drawn now."""
         call_id = self.next_call_id
-        self.next_call_id += 1
+        self.next_call_id = call_id + 1
         if caller_id < 0:
             caller_id = self.next_caller_id
-            self.next_caller_id += 1
-        patience = self.centres[centre].draw_patience()
-        grid = self._patience_grid.get(centre)
-        if grid is not None:
-            patience *= grid[min(int(arrival // 60), len(grid) - 1)]
+            self.next_caller_id = caller_id + 1
+        patience = self._patience[centre]()
+        if self._patience_grid:
+            grid = self._patience_grid.get(centre)
+            if grid is not None:
+                patience *= grid[min(int(arrival // 60), len(grid) - 1)]
+        category_priority = self._priority[category]
         call = Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
-                    priority=min(priority, self.table.priority[category]), redial_of=redial_of)
-        call.talk_factor = self.table.talk_factor[category] * self._aid.get(centre, 1.0)
+                    category_priority if category_priority < priority else priority, redial_of)
+        call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
+            if self._aid else self._talk_factor[category]
         return call
 
     def dial(self, call: Call) -> None:
         """A first attempt or redial reaches the network: outage routing, the bot, a centre."""
         now = self.env._now
-        if self.outages:
+        if self._has_outages:
             target = self.outages.route(call.centre, now)
             if target is None:  # nowhere to go: the caller hears a busy signal
                 self.centres[call.centre].record(call.record(NAN, now, BLOCKED))
@@ -248,13 +255,17 @@ class Network:
 
     # -- the run ------------------------------------------------------------------------------
     def _arrival(self, i: int) -> None:
-        feed = self._feed
-        category = feed.categories[i]
+        category = self._feed_categories[i]
         if self._deflect is not None and self._deflect(category):
             return
-        call = self.new_call(feed.centres[i], category, self.env._now)
-        call.incident_id = feed.incidents[i]
-        self.dial(call)
+        call = self.new_call(self._feed_centres[i], category, self.env._now)
+        incident = self._feed_incidents[i]
+        if incident >= 0:
+            call.incident_id = incident
+        if self._plain_dial:
+            self.centres[call.centre].arrive(call)
+        else:
+            self.dial(call)
 
     def _deflection_filter(self):
         """S11: with outage information published, some calls about outages never happen."""
@@ -289,6 +300,10 @@ class Network:
         if self._hours > 1:
             self._ticker.at(self.env, 3600.0)
         self._feed = build_feed(self.plans, self.scenario, self.table, self.streams)
+        self._feed_categories = self._feed.categories
+        self._feed_centres = self._feed.centres
+        self._feed_incidents = self._feed.incidents
+        self._plain_dial = not self._has_outages and self.bot is None
         for coordinator in self.coordinators:
             coordinator.start()
         self.env.run_with_arrivals(self._feed.times, self._arrival)
@@ -305,17 +320,13 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
     net = network if network is not None else Network(scenario, seq)
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
-    net.records.sort(key=_record_order)
+    net.records.sort()  # by (call_id, leg): unique, so later fields are never compared
     extra = {"orders": net.orders.finish() if net.orders else [], "deflected": net.deflected,
              "seat_events": [e for c in net.coordinators for e in c.events],
              "rerouted": dict(net.outages.rerouted),
              "bot": {"contained": net.bot.contained, "online": net.bot.online} if net.bot else {}}
     return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
                              end_time=max(net.env.now, scenario.horizon), extra=extra)
-
-
-def _record_order(record: tuple) -> tuple:
-    return (record[0], record[1])
 
 
 def horizon_hours(scenario: Scenario) -> int:
