@@ -29,6 +29,7 @@ from sim.calls import (
     Call,
 )
 from sim.distributions import block_sampler
+from sim.events import Callback
 
 if TYPE_CHECKING:
     from sim.network import Network
@@ -38,18 +39,6 @@ PRIORITIES = 3
 """Queue classes: 0 emergencies, 1 transferred calls, 2 everything else (FIFO within a class)."""
 
 INF = float("inf")
-
-
-class _Watchdog:
-    """A one-shot SimPy event that makes the centre settle abandonments at a deadline."""
-
-    __slots__ = ("callbacks", "_value", "generation")
-    _ok = True
-
-    def __init__(self, callback, generation: int) -> None:
-        self.callbacks = (callback,)
-        self._value = None
-        self.generation = generation
 
 
 class Centre:
@@ -219,10 +208,10 @@ class Centre:
     def _arm(self, at: float) -> None:
         self._watch_gen += 1
         self._watch_at = at
-        self.env.schedule(_Watchdog(self._watchdog, self._watch_gen), NORMAL, at - self.env._now)
+        Callback(self._watchdog, self._watch_gen).at(self.env, at)
 
-    def _watchdog(self, event: _Watchdog) -> None:
-        if event.generation != self._watch_gen:
+    def _watchdog(self, event: Callback) -> None:
+        if event.tag != self._watch_gen:
             return
         self._watch_at = INF
         now = self.env._now

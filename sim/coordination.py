@@ -19,10 +19,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, NamedTuple
 
-from simpy.events import NORMAL
-
 from sim import erlang
 from sim.arrivals import offered_erlangs_by_hour
+from sim.events import Callback
 from sim.scenario.disasters import Borrowing
 
 if TYPE_CHECKING:
@@ -45,16 +44,6 @@ class SeatEvent(NamedTuple):
     answering: bool = False  # release: the seats had arrived and were answering
 
 
-class _Tick:
-    __slots__ = ("callbacks", "_value", "fn")
-    _ok = True
-
-    def __init__(self, fn) -> None:
-        self.fn = fn
-        self.callbacks = None
-        self._value = None
-
-
 class Coordinator:
     """One line's borrowing policy, run every ``check_minutes``."""
 
@@ -74,7 +63,7 @@ class Coordinator:
         self.loans: dict[int, list[list]] = {}  # recipient -> [donor, seats, arrived]
         self.pool = spec.pool_seats
         self.events: list[SeatEvent] = []
-        self._tick = _Tick(self._check)
+        self._tick = Callback(self._check)
         self._struck: set[str] = set()
         self._need: dict[tuple[int, int], int] = {}
         self._load: dict[int, object] = {}
@@ -86,8 +75,7 @@ class Coordinator:
             self._schedule(self._every)
 
     def _schedule(self, delay: float) -> None:
-        self._tick.callbacks = (self._tick.fn,)
-        self.net.env.schedule(self._tick, NORMAL, delay)
+        self._tick.after(self.net.env, delay)
 
     # -- observation ---------------------------------------------------------------------------
     def window_sl(self, c: Centre, now: float) -> tuple[float, int]:
@@ -200,9 +188,8 @@ class Coordinator:
         loan = [donor, seats, False]
         self.loans.setdefault(c.index, []).append(loan)
         self.events.append(SeatEvent(now, "lend", c.index, donor, seats, donor_sl, sl))
-        arrive = _Tick(lambda _e: self._arrive(c, loan))
-        arrive.callbacks = (arrive.fn,)
-        self.net.env.schedule(arrive, NORMAL, self.spec.activation_minutes * 60.0)
+        Callback(lambda _e: self._arrive(c, loan)).after(self.net.env,
+                                                         self.spec.activation_minutes * 60.0)
 
     def _arrive(self, c: Centre, loan: list) -> None:
         if loan not in self.loans.get(c.index, ()):

@@ -17,6 +17,7 @@ from sim.bot import BotStage
 from sim.calls import BLOCKED, NAN, Call
 from sim.centre import Centre
 from sim.coordination import Coordinator
+from sim.events import Callback
 from sim.feed import build_feed, minute_grids
 from sim.linkage.categories import category_table
 from sim.linkage.orders import OrderSystem
@@ -64,22 +65,6 @@ class ModelEnvironment(simpy.Environment):
             arrive(i)
             i += 1
         self.run()
-
-
-class _Recurring:
-    """A reusable SimPy event for a callback that reschedules itself (arrivals, hour ticks)."""
-
-    __slots__ = ("callbacks", "_value", "fn")
-    _ok = True
-
-    def __init__(self, fn) -> None:
-        self.fn = fn
-        self.callbacks = None
-        self._value = None
-
-    def at(self, env: simpy.Environment, time: float) -> None:
-        self.callbacks = (self.fn,)
-        env.schedule(self, NORMAL, time - env._now)
 
 
 class Network:
@@ -296,7 +281,7 @@ class Network:
     def run(self) -> None:
         """Run until every call has ended; callers still waiting then are ``unfinished``."""
         self._hours = max(len(p.seats_by_hour) for p in self.plans)
-        self._ticker = _Recurring(self._hour_tick)
+        self._ticker = Callback(self._hour_tick)
         if self._hours > 1:
             self._ticker.at(self.env, 3600.0)
         self._feed = build_feed(self.plans, self.scenario, self.table, self.streams)
