@@ -6,6 +6,7 @@ profile or argument), reported with the file and key path before any work is don
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def scenario_options(f):
               help="Independent replications (default: the scenario's).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Scenario seed (default: the scenario's); replication seeds derive from it.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Replications run in parallel processes.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Replications run in parallel processes (0: one per CPU core). The output "
+                   "does not depend on it.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: results/<scenario name>/).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -77,6 +79,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     from sim.variants import format_comparison, run_variants
 
     path = scenario or DEFAULT_SCENARIO
+    jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
     runs = 1 + (len(scn.variants) if variants else 0)
     with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",

@@ -1,18 +1,19 @@
 """Work orders (工单) and police orders (警单) at department desks (S5, S8, S13, S15).
 
-Orders are far fewer than calls, so each one is an idiomatic SimPy process: it is signed for
-(签收) after a delay, queues for its department desk in its region (a ``simpy.Resource``),
-is processed, closed (办结), surveyed by callback (回访) and sometimes reopened.
+Each order is signed for (签收) after a delay, queues first come first served for its
+department desk in its region (``desk_capacity`` orders worked on at once), is processed,
+closed (办结), surveyed by callback (回访) and sometimes reopened. Like calls, orders move by
+callback events on SimPy's loop rather than by a generator process each.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
-import simpy
-
 from sim.distributions import block_sampler
+from sim.events import Callback
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class OrderSystem:
         self.env = net.env
         self.spec = spec
         self.records: list[OrderRecord] = []
-        self._desks: dict[tuple[str, str], simpy.Resource] = {}
+        self._desks: dict[tuple[str, str], _Desk] = {}
         self._next_id = 0
         self._rng = net.streams("orders")
         self._sign = block_sampler(spec.sign_delay, net.streams("orders:sign"))
@@ -71,7 +72,7 @@ class OrderSystem:
                  "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * 3600.0,
                  "signed": math.nan, "reopened": 0}
         self._open[order_id] = state
-        self.env.process(self._life(state))
+        Callback(self._signed, state).after(self.env, self._sign())
         return order_id
 
     def link(self, order_id: int, other: int) -> None:
@@ -79,28 +80,40 @@ class OrderSystem:
         if order_id in self._open:
             self._open[order_id]["linked_order_id"] = other
 
-    def _desk(self, region: str, department: str) -> simpy.Resource:
+    def _desk(self, region: str, department: str) -> _Desk:
         key = (region, department)
         desk = self._desks.get(key)
         if desk is None:
-            desk = self._desks[key] = simpy.Resource(self.env, self.spec.desk_capacity)
+            desk = self._desks[key] = _Desk(self.spec.desk_capacity)
         return desk
 
-    def _life(self, state: dict):
-        env = self.env
-        yield env.timeout(self._sign())
-        state["signed"] = env.now
+    def _signed(self, event: Callback) -> None:
+        state = event.tag
+        state["signed"] = self.env._now
+        self._queue(state)
+
+    def _queue(self, state: dict) -> None:
         desk = self._desk(state["region"], state["dispatched_to"])
+        if desk.busy < desk.capacity:
+            self._start(desk, state)
+        else:
+            desk.waiting.append(state)
+
+    def _start(self, desk: _Desk, state: dict) -> None:
+        desk.busy += 1
         work = self._police if state["kind"] == POLICE_ORDER else self._work
-        while True:
-            with desk.request() as request:
-                yield request
-                yield env.timeout(work())
-            if state["reopened"] < MAX_REOPEN and self._rng.random() < self.spec.reopen:
-                state["reopened"] += 1
-                continue
-            break
-        self._close(state, env.now)
+        Callback(self._worked, (desk, state)).after(self.env, work())
+
+    def _worked(self, event: Callback) -> None:
+        desk, state = event.tag
+        desk.busy -= 1
+        if desk.waiting:
+            self._start(desk, desk.waiting.popleft())
+        if state["reopened"] < MAX_REOPEN and self._rng.random() < self.spec.reopen:
+            state["reopened"] += 1
+            self._queue(state)  # back to the end of the desk's queue
+        else:
+            self._close(state, self.env._now)
 
     def _close(self, state: dict, closed: float) -> None:
         on_time = closed <= state["deadline"]
@@ -123,3 +136,14 @@ class OrderSystem:
             self.records.append(self._record(state, math.nan, -1, math.nan))
         self._open.clear()
         return sorted(self.records, key=lambda r: r.order_id)
+
+
+class _Desk:
+    """A department desk of one region: orders worked on at once, and those waiting (FIFO)."""
+
+    __slots__ = ("capacity", "busy", "waiting")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.busy = 0
+        self.waiting: deque[dict] = deque()
