@@ -43,7 +43,8 @@ def test_erlang_calculators_print_known_values(cli):
 
 def test_bad_argument_exits_2(cli):
     assert cli("erlang", "b", "-n", 0, "-a", 1).exit_code == 2
-    assert cli("run", "--jobs", "0").exit_code == 2
+    assert cli("run", "--jobs", "-1").exit_code == 2
+    assert cli("run", "--replications", "0").exit_code == 2
 
 
 def test_check_warns_where_load_reaches_seats(cli, write_scenario):
