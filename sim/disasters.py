@@ -78,23 +78,3 @@ def expected_on_grid(plan: CentrePlan, scenario: Scenario, hourly: np.ndarray,
                 weight = out[rec] / out[rec].sum() if out[rec].sum() > 0 else 1 / rec.sum()
                 out[rec] += lost * weight
     return out
-
-
-def surge_level(scenario: Scenario, plan: CentrePlan, hours: np.ndarray) -> np.ndarray:
-    """The strongest surge shape (0..1) on this centre's line at the given hours."""
-    level = np.zeros_like(np.asarray(hours, dtype=float))
-    for disaster, x in affecting(scenario, plan):
-        surge = disaster.lines.get(plan.line)
-        if surge is not None and surge.table is None:
-            level = np.maximum(level, x * surge_shape(surge, hours - disaster.start_hours))
-    return level
-
-
-def multiple_at(scenario: Scenario, plan: CentrePlan, hours: float) -> float:
-    """The volume multiple of this centre at one moment (surges only)."""
-    m = 1.0
-    for disaster, x in affecting(scenario, plan):
-        surge = disaster.lines.get(plan.line)
-        if surge is not None:
-            m *= float(surge_multiple(surge, x, np.array([hours - disaster.start_hours]))[0])
-    return m

@@ -6,7 +6,6 @@ sequence in, the replication's immutable records out.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -312,8 +311,3 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
              "bot": {"contained": net.bot.contained, "online": net.bot.online} if net.bot else {}}
     return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
                              end_time=max(net.env.now, scenario.horizon), extra=extra)
-
-
-def horizon_hours(scenario: Scenario) -> int:
-    """Whole hours in the horizon."""
-    return math.ceil(scenario.horizon_hours)
