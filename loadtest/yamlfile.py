@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.errors import InputError
+from sim.scenario.yamlsource import read_yaml as read_with_lines
 
 
 class YamlDoc:
@@ -28,45 +27,11 @@ class YamlDoc:
         return InputError(message, source=self.path, key=".".join(parts) or None, line=line)
 
 
-def _walk(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _walk(value_node, (*path, str(key_node.value)), lines)
-            lines[(*path, str(key_node.value))] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, str(index)), lines)
-
-
-def _string_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _string_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_string_keys(v) for v in value]
-    return value
-
-
 def read_yaml(path: str | Path, what: str) -> YamlDoc:
     """Parse a YAML mapping file (``what`` names it in errors, e.g. "endpoint profile")."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the {what}: {exc.strerror or exc}", source=path) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=path,
-                         line=mark.line + 1 if mark is not None else None) from None
-    if not isinstance(data, dict):
-        raise InputError(f"expected a mapping at the top level of the {what}", source=path, line=1)
-    lines: dict[tuple[str, ...], int] = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return YamlDoc(path, _string_keys(data), lines)
+    data, origin = read_with_lines(path, what, InputError)
+    return YamlDoc(path, data, {key: line for key, (_, line) in origin.items()})
 
 
 def check_keys(doc: YamlDoc, key: Sequence[str], mapping: Any, allowed: Sequence[str]) -> None:

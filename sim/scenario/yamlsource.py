@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import ScenarioError
+from sim.errors import InputError, ScenarioError
 
 Origin = dict[tuple[str, ...], tuple[str, int]]
 """Key path (as a tuple of str keys / list indices) → (file, 1-based line)."""
@@ -39,24 +39,28 @@ def stringify_keys(value: Any) -> Any:
     return value
 
 
-def read_yaml(path: Path) -> tuple[dict[str, Any], Origin]:
-    """Parse one YAML mapping file; return the data (string keys) and where each key stands."""
+def read_yaml(path: Path, what: str = "scenario",
+              error: type[InputError] = ScenarioError) -> tuple[dict[str, Any], Origin]:
+    """Parse one YAML mapping file; return the data (string keys) and where each key stands.
+
+    ``what`` names the kind of file in messages; ``error`` is the exception type raised.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError("file not found", source=path) from None
+        raise error(f"file not found (the {what})", source=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read: {exc}", source=path) from None
+        raise error(f"cannot read the {what}: {exc}", source=path) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=path,
-                            line=line) from None
+        raise error(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=path,
+                    line=line) from None
     if not isinstance(data, dict):
-        raise ScenarioError("expected a mapping of scenario keys at the top level", source=path)
+        raise error(f"expected a mapping at the top level of the {what}", source=path, line=1)
     origin: Origin = {}
     if node is not None:
         _walk(node, (), str(path), origin)
