@@ -94,7 +94,10 @@ def fits(category: Category, line: str, challenge: str) -> bool:
     if challenge == "misdialled":
         return category.transferred_from(line) and not emergency
     if challenge == "ambiguous":
-        return category.scope_unclear > 0
+        # As in the model (sim/linkage/routing.py): a three-way call over an unclear scope is a
+        # 12345↔110 matter, for a matter some line owns (S1 exclusions get guidance).
+        return category.scope_unclear > 0 and not category.out_of_scope \
+            and line in ("12345", "110")
     return not emergency and not category.transferred_from(line)
 
 
