@@ -26,7 +26,7 @@ def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
 def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
     """A fixed-width table of the main KPIs (mean ± 95 % CI half-width) per line and overall."""
     head = (f"{'line 热线':<30}{'offered':>10}{'answered':>14}{'abandoned':>13}{'blocked':>12}"
-            f"{'SL@target':>14}{'ASA s':>8}{'occupancy':>11}")
+            f"{'SL@target':>17}{'ASA s':>8}{'occupancy':>11}")
     out = [f"{doc['scenario']}: {doc['replications']} replication(s), seed {doc['seed']}, "
            f"{doc['horizon_hours']:g} h from {doc['start']}", head, "-" * len(head)]
     targets = {t["name"]: t for t in doc.get("targets", []) if t["kind"] == "line"}
@@ -39,7 +39,7 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
             mark = f" {'✓' if target['met'] else '✗'}{100 * target['target']:.0f}"
         out.append(f"{name:<30}{_num(k['offered']):>10}{_pct(k['human_answer_rate']):>14}"
                    f"{_pct(k['abandon_rate']):>13}{_pct(k['block_rate']):>12}"
-                   f"{(_pct(sl) + mark) if sl else '—':>14}{_num(k['asa'], '{:.1f}'):>8}"
+                   f"{(_pct(sl) + mark) if sl else '—':>17}{_num(k['asa'], '{:.1f}'):>8}"
                    f"{_pct(k['occupancy']):>11}")
     out.append("SL@target: answered within the line's target seconds / offered; ✓/✗ = mean "
                "meets/misses the target level (%).")
