@@ -95,21 +95,17 @@ def _where(keys: tuple[str, ...], origin: Origin, path: Path) -> tuple[str, int 
 
 
 def _from_validation(exc: ValidationError, data: Any, origin: Origin, path: Path) -> ScenarioError:
-    messages = []
-    first: tuple[str, int | None, str] | None = None
+    """The first problem as the error (file, line, key path), the others listed after it."""
+    located = []
     for err in exc.errors():
         keys = _key_path(err["loc"])
         source, line = _where(keys, origin, path)
-        key = ".".join(keys) or "(top level)"
-        msg = _explain(err)
-        messages.append(f"{source}{':' + str(line) if line else ''}: {key}: {msg}")
-        first = first or (source, line, key)
-    source, line, key = first or (str(path), None, "")
-    err = ScenarioError("; ".join(messages[1:]) if len(messages) > 1 else "", source=source,
-                        key=key, line=line)
-    err.message = _explain(exc.errors()[0]) + (
-        "" if len(messages) == 1 else "\n  also: " + "\n  also: ".join(messages[1:]))
-    return err
+        located.append((source, line, ".".join(keys) or "(top level)", _explain(err)))
+    source, line, key, message = located[0]
+    also = [f"{s}{':' + str(n) if n else ''}: {k}: {m}" for s, n, k, m in located[1:]]
+    if also:
+        message += "\n  also: " + "\n  also: ".join(also)
+    return ScenarioError(message, source=source, key=key, line=line)
 
 
 def _explain(err: dict[str, Any]) -> str:
