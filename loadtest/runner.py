@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadtest.procs import die_with_parent
 from loadtest.profile import load_profile
 from loadtest.slo import load_slo
 from loadtest.trace import read_trace
@@ -113,7 +114,7 @@ def child_env() -> dict[str, str]:
 
 def run_locust(cmd: list[str]) -> int:
     """Run a Locust child to its end; on Ctrl-C stop it by its PID. Returns its exit code."""
-    process = subprocess.Popen(cmd, env=child_env())
+    process = subprocess.Popen(cmd, env=child_env(), preexec_fn=die_with_parent)
     try:
         return process.wait()
     except BaseException:

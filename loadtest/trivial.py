@@ -23,6 +23,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from loadtest.procs import die_with_parent
+
 _REASONS = {200: b"OK", 201: b"Created"}
 
 
@@ -105,7 +107,8 @@ class TrivialServer:
         root = Path(__file__).resolve().parent.parent
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
         self.process = subprocess.Popen([sys.executable, "-m", "loadtest.trivial", *args],
-                                        stdout=subprocess.PIPE, text=True, env=env)
+                                        stdout=subprocess.PIPE, text=True, env=env,
+                                        preexec_fn=die_with_parent)
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith("PORT "):
             self.stop()

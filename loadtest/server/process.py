@@ -23,6 +23,7 @@ from types import TracebackType
 import httpx
 import yaml
 
+from loadtest.procs import die_with_parent
 from loadtest.server.config import DEFAULT_MAX_BODY_BYTES, DEV_TOKENS, resolve_db_url
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -117,7 +118,7 @@ def start_server(db: str | Path | None = None, *, port: int = 0,
         [str(PROJECT_DIR), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with open(workdir / "server.log", "wb") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True, preexec_fn=_die_with_parent)
+                                start_new_session=True, preexec_fn=die_with_parent)
     handle = ServerHandle(proc, 0, host, db_url, tokens, workdir)
     try:
         handle.port = _wait_for_port(handle, workdir / "port", startup_timeout)
@@ -129,20 +130,6 @@ def start_server(db: str | Path | None = None, *, port: int = 0,
         handle._cleanup()
         raise RuntimeError(f"exchange server did not start:\n{output}") from None
     return handle
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, get SIGTERM when the starting process dies.
-
-    A test run killed from outside (a timeout, Ctrl-C twice) cannot run its fixtures' finalisers;
-    this way its servers still stop instead of lingering on the machine.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _wait_for_port(handle: ServerHandle, port_file: Path, timeout: float) -> int:

@@ -78,8 +78,11 @@ def open_page(html: Path, screenshot: Path, profile: Path) -> PageResult:
     """Load ``html`` (a file), wait for its load event, inspect it and save a screenshot."""
     import websocket
 
+    from loadtest.procs import die_with_parent
+
     proc = subprocess.Popen([chromium_binary(), *FLAGS, f"--user-data-dir={profile}",
-                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=die_with_parent)
     try:
         port_file = profile / "DevToolsActivePort"
         end = time.monotonic() + 30

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from loadtest.cli import loadtest
 from loadtest.runner import LoadtestOptions, run_loadtest
-from tests.loadtest.conftest import call_events, make_trace
+from tests.loadtesting.conftest import call_events, make_trace
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from loadtest.bench import search_rate
 from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
 from loadtest.trace import read_trace
-from tests.loadtest.records import leg, write_run
+from tests.loadtesting.records import leg, write_run
 
 
 def test_importing_the_load_tester_does_not_import_locust_or_gevent() -> None:

@@ -10,7 +10,7 @@ import pytest
 from loadtest.export import export_trace, parse_window
 from loadtest.trace import TraceHeader, read_trace, write_trace
 from sim.errors import InputError
-from tests.loadtest.records import leg, order, write_run
+from tests.loadtesting.records import leg, order, write_run
 
 
 @pytest.fixture
