@@ -36,65 +36,51 @@ class _Dist(BaseModel):
         """Draw ``size`` variates."""
         raise NotImplementedError
 
-    def scaled(self, factor: float) -> Distribution:
-        """The same family with every value multiplied by ``factor`` (mean scales, cv does not)."""
-        raise NotImplementedError  # pragma: no cover
 
 
-class Exponential(_Dist):
-    """Exponential with the given mean (seconds)."""
+class _ByMean(_Dist):
+    """A family given by its mean (written ``mean`` in a scenario)."""
 
-    dist: Literal["exponential"] = "exponential"
     mean_: PositiveFloat = Field(alias="mean")
 
     @property
     def mean(self) -> float:
         return self.mean_
+
+
+class Exponential(_ByMean):
+    """Exponential with the given mean (seconds)."""
+
+    dist: Literal["exponential"] = "exponential"
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_, size)
 
-    def scaled(self, factor: float) -> Exponential:
-        return Exponential(mean=self.mean_ * factor)
 
 
-class Lognormal(_Dist):
+class Lognormal(_ByMean):
     """Lognormal given by its mean and coefficient of variation (sd / mean)."""
 
     dist: Literal["lognormal"] = "lognormal"
-    mean_: PositiveFloat = Field(alias="mean")
     cv: PositiveFloat
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
-    def scaled(self, factor: float) -> Lognormal:
-        return Lognormal(mean=self.mean_ * factor, cv=self.cv)
 
 
-class Gamma(_Dist):
+class Gamma(_ByMean):
     """Gamma given by its mean and coefficient of variation (shape = 1 / cv²)."""
 
     dist: Literal["gamma"] = "gamma"
-    mean_: PositiveFloat = Field(alias="mean")
     cv: PositiveFloat
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_ / shape, size)
 
-    def scaled(self, factor: float) -> Gamma:
-        return Gamma(mean=self.mean_ * factor, cv=self.cv)
 
 
 class Deterministic(_Dist):
@@ -110,8 +96,6 @@ class Deterministic(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
 
-    def scaled(self, factor: float) -> Deterministic:
-        return Deterministic(value=self.value * factor)
 
 
 class Empirical(_Dist):
@@ -141,8 +125,6 @@ class Empirical(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), size, p=self._probabilities())
 
-    def scaled(self, factor: float) -> Empirical:
-        return Empirical(values=tuple(v * factor for v in self.values), weights=self.weights)
 
 
 class Never(_Dist):
@@ -157,8 +139,6 @@ class Never(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, math.inf)
 
-    def scaled(self, factor: float) -> Never:
-        return self
 
 
 Distribution = Annotated[
@@ -168,26 +148,25 @@ Distribution = Annotated[
 """Any distribution, chosen by its ``dist`` tag."""
 
 
-def block_sampler(
-    dist: _Dist, rng: np.random.Generator, block: int = BLOCK
-) -> Callable[[], float]:
-    """A zero-argument function returning the next variate; numpy draws them ``block`` at a time.
+def _chained(draw: Callable[[], np.ndarray]) -> Callable[[], float]:
+    """A zero-argument function returning the next value of blocks drawn by ``draw()``.
 
-    The draws are Python floats, so the hot path does no numpy scalar arithmetic.
+    The values are Python floats, so the hot path does no numpy scalar arithmetic.
     """
 
     def blocks() -> Iterator[list[float]]:
         while True:
-            yield dist.sample(rng, block).tolist()
+            yield draw().tolist()
 
     return chain.from_iterable(blocks()).__next__
+
+
+def block_sampler(dist: _Dist, rng: np.random.Generator, block: int = BLOCK
+                  ) -> Callable[[], float]:
+    """The next variate of ``dist`` on each call; numpy draws them ``block`` at a time."""
+    return _chained(lambda: dist.sample(rng, block))
 
 
 def uniforms(rng: np.random.Generator, block: int = BLOCK) -> Callable[[], float]:
-    """A zero-argument function returning uniform [0, 1) draws, ``block`` at a time."""
-
-    def blocks() -> Iterator[list[float]]:
-        while True:
-            yield rng.random(block).tolist()
-
-    return chain.from_iterable(blocks()).__next__
+    """The next uniform [0, 1) draw on each call, ``block`` at a time."""
+    return _chained(lambda: rng.random(block))
