@@ -125,6 +125,7 @@ def _page(name: str) -> HTMLResponse:
 
 
 def _view(live: LiveDrill, caller: tuple[str, str]) -> dict[str, Any]:
+    live.tick()  # a request never sees a clock the ticker has not caught up with yet
     return views.trainer_view(live) if caller[0] == TRAINER else views.trainee_view(live, caller[1])
 
 

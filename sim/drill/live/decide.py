@@ -16,6 +16,7 @@ from sim.taxonomy import load_taxonomy
 
 def decide(live: LiveDrill, trainee: str, sub: Submission) -> tuple[Decision, bool]:
     """Store ``sub`` for ``trainee``; (the decision, True when it was a retry of a stored one)."""
+    live.tick()
     stored = next((d for d in live.decisions.values() if d.decision_id == sub.decision_id), None)
     if stored is not None:
         return _replay(stored, trainee, sub), True
