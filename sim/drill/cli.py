@@ -261,8 +261,12 @@ def serve(directory, host, port, speed, grace_s, db, reset, links_path) -> None:
     from sim.drill.live.serve import base_url, bind, links, open_live, write_links
     from sim.drill.live.serve import serve as run
 
-    live = open_live(directory, db, speed, grace_s, reset=reset)
-    sock = bind(host, port)
+    sock = bind(host, port)  # first: a port in use writes no database
+    try:
+        live = open_live(directory, db, speed, grace_s, reset=reset)
+    except BaseException:
+        sock.close()
+        raise
     found = links(live, base_url(sock, host))
     status = live.clock.status
     click.echo(f"live drill {live.meta.get('scenario', '')}: {len(live.injects)} injects, "

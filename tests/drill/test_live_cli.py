@@ -1,0 +1,50 @@
+"""`hotline drill serve`: bad input exits 2 before serving and writes nothing."""
+
+from __future__ import annotations
+
+import socket
+
+from sim.drill.live.serve import open_live
+
+
+def test_serve_has_help(drill_cli):
+    text = drill_cli("serve", "--help").output
+    for option in ("--host", "--port", "--speed", "--grace", "--db", "--reset", "--links"):
+        assert option in text
+    assert "serve" in drill_cli("--help").output
+
+
+def test_not_a_drill_directory_exits_2_and_writes_nothing(drill_cli, tmp_path):
+    result = drill_cli("serve", tmp_path, "--port", 0)
+    assert result.exit_code == 2 and "answers.json is missing" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_port_in_use_exits_2_before_any_database(drill_cli, four, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = drill_cli("serve", four, "--port", port, "--db", tmp_path / "live.sqlite")
+    assert result.exit_code == 2 and f"127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "live.sqlite").exists()
+
+
+def test_a_database_of_another_drill_is_refused(drill_cli, four, built, tmp_path):
+    db = tmp_path / "live.sqlite"
+    open_live(four, db, 1.0, 30.0).store.close()
+    result = drill_cli("serve", built, "--port", 0, "--db", db)
+    assert result.exit_code == 2 and "belongs to another drill" in result.output
+
+
+def test_a_restart_keeps_the_links_and_reset_makes_new_ones(four, tmp_path):
+    db = tmp_path / "live.sqlite"
+    first = open_live(four, db, 1.0, 30.0)
+    tokens = first.store.tokens()
+    first.store.close()
+    again = open_live(four, db, 1.0, 30.0)
+    assert again.store.tokens() == tokens
+    again.store.close()
+    fresh = open_live(four, db, 1.0, 30.0, reset=True)
+    assert set(fresh.store.tokens()).isdisjoint(tokens) and len(tokens) == 3
+    fresh.store.close()
