@@ -48,3 +48,16 @@ def test_a_restart_keeps_the_links_and_reset_makes_new_ones(four, tmp_path):
     fresh = open_live(four, db, 1.0, 30.0, reset=True)
     assert set(fresh.store.tokens()).isdisjoint(tokens) and len(tokens) == 3
     fresh.store.close()
+
+
+def test_one_server_per_database_and_a_broken_file_is_named(drill_cli, four, tmp_path):
+    db = tmp_path / "live.sqlite"
+    running = open_live(four, db, 1.0, 30.0)
+    result = drill_cli("serve", four, "--port", 0, "--db", db, "--reset")
+    assert result.exit_code == 2 and "another `hotline drill serve`" in result.output
+    assert running.store.tokens()  # --reset did not delete it under the running server
+    running.store.close()
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not sqlite at all" * 100)
+    result = drill_cli("serve", four, "--port", 0, "--db", junk)
+    assert result.exit_code == 2 and "not a live-drill database" in result.output

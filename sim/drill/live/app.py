@@ -130,6 +130,12 @@ def _view(live: LiveDrill, caller: tuple[str, str]) -> dict[str, Any]:
 
 
 def _routes(app: FastAPI, live: LiveDrill) -> None:
+    _page_routes(app, live)
+    _view_routes(app, live)
+    _action_routes(app, live)
+
+
+def _page_routes(app: FastAPI, live: LiveDrill) -> None:
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "clock": live.clock.status}
@@ -144,6 +150,8 @@ def _routes(app: FastAPI, live: LiveDrill) -> None:
         trainee(who(request, token))
         return _page("console.html")
 
+
+def _view_routes(app: FastAPI, live: LiveDrill) -> None:
     @app.get("/api/choices", tags=["drill"])
     async def get_choices(_: Who) -> dict[str, Any]:
         return views.choices()
@@ -157,6 +165,8 @@ def _routes(app: FastAPI, live: LiveDrill) -> None:
         return StreamingResponse(_stream(request, live, caller), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+
+def _action_routes(app: FastAPI, live: LiveDrill) -> None:
     @app.post("/api/clock/{action}", tags=["trainer"], dependencies=[Depends(trainer)])
     async def clock_action(action: str, request: Request) -> dict[str, Any]:
         live.act(action)

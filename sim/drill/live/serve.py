@@ -37,14 +37,11 @@ def open_live(directory: Path, db: Path | None, speed: float, grace_s: float,
         raise InputError("not a drill directory: answers.json is missing (write one with "
                          "`hotline drill SCENARIO --out DIR`)", source=directory)
     db = directory / DB_NAME if db is None else Path(db)
-    if reset:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
     from sim.drill.play import load_drill
 
     trainees = sorted({i["trainee"] for i in load_drill(directory)["injects"]},
                       key=lambda t: (len(t), t))
-    return LiveDrill(directory, Store(db, fingerprint(answers), trainees), speed, grace_s)
+    return LiveDrill(directory, Store(db, fingerprint(answers), trainees, reset), speed, grace_s)
 
 
 def links(live: LiveDrill, base: str) -> Links:

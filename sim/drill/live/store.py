@@ -55,12 +55,22 @@ def fingerprint(answers: Path) -> str:
 class Store:
     """The drill's database file (created on first use)."""
 
-    def __init__(self, path: Path, drill_id: str, trainees: list[str]) -> None:
+    def __init__(self, path: Path, drill_id: str, trainees: list[str],
+                 reset: bool = False) -> None:
         self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.executescript(SCHEMA)
+        self._lock = _lock(path)
+        if reset:  # under the lock: never under a server that is still running
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._lock.close()
+            raise InputError(f"not a live-drill database ({exc}); give another --db or start "
+                             "again with --reset", source=path) from None
         self._claim(drill_id, trainees)
 
     def _claim(self, drill_id: str, trainees: list[str]) -> None:
@@ -112,5 +122,23 @@ class Store:
                           [getattr(decision, f) for f in DECISION_FIELDS])
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection and let another server open the file."""
         self.conn.close()
+        self._lock.close()
+
+
+def _lock(path: Path):
+    """An exclusive lock next to the database: one server per drill (freed even by kill -9)."""
+    import fcntl
+
+    try:
+        handle = open(f"{path}.lock", "a")  # noqa: SIM115 (held until close)
+    except OSError as exc:
+        raise InputError(f"cannot open the database: {exc.strerror}", source=path) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError("another `hotline drill serve` is using this database; stop it or "
+                         "give another --db", source=path) from None
+    return handle
