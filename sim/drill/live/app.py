@@ -31,6 +31,8 @@ STATIC = files("sim.drill.live") / "static"
 TICK_S = 0.05
 """Real seconds between clock ticks: how late at most a call rings or a push goes out."""
 KEEPALIVE_S = 10.0
+STREAM_POLL_S = 0.5
+"""Real seconds an idle event stream waits before looking again (pushes wake it at once)."""
 
 
 class DecisionIn(BaseModel):
@@ -100,11 +102,13 @@ def create_app(live: LiveDrill) -> FastAPI:
         task = asyncio.create_task(_ticker(live, app.state.pushes))
         yield
         task.cancel()
+        live.save_clock()  # a graceful stop resumes exactly where it was
         live.store.close()
 
     app = FastAPI(title="hotline-sim live drill", version="1", lifespan=lifespan,
                   summary="trainee consoles and the trainer's dashboard (hotline drill serve)")
     app.state.live = live
+    app.state.stopping = False
     app.state.tokens = live.store.tokens()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -194,12 +198,15 @@ def _action_routes(app: FastAPI, live: LiveDrill) -> None:
 
 async def _stream(request: Request, live: LiveDrill, caller: tuple[str, str]
                   ) -> AsyncIterator[str]:
-    pushes: Pushes = request.app.state.pushes
-    sent = -1
-    while not await request.is_disconnected():
+    state = request.app.state
+    sent, quiet = -1, 0.0
+    # the server's shutdown sets state.stopping: streams end so it need not cut them off
+    while not state.stopping and not await request.is_disconnected():
         if live.version != sent:
-            sent = live.version
+            sent, quiet = live.version, 0.0
             yield f"event: state\ndata: {json.dumps(_view(live, caller), ensure_ascii=False)}\n\n"
-        else:
+        elif quiet >= KEEPALIVE_S:
+            quiet = 0.0
             yield ": keepalive\n\n"
-        await pushes.wait(KEEPALIVE_S)
+        await state.pushes.wait(STREAM_POLL_S)
+        quiet += STREAM_POLL_S

@@ -89,6 +89,13 @@ def serve(live: LiveDrill, sock: socket.socket, log_level: str = "warning") -> N
 
     from sim.drill.live.app import create_app
 
-    config = uvicorn.Config(create_app(live), log_level=log_level, access_log=False,
-                            timeout_graceful_shutdown=1)
-    uvicorn.Server(config).run(sockets=[sock])
+    app = create_app(live)
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            app.state.stopping = True  # event streams end, so shutdown need not cancel them
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, log_level=log_level, access_log=False,
+                            timeout_graceful_shutdown=3)
+    _Server(config).run(sockets=[sock])

@@ -95,17 +95,18 @@ class LiveDrill:
         """Advance: end at the duration, save the running clock; True when pages must update."""
         ended = self.clock.tick()
         if ended or (self.clock.status == RUNNING and self.real() - self._saved_at >= HEARTBEAT_S):
-            self._save_clock()
+            self.save_clock()
         return self._changed() or ended
 
     def act(self, action: str) -> str:
         """A trainer's clock action (raises ``ClockError`` when not allowed now)."""
         status = self.clock.act(action)
-        self._save_clock()
+        self.save_clock()
         self._changed(force=True)
         return status
 
-    def _save_clock(self) -> None:
+    def save_clock(self) -> None:
+        """Save the clock's status and reading now."""
         self.store.save_clock(self.clock.status, round(self.clock.now(), 3))
         self._saved_at = self.real()
 
