@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
+
+from sim.drill.live.session import HEARTBEAT_S
 
 from .live_support import SPEED, Server, key_of, perfect, wait_until
 
@@ -31,11 +36,16 @@ def test_acknowledged_decisions_survive_kill_9_and_the_clock_resumes(four, tmp_p
             acked[inject_id] = (token, body, response.json()["decision"])
         before = server.call("GET", "/api/state", server.trainer).json()["clock"]
         server.kill9()
+        with sqlite3.connect(db) as conn:  # what the crash left: a recent reading
+            saved = conn.execute("SELECT drill_s FROM clock").fetchone()[0]
+        last = max(d["decided_at_s"] for _, _, d in acked.values())
+        assert before["drill_s"] - (HEARTBEAT_S + 1) * SPEED <= saved <= before["drill_s"]
+        restarted = time.monotonic()
         server = Server(four, db, tmp_path)
         after = server.call("GET", "/api/state", server.trainer).json()
+        since = time.monotonic() - restarted
         assert after["clock"]["status"] == "running"
-        last = max(d["decided_at_s"] for _, _, d in acked.values())
-        assert last <= after["clock"]["drill_s"] <= before["drill_s"] + 2 * SPEED
+        assert max(saved, last) <= after["clock"]["drill_s"] <= saved + since * SPEED + 1
         stored = server.call("GET", "/api/score", server.trainer).json()
         assert stored["overall"]["answered"] == len(acked)
         for token, body, decision in acked.values():  # the page retries: nothing doubles
