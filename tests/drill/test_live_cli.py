@@ -16,7 +16,7 @@ def test_serve_has_help(drill_cli):
 
 def test_not_a_drill_directory_exits_2_and_writes_nothing(drill_cli, tmp_path):
     result = drill_cli("serve", tmp_path, "--port", 0)
-    assert result.exit_code == 2 and "answers.json is missing" in result.output
+    assert result.exit_code == 2 and "not a drill directory" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -61,3 +61,21 @@ def test_one_server_per_database_and_a_broken_file_is_named(drill_cli, four, tmp
     junk.write_bytes(b"not sqlite at all" * 100)
     result = drill_cli("serve", four, "--port", 0, "--db", junk)
     assert result.exit_code == 2 and "not a live-drill database" in result.output
+
+
+def test_a_drill_whose_key_and_script_disagree_is_refused(drill_cli, four, tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "d"
+    shutil.copytree(four, copy)
+    doc = json.loads((copy / "drill.json").read_text(encoding="utf-8"))
+    del doc["injects"][1]["opening"]
+    (copy / "drill.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = drill_cli("serve", copy, "--port", 0)
+    assert result.exit_code == 2 and "injects[1]: missing opening" in result.output
+    doc["injects"] = doc["injects"][2:]
+    (copy / "drill.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = drill_cli("serve", copy, "--port", 0)
+    assert result.exit_code == 2 and "answers.json" in result.output
+    assert not (copy / "live.sqlite").exists()

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.drill.live.session import LiveDrill
+from sim.drill.live.session import DrillFiles, LiveDrill
 from sim.drill.live.store import TRAINEE, TRAINER, Store, fingerprint
 from sim.errors import InputError
 
@@ -32,16 +32,11 @@ def open_live(directory: Path, db: Path | None, speed: float, grace_s: float,
               reset: bool = False) -> LiveDrill:
     """The live drill of ``directory`` with its database (resumed when it exists)."""
     directory = Path(directory)
-    answers = directory / "answers.json"
-    if not answers.is_file():
-        raise InputError("not a drill directory: answers.json is missing (write one with "
-                         "`hotline drill SCENARIO --out DIR`)", source=directory)
+    files = DrillFiles.read(directory)  # first: a bad directory writes no database
     db = directory / DB_NAME if db is None else Path(db)
-    from sim.drill.play import load_drill
-
-    trainees = sorted({i["trainee"] for i in load_drill(directory)["injects"]},
-                      key=lambda t: (len(t), t))
-    return LiveDrill(directory, Store(db, fingerprint(answers), trainees, reset), speed, grace_s)
+    trainees = sorted({i["trainee"] for i in files.injects.values()}, key=lambda t: (len(t), t))
+    store = Store(db, fingerprint(directory / "answers.json"), trainees, reset)
+    return LiveDrill(files, store, speed, grace_s)
 
 
 def links(live: LiveDrill, base: str) -> Links:
