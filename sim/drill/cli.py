@@ -249,9 +249,12 @@ def score(directory, responses, json_path) -> None:
               help="SQLite file of the live drill (default: DIR/live.sqlite); an existing one "
                    "is resumed.")
 @click.option("--reset", is_flag=True, help="Delete the database first: a new drill, new links.")
+@click.option("--public-url", "public_url", metavar="URL", default=None,
+              help="Base of the printed links when trainees reach this machine by another "
+                   "address, e.g. http://192.168.1.20:8765.")
 @click.option("--links", "links_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the links as JSON to this file.")
-def serve(directory, host, port, speed, grace_s, db, reset, links_path) -> None:
+def serve(directory, host, port, speed, grace_s, db, reset, public_url, links_path) -> None:
     """Run a drill live in the browser: a dashboard for the trainer, a console per trainee.
 
     Prints the trainer's link and one per trainee (each with its own token). Decisions are
@@ -267,7 +270,7 @@ def serve(directory, host, port, speed, grace_s, db, reset, links_path) -> None:
     except BaseException:
         sock.close()
         raise
-    found = links(live, base_url(sock, host))
+    found = links(live, public_url.rstrip("/") if public_url else base_url(sock, host))
     status = live.clock.status
     click.echo(f"live drill {live.meta.get('scenario', '')}: {len(live.injects)} injects, "
                f"{len(live.trainees)} trainees, ×{speed:g}; clock {status} at "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 from sim.drill.live.serve import open_live
@@ -9,7 +10,8 @@ from sim.drill.live.serve import open_live
 
 def test_serve_has_help(drill_cli):
     text = drill_cli("serve", "--help").output
-    for option in ("--host", "--port", "--speed", "--grace", "--db", "--reset", "--links"):
+    for option in ("--host", "--port", "--speed", "--grace", "--db", "--reset", "--links",
+                   "--public-url"):
         assert option in text
     assert "serve" in drill_cli("--help").output
 
@@ -79,3 +81,20 @@ def test_a_drill_whose_key_and_script_disagree_is_refused(drill_cli, four, tmp_p
     result = drill_cli("serve", copy, "--port", 0)
     assert result.exit_code == 2 and "answers.json" in result.output
     assert not (copy / "live.sqlite").exists()
+
+
+def test_the_pages_need_nothing_from_the_internet():
+    from importlib.resources import files
+
+    static = files("sim.drill.live") / "static"
+    names = sorted(p.name for p in static.iterdir())
+    assert {"console.html", "trainer.html", "common.js", "drill.css"} <= set(names)
+    for name in names:
+        text = (static / name).read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
+    for page in ("console.html", "trainer.html"):
+        text = (static / page).read_text(encoding="utf-8")
+        for ref in re.findall(r'(?:src|href)="([^"]+)"', text):
+            assert ref.startswith("/static/") or ref == "data:,", (page, ref)
+            if ref.startswith("/static/"):
+                assert ref.removeprefix("/static/") in names

@@ -65,6 +65,7 @@ function render(s) {
             c.decision.handling + " → " + c.decision.target_line)
         : h("span", { class: "error" }, "未接 missed"))));
   document.getElementById("submit").disabled = !head || s.clock.status !== "running";
+  document.title = (ringing.length ? "☎ (" + ringing.length + ") " : "") + "接警台 " + s.trainee;
 }
 
 function resetForm(head) {
