@@ -105,7 +105,9 @@ def create_app(live: LiveDrill) -> FastAPI:
         live.save_clock()  # a graceful stop resumes exactly where it was
         live.store.close()
 
+    # no /docs: Swagger UI loads from a CDN, and a training room may be offline
     app = FastAPI(title="hotline-sim live drill", version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   summary="trainee consoles and the trainer's dashboard (hotline drill serve)")
     app.state.live = live
     app.state.stopping = False
