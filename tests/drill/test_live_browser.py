@@ -34,7 +34,14 @@ def mistakes(answer: dict) -> dict:
 
 
 def decide(page, fields: dict) -> None:
-    """Fill the console's form as a trainee would and submit it."""
+    """Search the category, fill the console's form as a trainee would and submit it."""
+    found = page.js(f"""(() => {{
+        const search = document.getElementById("category-search");
+        search.value = {json.dumps(fields["category"])};
+        search.dispatchEvent(new Event("input"));
+        return Array.from(document.getElementById("category").options, o => o.value);
+    }})()""")
+    assert fields["category"] in found and len(found) < 5, found  # the search narrowed the list
     page.js(f"""(() => {{
         const f = {json.dumps(fields)};
         for (const name of ["category", "handling", "target_line", "first_dispatch"]) {{
