@@ -50,7 +50,9 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
     events = result.extra.get("seat_events", [])
     own, borrowed = seat_timelines(events, net.plans, hours)
     steps = seat_steps(events, net.plans)
-    staffed = np.array([staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
+    cols["seat_centre"] = np.asarray(net.serving, dtype=np.int64)[cols["centre"]]
+    staffed = np.array([0.0 if net.serving[p.index] != p.index  # merged: no seats of its own
+                        else staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
                         + overtime_seconds(cols, p.index, *steps[p.index], lo, hi)
                         for p in net.plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
