@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -42,6 +43,40 @@ def scenario_options(f):
     return f
 
 
+def _use_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Send the command's replications to the cluster named by ``--cluster`` or the variable."""
+    if not value:
+        return
+    from click.core import ParameterSource
+
+    from sim.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
+
+    from_env = ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT
+    try:
+        spec = parse_cluster(value, source=CLUSTER_ENV if from_env else "--cluster")
+    except InputError as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
+    configure(spec)
+    ctx.call_on_close(shutdown)
+
+
+def cluster_option() -> click.Option:
+    """``--cluster ADDRESS|local:N`` (or ``HOTLINE_CLUSTER``): replications as Dask tasks."""
+    return click.Option(
+        ["--cluster"], envvar="HOTLINE_CLUSTER", expose_value=False, callback=_use_cluster,
+        metavar="ADDRESS|local:N",
+        help="Run replications as tasks on a Dask scheduler (tcp://host:8786) or on local:N "
+             "worker processes (needs pip install -e '.[cluster]'; env HOTLINE_CLUSTER). "
+             "Same bytes as a local run; --jobs is then ignored. See docs/cluster.md.")
+
+
+def with_cluster(command: click.Command) -> click.Command:
+    """Add ``--cluster`` to a command (decorator, or applied to a command defined elsewhere)."""
+    command.params.append(cluster_option())
+    return command
+
+
+@with_cluster
 @main.command()
 @click.argument("scenario", required=False, default=None)
 @scenario_options
@@ -70,8 +105,6 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
     Example: hotline run jishishan-earthquake --set borrowing.enabled=false -r 10 -j 2
     """
-    from tqdm import tqdm
-
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
     from sim.runner import prepare, run_scenario
@@ -82,11 +115,12 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
     runs = 1 + (len(scn.variants) if variants else 0)
-    with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
-              disable=quiet, delay=2, file=sys.stderr) as bar:
-        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
+    with _progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
+        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
+                              on_progress=rep.progress,
+                              on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"))
         others = run_variants(path, overrides, result.directory, replications=replications,
-                              seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
+                              seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
     click.echo(format_summary(result.kpis))
     for table in (format_flows(result.kpis), format_orders(result.kpis),
@@ -95,11 +129,31 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                   format_comparison(result, others)):
         if table:
             click.echo(table)
+    click.echo(f"written: {result.directory}")
     if with_report:
         from sim.report import write_report
 
-        click.echo(f"report: {write_report(result.directory, lang)}")
-    click.echo(f"written: {result.directory}")
+        with _progress_bar(None, f"{scn.name}: report", quiet):
+            report_path = write_report(result.directory, lang)
+        click.echo(f"report: {report_path}")
+
+
+@contextmanager
+def _progress_bar(total: float | None, desc: str, quiet: bool):
+    """A bar on stderr that moves within replications (fractional steps) and whose elapsed time
+    keeps moving in phases that report nothing (writing, the report); yields (bar, progress)."""
+    from tqdm import tqdm
+
+    from sim.progress import ReplicationProgress, ticking
+
+    fmt = ("{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} rep [{elapsed}<{remaining}]"
+           if total is not None else "{desc}: {elapsed}")
+    with tqdm(total=total, desc=desc, unit="rep", disable=quiet, delay=1, file=sys.stderr,
+              bar_format=fmt) as bar, ticking(bar.refresh):
+        yield bar, ReplicationProgress(lambda n: bar.update(round(n, 6)))
+        if total is not None:
+            bar.n = total
+            bar.refresh()
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""Replications: each one seeded from the scenario seed, run in parallel worker processes.
+"""Replications: each one seeded from the scenario seed, run locally, in worker processes or on
+a Dask cluster.
 
 A worker runs the model, then reduces its records to what the run directory needs (KPIs, time
 series, the compressed CSV rows), so only small results cross the process boundary.
@@ -7,14 +8,16 @@ series, the compressed CSV rows), so only small results cross the process bounda
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from sim.kpis import replication_kpis, staffed_seconds
 from sim.linkage.flows import flow_kpis, format_orders_csv, order_kpis
 from sim.network import Network, ReplicationResult, simulate
+from sim.pool import run_in_pool
+from sim.progress import SIMULATE_SHARE, replication_hours
 from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.scenario.schema import Scenario
 from sim.seats import borrowing_kpis, lending_below_target, seat_timelines
@@ -105,29 +108,55 @@ def _num(x: float) -> str:
     return "" if x != x else f"{x:.4f}"
 
 
-def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int) -> ReplicationSummary:
-    """Run and summarise replication ``index`` (the unit of work of a worker process)."""
+def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
+            on_hour: Callable[[int, int], None] | None = None) -> ReplicationSummary:
+    """Run and summarise replication ``index``: the pure unit of work of a worker process or a
+    cluster task. ``on_hour(index, hour)`` follows the simulated clock hour by hour."""
     net = Network(scenario, seq)
+    if on_hour is not None:
+        net.on_hour = partial(on_hour, index)
     result = simulate(scenario, seq, index, network=net)
+    if on_hour is not None:  # the clock has reached the end; summarising follows
+        on_hour(index, replication_hours(scenario))
     return summarise_replication(result, net, scenario)
 
 
 def run_replications(scenario: Scenario, jobs: int = 1,
                      on_done: Callable[[ReplicationSummary], None] | None = None,
+                     on_progress: Callable[[int, float], None] | None = None,
                      ) -> list[ReplicationSummary]:
-    """Run every replication of the scenario (``jobs`` processes); results in index order."""
+    """Run every replication of the scenario; results in index order, whatever ran where.
+
+    The one entry point of every command that runs replications: on the cluster set by
+    ``sim.cluster.configure`` (``--cluster``) if any, else in ``jobs`` local processes (in
+    this process for ``jobs`` ≤ 1). ``on_done`` is called as each replication completes (in
+    completion order), ``on_progress(index, fraction)`` as a local replication's simulated
+    clock passes each hour (``fraction`` of its simulated hours done).
+    """
+    from sim import cluster
+
+    on_hour = None
+    if on_progress is not None:
+        hours = replication_hours(scenario)
+
+        def on_hour(index: int, hour: int) -> None:
+            on_progress(index, SIMULATE_SHARE * min(1.0, hour / hours))
+
     seqs = replication_seeds(scenario.seed, scenario.replications)
-    results: list[ReplicationSummary] = []
-    if jobs <= 1 or scenario.replications == 1:
-        for i, seq in enumerate(seqs):
-            results.append(run_one(scenario, seq, i))
-            if on_done:
-                on_done(results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=min(jobs, scenario.replications)) as pool:
-        futures = [pool.submit(run_one, scenario, seq, i) for i, seq in enumerate(seqs)]
-        for future in futures:
-            results.append(future.result())
-            if on_done:
-                on_done(results[-1])
-    return results
+    tasks = [(scenario, seq, i) for i, seq in enumerate(seqs)]
+    results: list[ReplicationSummary | None] = [None] * len(tasks)
+
+    def done(i: int, summary: ReplicationSummary) -> None:
+        results[i] = summary
+        if on_done:
+            on_done(summary)
+
+    session = cluster.current()
+    if session is not None:
+        session.map(run_one, tasks, done)
+    elif jobs <= 1 or len(tasks) == 1:
+        for task in tasks:
+            done(task[2], run_one(*task, on_hour=on_hour))
+    else:
+        run_in_pool(run_one, tasks, min(jobs, len(tasks)), done, on_hour)
+    return results  # type: ignore[return-value]

@@ -48,15 +48,23 @@ def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications
 def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
                  replications: int | None = None, seed: int | None = None, jobs: int = 1,
                  out_dir: Path | None = None,
-                 on_done: Callable[[ReplicationSummary], None] | None = None) -> RunResult:
+                 on_done: Callable[[ReplicationSummary], None] | None = None,
+                 on_progress: Callable[[int, float], None] | None = None,
+                 on_phase: Callable[[str], None] | None = None) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
-    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory.
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
+    run where ``run_replications`` sends them (``jobs`` local processes or the configured
+    cluster); this process writes the directory, so its bytes do not depend on where they ran.
+    ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
+    ``on_phase("write")`` is called when the replications are done and writing starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done)
+    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress)
+    if on_phase:
+        on_phase("write")
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
     try:
