@@ -47,15 +47,15 @@ def _use_cluster(ctx: click.Context, param: click.Parameter, value: str | None) 
     """Send the command's replications to the cluster named by ``--cluster`` or the variable."""
     if not value:
         return
-    from click.core import ParameterSource
-
     from sim.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
 
-    from_env = ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT
+    # click sets the parameter's source only after this callback, so compare with the variable
+    from_env = os.environ.get(CLUSTER_ENV) == value
     try:
         spec = parse_cluster(value, source=CLUSTER_ENV if from_env else "--cluster")
     except InputError as exc:
-        raise click.BadParameter(exc.message, ctx, param) from None
+        origin = f" (from the environment variable {CLUSTER_ENV})" if from_env else ""
+        raise click.BadParameter(exc.message + origin, ctx, param) from None
     configure(spec)
     ctx.call_on_close(shutdown)
 
@@ -238,18 +238,22 @@ def erlang_a_cmd(servers, rate, talk, within, patience) -> None:
         click.echo(f"answered within {t:g} (of all arrivals) = {r.p_answered_within(t):.6g}")
 
 
+@with_cluster
 @main.command()
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Replications run in parallel processes.")
-def validate(jobs) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(jobs, quiet) -> None:
     """Check the model against Erlang B, C and A (scenarios/validation/); exit 1 on a miss.
 
     Prints each KPI's simulated mean with its 99 % CI next to the analytic value.
     """
-    from sim.validation import format_check
+    from sim.validation import format_check, planned_replications
     from sim.validation import validate as run_validation
 
-    checks = run_validation(jobs=jobs, on_check=lambda c: click.echo(format_check(c)))
+    with _progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
+        checks = run_validation(jobs=jobs, on_check=lambda c: bar.write(format_check(c)),
+                                on_done=lambda s: rep.done(s.index), on_progress=rep.progress)
     misses = sum(not c.inside for c in checks)
     click.echo(f"{len(checks) - misses} of {len(checks)} analytic values inside the 99 % CI.")
     sys.exit(1 if misses else 0)
@@ -285,6 +289,8 @@ def _register() -> None:
     main.add_command(serve)
     for command in (report, compare, sweep, staff):
         main.add_command(command)
+    for command in (compare, sweep, staff):
+        with_cluster(command)
     bench.add_command(bench_replay_command)
     bench.add_command(bench_server_command)
 

@@ -46,7 +46,7 @@ def parse_cluster(text: str, source: str = "--cluster") -> ClusterSpec:
         return ClusterSpec(local_workers=int(local.group(1)))
     if _ADDRESS.match(value):
         return ClusterSpec(address=value)
-    if re.match(r"^[\w.-]+:\d+$", value):
+    if re.match(r"^[\w.-]+:\d+$", value) and not value.startswith("local:"):
         return ClusterSpec(address=f"tcp://{value}")
     raise InputError(f"{text!r} is not a cluster: expected a scheduler address such as "
                      "tcp://host:8786 (or host:8786), or local:N with N ≥ 1 worker processes",
