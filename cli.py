@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -107,6 +106,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     """
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
+    from sim.progress import progress_bar
     from sim.runner import prepare, run_scenario
     from sim.summary import format_disaster, format_merge_test, format_summary
     from sim.variants import format_comparison, run_variants
@@ -115,7 +115,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
     runs = 1 + (len(scn.variants) if variants else 0)
-    with _progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
+    with progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
                               on_progress=rep.progress,
                               on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"))
@@ -133,27 +133,9 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     if with_report:
         from sim.report import write_report
 
-        with _progress_bar(None, f"{scn.name}: report", quiet):
+        with progress_bar(None, f"{scn.name}: report", quiet):
             report_path = write_report(result.directory, lang)
         click.echo(f"report: {report_path}")
-
-
-@contextmanager
-def _progress_bar(total: float | None, desc: str, quiet: bool):
-    """A bar on stderr that moves within replications (fractional steps) and whose elapsed time
-    keeps moving in phases that report nothing (writing, the report); yields (bar, progress)."""
-    from tqdm import tqdm
-
-    from sim.progress import ReplicationProgress, ticking
-
-    fmt = ("{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} rep [{elapsed}<{remaining}]"
-           if total is not None else "{desc}: {elapsed}")
-    with tqdm(total=total, desc=desc, unit="rep", disable=quiet, delay=1, file=sys.stderr,
-              bar_format=fmt) as bar, ticking(bar.refresh):
-        yield bar, ReplicationProgress(lambda n: bar.update(round(n, 6)))
-        if total is not None:
-            bar.n = total
-            bar.refresh()
 
 
 @main.command()
@@ -248,10 +230,11 @@ def validate(jobs, quiet) -> None:
 
     Prints each KPI's simulated mean with its 99 % CI next to the analytic value.
     """
+    from sim.progress import progress_bar
     from sim.validation import format_check, planned_replications
     from sim.validation import validate as run_validation
 
-    with _progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
+    with progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
         checks = run_validation(jobs=jobs, on_check=lambda c: bar.write(format_check(c)),
                                 on_done=lambda s: rep.done(s.index), on_progress=rep.progress)
     misses = sum(not c.inside for c in checks)

@@ -50,19 +50,40 @@ class ReplicationProgress:
 
 
 @contextmanager
-def ticking(refresh: Callable[[], object], every: float = 0.5) -> Iterator[None]:
-    """Call ``refresh()`` every ``every`` seconds while the block runs (a bar's elapsed time
-    keeps moving through a phase that reports nothing itself, such as rendering the report)."""
-    stop = threading.Event()
+def progress_bar(total: float | None, desc: str, quiet: bool = False, every: float = 0.5,
+                 ) -> Iterator[tuple[object, ReplicationProgress]]:
+    """A tqdm bar on stderr counting replications in fractional steps (``total``), or, with
+    ``total=None``, a phase that shows its elapsed time. A thread redraws it every ``every``
+    seconds, so the elapsed time moves through phases that report nothing themselves (writing
+    the run directory, rendering the report). Yields the bar and its ``ReplicationProgress``.
+    """
+    import sys
 
-    def loop() -> None:
-        while not stop.wait(every):
-            refresh()
+    from tqdm import tqdm
 
-    thread = threading.Thread(target=loop, name="progress-refresh", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    fmt = ("{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} rep [{elapsed}<{remaining}]"
+           if total is not None else "{desc}: {elapsed}")
+    with tqdm(total=total, desc=desc, disable=quiet, delay=1, miniters=0, file=sys.stderr,
+              bar_format=fmt) as bar:
+        lock = bar.get_lock()
+
+        def advance(n: float = 0.0) -> None:
+            with lock:  # the redraw thread and this one both update the bar
+                bar.update(round(n, 6))
+
+        stop = threading.Event()
+        thread = threading.Thread(target=_redraw, args=(stop, every, advance), daemon=True,
+                                  name="progress-redraw")
+        thread.start()
+        try:
+            yield bar, ReplicationProgress(advance)
+            if total is not None:
+                advance(total - bar.n)
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _redraw(stop: threading.Event, every: float, advance: Callable[[float], None]) -> None:
+    while not stop.wait(every):
+        advance(0.0)

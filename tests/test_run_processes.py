@@ -104,6 +104,6 @@ def test_run_ends_with_the_path_of_the_report(cli, tmp_path):
     result = cli("run", "gansu-baseline", "--set", "horizon_hours=3", "--set", "drain_hours=1",
                  "-r", "2", "-j", "1", "--no-variants", "--out", out)
     assert result.exit_code == 0, result.output
-    last = result.output.strip().splitlines()[-1]
+    last = result.stdout.strip().splitlines()[-1]
     assert last == f"report: {out / 'report.html'}"
     assert (out / "report.html").is_file()
