@@ -251,12 +251,54 @@ def bench() -> None:
 @click.option("--callers", type=click.IntRange(min=1000), default=1_000_000, show_default=True,
               help="Callers per implementation.")
 def bench_core_cmd(callers) -> None:
-    """hotline-sim vs plain SimPy on an Erlang-A model (n=50, λ=45/min)."""
+    """hotline-sim vs idiomatic SimPy vs a bare heapq loop, Erlang-A model (n=50, λ=45/min).
+
+    Prints callers/s of each, their accuracy against Erlang A, and the ratios (target: ≥ 6 ×
+    SimPy). Example: hotline bench core --callers 200000
+    """
     from sim.bench import bench_core
 
     _, report = bench_core(callers)
     click.echo(report)
     click.echo(f"reproduce: hotline bench core --callers {callers}")
+
+
+@bench.command("model")
+@click.argument("scenario", required=False, default="gansu-baseline")
+@scenario_options
+@click.option("--callers", type=click.IntRange(min=1000), default=250_000, show_default=True,
+              help="Callers of the Erlang-A fast path measured beside it.")
+def bench_model_cmd(scenario, overrides, callers) -> None:
+    """One replication of SCENARIO (default: the baseline week) on one core.
+
+    Prints legs/s of the whole replication and of the Erlang-A fast path, their ratio, the
+    split simulate / summarise / write and the peak memory. Example: hotline bench model
+    """
+    from sim.bench_model import bench_model
+
+    _, _, report = bench_model(scenario, callers, tuple(overrides))
+    click.echo(report)
+    sets = "".join(f" --set {o}" for o in overrides)
+    click.echo(f"reproduce: hotline bench model {scenario}{sets} --callers {callers}")
+
+
+@bench.command("cluster")
+@click.argument("scenario", required=False, default="gansu-baseline")
+@scenario_options
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=4, show_default=True,
+              help="Replications run on each cluster size.")
+def bench_cluster_cmd(scenario, overrides, replications) -> None:
+    """Replications of SCENARIO on a LocalCluster of 1 and of 2 workers (needs '.[cluster]').
+
+    Prints start-up and run time of each, seconds per replication and the speed-up (target
+    ≥ 1.8 on 2 cores). Example: hotline bench cluster -r 4
+    """
+    from sim.bench_cluster import bench_cluster
+
+    _, report = bench_cluster(scenario, replications, tuple(overrides))
+    click.echo(report)
+    sets = "".join(f" --set {o}" for o in overrides)
+    click.echo(f"reproduce: hotline bench cluster {scenario}{sets} -r {replications}")
 
 
 def _register() -> None:

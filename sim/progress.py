@@ -18,7 +18,7 @@ from sim.scenario.schema import Scenario
 
 # Share of a replication's wall time spent simulating (the rest summarises the records and
 # compresses them); measured with `hotline bench model` on the baseline week.
-SIMULATE_SHARE = 0.5
+SIMULATE_SHARE = 0.45
 
 
 def replication_hours(scenario: Scenario) -> int:

@@ -45,8 +45,16 @@ def sl_thresholds(scenario: Scenario) -> tuple[float, ...]:
 
 def summarise_replication(result: ReplicationResult, net: Network, scenario: Scenario,
                           ) -> ReplicationSummary:
-    """Reduce one replication's records to KPIs, series and CSV rows."""
+    """Reduce one replication's records to KPIs, series and compressed CSV rows."""
     cols = to_columns(result.records)
+    summary = summarise_records(result, net, scenario, cols)
+    add_record_files(summary, result, net, scenario, cols)
+    return summary
+
+
+def summarise_records(result: ReplicationResult, net: Network, scenario: Scenario,
+                      cols: dict) -> ReplicationSummary:
+    """KPIs, time series and model-extension sections of one replication (no files yet)."""
     lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
     hours = len(net.plans[0].seats_by_hour) if net.plans else 0
     events = result.extra.get("seat_events", [])
@@ -56,31 +64,39 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, net.plans, scn, staffed)
     series = replication_series(cols, net.plans, scenario, own, borrowed)
-    names = Names(centre_regions=[p.region for p in net.plans],
-                  centre_lines=[p.line for p in net.plans],
-                  categories=net.category_codes, lines=net.line_names)
-    text = format_calls_csv(cols, result.index, names)
     extra: dict = {"sections": {}, "files": {}, "windows": window_kpis(cols, net, scn)}
     if scenario.linkage is not None:
         window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
-        orders = result.extra["orders"]
         extra["sections"]["flows"] = flow_kpis(cols, net.plans, net.table, net.line_names, window)
         extra["sections"]["flows"]["deflected"] = result.extra["deflected"]
-        extra["sections"]["orders"] = order_kpis(orders, lo, hi)
-        extra["files"]["orders.csv.gz"] = [gzip_bytes(format_orders_csv(orders, result.index))]
+        extra["sections"]["orders"] = order_kpis(result.extra["orders"], lo, hi)
     if scenario.borrowing:
         extra["sections"]["borrowing"] = borrowing_kpis(events, net.plans, hours)
         extra["sections"]["borrowing"]["lent_below_target"] = lending_below_target(events,
                                                                                    net.plans)
-        extra["files"]["borrowing.csv.gz"] = [gzip_bytes(format_seat_events(
-            events, net.plans, result.index))]
     if result.extra.get("rerouted") or scenario.outages:
         extra["sections"]["outages"] = {f"{net.plans[c].key}:rerouted": n
                                         for c, n in result.extra["rerouted"].items()}
     if result.extra.get("bot"):
         extra["sections"]["bot"] = dict(result.extra["bot"])
-    return ReplicationSummary(result.index, kpis, series, gzip_bytes(text), len(result.records),
-                              extra)
+    return ReplicationSummary(result.index, kpis, series, b"", len(result.records), extra)
+
+
+def add_record_files(summary: ReplicationSummary, result: ReplicationResult, net: Network,
+                     scenario: Scenario, cols: dict) -> None:
+    """Format and compress the replication's records (calls, orders, seat events) into
+    ``summary``: one gzip member per file, concatenated by the run's writer."""
+    names = Names(centre_regions=[p.region for p in net.plans],
+                  centre_lines=[p.line for p in net.plans],
+                  categories=net.category_codes, lines=net.line_names)
+    summary.calls_gz = gzip_bytes(format_calls_csv(cols, result.index, names))
+    files = summary.extra["files"]
+    if scenario.linkage is not None:
+        files["orders.csv.gz"] = [gzip_bytes(format_orders_csv(result.extra["orders"],
+                                                               result.index))]
+    if scenario.borrowing:
+        files["borrowing.csv.gz"] = [gzip_bytes(format_seat_events(
+            result.extra.get("seat_events", []), net.plans, result.index))]
 
 
 def window_kpis(cols: dict, net: Network, scenario: Scenario) -> dict[str, dict[str, dict]]:

@@ -65,6 +65,15 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress)
     if on_phase:
         on_phase("write")
+    kpis = write_run(scenario, summaries, out)
+    return RunResult(out, scenario, kpis)
+
+
+def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:
+    """Write the run directory from the replications' summaries; return the KPI document.
+
+    Every file is staged under a temporary name and the set is renamed at the end.
+    """
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
     try:
@@ -79,7 +88,7 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     except BaseException:
         writer.abort()
         raise
-    return RunResult(out, scenario, kpis)
+    return kpis
 
 
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:

@@ -1,0 +1,63 @@
+"""``hotline bench cluster``: replications per minute on a LocalCluster of 1 and of 2 workers.
+
+The same replications (same scenario and seed, so the same work) run on a one-worker and then
+a two-worker ``LocalCluster`` in the same invocation; the speed-up is the ratio of their wall
+times, measured from submitting the first task to receiving the last summary (the cluster's
+start-up is timed apart). The mean time per replication on one worker is the figure to scale a
+cluster from (docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sim import cluster
+from sim.cluster import ClusterSpec
+
+CLUSTER_TARGET = 1.8  # issue 16: 2 workers at least 1.8 × 1 worker on 2 cores
+
+
+@dataclass(frozen=True)
+class ClusterTiming:
+    """Replications on a LocalCluster of ``workers`` processes."""
+
+    workers: int
+    replications: int
+    startup: float
+    seconds: float
+
+
+def time_cluster(scenario, workers: int) -> ClusterTiming:
+    """Run the scenario's replications on ``local:workers``; time start-up and the run."""
+    from sim.replications import run_replications
+
+    t0 = time.perf_counter()
+    cluster.configure(ClusterSpec(local_workers=workers))
+    try:
+        cluster.current().client.wait_for_workers(workers)
+        t1 = time.perf_counter()
+        run_replications(scenario)
+        t2 = time.perf_counter()
+    finally:
+        cluster.shutdown()
+    return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1)
+
+
+def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 4,
+                  overrides: tuple[str, ...] = ()) -> tuple[list[ClusterTiming], str]:
+    """Time 1 then 2 workers on the same replications; return the timings and the report."""
+    from sim.runner import prepare
+
+    scn = prepare(scenario_name, overrides, replications=replications)
+    timings = [time_cluster(scn, 1), time_cluster(scn, 2)]
+    one, two = timings
+    speedup = one.seconds / two.seconds
+    lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h on a "
+             "LocalCluster (threads_per_worker=1)",
+             f"{'workers':<9}{'start-up s':>11}{'run s':>9}{'s/replication':>15}"]
+    lines += [f"{t.workers:<9}{t.startup:>11.1f}{t.seconds:>9.1f}"
+              f"{t.seconds * t.workers / t.replications:>15.1f}" for t in timings]
+    lines.append(f"speed-up 2 workers / 1 worker: {speedup:.2f} (target ≥ {CLUSTER_TARGET:g} "
+                 f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'})")
+    return timings, "\n".join(lines)
