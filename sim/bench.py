@@ -104,44 +104,50 @@ def run_plain_simpy(callers: int, seed: int = 1) -> BenchResult:
 
 
 def run_heapq_floor(callers: int, seed: int = 1) -> BenchResult:
-    """The same model as a bare event loop: a heap of seat-free times and a FIFO queue.
+    """The same model as a bare discrete-event loop: one heap of (time, sequence, kind, caller).
 
-    Abandonment needs no event of its own in a FIFO queue: a waiting caller is served if a seat
-    frees before their patience runs out, so callers whose deadline has passed when a seat
-    frees (and those still queued at the end) are the ones who abandoned.
+    Arrivals, seat releases and patience deadlines are events, as in any event-scheduling
+    simulator; a caller answered before their deadline leaves a stale deadline event that is
+    skipped when it comes up (lazy cancellation). No framework, no records: the floor of what
+    an event loop costs in pure Python.
     """
     rng = random.Random(seed)
     expo, push, pop = rng.expovariate, heapq.heappush, heapq.heappop
-    talk_rate, patience_rate = 1.0 / TALK_MIN, 1.0 / PATIENCE_MIN
-    ends: list[float] = []  # when each busy seat frees
-    queue: deque[float] = deque()  # deadlines of waiting callers, in arrival order
-    abandoned = waited = 0
+    arrive, release, renege = 0, 1, 2
+    heap: list[tuple[float, int, int, int]] = [(expo(RATE_PER_MIN), 0, arrive, 0)]
+    queue: deque[int] = deque()  # waiting callers, first come first served
+    waiting: set[int] = set()
+    free, seq, arrived, abandoned, waited = SERVERS, 1, 0, 0, 0
     t0 = time.perf_counter()
-    now = 0.0
-    for _ in range(callers):
-        now += expo(RATE_PER_MIN)
-        while ends and ends[0] <= now:  # seats freeing before this arrival serve the queue
-            free_at = pop(ends)
-            while queue and queue[0] < free_at:
+    while heap:
+        now, _, kind, caller = pop(heap)
+        if kind == arrive:
+            arrived += 1
+            if arrived < callers:
+                push(heap, (now + expo(RATE_PER_MIN), seq, arrive, arrived))
+                seq += 1
+            if free:
+                free -= 1
+                push(heap, (now + expo(1.0 / TALK_MIN), seq, release, caller))
+            else:
+                waited += 1
+                queue.append(caller)
+                waiting.add(caller)
+                push(heap, (now + expo(1.0 / PATIENCE_MIN), seq, renege, caller))
+            seq += 1
+        elif kind == release:
+            while queue and queue[0] not in waiting:  # reneged while queued
                 queue.popleft()
-                abandoned += 1
             if queue:
-                queue.popleft()
-                push(ends, free_at + expo(talk_rate))
-        if len(ends) < SERVERS:
-            push(ends, now + expo(talk_rate))
-        else:
-            waited += 1
-            queue.append(now + expo(patience_rate))
-    while ends:  # after the last arrival
-        free_at = pop(ends)
-        while queue and queue[0] < free_at:
-            queue.popleft()
+                served = queue.popleft()
+                waiting.discard(served)
+                push(heap, (now + expo(1.0 / TALK_MIN), seq, release, served))
+                seq += 1
+            else:
+                free += 1
+        elif caller in waiting:  # a patience deadline that is not stale
+            waiting.discard(caller)
             abandoned += 1
-        if queue:
-            queue.popleft()
-            push(ends, free_at + expo(talk_rate))
-    abandoned += len(queue)
     seconds = time.perf_counter() - t0
     return BenchResult("heapq loop", callers, seconds, abandoned / callers, waited / callers)
 

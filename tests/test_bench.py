@@ -28,7 +28,7 @@ def _inside_99(values: list[float], exact: float) -> bool:
 
 
 @pytest.mark.parametrize("impl, reps, callers", [
-    (run_heapq_floor, 10, 50_000),
+    (run_heapq_floor, 10, 30_000),
     pytest.param(run_plain_simpy, 6, 30_000, marks=pytest.mark.slow),
 ])
 def test_benchmark_models_agree_with_erlang_a(impl, reps, callers):
