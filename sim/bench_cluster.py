@@ -3,8 +3,8 @@
 The same replications (same scenario and seed, so the same work) run on a one-worker and then
 a two-worker ``LocalCluster`` in the same invocation; the speed-up is the ratio of their wall
 times, measured from submitting the first task to receiving the last summary (the cluster's
-start-up is timed apart). The mean time per replication on one worker is the figure to scale a
-cluster from (docs/cluster.md).
+start-up is timed apart, and so is the client writing the run directory). The mean time per
+replication on one worker is the figure to scale a cluster from (docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -26,22 +26,30 @@ class ClusterTiming:
     replications: int
     startup: float
     seconds: float
+    write: float  # the client writing the run directory from the summaries
 
 
 def time_cluster(scenario, workers: int) -> ClusterTiming:
     """Run the scenario's replications on ``local:workers``; time start-up and the run."""
+    import tempfile
+    from pathlib import Path
+
     from sim.replications import run_replications
+    from sim.runner import write_run
 
     t0 = time.perf_counter()
     cluster.configure(ClusterSpec(local_workers=workers))
     try:
         cluster.current().client.wait_for_workers(workers)
         t1 = time.perf_counter()
-        run_replications(scenario)
+        summaries = run_replications(scenario)
         t2 = time.perf_counter()
     finally:
         cluster.shutdown()
-    return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+        write_run(scenario, summaries, Path(tmp) / "run")
+    t3 = time.perf_counter()
+    return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
 
 
 def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 4,
@@ -55,9 +63,11 @@ def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 4,
     speedup = one.seconds / two.seconds
     lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h on a "
              "LocalCluster (threads_per_worker=1)",
-             f"{'workers':<9}{'start-up s':>11}{'run s':>9}{'s/replication':>15}"]
+             f"{'workers':<9}{'start-up s':>11}{'run s':>9}{'s/replication':>15}"
+             f"{'client write s':>16}"]
     lines += [f"{t.workers:<9}{t.startup:>11.1f}{t.seconds:>9.1f}"
-              f"{t.seconds * t.workers / t.replications:>15.1f}" for t in timings]
+              f"{t.seconds * t.workers / t.replications:>15.1f}{t.write:>16.1f}"
+              for t in timings]
     lines.append(f"speed-up 2 workers / 1 worker: {speedup:.2f} (target ≥ {CLUSTER_TARGET:g} "
                  f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'})")
     return timings, "\n".join(lines)
