@@ -43,21 +43,27 @@ def test_next_writer_removes_partials_of_dead_runs_only(tmp_path):
 
 
 @pytest.mark.slow
-def test_kill_9_of_a_run_leaves_no_worker_process(tmp_path):
-    """The pool's workers (2 here) die with the run; before, they blocked for ever."""
+@pytest.mark.parametrize("flags, children", [
+    (["-j", "2"], 2),  # the pool's two workers
+    (["--cluster", "local:2"], 3),  # two Dask workers and multiprocessing's resource tracker
+])
+def test_kill_9_of_a_run_leaves_no_worker_process(tmp_path, flags, children):
+    """The workers die with the run; before, the pool's workers blocked for ever."""
+    if "--cluster" in flags:
+        pytest.importorskip("distributed")
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "run", "gansu-baseline", "--set", "horizon_hours=48",
-         "-r", "4", "-j", "2", "--no-variants", "--no-report", "-q", "--out", tmp_path / "run"],
+         "-r", "4", *flags, "--no-variants", "--no-report", "-q", "--out", tmp_path / "run"],
         env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 60
     workers: list[psutil.Process] = []
-    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+    while len(workers) < children and time.monotonic() < deadline and proc.poll() is None:
         workers = parent.children(recursive=True)
         time.sleep(0.1)
     try:
-        assert len(workers) >= 2, "the run started no worker processes"
+        assert len(workers) >= children, "the run started no worker processes"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         _, alive = psutil.wait_procs(workers, timeout=10)
