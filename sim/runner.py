@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -153,22 +154,17 @@ def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
 
 
 def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:
-    """Per centre and interval, the mean over replications of each series."""
+    """Per centre and interval, the mean over replications of each series (an undefined mean,
+    NaN, is an empty field)."""
     plans = build_plans(scenario)
     edges = interval_edges(scenario)
     mean = np.mean(np.stack([s.series for s in summaries]), axis=0)
     start = scenario.start
     lines = ["centre,region,line,t,time," + ",".join(SERIES)]
-    from datetime import timedelta
+    heads = [f"{t:g},{(start + timedelta(seconds=float(t))).isoformat()}" for t in edges[:-1]]
+    row = ",".join(["%.6g"] * len(SERIES))  # "%.6g" formats as f"{v:.6g}"; NaN gives "nan"
     for plan in plans:
-        for j, t in enumerate(edges[:-1]):
-            stamp = (start + timedelta(seconds=float(t))).isoformat()
-            values = ",".join(_fmt(v) for v in mean[plan.index, j])
-            lines.append(f"{plan.key},{plan.region},{plan.line},{t:g},{stamp},{values}")
+        for head, values in zip(heads, mean[plan.index].tolist(), strict=True):
+            text = (row % tuple(values)).replace("nan", "")
+            lines.append(f"{plan.key},{plan.region},{plan.line},{head},{text}")
     return "\n".join(lines) + "\n"
-
-
-def _fmt(v: float) -> str:
-    if math.isnan(v):
-        return ""
-    return f"{v:.6g}"
