@@ -113,3 +113,32 @@ def test_run_ends_with_the_path_of_the_report(cli, tmp_path):
     last = result.stdout.strip().splitlines()[-1]
     assert last == f"report: {out / 'report.html'}"
     assert (out / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_sigint_of_a_pool_run_stops_at_once_and_writes_nothing(tmp_path):
+    """Ctrl-C sent to the run alone (not its process group) ends its workers too."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", "gansu-baseline", "-r", "4", "-j", "2",
+         "--no-variants", "--no-report", "-q", "--out", out],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(proc.pid)
+    workers: list[psutil.Process] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = parent.children()
+        time.sleep(0.1)
+    try:
+        time.sleep(1.0)  # replications of a week are running (each takes far longer than this)
+        proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        assert proc.wait(timeout=30) != 0
+        assert time.monotonic() - t0 < 10
+        _, alive = psutil.wait_procs(workers, timeout=5)
+        assert not alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not out.exists() or not any(out.iterdir())
