@@ -95,8 +95,13 @@ def with_cluster(command: click.Command) -> click.Command:
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--audit", is_flag=True,
+              help="Check the model's invariants as it runs (every leg recorded once with its "
+                   "parent, times ordered, seats and trunks never over-used, no caller served "
+                   "past their patience, every seat released, orders conserved); exit 3 on a "
+                   "violation.")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang) -> None:
+        lang, audit) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -117,7 +122,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     runs = 1 + (len(scn.variants) if variants else 0)
     with progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
-                              on_progress=rep.progress,
+                              on_progress=rep.progress, audit=audit,
                               on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"))
         others = run_variants(path, overrides, result.directory, replications=replications,
                               seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
@@ -135,7 +140,21 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
         with progress_bar(None, f"{scn.name}: report", quiet):
             report_path = write_report(result.directory, lang)
+    violations = _audit_verdict(result) if audit else 0
+    if with_report:
         click.echo(f"report: {report_path}")
+    if violations:
+        sys.exit(3)
+
+
+def _audit_verdict(result) -> int:
+    """Print the auditor's findings; return how many (the run then exits 3 if any)."""
+    found = result.violations
+    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+               f"replication(s)")
+    for replication, violation in found[:50]:
+        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+    return len(found)
 
 
 @main.command()

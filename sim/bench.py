@@ -24,6 +24,7 @@ import simpy
 from sim import erlang
 from sim.calls import ABANDONED
 from sim.network import simulate
+from sim.records import FIELD
 from sim.scenario.schema import Scenario
 from sim.streams import replication_seeds
 
@@ -65,7 +66,8 @@ def run_hotline(callers: int, seed: int = 1) -> BenchResult:
     t0 = time.perf_counter()
     result = simulate(scenario, seq)
     seconds = time.perf_counter() - t0
-    rec = np.array([(r[9], r[10], r[14]) for r in result.records])
+    cols = FIELD["arrival"], FIELD["answered"], FIELD["outcome"]
+    rec = np.array([[r[c] for c in cols] for r in result.records])
     abandoned = rec[:, 2] == ABANDONED
     waited = abandoned | (rec[:, 1] > rec[:, 0])
     return BenchResult("hotline-sim", len(rec), seconds, float(abandoned.mean()),

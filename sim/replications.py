@@ -13,14 +13,14 @@ from functools import partial
 
 import numpy as np
 
-from sim.kpis import replication_kpis, staffed_seconds
+from sim.kpis import overtime_seconds, replication_kpis, staffed_seconds
 from sim.linkage.flows import flow_kpis, format_orders_csv, order_kpis
 from sim.network import Network, ReplicationResult, simulate
 from sim.pool import run_in_pool
 from sim.progress import SIMULATE_SHARE, replication_hours
 from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.scenario.schema import Scenario
-from sim.seats import borrowing_kpis, lending_below_target, seat_timelines
+from sim.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
 from sim.streams import replication_seeds
 from sim.timeseries import replication_series
 
@@ -35,6 +35,7 @@ class ReplicationSummary:
     calls_gz: bytes
     calls: int
     extra: dict = field(default_factory=dict)
+    violations: list = field(default_factory=list)  # the auditor's findings (audited runs)
 
 
 def sl_thresholds(scenario: Scenario) -> tuple[float, ...]:
@@ -59,11 +60,14 @@ def summarise_records(result: ReplicationResult, net: Network, scenario: Scenari
     hours = len(net.plans[0].seats_by_hour) if net.plans else 0
     events = result.extra.get("seat_events", [])
     own, borrowed = seat_timelines(events, net.plans, hours)
+    steps = seat_steps(events, net.plans)
     staffed = np.array([staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
+                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi)
                         for p in net.plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, net.plans, scn, staffed)
-    series = replication_series(cols, net.plans, scenario, own, borrowed)
+    series = replication_series(cols, net.plans, scenario, own, borrowed,
+                                result.extra.get("orders", ()))
     extra: dict = {"sections": {}, "files": {}, "windows": window_kpis(cols, net, scn)}
     if scenario.linkage is not None:
         window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
@@ -125,29 +129,34 @@ def _num(x: float) -> str:
 
 
 def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
-            on_hour: Callable[[int, int], None] | None = None) -> ReplicationSummary:
+            audit: bool = False, on_hour: Callable[[int, int], None] | None = None,
+            ) -> ReplicationSummary:
     """Run and summarise replication ``index``: the pure unit of work of a worker process or a
-    cluster task. ``on_hour(index, hour)`` follows the simulated clock hour by hour."""
-    net = Network(scenario, seq)
+    cluster task. ``audit`` checks the model's invariants (``ReplicationSummary.violations``);
+    ``on_hour(index, hour)`` follows the simulated clock hour by hour."""
+    net = Network(scenario, seq, audit=audit)
     if on_hour is not None:
         net.on_hour = partial(on_hour, index)
     result = simulate(scenario, seq, index, network=net)
     if on_hour is not None:  # the clock has reached the end; summarising follows
         on_hour(index, replication_hours(scenario))
-    return summarise_replication(result, net, scenario)
+    summary = summarise_replication(result, net, scenario)
+    summary.violations = result.violations
+    return summary
 
 
 def run_replications(scenario: Scenario, jobs: int = 1,
                      on_done: Callable[[ReplicationSummary], None] | None = None,
                      on_progress: Callable[[int, float], None] | None = None,
-                     ) -> list[ReplicationSummary]:
+                     audit: bool = False) -> list[ReplicationSummary]:
     """Run every replication of the scenario; results in index order, whatever ran where.
 
     The one entry point of every command that runs replications: on the cluster set by
     ``sim.cluster.configure`` (``--cluster``) if any, else in ``jobs`` local processes (in
     this process for ``jobs`` ≤ 1). ``on_done`` is called as each replication completes (in
     completion order), ``on_progress(index, fraction)`` as a local replication's simulated
-    clock passes each hour (``fraction`` of its simulated hours done).
+    clock passes each hour (``fraction`` of its simulated hours done). ``audit`` checks the
+    model's invariants in every replication.
     """
     from sim import cluster
 
@@ -159,7 +168,7 @@ def run_replications(scenario: Scenario, jobs: int = 1,
             on_progress(index, SIMULATE_SHARE * min(1.0, hour / hours))
 
     seqs = replication_seeds(scenario.seed, scenario.replications)
-    tasks = [(scenario, seq, i) for i, seq in enumerate(seqs)]
+    tasks = [(scenario, seq, i, audit) for i, seq in enumerate(seqs)]
     results: list[ReplicationSummary | None] = [None] * len(tasks)
 
     def done(i: int, summary: ReplicationSummary) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ class RunResult:
     directory: Path
     scenario: Scenario
     kpis: dict
+    violations: list = field(default_factory=list)  # (replication, Violation) with --audit
 
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
@@ -51,23 +52,27 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
                  out_dir: Path | None = None,
                  on_done: Callable[[ReplicationSummary], None] | None = None,
                  on_progress: Callable[[int, float], None] | None = None,
-                 on_phase: Callable[[str], None] | None = None) -> RunResult:
+                 on_phase: Callable[[str], None] | None = None,
+                 audit: bool = False) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
     ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
     run where ``run_replications`` sends them (``jobs`` local processes or the configured
     cluster); this process writes the directory, so its bytes do not depend on where they ran.
     ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
-    ``on_phase("write")`` is called when the replications are done and writing starts.
+    ``on_phase("write")`` is called when the replications are done and writing starts. With
+    ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress)
+    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress,
+                                 audit=audit)
     if on_phase:
         on_phase("write")
     kpis = write_run(scenario, summaries, out)
-    return RunResult(out, scenario, kpis)
+    return RunResult(out, scenario, kpis,
+                     [(s.index, v) for s in summaries for v in s.violations])
 
 
 def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:
