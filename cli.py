@@ -269,7 +269,9 @@ def bench() -> None:
 @bench.command("core")
 @click.option("--callers", type=click.IntRange(min=1000), default=1_000_000, show_default=True,
               help="Callers per implementation.")
-def bench_core_cmd(callers) -> None:
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Interleaved rounds (each implementation runs callers/rounds per round).")
+def bench_core_cmd(callers, rounds) -> None:
     """hotline-sim vs idiomatic SimPy vs a bare heapq loop, Erlang-A model (n=50, λ=45/min).
 
     Prints callers/s of each, their accuracy against Erlang A, and the ratios (target: ≥ 6 ×
@@ -277,9 +279,9 @@ def bench_core_cmd(callers) -> None:
     """
     from sim.bench import bench_core
 
-    _, report = bench_core(callers)
+    _, report = bench_core(callers, rounds)
     click.echo(report)
-    click.echo(f"reproduce: hotline bench core --callers {callers}")
+    click.echo(f"reproduce: hotline bench core --callers {callers} --rounds {rounds}")
 
 
 @bench.command("model")
@@ -304,20 +306,23 @@ def bench_model_cmd(scenario, overrides, callers) -> None:
 @bench.command("cluster")
 @click.argument("scenario", required=False, default="gansu-baseline")
 @scenario_options
-@click.option("--replications", "-r", type=click.IntRange(min=2), default=4, show_default=True,
-              help="Replications run on each cluster size.")
-def bench_cluster_cmd(scenario, overrides, replications) -> None:
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=2, show_default=True,
+              help="Replications per run (each round runs them on 1, then on 2 workers).")
+@click.option("--rounds", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Alternating rounds of 1 and 2 workers.")
+def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
     """Replications of SCENARIO on a LocalCluster of 1 and of 2 workers (needs '.[cluster]').
 
     Prints start-up and run time of each, seconds per replication and the speed-up (target
-    ≥ 1.8 on 2 cores). Example: hotline bench cluster -r 4
+    ≥ 1.8 on 2 cores). Example: hotline bench cluster -r 2 --rounds 2
     """
     from sim.bench_cluster import bench_cluster
 
-    _, report = bench_cluster(scenario, replications, tuple(overrides))
+    _, report = bench_cluster(scenario, replications, tuple(overrides), rounds)
     click.echo(report)
     sets = "".join(f" --set {o}" for o in overrides)
-    click.echo(f"reproduce: hotline bench cluster {scenario}{sets} -r {replications}")
+    click.echo(f"reproduce: hotline bench cluster {scenario}{sets} -r {replications} "
+               f"--rounds {rounds}")
 
 
 def _register() -> None:

@@ -13,6 +13,7 @@ with no simulation framework at all.
 from __future__ import annotations
 
 import heapq
+import os
 import random
 import time
 from collections import deque
@@ -158,13 +159,32 @@ CORE_TARGET = 6.0  # issue 16: the fast path at least 6 × idiomatic SimPy
 TOLERANCE = {"p_abandon": 0.0015, "p_wait": 0.015}  # about 10 % and 5 % of Erlang A's values
 
 
-def bench_core(callers: int = 1_000_000) -> tuple[list[BenchResult], str]:
-    """Run the three implementations; return the results and the printed report."""
-    results = [run_hotline(callers), run_plain_simpy(callers), run_heapq_floor(callers)]
+IMPLEMENTATIONS = (run_hotline, run_plain_simpy, run_heapq_floor)
+
+
+def interleaved(callers: int, rounds: int) -> tuple[list[BenchResult], list[float]]:
+    """Run the implementations in ``rounds`` alternating rounds of ``callers / rounds`` callers
+    (round ``r`` seeded ``r + 1``), so a change of load on a shared machine hits all of them;
+    return their totals and the hotline-sim / SimPy ratio of each round."""
+    per_round = [[run(max(1, callers // rounds), seed) for run in IMPLEMENTATIONS]
+                 for seed in range(1, rounds + 1)]
+    totals = []
+    for runs in zip(*per_round, strict=True):
+        n = sum(r.callers for r in runs)
+        totals.append(BenchResult(runs[0].name, n, sum(r.seconds for r in runs),
+                                  sum(r.p_abandon * r.callers for r in runs) / n,
+                                  sum(r.p_wait * r.callers for r in runs) / n))
+    return totals, [ours.rate / plain.rate for ours, plain, _ in per_round]
+
+
+def bench_core(callers: int = 1_000_000, rounds: int = 5) -> tuple[list[BenchResult], str]:
+    """Run the three implementations (interleaved rounds); return the results and the report."""
+    results, round_ratios = interleaved(callers, rounds)
     exact = erlang.erlang_a(SERVERS, RATE_PER_MIN, TALK_MIN, PATIENCE_MIN)
     lines = [
         f"Erlang-A model: n={SERVERS}, λ={RATE_PER_MIN:g}/min, talk {TALK_MIN:g} min, "
-        f"patience {PATIENCE_MIN:g} min; about {callers:,} callers each",
+        f"patience {PATIENCE_MIN:g} min; about {callers:,} callers each, in {rounds} "
+        f"interleaved rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         f"{'implementation':<14}{'callers':>11}{'seconds':>9}{'callers/s':>11}"
         f"{'P(abandon)':>12}{'P(wait>0)':>11}  accuracy",
     ]
@@ -181,6 +201,8 @@ def bench_core(callers: int = 1_000_000) -> tuple[list[BenchResult], str]:
                  f"{'met' if ratio >= CORE_TARGET else 'MISSED'}); hotline-sim / heapq loop: "
                  f"{ours.rate / floor.rate:.2f}; plain SimPy / heapq loop: "
                  f"{plain.rate / floor.rate:.2f}")
+    lines.append(f"hotline-sim / plain SimPy by round: "
+                 f"{', '.join(f'{r:.2f}' for r in round_ratios)}")
     lines.append(f"accuracy: within {TOLERANCE['p_abandon']} (P(abandon)) and "
                  f"{TOLERANCE['p_wait']} (P(wait>0)) of Erlang A")
     return results, "\n".join(lines)

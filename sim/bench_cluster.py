@@ -52,22 +52,36 @@ def time_cluster(scenario, workers: int) -> ClusterTiming:
     return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
 
 
-def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 4,
-                  overrides: tuple[str, ...] = ()) -> tuple[list[ClusterTiming], str]:
-    """Time 1 then 2 workers on the same replications; return the timings and the report."""
+def _total(runs: list[ClusterTiming]) -> ClusterTiming:
+    return ClusterTiming(runs[0].workers, sum(r.replications for r in runs),
+                         sum(r.startup for r in runs), sum(r.seconds for r in runs),
+                         sum(r.write for r in runs))
+
+
+def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 2,
+                  overrides: tuple[str, ...] = (), rounds: int = 2,
+                  ) -> tuple[list[ClusterTiming], str]:
+    """Time 1 and 2 workers on the same replications, alternating for ``rounds`` rounds (so a
+    change of load on a shared machine hits both); return the totals and the report."""
+    import os
+
     from sim.runner import prepare
 
     scn = prepare(scenario_name, overrides, replications=replications)
-    timings = [time_cluster(scn, 1), time_cluster(scn, 2)]
+    load = os.getloadavg()[0]
+    runs = [[time_cluster(scn, 1), time_cluster(scn, 2)] for _ in range(rounds)]
+    timings = [_total([r[0] for r in runs]), _total([r[1] for r in runs])]
     one, two = timings
     speedup = one.seconds / two.seconds
-    lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h on a "
-             "LocalCluster (threads_per_worker=1)",
+    lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h per run, "
+             f"{rounds} alternating rounds, LocalCluster (threads_per_worker=1); load average "
+             f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
              f"{'workers':<9}{'start-up s':>11}{'run s':>9}{'s/replication':>15}"
              f"{'client write s':>16}"]
     lines += [f"{t.workers:<9}{t.startup:>11.1f}{t.seconds:>9.1f}"
               f"{t.seconds * t.workers / t.replications:>15.1f}{t.write:>16.1f}"
               for t in timings]
     lines.append(f"speed-up 2 workers / 1 worker: {speedup:.2f} (target ≥ {CLUSTER_TARGET:g} "
-                 f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'})")
+                 f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'}); by round: "
+                 + ", ".join(f"{a.seconds / b.seconds:.2f}" for a, b in runs))
     return timings, "\n".join(lines)

@@ -96,8 +96,11 @@ def format_model(m: ModelTimings, fast_rate: float, fast_callers: int) -> str:
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
+    import os
+
     return "\n".join([
-        f"{m.scenario}: one replication, {m.legs:,} call legs, one core",
+        f"{m.scenario}: one replication, {m.legs:,} call legs, one core (load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
         f"{'phase':<12}{'seconds':>9}{'share':>8}",
         *(f"{name:<12}{sec:>9.2f}{sec / m.total:>8.1%}" for name, sec in
           (("simulate", m.simulate), ("summarise", m.summarise), ("write", m.write))),

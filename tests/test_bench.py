@@ -44,7 +44,8 @@ def test_bench_core_reports_both_ratios(cli):
     out = result.output
     assert "plain SimPy" in out and "heapq loop" in out and "Erlang A" in out
     assert "hotline-sim / plain SimPy" in out and "hotline-sim / heapq loop" in out
-    assert "reproduce: hotline bench core --callers 5000" in out
+    assert "reproduce: hotline bench core --callers 5000 --rounds 5" in out
+    assert "by round" in out
 
 
 @pytest.mark.slow
@@ -67,6 +68,6 @@ def test_bench_model_bad_override_is_exit_2(cli):
 def test_bench_cluster_times_one_and_two_workers(cli):
     pytest.importorskip("distributed")
     result = cli("bench", "cluster", "--set", "horizon_hours=2", "--set", "drain_hours=1",
-                 "-r", "2")
+                 "-r", "2", "--rounds", "1")
     assert result.exit_code == 0, result.output
     assert "speed-up 2 workers / 1 worker" in result.output
