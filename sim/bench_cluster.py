@@ -44,11 +44,11 @@ def time_cluster(scenario, workers: int) -> ClusterTiming:
         t1 = time.perf_counter()
         summaries = run_replications(scenario)
         t2 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+            write_run(scenario, summaries, Path(tmp) / "run")  # as a run does, cluster still up
+        t3 = time.perf_counter()
     finally:
         cluster.shutdown()
-    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
-        write_run(scenario, summaries, Path(tmp) / "run")
-    t3 = time.perf_counter()
     return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
 
 
