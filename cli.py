@@ -108,6 +108,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     docs/records.md and docs/kpis.md) and prints a summary per line.
 
     Example: hotline run jishishan-earthquake --set borrowing.enabled=false -r 10 -j 2
+    (or --cluster local:2, --cluster tcp://host:8786: replications on Dask, docs/cluster.md).
     """
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
