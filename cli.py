@@ -42,6 +42,40 @@ def scenario_options(f):
     return f
 
 
+def _use_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Send the command's replications to the cluster named by ``--cluster`` or the variable."""
+    if not value:
+        return
+    from sim.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
+
+    # click sets the parameter's source only after this callback, so compare with the variable
+    from_env = os.environ.get(CLUSTER_ENV) == value
+    try:
+        spec = parse_cluster(value, source=CLUSTER_ENV if from_env else "--cluster")
+    except InputError as exc:
+        origin = f" (from the environment variable {CLUSTER_ENV})" if from_env else ""
+        raise click.BadParameter(exc.message + origin, ctx, param) from None
+    configure(spec)
+    ctx.call_on_close(shutdown)
+
+
+def cluster_option() -> click.Option:
+    """``--cluster ADDRESS|local:N`` (or ``HOTLINE_CLUSTER``): replications as Dask tasks."""
+    return click.Option(
+        ["--cluster"], envvar="HOTLINE_CLUSTER", expose_value=False, callback=_use_cluster,
+        metavar="ADDRESS|local:N",
+        help="Run replications as tasks on a Dask scheduler (tcp://host:8786) or on local:N "
+             "worker processes (needs pip install -e '.[cluster]'; env HOTLINE_CLUSTER). "
+             "Same bytes as a local run; --jobs is then ignored. See docs/cluster.md.")
+
+
+def with_cluster(command: click.Command) -> click.Command:
+    """Add ``--cluster`` to a command (decorator, or applied to a command defined elsewhere)."""
+    command.params.append(cluster_option())
+    return command
+
+
+@with_cluster
 @main.command()
 @click.argument("scenario", required=False, default=None)
 @scenario_options
@@ -74,11 +108,11 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     docs/records.md and docs/kpis.md) and prints a summary per line.
 
     Example: hotline run jishishan-earthquake --set borrowing.enabled=false -r 10 -j 2
+    (or --cluster local:2, --cluster tcp://host:8786: replications on Dask, docs/cluster.md).
     """
-    from tqdm import tqdm
-
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
+    from sim.progress import progress_bar
     from sim.runner import prepare, run_scenario
     from sim.summary import format_disaster, format_merge_test, format_summary
     from sim.variants import format_comparison, run_variants
@@ -87,12 +121,12 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
     runs = 1 + (len(scn.variants) if variants else 0)
-    with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
-              disable=quiet, delay=2, file=sys.stderr) as bar:
-        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update(),
-                              audit=audit)
+    with progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
+        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
+                              on_progress=rep.progress, audit=audit,
+                              on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"))
         others = run_variants(path, overrides, result.directory, replications=replications,
-                              seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
+                              seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
     click.echo(format_summary(result.kpis))
     for table in (format_flows(result.kpis), format_orders(result.kpis),
@@ -101,24 +135,27 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                   format_comparison(result, others)):
         if table:
             click.echo(table)
+    click.echo(f"written: {result.directory}")
     if with_report:
         from sim.report import write_report
 
-        click.echo(f"report: {write_report(result.directory, lang)}")
-    click.echo(f"written: {result.directory}")
-    if audit:
-        _audit_verdict(result)
+        with progress_bar(None, f"{scn.name}: report", quiet):
+            report_path = write_report(result.directory, lang)
+    violations = _audit_verdict(result) if audit else 0
+    if with_report:
+        click.echo(f"report: {report_path}")
+    if violations:
+        sys.exit(3)
 
 
-def _audit_verdict(result) -> None:
-    """Print the auditor's findings; exit 3 if the model broke an invariant."""
+def _audit_verdict(result) -> int:
+    """Print the auditor's findings; return how many (the run then exits 3 if any)."""
     found = result.violations
     click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
                f"replication(s)")
     for replication, violation in found[:50]:
         click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
-    if found:
-        sys.exit(3)
+    return len(found)
 
 
 @main.command()
@@ -203,18 +240,23 @@ def erlang_a_cmd(servers, rate, talk, within, patience) -> None:
         click.echo(f"answered within {t:g} (of all arrivals) = {r.p_answered_within(t):.6g}")
 
 
+@with_cluster
 @main.command()
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Replications run in parallel processes.")
-def validate(jobs) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(jobs, quiet) -> None:
     """Check the model against Erlang B, C and A (scenarios/validation/); exit 1 on a miss.
 
     Prints each KPI's simulated mean with its 99 % CI next to the analytic value.
     """
-    from sim.validation import format_check
+    from sim.progress import progress_bar
+    from sim.validation import format_check, planned_replications
     from sim.validation import validate as run_validation
 
-    checks = run_validation(jobs=jobs, on_check=lambda c: click.echo(format_check(c)))
+    with progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
+        checks = run_validation(jobs=jobs, on_check=lambda c: bar.write(format_check(c)),
+                                on_done=lambda s: rep.done(s.index), on_progress=rep.progress)
     misses = sum(not c.inside for c in checks)
     click.echo(f"{len(checks) - misses} of {len(checks)} analytic values inside the 99 % CI.")
     sys.exit(1 if misses else 0)
@@ -228,13 +270,60 @@ def bench() -> None:
 @bench.command("core")
 @click.option("--callers", type=click.IntRange(min=1000), default=1_000_000, show_default=True,
               help="Callers per implementation.")
-def bench_core_cmd(callers) -> None:
-    """hotline-sim vs plain SimPy on an Erlang-A model (n=50, λ=45/min)."""
+@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Interleaved rounds (each implementation runs callers/rounds per round).")
+def bench_core_cmd(callers, rounds) -> None:
+    """hotline-sim vs idiomatic SimPy vs a bare heapq loop, Erlang-A model (n=50, λ=45/min).
+
+    Prints callers/s of each, their accuracy against Erlang A, and the ratios (target: ≥ 6 ×
+    SimPy). Example: hotline bench core --callers 200000
+    """
     from sim.bench import bench_core
 
-    _, report = bench_core(callers)
+    _, report = bench_core(callers, rounds)
     click.echo(report)
-    click.echo(f"reproduce: hotline bench core --callers {callers}")
+    click.echo(f"reproduce: hotline bench core --callers {callers} --rounds {rounds}")
+
+
+@bench.command("model")
+@click.argument("scenario", required=False, default="gansu-baseline")
+@scenario_options
+@click.option("--callers", type=click.IntRange(min=1000), default=250_000, show_default=True,
+              help="Callers of the Erlang-A fast path measured beside it.")
+def bench_model_cmd(scenario, overrides, callers) -> None:
+    """One replication of SCENARIO (default: the baseline week) on one core.
+
+    Prints legs/s of the whole replication and of the Erlang-A fast path, their ratio, the
+    split simulate / summarise / write and the peak memory. Example: hotline bench model
+    """
+    from sim.bench_model import bench_model
+
+    _, _, report = bench_model(scenario, callers, tuple(overrides))
+    click.echo(report)
+    sets = "".join(f" --set {o}" for o in overrides)
+    click.echo(f"reproduce: hotline bench model {scenario}{sets} --callers {callers}")
+
+
+@bench.command("cluster")
+@click.argument("scenario", required=False, default="gansu-baseline")
+@scenario_options
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=2, show_default=True,
+              help="Replications per run (each round runs them on 1, then on 2 workers).")
+@click.option("--rounds", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Alternating rounds of 1 and 2 workers.")
+def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
+    """Replications of SCENARIO on a LocalCluster of 1 and of 2 workers (needs '.[cluster]').
+
+    Prints start-up and run time of each, seconds per replication and the speed-up (target
+    ≥ 1.8 on 2 cores). Example: hotline bench cluster -r 2 --rounds 2
+    """
+    from sim.bench_cluster import bench_cluster
+
+    _, report = bench_cluster(scenario, replications, tuple(overrides), rounds)
+    click.echo(report)
+    sets = "".join(f" --set {o}" for o in overrides)
+    click.echo(f"reproduce: hotline bench cluster {scenario}{sets} -r {replications} "
+               f"--rounds {rounds}")
 
 
 def _register() -> None:
@@ -250,6 +339,8 @@ def _register() -> None:
     main.add_command(serve)
     for command in (report, compare, sweep, staff):
         main.add_command(command)
+    for command in (compare, sweep, staff):
+        with_cluster(command)
     bench.add_command(bench_replay_command)
     bench.add_command(bench_server_command)
 

@@ -81,6 +81,8 @@ class ModelEnvironment(simpy.Environment):
 class Network:
     """All centres of a scenario and the rules between them, for one replication."""
 
+    on_hour = None  # optional callable(hour) from the hour tick, for progress bars
+
     def __init__(self, scenario: Scenario, seq: np.random.SeedSequence,
                  plans: list[CentrePlan] | None = None, audit: bool = False) -> None:
         self.scenario = scenario
@@ -347,6 +349,8 @@ class Network:
                 centre.set_seats(own=seats)
         if hour + 1 < self._hours:
             self._ticker.at(self.env, (hour + 1) * 3600.0)
+        if self.on_hour is not None:
+            self.on_hour(hour)
 
     def run(self) -> None:
         """Run until every call has ended; callers still waiting then are ``unfinished``."""
