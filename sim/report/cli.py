@@ -25,6 +25,43 @@ JOBS = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
+def selection_options(f):
+    """``--centre``, ``--region``, ``--line``: which centre and region rows to show."""
+    f = click.option("--line", "sel_lines", multiple=True, metavar="LINE",
+                     help="Show every centre of this line (repeatable).")(f)
+    f = click.option("--region", "sel_regions", multiple=True, metavar="CODE",
+                     help="Show this region and its centres, e.g. 622900 (repeatable).")(f)
+    return click.option("--centre", "sel_centres", multiple=True, metavar="REGION/LINE",
+                        help="Show this centre, e.g. 622900/110 (repeatable).")(f)
+
+
+def _selection(centres, regions, lines):
+    from sim.changes import Selection
+
+    return Selection(tuple(centres), tuple(regions), tuple(lines))
+
+
+def _check_kpis(kpis, scn, selection=None) -> None:
+    """Exit 2 before any work when ``--kpi`` or a selection names what the runs will not have."""
+    if selection:
+        from sim.plan import build_plans
+
+        plans = build_plans(scn)
+        selection.check({"centres": {p.key: 1 for p in plans},
+                         "regions": {p.region: 1 for p in plans}, "lines": dict(scn.lines)})
+    if kpis:
+        from sim.changes import unknown_kpis
+        from sim.kpis import kpi_names
+        from sim.replications import sl_thresholds
+
+        unknown_kpis(kpis, kpi_names(sl_thresholds(scn)))
+
+
+def _note_overwrite(path: Path) -> None:
+    if path.exists():
+        click.echo(f"note: replacing the previous {path}", err=True)
+
+
 def _bar(total: int, desc: str, quiet: bool):
     from tqdm import tqdm
 
@@ -39,37 +76,48 @@ def _bar(total: int, desc: str, quiet: bool):
 @REPS
 @SEED
 @JOBS
-@click.option("--kpi", "kpis", multiple=True, help="KPIs to compare (default: a standard set).")
+@click.option("--kpi", "kpis", multiple=True,
+              help="KPIs to compare, e.g. sl15 or abandon_rate (default: a standard set; an "
+                   "unknown name is an error listing the valid ones).")
+@selection_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where compare.html (and variant runs) go (default: results/compare/).")
 @LANG
 @QUIET
-def compare(sources, variants, overrides, replications, seed, jobs, kpis, out_dir, lang,
-            quiet) -> None:
-    """Compare runs side by side: KPIs with 95 % CIs, deltas, and significance.
+def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_centres,
+            sel_regions, sel_lines, out_dir, lang, quiet) -> None:
+    """Compare runs side by side: the centres that changed first, then KPIs per line.
 
-    A delta is significant (*) when the two 95 % CIs do not overlap. Give run directories, or
-    one SCENARIO with --variant options (run with the same seed: common random numbers).
-    Writes compare.html with overlay plots.
+    First the centres and regions whose inputs differ and those whose KPIs changed
+    significantly, then every line: mean ± 95 % CI per run and the paired difference from the
+    first run (replication by replication, Student-t) with its interval and p-value; * marks
+    p < 0.05 (centre rows: Benjamini-Hochberg q < 0.05). Give run directories, or one SCENARIO
+    with --variant options (run with the same seed: common random numbers). Writes
+    compare.html with overlay plots.
 
-    Example: hotline compare results/base results/more-seats
+    Example: hotline compare results/base results/more-seats --centre 622900/110
     """
     from sim.report.compare import compare_runs, format_comparison, parse_variant, run_variants
 
     out = out_dir or Path("results") / "compare"
+    selection = _selection(sel_centres, sel_regions, sel_lines)
     if variants:
         if len(sources) != 1:
             raise click.UsageError("with --variant give exactly one SCENARIO")
         parsed = [parse_variant(v) for v in variants]
         from sim.runner import prepare
 
-        total = prepare(sources[0], overrides, replications=replications).replications
-        with _bar(total * len(parsed), "variants", quiet) as bar:
+        base = prepare(sources[0], overrides, replications=replications)
+        _check_kpis(kpis, base, selection)
+        for name, _ in parsed:
+            _note_overwrite(out / name)
+        with _bar(base.replications * len(parsed), "variants", quiet) as bar:
             dirs = run_variants(sources[0], parsed, overrides, out, replications=replications,
                                 seed=seed, jobs=jobs, on_done=lambda _s: bar.update())
     else:
         dirs = [Path(s) for s in sources]
-    result = compare_runs(dirs, kpis or None)
+    result = compare_runs(dirs, kpis or None, selection)
+    _note_overwrite(out / "compare.html")
     click.echo(format_comparison(result))
     from sim.report.compare import write_compare
 
