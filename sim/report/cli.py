@@ -133,32 +133,51 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
 @SEED
 @JOBS
 @click.option("--kpi", "kpis", multiple=True, help="KPIs to tabulate and plot "
-              "(default: answered, abandoned, ASA, occupancy; targets always).")
+              "(default: answered, abandoned, ASA, occupancy; targets always; an unknown name "
+              "is an error listing the valid ones).")
+@selection_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory (default: results/<scenario>-sweep/).")
 @LANG
 @QUIET
-def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, out_dir, lang,
-          quiet) -> None:
+def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centres, sel_regions,
+          sel_lines, out_dir, lang, quiet) -> None:
     """Run SCENARIO over a grid of parameter values; table and KPI-vs-parameter plots.
 
-    Every grid point is a full set of replications with the same seed. Writes sweep.csv,
-    sweep.json, plots/ (95 % CI bands) and sweep.html.
+    Every grid point is a full set of replications with the same seed. First, per point, the
+    centres and regions whose inputs differ from the first point's and those whose KPIs
+    changed significantly (paired t test), then the table (* = paired difference from the
+    first point, p < 0.05). Writes sweep.csv, sweep.json, plots/ (95 % CI bands) and sweep.html.
 
     Example: hotline sweep gansu-baseline --vary lines.110.patience.mean=30,60,90 -r 5 -j 2
     """
-    from sim.report.sweep import SWEEP_KPIS, format_sweep, grid, parse_vary, run_sweep, write_sweep
+    from sim.report.sweep import (
+        SWEEP_KPIS,
+        format_point_changes,
+        format_sweep,
+        grid,
+        parse_vary,
+        point_changes,
+        run_sweep,
+        write_sweep,
+    )
     from sim.runner import prepare
 
     parsed = [parse_vary(v) for v in varies]
     base = prepare(scenario, overrides, replications=replications)
+    selection = _selection(sel_centres, sel_regions, sel_lines)
+    _check_kpis(kpis, base, selection)
+    out = out_dir or Path("results") / f"{base.name}-sweep"
+    _note_overwrite(out / "sweep.html")
     with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
         points = run_sweep(scenario, parsed, overrides, replications=replications, seed=seed,
                            jobs=jobs, on_done=lambda _s: bar.update())
     kpi_list = list(kpis) or list(SWEEP_KPIS)
-    click.echo(format_sweep([p for p, _ in parsed], points, kpi_list))
-    out = out_dir or Path("results") / f"{base.name}-sweep"
-    click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang)}")
+    paths = [p for p, _ in parsed]
+    changes = format_point_changes(paths, points, point_changes(points, kpis or None, selection))
+    click.echo(changes)
+    click.echo(format_sweep(paths, points, kpi_list))
+    click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang, changes)}")
 
 
 @click.command()
