@@ -1,7 +1,9 @@
 """The ``hotline`` command: a thin layer that parses arguments, calls the library, prints.
 
-Exit codes: 0 success; 1 a target, SLO or validation missed; 2 bad input (a scenario, trace,
-profile or argument), reported with the file and key path before any work is done.
+Exit codes: 0 success; 1 a target missed (``run --fail-on-miss``), an SLO missed or validation
+outside its interval; 2 bad input (a scenario, trace, profile or argument), reported with the
+file and key path before any work is done; 130 interrupted (Ctrl-C); 141 the output pipe closed
+(``hotline ... | head``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ from sim.errors import InputError
 SCENARIO_HELP = "Scenario file or built-in name (see `hotline scenarios`)."
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+
+
 class HotlineGroup(click.Group):
-    """Turns ``InputError`` anywhere below into a clear message and exit code 2."""
+    """Turns ``InputError`` anywhere below into a clear message and exit code 2, Ctrl-C into
+    130 and a closed output pipe into 141 (never 1, which means a missed target)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -26,6 +33,16 @@ class HotlineGroup(click.Group):
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing complete was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at devnull.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):  # stdout is not a file (e.g. captured in a test)
+                pass
+            ctx.exit(EXIT_BROKEN_PIPE)
 
 
 @click.group(cls=HotlineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,21 +78,33 @@ def scenario_options(f):
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--fail-on-miss/--no-fail-on-miss", default=False, show_default=True,
+              help="Exit 1 when a line's or centre's target is missed (its 95 % CI wholly "
+                   "below the target), e.g. in CI pipelines.")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang) -> None:
+        lang, fail_on_miss) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
-    docs/records.md and docs/kpis.md) and prints a summary per line.
+    docs/records.md and docs/kpis.md) and prints a summary per line, then the centres that
+    miss their target (by prefecture name and code). Exit 0, or 1 with --fail-on-miss when a
+    target is missed.
 
-    Example: hotline run jishishan-earthquake --set borrowing.enabled=false -r 10 -j 2
+    Example: hotline run jishishan-earthquake --set borrowing.0.enabled=false -r 10 -j 2
     """
     from tqdm import tqdm
 
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
     from sim.runner import prepare, run_scenario
-    from sim.summary import format_disaster, format_merge_test, format_summary
+    from sim.summary import (
+        format_disaster,
+        format_merge_test,
+        format_summary,
+        format_targets,
+        missed_targets,
+        sparse_warnings,
+    )
     from sim.variants import format_comparison, run_variants
 
     path = scenario or DEFAULT_SCENARIO
@@ -89,7 +118,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                               seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
             if variants else {}
     click.echo(format_summary(result.kpis))
-    for table in (format_flows(result.kpis), format_orders(result.kpis),
+    for table in (format_targets(result.kpis), format_flows(result.kpis), format_orders(result.kpis),
                   format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
                   format_comparison(result, others)):
@@ -100,6 +129,12 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
         click.echo(f"report: {write_report(result.directory, lang)}")
     click.echo(f"written: {result.directory}")
+    for warning in sparse_warnings(result.kpis):
+        click.echo(warning, err=True)
+    if fail_on_miss and missed_targets(result.kpis):
+        click.echo(f"{len(missed_targets(result.kpis))} target(s) missed (--fail-on-miss): "
+                   "exit 1", err=True)
+        sys.exit(1)
 
 
 @main.command()

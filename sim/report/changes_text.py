@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sim.changes import Q_LEVEL, ChangeRow
 from sim.paired import PairedDiff
 from sim.report.html import fmt_kpi, is_rate, kpi_label
-
-
-def place_label(key: str) -> str:
-    """``622900/110`` → ``622900/110 临夏回族自治州 Linxia 110``; a region code → its names."""
-    from sim.regions import load_regions
-
-    region, _, line = key.partition("/")
-    table = load_regions()
-    if region not in table:
-        return key
-    r = table.get(region)
-    en = re.sub(r"\s+\S+\s+Autonomous Prefecture$", "", r.en)
-    return f"{key} {r.zh} {en}" + (f" {line}" if line else "")
+from sim.summary import place_label
 
 
 def format_diff(kpi: str, d: PairedDiff | None) -> str:
