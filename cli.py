@@ -8,6 +8,7 @@ file and key path before any work is done; 130 interrupted (Ctrl-C); 141 the out
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -38,10 +39,9 @@ class HotlineGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # Python would complain again when it flushes stdout at exit: point it at devnull.
-            try:
+            # (stdout may not be a file, e.g. when a test captures it)
+            with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError):  # stdout is not a file (e.g. captured in a test)
-                pass
             ctx.exit(EXIT_BROKEN_PIPE)
 
 
@@ -182,22 +182,79 @@ def erlang_b_cmd(servers, offered) -> None:
 
 
 def _queue_options(f):
-    f = click.option("--within", "-t", "within", type=float, multiple=True, default=(20 / 60,),
-                     show_default=True, help="Service-level threshold(s), same time unit.")(f)
+    f = click.option("--max-occupancy", type=click.FloatRange(0, 1, min_open=True), default=None,
+                     help="With --target: the seats also keep occupancy at or below this "
+                          "(e.g. 0.85, so agents are not run at their limit).")(f)
+    f = click.option("--target", "target", metavar="LEVEL/T", default=None,
+                     help="Find the fewest seats answering LEVEL of calls within T (same time "
+                          "unit as --talk), e.g. 0.8/20; instead of --servers.")(f)
+    f = click.option("--within", "-t", "within", type=click.FloatRange(min=0), multiple=True,
+                     default=(20 / 60,), show_default=True,
+                     help="Service-level threshold(s), same time unit.")(f)
     f = click.option("--talk", type=click.FloatRange(min=0, min_open=True), required=True,
                      help="Mean talk (handle) time.")(f)
     f = click.option("--rate", type=click.FloatRange(min=0), required=True, help="Arrival rate.")(f)
-    return click.option("--servers", "-n", type=click.IntRange(min=1), required=True,
-                        help="Seats.")(f)
+    return click.option("--servers", "-n", type=click.IntRange(min=1), default=None,
+                        help="Seats (or give --target to find them).")(f)
+
+
+def _parse_target(text: str) -> tuple[float, float]:
+    """``0.8/20`` → (0.8, 20.0); exit 2 naming --target otherwise."""
+    level, sep, t = text.partition("/")
+    try:
+        value = (float(level.rstrip("%")) / (100 if level.endswith("%") else 1), float(t))
+    except ValueError:
+        value = None
+    if not sep or value is None or not 0 < value[0] < 1 or value[1] < 0:
+        raise InputError(f"expected LEVEL/T with 0 < LEVEL < 1 and T >= 0, e.g. 0.8/20, got "
+                         f"{text!r}", key="--target")
+    return value
+
+
+def _seats_mode(servers, target) -> tuple[float, float] | None:
+    if (servers is None) == (target is None):
+        raise InputError("give either --servers N (the queue with N seats) or --target "
+                         "LEVEL/T (the seats needed), not both or neither", key="--servers")
+    return None if target is None else _parse_target(target)
+
+
+def _overload_warning(offered: float, servers: int) -> None:
+    if offered >= servers:
+        click.echo(f"warning: offered load {offered:.4g} Erl >= {servers} seats: without "
+                   "abandonment the queue grows without bound (no steady state)", err=True)
+
+
+def _echo_seats(need, level: float, t: float, cap: float | None) -> None:
+    def sl(q) -> float:
+        return q.p_answered_within(t) if hasattr(q, "p_abandon") else q.service_level(t)
+
+    click.echo(f"seats needed = {need.seats} (set by the {need.binding}): service level within "
+               f"{t:g} = {sl(need.at):.6g} >= {level:g}, occupancy = {need.at.occupancy:.4g}"
+               + (f" <= {cap:g}" if cap is not None else ""))
+    if need.one_fewer is not None:
+        q = need.one_fewer
+        click.echo(f"with {need.seats - 1} seats: service level within {t:g} = {sl(q):.6g}, "
+                   f"occupancy = {q.occupancy:.4g}")
 
 
 @erlang.command("c")
 @_queue_options
-def erlang_c_cmd(servers, rate, talk, within) -> None:
-    """Erlang C (M/M/n). Example: hotline erlang c -n 12 --rate 10 --talk 1 -t 0.3333"""
+def erlang_c_cmd(servers, rate, talk, within, target, max_occupancy) -> None:
+    """Erlang C (M/M/n), or the seats needed for a target.
+
+    Examples: hotline erlang c -n 12 --rate 10 --talk 1 -t 0.3333;
+    hotline erlang c --target 0.8/20 --rate 0.5 --talk 180 --max-occupancy 0.85
+    (rates and times in one unit, here seconds).
+    """
     from sim import erlang as e
 
+    goal = _seats_mode(servers, target)
+    if goal is not None:
+        need = e.seats_for_target(rate, talk, goal[1], goal[0], max_occupancy=max_occupancy)
+        _echo_seats(need, goal[0], goal[1], max_occupancy)
+        return
     r = e.erlang_c(servers, rate, talk)
+    _overload_warning(r.offered, servers)
     click.echo(f"offered {r.offered:.4g} Erl, P(wait) = {r.p_wait:.6g}, mean wait = "
                f"{r.mean_wait:.6g}, occupancy = {r.occupancy:.4g}")
     for t in within:
@@ -208,11 +265,23 @@ def erlang_c_cmd(servers, rate, talk, within) -> None:
 @_queue_options
 @click.option("--patience", type=click.FloatRange(min=0, min_open=True), required=True,
               help="Mean patience (exponential).")
-def erlang_a_cmd(servers, rate, talk, within, patience) -> None:
-    """Erlang A (M/M/n+M). Example: hotline erlang a -n 50 --rate 45 --talk 1 --patience 2"""
+def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -> None:
+    """Erlang A (M/M/n+M), or the seats needed for a target.
+
+    Examples: hotline erlang a -n 50 --rate 45 --talk 1 --patience 2;
+    hotline erlang a --target 0.8/0.3333 --rate 45 --talk 1 --patience 2 --max-occupancy 0.9
+    """
     from sim import erlang as e
 
+    goal = _seats_mode(servers, target)
+    if goal is not None:
+        need = e.seats_for_target(rate, talk, goal[1], goal[0], patience, max_occupancy)
+        _echo_seats(need, goal[0], goal[1], max_occupancy)
+        return
     r = e.erlang_a(servers, rate, talk, patience)
+    if r.offered >= servers:
+        click.echo(f"note: offered load {r.offered:.4g} Erl >= {servers} seats: the queue is "
+                   "held only by abandonment", err=True)
     click.echo(f"P(wait>0) = {r.p_wait:.6g}, P(abandon) = {r.p_abandon:.6g}, "
                f"mean wait = {r.mean_wait:.6g}")
     for t in within:
