@@ -110,6 +110,10 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     path = scenario or DEFAULT_SCENARIO
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
+    from sim.check import input_warnings
+
+    for note in input_warnings(scn):
+        click.echo(f"{'note' if _is_reach(note) else 'warning'}: {note}", err=True)
     runs = 1 + (len(scn.variants) if variants else 0)
     with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
               disable=quiet, delay=2, file=sys.stderr) as bar:
@@ -143,15 +147,24 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 def check(scenario, overrides) -> None:
     """Validate SCENARIO and compare offered load (Erlangs) with seats, hour by hour.
 
-    Warns for every centre with an hour where the offered load is at least the seats on duty.
+    Warns for every centre with an hour where the offered load is at least the seats on duty,
+    trunks below seats and a seats minimum above the peak (effects that cross lines), and says
+    which centres each disaster, incidents block, outage, borrowing rule and the bot reach.
     Example: hotline check gansu-baseline
     """
-    from sim.check import centre_loads, format_loads
+    from sim.check import centre_loads, format_loads, input_warnings
     from sim.scenario import load_scenario
 
     scn = load_scenario(scenario, overrides)
     click.echo(f"{scn.name}: valid. {len(scn.centres)} centres, {scn.horizon_hours:g} h.")
-    click.echo(format_loads(centre_loads(scn)))
+    loads = centre_loads(scn)
+    click.echo(format_loads(loads))
+    for note in input_warnings(scn, loads):
+        click.echo(f"{'note' if _is_reach(note) else 'warning'}: {note}")
+
+
+def _is_reach(note: str) -> bool:
+    return note.startswith(("disaster ", "incidents ", "outage ", "remote-seat", "bot "))
 
 
 @main.command()
