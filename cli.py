@@ -340,13 +340,13 @@ def _register() -> None:
     from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
     from loadtest.server.cli import serve
     from sim.drill.cli import drill
-    from sim.report.cli import compare, report, staff, sweep
+    from sim.report.cli import compare, report, roster, staff, sweep
 
     main.add_command(trace)
     main.add_command(loadtest)
     main.add_command(drill)
     main.add_command(serve)
-    for command in (report, compare, sweep, staff):
+    for command in (report, compare, sweep, staff, roster):
         main.add_command(command)
     bench.add_command(bench_replay_command)
     bench.add_command(bench_server_command)

@@ -10,7 +10,7 @@ import click
 
 from sim.report import write_report
 
-__all__ = ["compare", "report", "staff", "sweep", "write_report"]
+__all__ = ["compare", "report", "roster", "staff", "sweep", "write_report"]
 
 LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
                     help="Labels of plots and HTML: zh needs a CJK font (else English).")
@@ -245,3 +245,87 @@ def report(run_dir, centres, lang) -> None:
     Example: hotline report results/gansu-baseline --lang zh --centre 622900/110
     """
     click.echo(f"written: {write_report(run_dir, lang, list(centres) or None)}")
+
+
+def _hours_list(text: str, key: str) -> tuple[int, ...]:
+    """``8h,12h`` or ``0-23`` or ``6,14,22`` → integers (ranges inclusive)."""
+    out: list[int] = []
+    try:
+        for part in text.replace("h", "").split(","):
+            lo, sep, hi = part.strip().partition("-")
+            out += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+    except ValueError:
+        raise click.BadParameter(f"expected hours like 8,12 or 0-23, got {text!r}",
+                                 param_hint=key) from None
+    return tuple(dict.fromkeys(out))
+
+
+@click.command()
+@click.argument("staffing_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--shifts", default="8,10,12", show_default=True, metavar="H,H,...",
+              help="Allowed shift lengths in hours.")
+@click.option("--starts", default="0-23", show_default=True, metavar="HOURS",
+              help="Allowed start hours of the day, e.g. 0-23 or 6,14,22.")
+@click.option("--break", "break_hours", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Break off the seat (hours) in shifts of 6 h or more, placed 3 h or more "
+                   "from either end, where the roster needs it.")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.3,
+              show_default=True, help="Share of paid hours lost to leave, training and sickness "
+                                      "(turns agent-hours into FTEs).")
+@click.option("--contract-hours", type=click.FloatRange(min=1), default=40.0, show_default=True,
+              help="Contracted hours per FTE and week.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds the integer programme may take per centre (HiGHS).")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Simulate the roster scenario and check the staffing targets.")
+@REPS
+@SEED
+@JOBS
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: STAFFING_DIR).")
+@QUIET
+def roster(staffing_dir, shifts, starts, break_hours, shrinkage, contract_hours, time_limit,
+           verify, replications, seed, jobs, out_dir, quiet) -> None:
+    """Turn the seats per hour of `hotline staff` into shifts with the fewest agent-hours.
+
+    An integer programme per centre (scipy's MILP, HiGHS) chooses how many agents start each
+    allowed shift and where each takes its break, so that agents on a seat cover the required
+    seats in every hour. Prints agent-hours, the gap to the LP lower bound and FTEs per centre;
+    writes roster.csv, roster-coverage.csv and roster-scenario.yaml (seats follow the roster),
+    which it then simulates against the staffing targets (exit 1 if one is missed).
+
+    Example: hotline roster results/gansu-baseline-staffing --shifts 8,12 --shrinkage 0.3 -j 2
+    """
+    from sim.report.roster_output import (
+        format_roster,
+        make_rosters,
+        read_staffing,
+        write_roster,
+    )
+    from sim.report.roster_output import (
+        verify as verify_roster,
+    )
+    from sim.roster import ShiftRules
+
+    rules = ShiftRules(lengths=_hours_list(shifts, "--shifts"),
+                       start_hours=_hours_list(starts, "--starts"), break_hours=break_hours,
+                       shrinkage=shrinkage, contract_hours=contract_hours)
+    inp = read_staffing(staffing_dir)
+    rosters = make_rosters(inp, rules, time_limit)
+    out = out_dir or staffing_dir
+    path = write_roster(inp, rosters, rules, out)
+    click.echo(format_roster(rosters, rules))
+    click.echo(f"written: {out}/roster.csv, roster-coverage.csv, roster-scenario.yaml")
+    if not verify:
+        return
+    n = (replications or inp.scenario.replications)
+    with _bar(n, "roster check", quiet) as bar:
+        rows = verify_roster(path, inp, rosters, out / "roster-run", replications=replications,
+                             seed=seed, jobs=jobs, on_done=lambda _s: bar.update())
+    for key, target, value, verdict in rows:
+        click.echo(f"  {key:<14}{target:<26}{value:>16}  {verdict}")
+    missed = [r for r in rows if r[3] == "missed"]
+    click.echo(f"simulated roster: {len(rows) - len(missed)} of {len(rows)} centre targets met "
+               f"or not distinguishable; run in {out / 'roster-run'}")
+    if missed:
+        sys.exit(1)
