@@ -63,14 +63,16 @@ def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
 
 
 def target_rows(doc: dict) -> list[dict]:
-    """Each target of kpis.json with its verdict: met, met on the mean only, or missed."""
+    """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
+    it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
+    but the CI reaches the target: not distinguishable) or ``missed`` (the CI is below it)."""
+    from sim.summary import target_status
+
     rows = []
     for tg in doc.get("targets", []):
         lo = (tg.get("ci95") or [None])[0]
-        mean = tg.get("mean")
-        if mean is None or mean < tg["target"]:
-            status = "missed"
-        else:
+        status = target_status(tg)
+        if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"
         rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
                      "target_text": fmt_value(tg["kpi"], tg["target"])})

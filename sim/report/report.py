@@ -20,6 +20,7 @@ from sim.report.html import (
 )
 from sim.report.i18n import line_label, region_label, t
 from sim.report.rundata import RunData, load_run
+from sim.summary import place_label, sparse_warnings
 
 N_CENTRES = 3
 
@@ -129,18 +130,19 @@ def report_context(data: RunData, plots: list[PlotEntry], lang: str) -> dict:
     tables = [dict(title=t("line", lang), **kpi_table(doc, [*lines, (t("all", lang),
                                                                      doc.get("overall", {}))]))]
     regions = [(f"{region_label(k, lang)} {k}", v) for k, v in doc.get("regions", {}).items()]
-    centres = [(k, v) for k, v in doc.get("centres", {}).items()]
+    centres = [(place_label(k), v) for k, v in doc.get("centres", {}).items()]
     tables += [dict(title=t("region", lang), **kpi_table(doc, regions)),
                dict(title=t("centre", lang), collapsed=True, **kpi_table(doc, centres))]
     for table in tables:
         table["header_labels"] = ["", *[kpi_label(k) for k in table["header"]]]
     targets = target_rows(doc)
     for row in targets:
-        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else row["name"]
+        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else \
+            place_label(row["name"])
     return {
         "lang": lang, "title": f"{doc.get('scenario', data.name)} — hotline-sim report",
         "description": getattr(scn, "description", ""), "summary": _summary(data),
-        "notes": data.notes, "targets": targets, "tables": tables, "plots": plots,
+        "notes": data.notes, "warnings": sparse_warnings(doc), "targets": targets, "tables": tables, "plots": plots,
         "replications": doc.get("replications"),
         "extras": [extra_section(k, v) for k, v in data.extras.items()],
         "printed": [str(x) for x in doc.get("printed", [])] if isinstance(

@@ -144,8 +144,22 @@ def test_report_renders_in_headless_chromium(write_scenario, tmp_path):
 
 def test_missed_targets_are_highlighted(write_scenario, tmp_path):
     html = write_report(_missed_target_run(write_scenario, tmp_path)).read_text()
-    assert re.search(r'<tr class="missed"><td>centre</td><td>620100/110</td>', html)
-    assert re.search(r'<tr class="met[^"]*"><td>centre</td><td>620200/110</td>', html)
+    # centres by code and prefecture name
+    assert re.search(r'<tr class="missed"><td>centre</td><td>620100/110 兰州市 Lanzhou 110</td>',
+                     html)
+    assert re.search(r'<tr class="met[^"]*"><td>centre</td><td>620200/110 嘉峪关市 Jiayuguan 110<',
+                     html)
+    assert "warning: only 3 replication(s)" in html  # the sparse-data warning, as in the terminal
+
+
+def test_a_miss_whose_interval_reaches_the_target_is_not_distinguishable():
+    from sim.report.html import target_rows
+
+    doc = {"targets": [{"kind": "centre", "name": "620100/110", "kpi": "sl15", "target": 0.9,
+                        "mean": 0.88, "ci95": [0.80, 0.95]},
+                       {"kind": "centre", "name": "620200/110", "kpi": "sl15", "target": 0.9,
+                        "mean": 0.80, "ci95": [0.75, 0.85]}]}
+    assert [r["status"] for r in target_rows(doc)] == ["unclear", "missed"]
 
 
 def test_report_command_regenerates_in_place(rcli, stationary, tmp_path):
