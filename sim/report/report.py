@@ -47,8 +47,25 @@ def write_report(run_dir: Path, lang: str = "en", centres: Sequence[str] | None 
     configure_matplotlib(lang)
     data = load_run(run_dir)
     plots = make_plots(data, run_dir / "plots", lang, centres)
-    html = render("report.html.j2", **report_context(data, plots, lang))
+    context = report_context(data, plots, lang)
+    context["ix"] = interactive_context(data, centres)
+    if data.series is not None:
+        from sim.report.intervals import write_intervals
+
+        context["interval_files"] = write_intervals(data.series, data.kpis["start"], run_dir)
+    html = render("report.html.j2", **context)
     return write_atomic(run_dir / "report.html", html)
+
+
+def interactive_context(data: RunData, centres: Sequence[str] | None) -> dict | None:
+    """The interactive section; by default it shows every line, or for a disaster scenario
+    (or with ``--centre``) the centre most at risk."""
+    from sim.report import interactive
+
+    picked = list(centres) if centres else (
+        chosen_centres(data.kpis, 1) if getattr(data.scenario, "disasters", None) else [])
+    default = f"centre:{picked[0]}" if picked else "lines"
+    return interactive.context(data.series, data.kpis, default)
 
 
 def chosen_centres(doc: dict, n: int = N_CENTRES) -> list[str]:
