@@ -173,7 +173,23 @@ def scenarios() -> None:
     from sim.catalogue import builtin_scenarios
 
     for name, description in builtin_scenarios():
-        click.echo(f"{name:<28} {description}")
+        click.echo(f"{name:<28} {_first_sentence(name, description)}")
+
+
+def _first_sentence(name: str, line: str) -> str:
+    """The scenario's header comment up to its first full stop (a line may end mid-sentence)."""
+    if line.endswith((".", "?", ")")):
+        return line
+    import re
+
+    from sim.scenario import resolve_path
+
+    text = []
+    for raw in resolve_path(name).read_text(encoding="utf-8").splitlines():
+        if not raw.startswith("#") or not raw.lstrip("# ").strip():
+            break
+        text.append(raw.lstrip("# ").strip())
+    return re.split(r"(?<=[.?])\s", " ".join(text), maxsplit=1)[0]
 
 
 @main.group()
@@ -302,8 +318,8 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
 
 
 @main.command()
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Replications run in parallel processes.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Replications run in parallel processes (0: one per CPU core).")
 def validate(jobs) -> None:
     """Check the model against Erlang B, C and A (scenarios/validation/); exit 1 on a miss.
 
@@ -312,7 +328,8 @@ def validate(jobs) -> None:
     from sim.validation import format_check
     from sim.validation import validate as run_validation
 
-    checks = run_validation(jobs=jobs, on_check=lambda c: click.echo(format_check(c)))
+    checks = run_validation(jobs=jobs or os.cpu_count() or 1,
+                            on_check=lambda c: click.echo(format_check(c)))
     misses = sum(not c.inside for c in checks)
     click.echo(f"{len(checks) - misses} of {len(checks)} analytic values inside the 99 % CI.")
     sys.exit(1 if misses else 0)

@@ -180,5 +180,5 @@ def format_merge_test(doc: dict, scenario) -> str:
                     f"{'merge into 12345' if merge else 'may stay separate'}")
     if not rows:
         return ""
-    return "\n".join(["S18 merge test 热线归并 (7x24 human service and human answer rate >= 60 %):",
-                      *rows])
+    return "\n".join([f"S18 merge test 热线归并, {scenario.name} (7x24 human service and human "
+                       "answer rate >= 60 %):", *rows])

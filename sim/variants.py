@@ -86,8 +86,27 @@ def format_comparison(main: RunResult, variants: dict[str, RunResult]) -> str:
         for name in COMPARED:
             out.append(_row(f"{line} {name}", main.kpis["lines"][line][name],
                             [d["lines"][line][name] for d in docs]))
-    out += _window_rows(main, docs)
+    windows = _window_rows(main, docs)
+    out += [row for row, _ in windows]
+    out += _pairing_note(names, windows)
     return "\n".join(out)
+
+
+def _pairing_note(names: list[str], windows: list) -> list[str]:
+    """What pairing gains on the first window row: paired against unpaired half-widths."""
+    from sim.paired import unpaired_half_width
+
+    if not windows:
+        return []
+    row, (label, kpi, others) = windows[0]
+    notes = []
+    for name, other in zip(names, others, strict=True):
+        d, unpaired = paired_entries(kpi, other), unpaired_half_width(kpi, other)
+        if d is None or d.half_width is None or not unpaired:
+            continue
+        notes.append(f"{name}: ±{100 * d.half_width:.1f} pp paired vs ±{100 * unpaired:.1f} pp "
+                     f"unpaired (Welch)")
+    return [f"Pairing on {label}: " + "; ".join(notes)] if notes else []
 
 
 def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
@@ -109,5 +128,6 @@ def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
         # differences.
         scored.sort(key=lambda x: (x[1] not in helped, -x[0]))
         for _, key, sl, kpi, others in scored[:most]:
-            rows.append(_row(f"{window} {key} {sl}", kpi, others))
+            label = f"{window} {key} {sl}"
+            rows.append((_row(label, kpi, others), (label, kpi, others)))
     return rows

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,8 +21,14 @@ REPS = click.option("--replications", "-r", type=click.IntRange(min=2), default=
                     help="Replications per run (default: the scenario's; at least 2 for CIs).")
 SEED = click.option("--seed", type=click.IntRange(min=0), default=None,
                     help="Scenario seed (default: the scenario's).")
-JOBS = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-                    help="Replications run in parallel processes.")
+def all_cores(_ctx, _param, value: int) -> int:
+    """``--jobs 0`` (the default) means one process per CPU core, as in ``hotline run``."""
+    return value or os.cpu_count() or 1
+
+
+JOBS = click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
+                    callback=all_cores,
+                    help="Replications run in parallel processes (0: one per CPU core).")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 
 
