@@ -96,12 +96,15 @@ def figures(series: Series, start: str, default: str) -> dict[str, dict]:
         "sl": {"data": sl, "layout": {"title": {"text": "Service level at target, per hour"},
                                       "xaxis": axis, "yaxis": {"tickformat": ".0%",
                                                                "range": [0, 1.02]},
-                                      "height": 420, "legend": {"orientation": "h"}}},
+                                      "height": 420, "showlegend": True,
+                                      "legend": {"orientation": "h"}}},
         "volume": {"data": vol, "layout": {"title": {"text": "Calls offered per hour"}, "xaxis": axis,
-                                           "height": 380, "legend": {"orientation": "h"}}},
+                                           "height": 380, "showlegend": True,
+                                           "legend": {"orientation": "h"}}},
         "seats": {"data": seats, "layout": {"title": {"text": "Seats on duty and callers "
                                                               "waiting (hourly means)"}, "xaxis": axis,
-                                            "height": 380, "legend": {"orientation": "h"}}},
+                                            "height": 380, "showlegend": True,
+                                            "legend": {"orientation": "h"}}},
     }
 
 
