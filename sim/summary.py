@@ -43,8 +43,9 @@ def target_status(row: dict) -> str:
     return "missed"
 
 
-def place_label(key: str) -> str:
-    """``622900/110`` → ``622900/110 临夏回族自治州 Linxia 110``; a region code → its names."""
+def place_label(key: str, lang: str | None = None) -> str:
+    """``622900/110`` → ``622900/110 临夏回族自治州 Linxia 110``; a region code → its names;
+    ``lang`` ``en`` or ``zh`` keeps one of the two names (plots without a CJK font)."""
     from sim.regions import load_regions
 
     region, _, line = key.partition("/")
@@ -53,7 +54,8 @@ def place_label(key: str) -> str:
         return key
     r = table.get(region)
     en = re.sub(r"\s+\S+\s+Autonomous Prefecture$", "", r.en)
-    return f"{key} {r.zh} {en}" + (f" {line}" if line else "")
+    names = {"en": en, "zh": r.zh}.get(lang or "", f"{r.zh} {en}")
+    return f"{key} {names}" + (f" {line}" if line else "")
 
 
 def missed_targets(doc: dict) -> list[dict]:

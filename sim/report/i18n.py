@@ -11,7 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "offered": ("offered", "呼入"), "answered": ("answered", "接通"),
     "abandoned": ("abandoned", "放弃"), "blocked": ("blocked", "忙音"),
     "calls_per_hour": ("calls per hour", "每小时话务量"),
-    "hours": ("hours from start", "自开始的小时"), "service_level": ("service level", "服务水平"),
+    "hours": ("hours from start", "自开始的小时"), "local_time": ("local time", "当地时间"), "service_level": ("service level", "服务水平"),
     "target": ("target", "目标"), "queue": ("callers waiting", "排队人数"),
     "seats": ("seats", "坐席"), "own_seats": ("own seats", "本地坐席"),
     "borrowed_seats": ("borrowed seats", "借调坐席"), "busy_seats": ("busy seats", "忙碌坐席"),

@@ -62,7 +62,7 @@ def merge(series: Series, factor: int) -> Series:
     levels = [j for j, c in enumerate(series.columns) if c in LEVEL_COLUMNS]
     out[:, :, levels] = v[:, :, :, levels].mean(axis=2)
     return Series(series.centres, series.regions, series.lines, series.t[: n * factor: factor],
-                  series.columns, out)
+                  series.columns, out, series.start)
 
 
 def write_intervals(series: Series, start: str, run_dir: Path) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sim.report.fonts import configure_matplotlib, resolve_lang
@@ -86,7 +86,7 @@ def _groups(data: RunData, lang: str, centres: Sequence[str] | None):
              for line in dict.fromkeys(series.lines)]
     picked = [c for c in (centres if centres is not None else chosen_centres(doc))
               if c in series.centres]
-    chosen = [Group(f"{t('centre', lang)} {c} {region_label(c.split('/')[0], lang)}",
+    chosen = [Group(f"{t('centre', lang)} {place_label(c, lang)}",
                     tuple(series.members(centre=c)), level.get(("centre", c)))
               for c in picked]
     return lines, chosen
@@ -109,7 +109,7 @@ def make_plots(data: RunData, out: Path, lang: str,
         add("volume-lines", t("volume", lang), None, "no data (timeseries.csv missing)")
     else:
         lines, chosen = _groups(data, lang, centres)
-        s = data.series.coarsen()
+        s = replace(data.series.coarsen(), start=data.kpis.get("start"))
         for suffix, groups in (("lines", lines), ("centres", chosen)):
             if not groups:
                 continue
