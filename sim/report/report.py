@@ -120,10 +120,14 @@ def make_plots(data: RunData, out: Path, lang: str,
             add(f"queue-seats-{suffix}", t("queue_seats", lang),
                 lambda o, st, g=groups: plots.plot_queue_seats(s, g, o, st, lang))
         add("sl-heatmap", t("sl_heatmap", lang), lambda o, st: plots.plot_heatmap(s, o, st, lang))
-    flows = {k: v for k, v in (data.transfers or {}).items() if v > 0}
+    flows = plots_extra.flow_matrix(data.kpis)  # the terminal's numbers, dispatches included
+    what = "one-key + three-way transfers + system dispatches, as in the terminal's table"
+    if not flows:
+        flows = {k: v for k, v in (data.transfers or {}).items() if v > 0}
+        what = "voice transfers only (calls.csv.gz legs; system dispatches not counted)"
     add("transfers", t("transfers", lang),
-        (lambda o, st: plots_extra.plot_transfer_flow(flows, o, st, lang)) if flows else None,
-        "no data: no transfers between lines in this run")
+        (lambda o, st: plots_extra.plot_transfer_flow(flows, o, st, lang, what)) if flows
+        else None, "no data: no transfers between lines in this run")
     orders = data.orders
     has_orders = orders is not None and "on_time_f" in orders and \
         (~_isnan(orders["on_time_f"])).any()
