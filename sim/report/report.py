@@ -16,6 +16,7 @@ from sim.report.html import (
     kpi_table,
     render,
     target_rows,
+    with_bot_share,
     write_atomic,
 )
 from sim.report.i18n import line_label, region_label, t
@@ -147,9 +148,9 @@ def report_context(data: RunData, plots: list[PlotEntry], lang: str) -> dict:
     """Everything ``report.html.j2`` shows."""
     doc = data.kpis
     scn = data.scenario
-    lines = [(line_label(k, lang), v) for k, v in doc.get("lines", {}).items()]
+    lines = [(line_label(k, lang), with_bot_share(v)) for k, v in doc.get("lines", {}).items()]
     tables = [dict(title=t("line", lang), **kpi_table(doc, [*lines, (t("all", lang),
-                                                                     doc.get("overall", {}))]))]
+                   with_bot_share(doc.get("overall", {})))]))]
     regions = [(f"{region_label(k, lang)} {k}", v) for k, v in doc.get("regions", {}).items()]
     centres = [(place_label(k), v) for k, v in doc.get("centres", {}).items()]
     tables += [dict(title=t("region", lang), **kpi_table(doc, regions)),
