@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from sim.report.i18n import t
 from sim.report.rundata import Series
 from sim.summary import place_label
 
@@ -76,7 +77,7 @@ def _trace(x, y, g: Group, visible: bool, name: str | None = None, **kw) -> dict
             "name": name or g.label, "meta": g.key, "visible": visible, **kw}
 
 
-def figures(series: Series, start: str, default: str) -> dict[str, dict]:
+def figures(series: Series, start: str, default: str, lang: str = "en") -> dict[str, dict]:
     """Plotly figure dicts: service level, calls offered and seats/queue, per group."""
     h = hourly(series)
     x = clock(start, h.t)
@@ -88,21 +89,21 @@ def figures(series: Series, start: str, default: str) -> dict[str, dict]:
                          hovertemplate="%{x}<br>%{y:.1%}<extra>%{fullData.name}</extra>"))
         vol.append(_trace(x, [round(float(v), 2) for v in h.col("offered", m)], g, on))
         seats.append(_trace(x, [round(float(v), 2) for v in h.col("seats", m)], g, on,
-                            name=f"{g.label} seats", line={"shape": "hv"}))
+                            name=f"{g.label} {t('seats', lang)}", line={"shape": "hv"}))
         seats.append(_trace(x, [round(float(v), 2) for v in h.col("queue", m)], g, on,
-                            name=f"{g.label} waiting", line={"dash": "dot"}))
-    axis = {"type": "date", "title": {"text": "local time"}, "rangeslider": {"visible": True}}
+                            name=f"{g.label} {t('queue', lang)}", line={"dash": "dot"}))
+    axis = {"type": "date", "title": {"text": t("local_time", lang)},
+            "rangeslider": {"visible": True}}
     return {
-        "sl": {"data": sl, "layout": {"title": {"text": "Service level at target, per hour"},
+        "sl": {"data": sl, "layout": {"title": {"text": t("ix_sl", lang)},
                                       "xaxis": axis, "yaxis": {"tickformat": ".0%",
                                                                "range": [0, 1.02]},
                                       "height": 420, "showlegend": True,
                                       "legend": {"orientation": "h"}}},
-        "volume": {"data": vol, "layout": {"title": {"text": "Calls offered per hour"}, "xaxis": axis,
+        "volume": {"data": vol, "layout": {"title": {"text": t("ix_volume", lang)}, "xaxis": axis,
                                            "height": 380, "showlegend": True,
                                            "legend": {"orientation": "h"}}},
-        "seats": {"data": seats, "layout": {"title": {"text": "Seats on duty and callers "
-                                                              "waiting (hourly means)"}, "xaxis": axis,
+        "seats": {"data": seats, "layout": {"title": {"text": t("ix_seats", lang)}, "xaxis": axis,
                                             "height": 380, "showlegend": True,
                                             "legend": {"orientation": "h"}}},
     }
@@ -114,7 +115,7 @@ def _shown(key: str, selected: str) -> bool:
     return key == selected
 
 
-def region_map(series: Series, start: str, doc: dict) -> dict:
+def region_map(series: Series, start: str, doc: dict, lang: str = "en") -> dict:
     """The tile map: one square per region, coloured by its service level at target, the worst
     hour (fewest answered in target among hours with calls) on hover."""
     h = hourly(series)
@@ -131,16 +132,17 @@ def region_map(series: Series, start: str, doc: dict) -> dict:
         if ok.any():
             ratio = np.where(ok, good / np.where(ok, offered, 1), np.inf)
             j = int(np.argmin(ratio))
-            worst_text.append(f"worst hour {x[j]}: {ratio[j]:.1%} of {offered[j]:.0f} calls")
+            worst_text.append(f"{t('worst_hour', lang)} {x[j]}: {ratio[j]:.1%} "
+                              f"({offered[j]:.0f} {t('offered', lang)})")
         else:
-            worst_text.append("no hour with enough calls")
+            worst_text.append(t("few_calls", lang))
         missed = [c for c in (series.centres[i] for i in m)
                   if c in targets and targets[c]["mean"] is not None
                   and targets[c]["mean"] < targets[c]["target"]]
         colour.append(None if level is None else round(level, 4))
-        text.append(f"{place_label(code)}<br>service level at target "
+        text.append(f"{place_label(code)}<br>{t('sl_at_target', lang)} "
                     f"{'—' if level is None else f'{level:.1%}'}<br>{worst_text[-1]}<br>"
-                    f"centres below target: {', '.join(missed) or 'none'}")
+                    f"{t('below_target', lang)}: {', '.join(missed) or t('none', lang)}")
     trace = {"type": "scatter", "mode": "markers+text", "x": [TILES[c][0] for c in codes],
              "y": [-TILES[c][1] for c in codes], "customdata": codes, "hovertext": text,
              "hoverinfo": "text", "text": [_tile_label(c) for c in codes],
@@ -149,8 +151,7 @@ def region_map(series: Series, start: str, doc: dict) -> dict:
                         "colorscale": COLOURS, "showscale": True,
                         "line": {"width": 1, "color": "#555"},
                         "colorbar": {"title": {"text": "SL"}, "tickformat": ".0%"}}}
-    layout = {"title": {"text": "Regions by service level at target (schematic tile map; "
-                                "hover for the worst hour, click to select)"},
+    layout = {"title": {"text": t("ix_map", lang)},
               "xaxis": {"visible": False, "range": [-0.6, 7.6], "fixedrange": True},
               "yaxis": {"visible": False, "range": [-6.6, 0.6], "scaleanchor": "x",
                         "fixedrange": True},
@@ -170,19 +171,20 @@ def _tile_label(code: str) -> str:
     return f"{zh}<br>{en.replace(' Province', '').replace(' Area', '')[:12]}"
 
 
-def selector_options(series: Series) -> list[tuple[str, str]]:
+def selector_options(series: Series, lang: str = "en") -> list[tuple[str, str]]:
     """(value, label) of the selector: all lines, then each line, region and centre."""
-    return [("lines", "all lines"), *((g.key, g.label) for g in groups(series))]
+    return [("lines", t("all_lines", lang)), *((g.key, g.label) for g in groups(series))]
 
 
-def context(series: Series | None, doc: dict, default: str = "lines") -> dict | None:
+def context(series: Series | None, doc: dict, default: str = "lines",
+            lang: str = "en") -> dict | None:
     """What the template needs: plotly.js, figure JSON, selector options and the default."""
     if series is None or not len(series.t):
         return None
     from plotly.offline import get_plotlyjs
 
-    figs = figures(series, doc["start"], default)
-    figs["map"] = region_map(series, doc["start"], doc)
+    figs = figures(series, doc["start"], default, lang)
+    figs["map"] = region_map(series, doc["start"], doc, lang)
     text = json.dumps(figs, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     return {"plotly_js": get_plotlyjs(), "figures": text,
-            "options": selector_options(series), "default": default}
+            "options": selector_options(series, lang), "default": default}

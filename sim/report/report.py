@@ -49,7 +49,7 @@ def write_report(run_dir: Path, lang: str = "en", centres: Sequence[str] | None 
     data = load_run(run_dir)
     plots = make_plots(data, run_dir / "plots", lang, centres)
     context = report_context(data, plots, lang)
-    context["ix"] = interactive_context(data, centres)
+    context["ix"] = interactive_context(data, centres, lang)
     if data.series is not None:
         from sim.report.intervals import write_intervals
 
@@ -58,22 +58,27 @@ def write_report(run_dir: Path, lang: str = "en", centres: Sequence[str] | None 
     return write_atomic(run_dir / "report.html", html)
 
 
-def interactive_context(data: RunData, centres: Sequence[str] | None) -> dict | None:
+def interactive_context(data: RunData, centres: Sequence[str] | None,
+                        lang: str = "en") -> dict | None:
     """The interactive section; by default it shows every line, or for a disaster scenario
     (or with ``--centre``) the centre most at risk."""
     from sim.report import interactive
 
     picked = list(centres) if centres else (
-        chosen_centres(data.kpis, 1) if getattr(data.scenario, "disasters", None) else [])
+        chosen_centres(data.kpis, 1, data.scenario) if getattr(data.scenario, "disasters", None)
+        else [])
     default = f"centre:{picked[0]}" if picked else "lines"
-    return interactive.context(data.series, data.kpis, default)
+    return interactive.context(data.series, data.kpis, default, lang)
 
 
-def chosen_centres(doc: dict, n: int = N_CENTRES) -> list[str]:
-    """The ``n`` centres with the smallest (service level − target), worst first."""
+def chosen_centres(doc: dict, n: int = N_CENTRES, scenario=None) -> list[str]:
+    """The ``n`` centres with the smallest (service level − target), worst first; with a
+    disaster, the centres of its most affected regions (intensity ≥ 0.5) come first."""
+    hit = {code for d in getattr(scenario, "disasters", ()) or ()
+           for code, x in d.regions.items() if x >= 0.5}
     rows = [r for r in doc.get("targets", []) if r.get("kind") == "centre"
             and r.get("mean") is not None]
-    rows.sort(key=lambda r: r["mean"] - r["target"])
+    rows.sort(key=lambda r: (r["name"].split("/")[0] not in hit, r["mean"] - r["target"]))
     return [r["name"] for r in rows[:n]]
 
 
@@ -85,7 +90,8 @@ def _groups(data: RunData, lang: str, centres: Sequence[str] | None):
     lines = [Group(line_label(line, lang), tuple(series.members(line=line)),
                    level.get(("line", line)))
              for line in dict.fromkeys(series.lines)]
-    picked = [c for c in (centres if centres is not None else chosen_centres(doc))
+    picked = [c for c in (centres if centres is not None else
+                          chosen_centres(doc, scenario=data.scenario))
               if c in series.centres]
     chosen = [Group(f"{t('centre', lang)} {place_label(c, lang)}",
                     tuple(series.members(centre=c)), level.get(("centre", c)))
