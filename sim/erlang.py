@@ -233,7 +233,10 @@ class ErlangA:
 
     def _within(self, t: float) -> tuple[float, float, float]:
         """(answered within t, abandoned within t, still waiting at t) over all arrivals."""
-        served_later, abandon_later, waiting = self._tails(_number(t, "t", infinite=True))
+        t = _number(t, "t", infinite=True)
+        if t == 0.0:  # exact: nobody has waited yet (the tail sums leave ~1e-20 of roundoff)
+            return min(1.0, self._p_no_wait), 0.0, self.p_wait
+        served_later, abandon_later, waiting = self._tails(t)
         answered = self._p_no_wait + max(0.0, self._p_served_waiting - served_later)
         return min(1.0, answered), max(0.0, self.p_abandon - abandon_later), waiting
 
