@@ -2,8 +2,8 @@
 
 Exit codes: 0 success; 1 a target missed (``run --fail-on-miss``), an SLO missed or validation
 outside its interval; 2 bad input (a scenario, trace, profile or argument), reported with the
-file and key path before any work is done; 130 interrupted (Ctrl-C); 141 the output pipe closed
-(``hotline ... | head``).
+file and key path before any work is done; 3 a model invariant broken (``run --audit``); 130
+interrupted (Ctrl-C); 141 the output pipe closed (``hotline ... | head``).
 """
 
 from __future__ import annotations
@@ -78,11 +78,16 @@ def scenario_options(f):
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--audit", is_flag=True,
+              help="Check the model's invariants as it runs (every leg recorded once with its "
+                   "parent, times ordered, seats and trunks never over-used, no caller served "
+                   "past their patience, every seat released, orders conserved); exit 3 on a "
+                   "violation.")
 @click.option("--fail-on-miss/--no-fail-on-miss", default=False, show_default=True,
               help="Exit 1 when a line's or centre's target is missed (its 95 % CI wholly "
                    "below the target), e.g. in CI pipelines.")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang, fail_on_miss) -> None:
+        lang, audit, fail_on_miss) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -117,13 +122,14 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     runs = 1 + (len(scn.variants) if variants else 0)
     with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
               disable=quiet, delay=2, file=sys.stderr) as bar:
-        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
+        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update(),
+                              audit=audit)
         others = run_variants(path, overrides, result.directory, replications=replications,
                               seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
             if variants else {}
     click.echo(format_summary(result.kpis))
-    for table in (format_targets(result.kpis), format_flows(result.kpis), format_orders(result.kpis),
-                  format_disaster(result.kpis), format_merge_test(result.kpis, scn),
+    for table in (format_targets(result.kpis), format_flows(result.kpis),
+                  format_orders(result.kpis), format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
                   format_comparison(result, others)):
         if table:
@@ -133,12 +139,25 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
         click.echo(f"report: {write_report(result.directory, lang)}")
     click.echo(f"written: {result.directory}")
+    if audit:
+        _audit_verdict(result)
     for warning in sparse_warnings(result.kpis):
         click.echo(warning, err=True)
     if fail_on_miss and missed_targets(result.kpis):
         click.echo(f"{len(missed_targets(result.kpis))} target(s) missed (--fail-on-miss): "
                    "exit 1", err=True)
         sys.exit(1)
+
+
+def _audit_verdict(result) -> None:
+    """Print the auditor's findings; exit 3 if the model broke an invariant."""
+    found = result.violations
+    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+               f"replication(s)")
+    for replication, violation in found[:50]:
+        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+    if found:
+        sys.exit(3)
 
 
 @main.command()
