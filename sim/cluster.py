@@ -14,10 +14,14 @@ closed by ``shutdown``. Dask is an optional extra: ``pip install -e '.[cluster]'
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
@@ -42,15 +46,70 @@ def parse_cluster(text: str, source: str = "--cluster") -> ClusterSpec:
     """``tcp://host:8786`` (a running ``dask scheduler``) or ``local:N`` (N ≥ 1 local workers)."""
     value = text.strip()
     local = _LOCAL.match(value)
-    if local and int(local.group(1)) >= 1:
+    limit = MAX_LOCAL_WORKERS_PER_CORE * (os.cpu_count() or 1)
+    if local and 1 <= int(local.group(1)) <= limit:
         return ClusterSpec(local_workers=int(local.group(1)))
+    if local and int(local.group(1)) > limit:
+        raise InputError(f"{text!r}: at most {limit} local workers ({MAX_LOCAL_WORKERS_PER_CORE}"
+                         f" per core on this machine's {os.cpu_count() or 1})", source=source)
     if _ADDRESS.match(value):
         return ClusterSpec(address=value)
     if re.match(r"^[\w.-]+:\d+$", value) and not value.startswith("local:"):
         return ClusterSpec(address=f"tcp://{value}")
     raise InputError(f"{text!r} is not a cluster: expected a scheduler address such as "
-                     "tcp://host:8786 (or host:8786), or local:N with N ≥ 1 worker processes",
+                     f"tcp://host:8786 (or host:8786), or local:N with 1 ≤ N ≤ {limit} worker "
+                     "processes",
                      source=source)
+
+
+MAX_LOCAL_WORKERS_PER_CORE = 4
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """``VERSION+HASH``: the package version and a SHA-256 of every ``sim/`` source file (by
+    relative path), computed once per process. Client and workers must agree on it."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("hotline-sim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"{version}+{digest.hexdigest()[:16]}"
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+def cluster_task(data, scenario, seq, index: int, audit: bool = False) -> tuple[str, str, Any]:
+    """A replication as a cluster task: self-contained (the data files' text comes with it,
+    ``sim.datafiles``), returning ``(code fingerprint, worker, summary)``."""
+    from sim import datafiles
+    from sim.replications import run_one
+
+    with datafiles.provided(data):
+        summary = run_one(scenario, seq, index, audit)
+    return code_fingerprint(), _worker_name(), summary
+
+
+def check_fingerprint(fingerprint: str, worker: str) -> None:
+    """Refuse a result computed by different code: an ``InputError`` naming the worker."""
+    mine = code_fingerprint()
+    if fingerprint != mine:
+        raise InputError(f"worker {worker} runs different hotline-sim code ({fingerprint}) "
+                         f"from this client ({mine}): install the same version on every "
+                         "worker (docs/cluster.md)", source="--cluster")
 
 
 def _import_distributed():

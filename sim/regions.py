@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from sim import datafiles
 from sim.paths import DATA_DIR
 
 
@@ -47,11 +48,23 @@ class RegionTable:
         return (self.province.code, *self.regions)
 
 
-@lru_cache(maxsize=4)
 def load_regions(path: Path | None = None) -> RegionTable:
-    """Load the region table (cached); ``path`` defaults to the shipped Gansu table."""
+    """Load the region table (cached); ``path`` defaults to the shipped Gansu table. In a
+    cluster task the table comes from the text the client sent (``sim.datafiles``)."""
     path = path or DATA_DIR / "regions.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if datafiles.current() is not None:
+        return _parse(datafiles.read_text(path))
+    return _load_file(path)
+
+
+@lru_cache(maxsize=4)
+def _load_file(path: Path) -> RegionTable:
+    return _parse(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _parse(text: str) -> RegionTable:
+    raw = yaml.safe_load(text)
     prov = raw["province"]
     province = Region(str(prov["code"]), prov["zh"], prov["en"], 0.0)
     regions = {

@@ -22,6 +22,7 @@ from typing import Any, Literal, NoReturn, get_args
 import numpy as np
 import yaml
 
+from sim import datafiles
 from sim.errors import InputError
 from sim.paths import DATA_DIR
 
@@ -158,7 +159,7 @@ class _Source:
         self.path = path
         self.lines: dict[str, int] = {}
         try:
-            text = path.read_text(encoding="utf-8")
+            text = datafiles.read_text(path)
         except FileNotFoundError:
             raise InputError("file not found", source=path) from None
         except (OSError, UnicodeDecodeError) as exc:
@@ -386,9 +387,9 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
     Raises :class:`sim.errors.InputError` naming the key path and line of the first problem.
     """
-    if path is None:
+    if path is None and datafiles.current() is None:
         return _default()
-    return _parse(Path(path))
+    return _parse(Path(path or DEFAULT_PATH))  # a bundled file (sim.datafiles) is its text
 
 
 def category_codes() -> frozenset[str]:
