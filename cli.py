@@ -61,8 +61,11 @@ def scenario_options(f):
 
 def _use_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Send the command's replications to the cluster named by ``--cluster`` or the variable."""
-    if not value:
+    if value is None:
         return
+    if not value.strip():
+        raise click.BadParameter("empty: give a scheduler address (tcp://host:8786) or local:N; "
+                                 "leave the option out to run locally", ctx, param)
     from sim.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
 
     # click sets the parameter's source only after this callback, so compare with the variable

@@ -58,6 +58,23 @@ def test_bad_cluster_on_the_command_line_exits_2_before_any_work(cli, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("value, says", [("", "empty"), ("  ", "empty"),
+                                         ("local:99999999999", "at most")])
+def test_empty_or_huge_cluster_exits_2_before_any_work(cli, tmp_path, value, says):
+    """``--cluster ""`` is not a silent local run; a huge local:N is refused, not started."""
+    result = cli("run", "gansu-baseline", "--cluster", value, "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "--cluster" in result.output and says in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_local_workers_are_capped_per_core():
+    limit = cluster.MAX_LOCAL_WORKERS_PER_CORE * (os.cpu_count() or 1)
+    assert parse_cluster(f"local:{limit}") == ClusterSpec(local_workers=limit)
+    with pytest.raises(InputError, match=f"at most {limit} local workers"):
+        parse_cluster(f"local:{limit + 1}")
+
+
 def test_bad_cluster_variable_is_named(cli, tmp_path):
     result = cli("validate", env={"HOTLINE_CLUSTER": "nowhere"})
     assert result.exit_code == 2
