@@ -3,6 +3,12 @@
 An interrupted run therefore never leaves a file that looks complete, and a failed run does
 not overwrite the files of an earlier good one. A run killed outright (SIGKILL) cannot remove
 its temporary files: the next writer into the directory removes those of dead processes.
+
+A run into a directory that holds an earlier run leaves only its own files: when it publishes,
+it removes the files hotline writes into a run directory (``RUN_FILES``) that it did not write
+this time (e.g. ``borrowing.csv.gz`` of an earlier run with borrowing). Any other file, and the
+``plots/`` and ``variants/`` folders, are left as they are: hotline never deletes a file it
+does not know.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ import re
 from pathlib import Path
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+RUN_FILES = ("scenario.resolved.yaml", "kpis.json", "calls.csv.gz", "timeseries.csv",
+             "orders.csv.gz", "borrowing.csv.gz", "report.html")
+"""Every file a run writes at the top of its directory (the report rewrites report.html)."""
 
 
 def _alive(pid: int) -> bool:
@@ -65,11 +74,18 @@ class RunWriter:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 fh.write(chunk)
 
-    def commit(self) -> None:
-        """Rename every staged file to its final name."""
+    def commit(self) -> list[Path]:
+        """Rename every staged file to its final name, then remove the ``RUN_FILES`` of an
+        earlier run that this one did not write. Returns the paths removed."""
+        written = {final.name for _, final in self._pending}
         for temp, final in self._pending:
             os.replace(temp, final)
         self._pending.clear()
+        stale = [self.directory / n for n in RUN_FILES if n not in written]
+        removed = [p for p in stale if p.is_file()]
+        for path in removed:
+            path.unlink(missing_ok=True)
+        return removed
 
     def abort(self) -> None:
         """Remove the staged files (after an error)."""

@@ -42,6 +42,36 @@ def test_next_writer_removes_partials_of_dead_runs_only(tmp_path):
     assert remove_stale_partials(tmp_path / "missing") == []
 
 
+def test_rerun_into_a_used_directory_leaves_only_its_own_run_files(tmp_path):
+    """An earlier run's borrowing.csv.gz and report.html go; user files and folders stay."""
+    first = RunWriter(tmp_path)
+    for name in ("kpis.json", "calls.csv.gz", "borrowing.csv.gz", "report.html"):
+        first.write_text(name, "first")
+    first.commit()
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "sl.png").write_text("png")
+    second = RunWriter(tmp_path)
+    second.write_text("kpis.json", "second")
+    second.write_text("calls.csv.gz", "second")
+    removed = second.commit()
+    assert sorted(p.name for p in removed) == ["borrowing.csv.gz", "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv.gz", "kpis.json",
+                                                          "notes.txt", "plots"]
+    assert (tmp_path / "kpis.json").read_text() == "second"
+    assert (tmp_path / "plots" / "sl.png").exists()
+
+
+def test_failed_rerun_keeps_the_earlier_run_whole(tmp_path):
+    first = RunWriter(tmp_path)
+    first.write_text("borrowing.csv.gz", "first")
+    first.commit()
+    second = RunWriter(tmp_path)
+    second.write_text("kpis.json", "second")
+    second.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["borrowing.csv.gz"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("flags, children", [
     (["-j", "2"], 2),  # the pool's two workers
