@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -49,22 +50,86 @@ class ReplicationProgress:
         self._seen.pop(replication, None)
 
 
+class LogBar:
+    """A progress bar for a log file (stderr not a terminal): no ``\\r`` redraws, a line each
+    time another whole replication's worth is done (``desc: k/N rep [elapsed]``), so the last
+    line reads ``N/N``; a phase (``total=None``) prints one line with its time when it ends.
+    Like tqdm's ``delay``, nothing is printed for work done within ``delay`` seconds."""
+
+    def __init__(self, total: float | None, desc: str, file, delay: float = 1.0) -> None:
+        self.total, self.desc, self.file, self.delay = total, desc, file, delay
+        self.n = 0.0
+        self._printed = 0
+        self._start = time.monotonic()
+        self._lock = threading.RLock()
+
+    def get_lock(self) -> threading.RLock:
+        """The lock guarding updates (tqdm's interface)."""
+        return self._lock
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+    def update(self, n: float = 1) -> None:
+        """Add ``n`` steps; print a line for each whole step passed (after ``delay``)."""
+        self.n += n
+        if self.total is None or self._elapsed() < self.delay:
+            return
+        whole = min(int(math.floor(self.n + 1e-6)), int(math.ceil(self.total)))
+        while self._printed < whole:
+            self._printed += 1
+            self.write(f"{self.desc}: {self._printed}/{self.total:g} rep "
+                       f"[{_clock(self._elapsed())}]")
+
+    def set_description_str(self, desc: str) -> None:
+        """Name the current phase (e.g. ``writing``) in the lines that follow."""
+        self.desc = desc
+
+    def write(self, text: str) -> None:
+        """Print a line (a check's result, a progress line)."""
+        print(text, file=self.file, flush=True)
+
+    def close(self) -> None:
+        """A phase's one line, when it took longer than ``delay``."""
+        if self.total is None and self._elapsed() >= self.delay:
+            self.write(f"{self.desc}: {_clock(self._elapsed())}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
 @contextmanager
-def progress_bar(total: float | None, desc: str, quiet: bool = False, every: float = 0.5,
-                 ) -> Iterator[tuple[object, ReplicationProgress]]:
-    """A tqdm bar on stderr counting replications in fractional steps (``total``), or, with
-    ``total=None``, a phase that shows its elapsed time. A thread redraws it every ``every``
-    seconds, so the elapsed time moves through phases that report nothing themselves (writing
-    the run directory, rendering the report). Yields the bar and its ``ReplicationProgress``.
-    """
+def _bar(total: float | None, desc: str, quiet: bool, delay: float) -> Iterator:
     import sys
 
+    if not quiet and not sys.stderr.isatty():
+        bar = LogBar(total, desc, sys.stderr, delay)
+        try:
+            yield bar
+        finally:
+            bar.close()
+        return
     from tqdm import tqdm
 
     fmt = ("{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} rep [{elapsed}<{remaining}]"
            if total is not None else "{desc}: {elapsed}")
-    with tqdm(total=total, desc=desc, disable=quiet, delay=1, miniters=0, file=sys.stderr,
+    with tqdm(total=total, desc=desc, disable=quiet, delay=delay, miniters=0, file=sys.stderr,
               bar_format=fmt) as bar:
+        yield bar
+
+
+@contextmanager
+def progress_bar(total: float | None, desc: str, quiet: bool = False, every: float = 0.5,
+                 delay: float = 1.0) -> Iterator[tuple[object, ReplicationProgress]]:
+    """A tqdm bar on stderr counting replications in fractional steps (``total``), or, with
+    ``total=None``, a phase that shows its elapsed time. A thread redraws it every ``every``
+    seconds, so the elapsed time moves through phases that report nothing themselves (writing
+    the run directory, rendering the report); nothing shows for work done within ``delay``
+    seconds. Yields the bar and its ``ReplicationProgress``. When stderr is not a terminal (a log file, CI) the bar is a ``LogBar``: lines, no ``\\r``.
+    """
+    with _bar(total, desc, quiet, delay) as bar:
         lock = bar.get_lock()
 
         def advance(n: float = 0.0) -> None:

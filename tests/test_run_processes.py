@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from sim.output import RunWriter, remove_stale_partials
-from sim.progress import SIMULATE_SHARE, ReplicationProgress
+from sim.progress import SIMULATE_SHARE, ReplicationProgress, progress_bar
 from sim.replications import run_replications
 from sim.runner import prepare
 
@@ -118,6 +118,23 @@ def test_replication_progress_moves_within_and_completes_each_step():
     rep.done(0)  # the same index in the next run (a variant) is a new replication
     assert steps == pytest.approx([0.25, 0.5, 0.5, 0.25, 0.5, 1.0])
     assert sum(steps) == pytest.approx(3.0)
+
+
+def test_progress_into_a_log_file_is_lines_ending_full(capsys):
+    """stderr not a terminal: no \\r redraws, a line per replication's worth, the last N/N."""
+    with progress_bar(3, "demo: replications", every=0.01, delay=0) as (bar, rep):
+        rep.progress(0, 0.5)
+        rep.progress(1, 0.7)  # 1.2 replications' worth: one line
+        time.sleep(0.05)  # the redraw thread adds nothing
+        rep.done(0)
+        bar.set_description_str("demo: writing")
+    with progress_bar(None, "demo: report", delay=0):
+        pass
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert err.splitlines() == ["demo: replications: 1/3 rep [00:00]",
+                                "demo: writing: 2/3 rep [00:00]",
+                                "demo: writing: 3/3 rep [00:00]", "demo: report: 00:00"]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
