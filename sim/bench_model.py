@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODEL_TARGETS = {"ratio": 0.35, "summarise_write_share": 0.20, "peak_mb": 300.0}  # issue 16
+REFERENCE = "gansu-baseline"
+"""The targets are for this scenario as shipped (the baseline week): no verdicts otherwise."""
 
 
 @dataclass(frozen=True)
@@ -71,30 +73,40 @@ def time_replication(scenario_name: str, overrides: tuple[str, ...] = ()) -> Mod
     return ModelTimings(scenario.name, len(result.records), t1 - t0, t2 - t1, t3 - t2, peak_mb)
 
 
+def is_reference(scenario: str, overrides: tuple[str, ...] = ()) -> bool:
+    """Whether ``scenario`` with ``overrides`` resolves to the baseline week as shipped."""
+    from sim.runner import prepare
+
+    return prepare(scenario, overrides, replications=1) == prepare(REFERENCE, (), replications=1)
+
+
 def bench_model(scenario: str = "gansu-baseline", callers: int = 250_000,
                 overrides: tuple[str, ...] = ()) -> tuple[ModelTimings, float, str]:
     """Time one replication (in a fresh process) and the fast path; return both and the report."""
     from sim.bench import run_hotline
-    from sim.runner import prepare
 
-    prepare(scenario, overrides, replications=1)  # bad input fails here, before any work
+    reference = is_reference(scenario, overrides)  # bad input fails here, before any work
     spawn = multiprocessing.get_context("spawn")
     before = run_hotline(callers)  # the fast path before and after, to average out drift
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
         model = pool.submit(time_replication, scenario, tuple(overrides)).result()
     after = run_hotline(callers)
     rate = (before.callers + after.callers) / (before.seconds + after.seconds)
-    return model, rate, format_model(model, rate, before.callers)
+    return model, rate, format_model(model, rate, before.callers, reference)
 
 
-def format_model(m: ModelTimings, fast_rate: float, fast_callers: int) -> str:
-    """The printed report of ``hotline bench model``."""
+def format_model(m: ModelTimings, fast_rate: float, fast_callers: int,
+                 reference: bool = True) -> str:
+    """The printed report of ``hotline bench model``; the targets' verdicts only when the
+    scenario is the ``reference`` one (the baseline week as shipped)."""
     ratio = m.rate / fast_rate
     share = (m.summarise + m.write) / m.total
     t = MODEL_TARGETS
 
     def verdict(ok: bool) -> str:
-        return "met" if ok else "MISSED"
+        if not reference:
+            return ""
+        return ": met" if ok else ": MISSED"
 
     import os
 
@@ -107,10 +119,12 @@ def format_model(m: ModelTimings, fast_rate: float, fast_callers: int) -> str:
         f"{'total':<12}{m.total:>9.2f}",
         f"whole model: {m.rate:,.0f} legs/s; Erlang-A fast path: {fast_rate:,.0f} callers/s "
         f"({fast_callers:,} callers, before and after, same invocation)",
-        f"ratio whole model / fast path: {ratio:.3f} (target ≥ {t['ratio']}: "
+        f"ratio whole model / fast path: {ratio:.3f} (target ≥ {t['ratio']}"
         f"{verdict(ratio >= t['ratio'])})",
         f"summarise + write: {share:.1%} of the replication (target ≤ "
-        f"{t['summarise_write_share']:.0%}: {verdict(share <= t['summarise_write_share'])})",
+        f"{t['summarise_write_share']:.0%}{verdict(share <= t['summarise_write_share'])})",
         f"peak memory (resident, the replication's process): {m.peak_mb:,.0f} MB (target ≤ "
-        f"{t['peak_mb']:.0f} MB: {verdict(m.peak_mb <= t['peak_mb'])})",
+        f"{t['peak_mb']:.0f} MB{verdict(m.peak_mb <= t['peak_mb'])})",
+        *([] if reference else ["no verdicts for this configuration (targets apply to the "
+                                f"baseline week, {REFERENCE} as shipped)"]),
     ])

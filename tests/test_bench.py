@@ -56,6 +56,20 @@ def test_bench_model_splits_the_replication(cli):
     for word in ("simulate", "summarise", "write", "legs/s", "callers/s",
                  "ratio whole model / fast path", "peak memory"):
         assert word in result.output
+    assert "targets apply to the baseline week" in result.output and ": met" not in result.output
+
+
+def test_bench_model_verdicts_only_for_the_baseline_week():
+    from sim.bench_model import ModelTimings, format_model, is_reference
+
+    assert is_reference("gansu-baseline")
+    assert not is_reference("gansu-baseline", ("horizon_hours=6",))
+    assert not is_reference("flood")
+    m = ModelTimings("x", 1000, 1.0, 0.1, 0.1, 100.0)
+    baseline, other = format_model(m, 5000.0, 5000), format_model(m, 5000.0, 5000, False)
+    assert baseline.count(": met") + baseline.count(": MISSED") == 3
+    assert "met" not in other and "MISSED" not in other
+    assert "(targets apply to the baseline week" in other
 
 
 def test_bench_model_bad_override_is_exit_2(cli):
