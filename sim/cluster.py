@@ -14,10 +14,12 @@ closed by ``shutdown``. Dask is an optional extra: ``pip install -e '.[cluster]'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,9 +137,7 @@ class Session:
         if self._client is None:
             distributed = _import_distributed()
             if self.spec.local_workers:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.spec.local_workers, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                self._cluster = self._start_local(distributed)
                 self._client = distributed.Client(self._cluster)
             else:
                 try:
@@ -146,6 +146,34 @@ class Session:
                     raise InputError(f"cannot reach the Dask scheduler at {self.spec.address}: "
                                      f"{exc}", source="--cluster") from exc
         return self._client
+
+    def _start_local(self, distributed):
+        """Start the ``LocalCluster`` in a helper thread, so that Ctrl-C during start-up (which
+        reaches only the main thread) lets it finish starting and then closes it cleanly,
+        rather than leaving half-started workers to ``distributed``'s exit handler."""
+        box: dict[str, Any] = {}
+
+        def start() -> None:
+            try:
+                box["cluster"] = distributed.LocalCluster(
+                    n_workers=self.spec.local_workers, threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL)
+            except BaseException as exc:  # handed to the main thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=start, name="hotline-local-cluster", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.1)
+        except KeyboardInterrupt:
+            thread.join(_START_GRACE)
+            if "cluster" in box:
+                _quiet_close(box["cluster"])
+            raise
+        if "error" in box:
+            raise box["error"]
+        return box["cluster"]
 
     def map(self, fn: Callable[..., Any], tasks: Sequence[tuple],
             on_result: Callable[[int, Any], None]) -> None:
@@ -166,12 +194,23 @@ class Session:
             raise
 
     def close(self) -> None:
-        """Close the client and the ``LocalCluster`` this session started (if any)."""
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        """Close the client and the ``LocalCluster`` this session started (if any), with
+        ``distributed``'s loggers silenced: a closing connection is not news."""
+        for part in (self._client, self._cluster):
+            if part is not None:
+                _quiet_close(part)
         self._client = self._cluster = None
+
+
+_START_GRACE = 30.0  # seconds a LocalCluster interrupted while starting has to finish it
+
+
+def _quiet_close(part) -> None:
+    """Close a client or cluster with ``distributed``'s loggers silenced and its errors
+    (a worker still starting, a heartbeat to a closed scheduler) swallowed: we are leaving."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+    with contextlib.suppress(Exception):  # shutting down: nothing useful to report
+        part.close()
 
 
 _session: Session | None = None

@@ -197,3 +197,29 @@ def test_sigint_of_a_cluster_run_stops_it_and_writes_nothing(tmp_path):
             time.sleep(0.1)
         assert watcher.run_on_scheduler(_scheduler_tasks) == 0
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [1.0, 2.0, 3.0, 4.0])
+def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path, delay):
+    """Ctrl-C at moments spanning the LocalCluster's start-up: no traceback (distributed's exit
+    handler closing half-started workers, heartbeats), the one 'interrupted' line, exit 130
+    (or death by SIGINT after it, which a shell also reports as 130), nothing written."""
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", "gansu-baseline", "--set", "horizon_hours=24",
+         "-r", "2", "--cluster", "local:2", "--no-variants", "--no-report", "--out", out],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "interrupted: nothing complete was written"]
+    assert not out.exists() or not any(out.iterdir())
