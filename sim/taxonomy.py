@@ -387,9 +387,18 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
     Raises :class:`sim.errors.InputError` naming the key path and line of the first problem.
     """
-    if path is None and datafiles.current() is None:
+    if datafiles.current() is not None:  # in a cluster task: the text the client sent
+        where = Path(path or DEFAULT_PATH)
+        return _bundled(where, datafiles.read_text(where))
+    if path is None:
         return _default()
-    return _parse(Path(path or DEFAULT_PATH))  # a bundled file (sim.datafiles) is its text
+    return _parse(Path(path))
+
+
+@lru_cache(maxsize=4)
+def _bundled(path: Path, text: str) -> Taxonomy:
+    """A bundled diversion list, parsed once per worker process for each text sent."""
+    return _parse(path)  # reads ``text`` again from the bundle in this context
 
 
 def category_codes() -> frozenset[str]:
