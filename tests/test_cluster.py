@@ -21,6 +21,7 @@ from sim.runner import prepare, run_scenario
 REPO = Path(__file__).resolve().parents[1]
 # The baseline network (linkage, orders, borrowing, bot on), shortened so a test stays quick.
 SHORT = ["horizon_hours=12", "drain_hours=1"]
+SHORT_SETS = [a for s in SHORT for a in ("--set", s)]
 
 
 def _files(directory: Path) -> dict[str, bytes]:
@@ -222,4 +223,30 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path, del
     assert proc.returncode in (130, -signal.SIGINT), err
     assert [line for line in err.splitlines() if line.strip()] == [
         "interrupted: nothing complete was written"]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def _pretend_other_code() -> None:
+    import sim.cluster
+
+    sim.cluster.code_fingerprint = lambda: "0.0.0+0123456789abcdef"
+
+
+@pytest.mark.slow
+def test_a_worker_running_other_code_stops_the_run_with_exit_2(tmp_path):
+    """Workers whose code fingerprint differs from the client's: exit 2 naming the worker,
+    nothing written."""
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    with _local_cluster(1) as lc, distributed.Client(lc) as watcher:
+        watcher.run(_pretend_other_code)
+        (worker,) = watcher.scheduler_info()["workers"]
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "run", "gansu-baseline", *SHORT_SETS, "-r", "1",
+             "--cluster", lc.scheduler_address, "--no-variants", "--no-report", "-q",
+             "--out", out], env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert f"worker {worker} runs different hotline-sim code (0.0.0+0123456789abcdef)" in (
+        " ".join(done.stderr.split()))
     assert not out.exists() or not any(out.iterdir())
