@@ -161,39 +161,82 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         others = run_variants(path, overrides, result.directory, replications=replications,
                               seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
-    click.echo(format_summary(result.kpis))
+    out = _PipeSafeEcho()
+    out(format_summary(result.kpis))
     for table in (format_targets(result.kpis), format_flows(result.kpis),
                   format_orders(result.kpis), format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
                   format_comparison(result, others)):
         if table:
-            click.echo(table)
-    click.echo(f"written: {result.directory}")
-    if with_report:
-        from sim.report import write_report
-
-        with progress_bar(None, f"{scn.name}: report", quiet):
-            report_path = write_report(result.directory, lang)
-    violations = _audit_verdict(result) if audit else 0
+            out(table)
+    out(f"written: {result.directory}")
+    report_path = _run_report(result.directory, lang, scn.name, quiet) if with_report else None
+    violations = _audit_verdict(result, out) if audit else 0
     for warning in sparse_warnings(result.kpis):
         click.echo(warning, err=True)
-    if with_report:
-        click.echo(f"report: {report_path}")
+    if report_path:
+        out(f"report: {report_path}")
     if violations:
         sys.exit(3)
+    if out.closed:  # every file is written; the reader went away (`hotline run | head`)
+        raise BrokenPipeError
     if fail_on_miss and missed_targets(result.kpis):
         click.echo(f"{len(missed_targets(result.kpis))} target(s) missed (--fail-on-miss): "
                    "exit 1", err=True)
         sys.exit(1)
 
 
-def _audit_verdict(result) -> int:
+class _PipeSafeEcho:
+    """``click.echo`` to stdout that survives a closed pipe, so a run still writes its report
+    when its reader went away (``hotline run | head -1``); ``closed`` then says so."""
+
+    closed = False
+
+    def __call__(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            click.echo(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self.closed = True
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+REPORT_FILES = ("intervals.csv", "report.html")
+
+
+def _run_report(directory: Path, lang: str, name: str, quiet: bool) -> Path:
+    """Write the run's report; Ctrl-C here says what is complete and what was not written."""
+    import time
+
+    from sim.progress import progress_bar
+    from sim.report import write_report
+
+    began = time.time()
+    try:
+        with progress_bar(None, f"{name}: report", quiet):
+            return write_report(directory, lang)
+    except KeyboardInterrupt:
+        done = [f for f in REPORT_FILES if (directory / f).exists()
+                and (directory / f).stat().st_mtime >= began - 1]
+        missing = [f for f in REPORT_FILES if f not in done]
+        click.echo(f"\ninterrupted while writing the report: {directory} has the complete run "
+                   f"(kpis.json, calls.csv.gz, timeseries.csv, scenario.resolved.yaml)"
+                   f"{'; written: ' + ', '.join(done) if done else ''}; not written: "
+                   f"{', '.join(missing)} (plots/ may be partial; `hotline report "
+                   f"{directory}` writes them)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _audit_verdict(result, echo=click.echo) -> int:
     """Print the auditor's findings; return how many (the run then exits 3 if any)."""
     found = result.violations
-    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
-               f"replication(s)")
+    echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+         f"replication(s)")
     for replication, violation in found[:50]:
-        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+        echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
     return len(found)
 
 

@@ -68,7 +68,8 @@ def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
 def target_rows(doc: dict) -> list[dict]:
     """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
     it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
-    but the CI reaches the target: not distinguishable) or ``missed`` (the CI is below it)."""
+    but the CI reaches the target: not distinguishable), ``missed`` (the CI is below it),
+    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls)."""
     from sim.summary import target_status
 
     rows = []
@@ -77,6 +78,8 @@ def target_rows(doc: dict) -> list[dict]:
         status = target_status(tg)
         if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"
+        elif status == "missed" and lo is None:
+            status = "missed-mean"  # one replication: no interval to judge by
         rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
                      "target_text": fmt_value(tg["kpi"], tg["target"])})
     return rows

@@ -190,7 +190,8 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
            *, replications: int | None, seed: int | None, jobs: int,
            on_done=None) -> list[tuple[str, str, str, str]]:
     """Simulate the roster scenario; per rostered centre and target: (centre, target, value,
-    verdict) with verdict ``met``, ``not distinguishable`` or ``missed`` (95 % CI)."""
+    verdict) with verdict ``met``, ``not distinguishable``, ``missed`` (95 % CI) or ``no calls``
+    (no service level: neither met nor missed)."""
     from sim.plan import build_plans
     from sim.report.html import fmt_kpi
     from sim.report.staff_targets import parse_target
@@ -207,7 +208,7 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
             entry = result.kpis["centres"][r.key].get(t.kpi) or {}
             mean, ci = entry.get("mean"), entry.get("ci95") or [None, None]
             ends = [v for v in ci if v is not None]
-            verdict = ("met" if mean is not None and t.meets(mean) else
+            verdict = ("no calls" if mean is None else "met" if t.meets(mean) else
                        "not distinguishable" if any(t.meets(v) for v in ends) else "missed")
             rows.append((r.key, str(t), fmt_kpi(t.kpi, entry), verdict))
     return rows
