@@ -9,6 +9,7 @@ interrupted (Ctrl-C); 141 the output pipe closed (``hotline ... | head``).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -333,17 +334,35 @@ def _parse_target(text: str) -> tuple[float, float]:
         value = (float(level.rstrip("%")) / (100 if level.endswith("%") else 1), float(t))
     except ValueError:
         value = None
-    if not sep or value is None or not 0 < value[0] < 1 or value[1] < 0:
-        raise InputError(f"expected LEVEL/T with 0 < LEVEL < 1 and T >= 0, e.g. 0.8/20, got "
+    if not sep or value is None or not 0 < value[0] < 1 or not 0 <= value[1] < math.inf:
+        raise InputError(f"expected LEVEL/T with 0 < LEVEL < 1 and finite T >= 0, e.g. 0.8/20, got "
                          f"{text!r}", key="--target")
     return value
 
 
-def _seats_mode(servers, target) -> tuple[float, float] | None:
+def _seats_mode(servers, target, rate: float, talk: float) -> tuple[float, float] | None:
+    """The --target goal, or None for --servers; exit 2 for both, neither or too big a load."""
+    from sim.erlang import MAX_OFFERED
+
     if (servers is None) == (target is None):
         raise InputError("give either --servers N (the queue with N seats) or --target "
                          "LEVEL/T (the seats needed), not both or neither", key="--servers")
-    return None if target is None else _parse_target(target)
+    if target is None:
+        return None
+    goal = _parse_target(target)
+    if rate * talk > MAX_OFFERED:
+        raise InputError(f"with --talk {talk:g}, {rate * talk:.4g} Erlangs are offered: "
+                         f"beyond the {MAX_OFFERED:,.0f} the seat search accepts (rate and "
+                         "talk in one time unit?)", key="--rate")
+    return goal
+
+
+def _no_load(rate: float) -> bool:
+    """With --target and --rate 0: say that no seat is needed (nothing is offered)."""
+    if rate == 0:
+        click.echo("seats needed = 0: nothing is offered (--rate 0), so any number of seats "
+                   "meets the target")
+    return rate == 0
 
 
 def _overload_warning(offered: float, servers: int) -> None:
@@ -376,7 +395,9 @@ def erlang_c_cmd(servers, rate, talk, within, target, max_occupancy) -> None:
     """
     from sim import erlang as e
 
-    goal = _seats_mode(servers, target)
+    goal = _seats_mode(servers, target, rate, talk)
+    if goal is not None and _no_load(rate):
+        return
     if goal is not None:
         need = e.seats_for_target(rate, talk, goal[1], goal[0], max_occupancy=max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
@@ -401,7 +422,9 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
     """
     from sim import erlang as e
 
-    goal = _seats_mode(servers, target)
+    goal = _seats_mode(servers, target, rate, talk)
+    if goal is not None and _no_load(rate):
+        return
     if goal is not None:
         need = e.seats_for_target(rate, talk, goal[1], goal[0], patience, max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
