@@ -10,8 +10,10 @@ the change is real. :func:`centre_changes` lists, per centre (中心) and region
    so 73 centres × 4 KPIs do not produce "changes" by chance (the rows of item 1 answer the
    planner's own question and are judged by their plain p-value).
 
-``selection`` (``--centre``, ``--region``, ``--line``) restricts the rows to those centres and
-regions and then lists every one of them.
+``selection`` (``--centre``, ``--region``, ``--line``) restricts both lists to those centres and
+regions (an unchanged selected centre is not listed as changed); :func:`outside_selection`
+names the centres whose inputs differ but which the selection leaves out, so a planner still
+learns what differs.
 """
 
 from __future__ import annotations
@@ -210,8 +212,6 @@ def centre_changes(base: dict, variant: dict, changed: dict[str, tuple[str, ...]
     changed = changed or {}
     rows = _with_q(_rows(base, variant, "centre", changed, kpis, selection)
                    + _rows(base, variant, "region", changed, kpis, selection))
-    if selection:
-        return sorted(rows, key=lambda r: (not r.inputs, r.kind != "centre"))
     first = [r for r in rows if r.inputs]
     keys = {(r.kind, r.key) for r in first}
     rest = [r for r in rows if (r.kind, r.key) not in keys and r.significant]
@@ -219,6 +219,12 @@ def centre_changes(base: dict, variant: dict, changed: dict[str, tuple[str, ...]
     picked = list(dict.fromkeys((r.kind, r.key) for r in rest))[:most]
     ordered = [r for k in picked for r in rows if (r.kind, r.key) == k]
     return first + ordered
+
+
+def outside_selection(changed: dict[str, tuple[str, ...]],
+                      selection: Selection) -> dict[str, tuple[str, ...]]:
+    """The centres whose inputs differ that ``selection`` does not show."""
+    return {k: v for k, v in changed.items() if not selection.wants("centre", k)}
 
 
 def unknown_kpis(wanted: Iterable[str], valid: Iterable[str], key: str = "--kpi") -> None:

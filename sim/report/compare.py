@@ -19,6 +19,7 @@ from sim.changes import (
     Selection,
     centre_changes,
     input_changes,
+    outside_selection,
     unknown_kpis,
 )
 from sim.errors import InputError
@@ -65,6 +66,9 @@ class Comparison:
     rows: list[Row]
     changes: list[list[ChangeRow]] = field(default_factory=list)  # per run after the first
     notes: list[str] = field(default_factory=list)
+    hidden: list[dict[str, tuple[str, ...]]] = field(default_factory=list)  # inputs differ,
+    # outside the selection (per run after the first)
+    selected: bool = False
 
     @property
     def any_significant(self) -> bool:
@@ -108,12 +112,13 @@ def compare_docs(names: Sequence[str], docs: Sequence[dict],
                 continue
             rows.append(Row(group, kpi, entries,
                             [None] + [paired_entries(entries[0], e) for e in entries[1:]]))
-    changes, notes = [], _notes(names, docs)
+    changes, notes, hidden = [], _notes(names, docs), []
     for i, doc in enumerate(docs[1:], start=1):
         changed = input_changes(scenarios[0], scenarios[i]) if scenarios and all(
             s is not None for s in (scenarios[0], scenarios[i])) else {}
         changes.append(centre_changes(docs[0], doc, changed, kpis, selection))
-    return Comparison(list(names), list(docs), rows, changes, notes)
+        hidden.append(outside_selection(changed, selection))
+    return Comparison(list(names), list(docs), rows, changes, notes, hidden, bool(selection))
 
 
 def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
@@ -203,8 +208,9 @@ def format_comparison(c: Comparison) -> str:
 
     period = [n for n in c.notes if "cover different hours" in n]
     out = [*(f"note: {n}" for n in period)]
-    out += [format_changes(rows, c.names[0], name) for name, rows in zip(c.names[1:], c.changes,
-                                                                          strict=True)]
+    out += [format_changes(rows, c.names[0], name, hidden, c.selected)
+            for name, rows, hidden in zip(c.names[1:], c.changes, c.hidden or [{}] * len(
+                c.changes), strict=True)]
     head = f"{'group':<7}{'KPI':<12}" + "".join(f"{n[:22]:>24}" for n in c.names)
     head += "".join(f"{'Δ ' + n[:14]:>20}{'p':>8}" for n in c.names[1:])
     out += ["", head, "-" * len(head)]
@@ -279,7 +285,7 @@ def value_text(kpi: str, value: float | None) -> str:
 
 def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str = "en") -> Path:
     """Write ``compare.html`` (table and overlay plots, images embedded) and ``plots/`` to ``out``."""
-    from sim.report.changes_text import change_cells
+    from sim.report.changes_text import change_cells, hidden_text
     from sim.report.fonts import configure_matplotlib, resolve_lang
     from sim.report.html import data_uri, render, write_atomic
     from sim.report.report import PlotEntry
@@ -314,6 +320,7 @@ def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str 
     html = render("compare.html.j2", lang=lang, title="hotline-sim comparison", names=c.names,
                   dirs=[str(d) for d in run_dirs], rows=rows, plots=plots,
                   any_significant=c.any_significant, notes=c.notes,
-                  changes=[{"name": n, "rows": change_cells(rs)}
-                           for n, rs in zip(c.names[1:], c.changes, strict=True)])
+                  changes=[{"name": n, "rows": change_cells(rs), "selected": c.selected,
+                            "hidden": hidden_text(h)}
+                           for n, rs, h in zip(c.names[1:], c.changes, c.hidden, strict=True)])
     return write_atomic(out / "compare.html", html)

@@ -130,3 +130,26 @@ def test_compare_of_runs_with_different_horizons_says_so_first(rcli, stationary,
     assert "inputs differ" not in result.output
     c = compare_runs([out / "long", out / "short"])
     assert not any(r.inputs for r in c.changes[0])
+
+
+def test_a_selection_lists_no_unchanged_centre_and_names_inputs_it_hides(rcli, stationary,
+                                                                        write_scenario,
+                                                                        tmp_path):
+    from tests.report.conftest import STATIONARY
+
+    two = write_scenario({**STATIONARY, "centres": {
+        "620100/110": {"calls_per_day": 12960, "seats": 10},
+        "620200/110": {"calls_per_day": 12960, "seats": 10}}}, "two.yaml")
+    out = tmp_path / "cmp"
+    result = rcli("compare", two, "--variant", "base:", "--variant",
+                  "fewer:centres.620200/110.seats=8", "-r", 3, "-j", 2, "--out", out, "-q",
+                  "--centre", "620100/110")
+    assert result.exit_code == 0, result.output
+    assert "No selected centre or region of fewer differs" in result.output
+    assert "  620100/110" not in result.output  # unchanged: not listed as changed
+    assert "Inputs also differ outside the selection (not shown): 620200/110" in result.output
+    assert "seats" in result.output.split("outside the selection")[1].splitlines()[0]
+    html = (out / "compare.html").read_text()
+    assert "Inputs also differ outside the selection" in html
+    c = compare_runs([out / "base", out / "fewer"])
+    assert [r.key for r in c.changes[0] if r.inputs][:1] == ["620200/110"]
