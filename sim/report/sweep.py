@@ -123,14 +123,28 @@ def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str
     return fmt_kpi(kpi, entry) + (" *" if d is not None and d.significant else "  ")
 
 
+def _delta(kpi: str, base: dict | None, entry: dict | None) -> str:
+    """``−3.2±0.8 pp p=0.001 *``: the paired difference from the first point and its p."""
+    from sim.paired import paired_entries
+    from sim.report.compare import format_paired
+
+    d = paired_entries(base, entry)
+    if d is None:
+        return "—"
+    p = "" if d.p_value is None else (" p<0.001" if d.p_value < 0.001 else f" p={d.p_value:.3f}")
+    return f"{format_paired(kpi, d)}{p}{' *' if d.significant else '  '}"
+
+
 def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> str:
     """Text table: one row per point, the overall KPIs and each line's target KPI; ``*`` marks a
-    significant paired difference from the first point."""
+    significant paired difference from the first point; then the differences themselves
+    (Δ ± paired 95 % half-width and p, as in ``hotline compare``)."""
     targets = target_kpis(points)
     cols = [("all", k) for k in kpis] + [(line, kpi) for line, kpi in targets.items()]
-    head = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths) + "".join(
-        f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
+    labels = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths)
+    head = labels + "".join(f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
     out = [head, "-" * len(head)]
+
     def group(pt: Point, g: str) -> dict:
         return pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
 
@@ -140,6 +154,15 @@ def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[s
             cells += f"{_marked(k, group(points[0], g).get(k), group(pt, g).get(k), i == 0):>22}"
         out.append(cells)
     out.append("* = differs from the first point (paired Student-t over replications, p < 0.05).")
+    if len(points) > 1:
+        head = labels + "".join(f"{('Δ ' + g + ' ' + kpi_label(k))[:27]:>28}" for g, k in cols)
+        out += ["", head, "-" * len(head)]
+        for pt in points[1:]:
+            out.append("".join(f"{v[:16]:>17}" for v in pt.values) + "".join(
+                f"{_delta(k, group(points[0], g).get(k), group(pt, g).get(k)):>28}"
+                for g, k in cols))
+        out.append("Δ = point − first point, replication by replication (± paired 95 % "
+                   "half-width; pp for rates); p of the paired t test.")
     return "\n".join(out)
 
 
