@@ -3,6 +3,7 @@ that were missed (by prefecture name and code) and the sparse-data warnings."""
 
 from __future__ import annotations
 
+import math
 import re
 
 LINE_NAMES = {
@@ -11,12 +12,23 @@ LINE_NAMES = {
 }
 
 
+def clamp_interval(lo: float, hi: float, rate: bool) -> tuple[float, float, bool]:
+    """A 95 % CI clamped to the KPI's range (0 to 1 for a rate, else 0 and up: no KPI is
+    negative); the flag says whether an end was cut (then print the ends, not ± half-width)."""
+    top = 1.0 if rate else math.inf
+    a, b = max(lo, 0.0), min(hi, top)
+    return a, b, (a, b) != (lo, hi)
+
+
 def _pct(kpi: dict | None) -> str:
     if not kpi or kpi["mean"] is None:
         return "—"
     lo, hi = kpi["ci95"]
     if lo is None:
         return f"{100 * kpi['mean']:.1f}%"
+    a, b, cut = clamp_interval(lo, hi, rate=True)
+    if cut:
+        return f"{100 * kpi['mean']:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
     return f"{100 * kpi['mean']:.1f}±{100 * (hi - lo) / 2:.1f}%"
 
 

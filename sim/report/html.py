@@ -37,13 +37,22 @@ def fmt_value(kpi: str, value: float | None) -> str:
 
 
 def fmt_kpi(kpi: str, entry: dict | None) -> str:
-    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``)."""
+    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``); when the
+    interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low, high]``
+    with the ends clamped to the range."""
+    from sim.summary import clamp_interval
+
     if not entry or entry.get("mean") is None:
         return "—"
     lo, hi = (entry.get("ci95") or [None, None])[:2]
     text = fmt_value(kpi, entry["mean"])
     if lo is None or hi is None:
         return text
+    a, b, cut = clamp_interval(lo, hi, is_rate(kpi))
+    if cut and is_rate(kpi):
+        return f"{100 * entry['mean']:.1f} [{100 * a:.1f}, {100 * b:.1f}]%"
+    if cut:
+        return f"{text} [{fmt_value(kpi, a)}, {fmt_value(kpi, b)}]"
     half = (hi - lo) / 2
     if is_rate(kpi):
         return f"{100 * entry['mean']:.1f} ± {100 * half:.1f}%"
