@@ -120,7 +120,8 @@ def with_cluster(command: click.Command) -> click.Command:
                    "violation.")
 @click.option("--fail-on-miss/--no-fail-on-miss", default=False, show_default=True,
               help="Exit 1 when a line's or centre's target is missed (its 95 % CI wholly "
-                   "below the target), e.g. in CI pipelines.")
+                   "below the target; with one replication, its mean), e.g. in CI pipelines. "
+                   "A centre with no calls is neither met nor missed.")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
         lang, audit, fail_on_miss) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
