@@ -61,19 +61,28 @@ def scenario_options(f):
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--precision", "precision", multiple=True, metavar="[SCOPE:]KPI=HALFWIDTH",
+              help="Add replications until this KPI's 95 % half-width is at most HALFWIDTH "
+                   "(rates as fractions: 0.01 = 1 point). SCOPE is a line, region or centre, "
+                   "e.g. 110:sl15=0.01, 622900/110:abandon_rate=0.005 (repeatable).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=None,
+              help="Cap for --precision (default: 100, or -r if larger).")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang) -> None:
+        lang, precision, max_replications) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
     docs/records.md and docs/kpis.md) and prints a summary per line.
 
     Example: hotline run jishishan-earthquake --set borrowing.enabled=false -r 10 -j 2
+
+    Example: hotline run gansu-baseline --precision 622900/110:sl15=0.01 --max-replications 40
     """
     from tqdm import tqdm
 
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
+    from sim.precision import parse_targets, sparse_warnings
     from sim.runner import prepare, run_scenario
     from sim.summary import format_disaster, format_merge_test, format_summary
     from sim.variants import format_comparison, run_variants
@@ -81,14 +90,23 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     path = scenario or DEFAULT_SCENARIO
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
+    if max_replications is not None and not precision:
+        raise click.UsageError("--max-replications needs --precision")
+    targets = parse_targets(precision, scn)
     runs = 1 + (len(scn.variants) if variants else 0)
-    with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
-              disable=quiet, delay=2, file=sys.stderr) as bar:
-        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
-        others = run_variants(path, overrides, result.directory, replications=replications,
+    with tqdm(total=None if targets else scn.replications * runs, unit="rep",
+              desc=f"{scn.name}: replications", disable=quiet, delay=2, file=sys.stderr) as bar:
+        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update(),
+                              precision=targets, max_replications=max_replications)
+        reps = result.scenario.replications if targets else replications
+        others = run_variants(path, overrides, result.directory, replications=reps,
                               seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
             if variants else {}
     click.echo(format_summary(result.kpis))
+    if result.precision is not None:
+        click.echo(result.precision.describe())
+    for warning in sparse_warnings(result.kpis):
+        click.echo(warning, err=True)
     for table in (format_flows(result.kpis), format_orders(result.kpis),
                   format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),

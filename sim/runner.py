@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from sim.kpis import kpi_names
 from sim.linkage.flows import ORDER_COLUMNS
 from sim.output import RunWriter
 from sim.plan import build_plans
+from sim.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.records import CALL_COLUMNS, header_member
 from sim.replications import ReplicationSummary, run_replications, sl_thresholds
 from sim.scenario import Scenario, dump_resolved, load_scenario
@@ -32,6 +33,7 @@ class RunResult:
     directory: Path
     scenario: Scenario
     kpis: dict
+    precision: PrecisionOutcome | None = None
 
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
@@ -48,15 +50,19 @@ def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications
 def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
                  replications: int | None = None, seed: int | None = None, jobs: int = 1,
                  out_dir: Path | None = None,
-                 on_done: Callable[[ReplicationSummary], None] | None = None) -> RunResult:
+                 on_done: Callable[[ReplicationSummary], None] | None = None,
+                 precision: Sequence[PrecisionTarget] = (),
+                 max_replications: int | None = None) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
-    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory.
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. With
+    ``precision`` targets, replications are added until each is met (``sim.precision``).
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done)
+    scenario, summaries, outcome = _replicate(scenario, jobs, on_done, precision,
+                                              max_replications)
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
     try:
@@ -71,7 +77,18 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     except BaseException:
         writer.abort()
         raise
-    return RunResult(out, scenario, kpis)
+    return RunResult(out, scenario, kpis, outcome)
+
+
+def _replicate(scenario: Scenario, jobs: int, on_done, precision: Sequence[PrecisionTarget],
+               max_replications: int | None,
+               ) -> tuple[Scenario, list[ReplicationSummary], PrecisionOutcome | None]:
+    """The run's replications: the scenario's count, or as many as ``precision`` needs."""
+    if not precision:
+        return scenario, run_replications(scenario, jobs=jobs, on_done=on_done), None
+    cap = max_replications or max(scenario.replications, 100)
+    summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done)
+    return scenario.model_copy(update={"replications": len(summaries)}), summaries, outcome
 
 
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
