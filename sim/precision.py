@@ -29,7 +29,7 @@ from sim.errors import InputError
 from sim.kpis import kpi_names
 from sim.replications import ReplicationSummary, run_one, sl_thresholds
 from sim.scenario import Scenario
-from sim.stats import Estimate, mean_ci, replications_needed
+from sim.stats import Estimate, kpi_estimate, replications_needed
 from sim.streams import replication_seeds
 
 LEVEL = 0.95
@@ -50,11 +50,11 @@ class PrecisionTarget:
     kpi: str
     half_width: float
 
-    def values(self, summaries: Sequence[ReplicationSummary]) -> list[float]:
-        """The KPI's value in each replication."""
+    def groups(self, summaries: Sequence[ReplicationSummary]) -> list[dict[str, float]]:
+        """The KPI dict of the target's line, region, centre or the whole run, per replication."""
         if self.group == "overall":
-            return [s.kpis["overall"][self.kpi] for s in summaries]
-        return [s.kpis[self.group][self.name][self.kpi] for s in summaries]
+            return [s.kpis["overall"] for s in summaries]
+        return [s.kpis[self.group][self.name] for s in summaries]
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,7 @@ def parse_targets(texts: Iterable[str], scenario: Scenario) -> tuple[PrecisionTa
 def estimates(targets: Sequence[PrecisionTarget], summaries: Sequence[ReplicationSummary]
               ) -> tuple[Estimate, ...]:
     """The 95 % estimate of each target's KPI over the replications so far."""
-    out = []
-    for t in targets:
-        values = t.values(summaries)
-        mean, lo, hi = mean_ci(values, LEVEL)
-        out.append(Estimate(mean, lo, hi, len(values)))
-    return tuple(out)
+    return tuple(kpi_estimate(t.kpi, t.groups(summaries), LEVEL) for t in targets)
 
 
 def next_batch(targets: Sequence[PrecisionTarget], ests: Sequence[Estimate], n: int,

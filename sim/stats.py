@@ -12,6 +12,7 @@ Three estimators, each with a Student-t interval over independent replications:
   of arrivals, whose mean λT the scenario fixes), the classic variance reduction of
   Lavenberg and Welch (1981); ``hotline validate`` uses it.
 
+``kpi_estimate`` picks the estimator by KPI (``denominator`` knows each ratio KPI's count);
 ``replications_needed`` turns a pilot's spread into the count that reaches a half-width.
 """
 
@@ -135,14 +136,57 @@ def replications_needed(pilot: Estimate, half_width: float, level: float,
     return n
 
 
+_BY_OFFERED = ("abandon_rate", "block_rate", "human_answer_rate")
+
+
+def denominator(name: str, rep: dict[str, float]) -> float | None:
+    """The count a ratio KPI of one replication divides by, or ``None`` for a plain value.
+
+    Every ratio KPI of ``sim/kpis.py`` (and the order rates of the linkage) is numerator /
+    denominator of counts in the same replication, so numerator = value × denominator.
+    """
+    prefix, _, kpi = name.rpartition(":")
+    if prefix and kpi in ("on_time_rate", "reopen_rate"):
+        created, still_open = rep.get(f"{prefix}:created"), rep.get(f"{prefix}:open")
+        return None if created is None or still_open is None else created - still_open
+    if name in _BY_OFFERED or (name.startswith("sl") and name[2:].replace(".", "").isdigit()):
+        return rep.get("offered")
+    if name == "p_wait" and "offered" in rep:
+        return rep["offered"] - rep["blocked"] - rep["unfinished"]
+    if name == "occupancy":
+        return rep.get("seat_hours")
+    if name == "mean_wait" and "answered" in rep:
+        return rep["answered"] + rep["abandoned"]
+    if name == "asa":
+        return rep.get("answered")
+    return None
+
+
+def kpi_estimate(name: str, per_replication: Sequence[dict[str, float]],
+                 level: float = 0.95) -> Estimate:
+    """A KPI over replications: ratio of totals for ratio KPIs, else the mean of values."""
+    dens = [denominator(name, r) for r in per_replication]
+    values = [r[name] for r in per_replication]
+    if all(d is not None for d in dens):
+        nums = [0.0 if d == 0 or v is None or math.isnan(v) else v * d
+                for v, d in zip(values, dens, strict=True)]
+        return ratio_ci(nums, dens, level)
+    mean, lo, hi = mean_ci(values, level)
+    return Estimate(mean, lo, hi, len(values))
+
+
 def summarise(per_replication: Sequence[dict[str, float]], level: float = 0.95
               ) -> dict[str, dict[str, object]]:
-    """``{kpi: {"mean", "ci95", "values"}}`` from one KPI dict per replication."""
+    """``{kpi: {"mean", "ci95", "values"}}`` from one KPI dict per replication.
+
+    ``mean`` is the ratio of totals for ratio KPIs (``kpi_estimate``); ``values`` are always
+    the per-replication values.
+    """
     out: dict[str, dict[str, object]] = {}
     for name in per_replication[0]:
         values = [r[name] for r in per_replication]
-        mean, lo, hi = mean_ci(values, level)
-        out[name] = {"mean": _clean(mean), "ci95": [_clean(lo), _clean(hi)],
+        est = kpi_estimate(name, per_replication, level)
+        out[name] = {"mean": _clean(est.value), "ci95": [_clean(est.low), _clean(est.high)],
                      "values": [_clean(v) for v in values]}
     return out
 

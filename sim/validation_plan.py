@@ -17,8 +17,15 @@ import sys
 from sim.replications import run_replications
 from sim.scenario import Scenario
 from sim.stats import replications_needed
-from sim.validation import Case, Suite, analytic_values, case_scenario, check_names, estimate, \
-    load_suite
+from sim.validation import (
+    Case,
+    Suite,
+    analytic_values,
+    case_scenario,
+    check_names,
+    estimate,
+    load_suite,
+)
 
 PILOT_REPLICATIONS = 30
 PILOT_SEED_OFFSET = 1000

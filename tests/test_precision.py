@@ -63,8 +63,8 @@ def test_stops_at_the_first_batch_that_meets_the_target(small):
     ends = [sum(outcome.batches[:k + 1]) for k in range(len(outcome.batches))]
     for end in ends[:-1]:
         ests = estimates(targets, summaries[:end])
-        assert not all(e.half_width <= t.half_width for e, t in zip(ests, targets))
-    assert all(e.half_width <= t.half_width for e, t in zip(outcome.estimates, targets))
+        assert not all(e.half_width <= t.half_width for e, t in zip(ests, targets, strict=True))
+    assert all(e.half_width <= t.half_width for e, t in zip(outcome.estimates, targets, strict=True))
     assert all(b >= MIN_BATCH for b in outcome.batches[1:])
     # Replication i keeps its seed: the run is the plain run of that many replications.
     plain = run_replications(small.model_copy(update={"replications": len(summaries)}))
