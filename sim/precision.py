@@ -203,8 +203,10 @@ def sparse_warnings(kpis: dict) -> list[str]:
     out = []
     n = kpis["replications"]
     if n < MIN_REPLICATIONS:
-        out.append(f"warning: only {n} replication(s) (< {MIN_REPLICATIONS}): every interval "
-                   f"is rough; use -r {MIN_REPLICATIONS} or more, or --precision")
+        names = ", ".join(_rate_kpis(kpis["overall"]))
+        out.append(f"warning: only {n} replication(s) (< {MIN_REPLICATIONS}): the intervals of "
+                   f"{names} (and of every other KPI) are unreliable; use -r "
+                   f"{MIN_REPLICATIONS} or more, or --precision")
     wide = []
     groups = [("all", kpis["overall"])] + list(kpis.get("lines", {}).items())
     for name, group in groups:

@@ -86,7 +86,7 @@ def _doc(reps, lo, hi):
 def test_sparse_warnings_name_the_wide_kpis():
     assert sparse_warnings(_doc(10, 0.80, 0.86)) == []
     few = sparse_warnings(_doc(3, 0.80, 0.86))
-    assert len(few) == 1 and "only 3 replication" in few[0]
+    assert len(few) == 1 and "only 3 replication" in few[0] and "sl15" in few[0]
     wide = sparse_warnings(_doc(10, 0.70, 0.90))
     assert len(wide) == 1 and "110:sl15 ±10.0" in wide[0] and "all:sl15" in wide[0]
     none = _doc(1, 0.8, 0.8)

@@ -99,3 +99,31 @@ def test_the_suite_fails_a_deliberately_wrong_model(kind):
                                                stop_at_miss=True)):
             return
     pytest.fail(f"the validation suite passes a model with {kind}")
+
+
+def test_a_case_without_its_run_length_is_an_error_naming_it(tmp_path):
+    bad = tmp_path / "cases.yaml"
+    bad.write_text("level: 0.99\ncases:\n  - {scenario: mmc-12.yaml, model: erlang_c, "
+                   "kpis: [p_wait]}\n")
+    with pytest.raises(InputError, match="missing replications, horizon_hours") as err:
+        load_suite(bad)
+    assert err.value.key == "cases[0]"
+    bad.write_text("cases:\n  - {scenario: x.yaml, model: erlang_z, kpis: [p_wait], "
+                   "replications: 2, horizon_hours: 2}\n")
+    with pytest.raises(InputError, match="unknown model 'erlang_z'"):
+        load_suite(bad)
+
+
+def test_the_table_prints_the_relative_half_width_and_flags_a_wide_one():
+    from sim.stats import Estimate
+    from sim.validation import Check, format_check, summary_line
+
+    narrow = Check("mmc-12", "erlang_c", "p_wait", Estimate(0.45, 0.44, 0.46, 60),
+                   Estimate(0.45, 0.435, 0.465, 60), 0.449, 0.03)
+    wide = Check("mmc-12", "erlang_c", "mean_wait", Estimate(13.5, 12.5, 14.5, 60),
+                 Estimate(13.5, 12.0, 15.0, 60), 13.48, 0.06)
+    assert "2.23%" in format_check(narrow) and "inside" in format_check(narrow)
+    assert narrow.passed and not wide.passed and wide.inside
+    assert format_check(wide).endswith("inside (too wide)")
+    assert summary_line([narrow, wide]).startswith("2 of 2 analytic values inside")
+    assert "1 of 2 within their half-width bound" in summary_line([narrow, wide])
