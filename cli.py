@@ -61,6 +61,11 @@ def scenario_options(f):
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--audit", is_flag=True,
+              help="Check the model's invariants as it runs (every leg recorded once with its "
+                   "parent, times ordered, seats and trunks never over-used, no caller served "
+                   "past their patience, every seat released, orders conserved); exit 3 on a "
+                   "violation.")
 @click.option("--precision", "precision", multiple=True, metavar="[SCOPE:]KPI=HALFWIDTH",
               help="Add replications until this KPI's 95 % half-width is at most HALFWIDTH "
                    "(rates as fractions: 0.01 = 1 point). SCOPE is a line, region or centre, "
@@ -68,7 +73,7 @@ def scenario_options(f):
 @click.option("--max-replications", type=click.IntRange(min=2), default=None,
               help="Cap for --precision (default: 100, or -r if larger).")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang, precision, max_replications) -> None:
+        lang, audit, precision, max_replications) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -97,7 +102,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     with tqdm(total=None if targets else scn.replications * runs, unit="rep",
               desc=f"{scn.name}: replications", disable=quiet, delay=2, file=sys.stderr) as bar:
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update(),
-                              precision=targets, max_replications=max_replications)
+                              audit=audit, precision=targets, max_replications=max_replications)
         reps = result.scenario.replications if targets else replications
         others = run_variants(path, overrides, result.directory, replications=reps,
                               seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
@@ -118,6 +123,19 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
         click.echo(f"report: {write_report(result.directory, lang)}")
     click.echo(f"written: {result.directory}")
+    if audit:
+        _audit_verdict(result)
+
+
+def _audit_verdict(result) -> None:
+    """Print the auditor's findings; exit 3 if the model broke an invariant."""
+    found = result.violations
+    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+               f"replication(s)")
+    for replication, violation in found[:50]:
+        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+    if found:
+        sys.exit(3)
 
 
 @main.command()

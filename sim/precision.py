@@ -36,7 +36,8 @@ LEVEL = 0.95
 MIN_BATCH = 2
 MIN_REPLICATIONS = 5
 WIDE_POINTS = 0.05
-RATE_KPIS = ("abandon_rate", "block_rate", "human_answer_rate", "occupancy", "p_wait")
+RATE_KPIS = ("abandon_rate", "block_rate", "unfinished_rate", "not_joined_rate",
+             "human_answer_rate", "bot_rate", "occupancy", "p_wait")
 GROUPS = {"lines": "line", "regions": "region", "centres": "centre"}
 
 
@@ -153,20 +154,25 @@ def next_batch(targets: Sequence[PrecisionTarget], ests: Sequence[Estimate], n: 
 
 
 def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
-              on_done: Callable[[ReplicationSummary], None] | None = None
+              on_done: Callable[[ReplicationSummary], None] | None = None,
+              audit: bool = False, worker: Callable[..., ReplicationSummary] = run_one,
               ) -> list[ReplicationSummary]:
-    """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count)."""
+    """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count).
+
+    ``worker(scenario, seed_sequence, index, audit)`` runs one replication (a module-level
+    function, so worker processes can import it).
+    """
     seqs = replication_seeds(scenario.seed, stop)[start:stop]
     indices = range(start, stop)
     if jobs <= 1 or len(seqs) == 1:
         results = []
         for seq, i in zip(seqs, indices, strict=True):
-            results.append(run_one(scenario, seq, i))
+            results.append(worker(scenario, seq, i, audit))
             if on_done:
                 on_done(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=min(jobs, len(seqs))) as pool:
-        futures = [pool.submit(run_one, scenario, seq, i)
+        futures = [pool.submit(worker, scenario, seq, i, audit)
                    for seq, i in zip(seqs, indices, strict=True)]
         results = [f.result() for f in futures]
     for r in results:
@@ -178,17 +184,19 @@ def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
 def run_to_precision(scenario: Scenario, targets: Sequence[PrecisionTarget],
                      max_replications: int, jobs: int = 1,
                      on_done: Callable[[ReplicationSummary], None] | None = None,
+                     audit: bool = False,
                      ) -> tuple[list[ReplicationSummary], PrecisionOutcome]:
     """Run batches until every target's half-width is met or ``max_replications`` is reached."""
     first = min(max(scenario.replications, MIN_BATCH), max_replications)
-    summaries = run_batch(scenario, 0, first, jobs, on_done)
+    summaries = run_batch(scenario, 0, first, jobs, on_done, audit)
     batches = [first]
     ests = estimates(targets, summaries)
     while not all(_met(e, t) for e, t in zip(ests, targets, strict=True)):
         add = next_batch(targets, ests, len(summaries), max_replications)
         if add == 0:
             break
-        summaries += run_batch(scenario, len(summaries), len(summaries) + add, jobs, on_done)
+        summaries += run_batch(scenario, len(summaries), len(summaries) + add, jobs, on_done,
+                               audit)
         batches.append(add)
         ests = estimates(targets, summaries)
     return summaries, PrecisionOutcome(tuple(targets), ests, tuple(batches), max_replications)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ class RunResult:
     directory: Path
     scenario: Scenario
     kpis: dict
+    violations: list = field(default_factory=list)  # (replication, Violation) with --audit
     precision: PrecisionOutcome | None = None
 
 
@@ -51,17 +52,18 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
                  replications: int | None = None, seed: int | None = None, jobs: int = 1,
                  out_dir: Path | None = None,
                  on_done: Callable[[ReplicationSummary], None] | None = None,
-                 precision: Sequence[PrecisionTarget] = (),
+                 audit: bool = False, precision: Sequence[PrecisionTarget] = (),
                  max_replications: int | None = None) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
     ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. With
-    ``precision`` targets, replications are added until each is met (``sim.precision``).
+    ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
+    With ``precision`` targets, replications are added until each is met (``sim.precision``).
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    scenario, summaries, outcome = _replicate(scenario, jobs, on_done, precision,
+    scenario, summaries, outcome = _replicate(scenario, jobs, on_done, audit, precision,
                                               max_replications)
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
@@ -77,17 +79,19 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     except BaseException:
         writer.abort()
         raise
-    return RunResult(out, scenario, kpis, outcome)
+    return RunResult(out, scenario, kpis,
+                     [(s.index, v) for s in summaries for v in s.violations], outcome)
 
 
-def _replicate(scenario: Scenario, jobs: int, on_done, precision: Sequence[PrecisionTarget],
-               max_replications: int | None,
+def _replicate(scenario: Scenario, jobs: int, on_done, audit: bool,
+               precision: Sequence[PrecisionTarget], max_replications: int | None,
                ) -> tuple[Scenario, list[ReplicationSummary], PrecisionOutcome | None]:
     """The run's replications: the scenario's count, or as many as ``precision`` needs."""
     if not precision:
-        return scenario, run_replications(scenario, jobs=jobs, on_done=on_done), None
+        return scenario, run_replications(scenario, jobs=jobs, on_done=on_done,
+                                          audit=audit), None
     cap = max_replications or max(scenario.replications, 100)
-    summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done)
+    summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done, audit)
     return scenario.model_copy(update={"replications": len(summaries)}), summaries, outcome
 
 

@@ -136,7 +136,12 @@ def replications_needed(pilot: Estimate, half_width: float, level: float,
     return n
 
 
-_BY_OFFERED = ("abandon_rate", "block_rate", "human_answer_rate")
+_BY_HUMAN_OFFERED = ("abandon_rate", "block_rate", "unfinished_rate", "not_joined_rate",
+                     "human_answer_rate")
+
+
+def _is_service_level(name: str) -> bool:
+    return name.startswith("sl") and name[2:].replace(".", "").isdigit()
 
 
 def denominator(name: str, rep: dict[str, float]) -> float | None:
@@ -149,10 +154,13 @@ def denominator(name: str, rep: dict[str, float]) -> float | None:
     if prefix and kpi in ("on_time_rate", "reopen_rate"):
         created, still_open = rep.get(f"{prefix}:created"), rep.get(f"{prefix}:open")
         return None if created is None or still_open is None else created - still_open
-    if name in _BY_OFFERED or (name.startswith("sl") and name[2:].replace(".", "").isdigit()):
+    human = rep.get("human_offered", rep.get("offered"))
+    if name in _BY_HUMAN_OFFERED or _is_service_level(name):
+        return human
+    if name == "bot_rate":
         return rep.get("offered")
-    if name == "p_wait" and "offered" in rep:
-        return rep["offered"] - rep["blocked"] - rep["unfinished"]
+    if name == "p_wait" and human is not None and "blocked" in rep:
+        return human - rep["blocked"] - rep["unfinished"]
     if name == "occupancy":
         return rep.get("seat_hours")
     if name == "mean_wait" and "answered" in rep:

@@ -30,10 +30,13 @@ from pathlib import Path
 import yaml
 
 from sim import erlang
+from sim.calls import ANSWERED
 from sim.errors import InputError
+from sim.network import Network, simulate
 from sim.paths import SCENARIOS_DIR
 from sim.precision import run_batch
-from sim.replications import ReplicationSummary, run_replications
+from sim.records import to_columns
+from sim.replications import ReplicationSummary, summarise_replication
 from sim.scenario import Scenario, load_scenario
 from sim.stats import Estimate, control_variate_ci, mean_ci, replications_needed
 from sim.validation_network import jackson_values
@@ -202,10 +205,26 @@ def _controls(scenario: Scenario, summaries: list[ReplicationSummary]
     (key, centre), = scenario.centres.items()
     window = (scenario.horizon_hours - scenario.warmup_hours) * 3600.0
     offered = [s.kpis["overall"]["offered"] for s in summaries]
-    talk = [k["occupancy"] * k["seat_hours"] * 3600.0 / k["answered"]
-            for k in (s.kpis["overall"] for s in summaries)]
+    talk = [s.extra["mean_talk"] for s in summaries]
     mean_talk = (centre.talk or scenario.lines[key.partition("/")[2]].talk).mean
     return [offered, talk], [centre.calls_per_day / 86400.0 * window, mean_talk]
+
+
+def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = False
+                          ) -> ReplicationSummary:
+    """One replication, summarised as usual, plus the mean talk time of the answered legs
+    arriving in the KPI window (``extra["mean_talk"]``, the second control variate)."""
+    net = Network(scenario, seq, audit=audit)
+    result = simulate(scenario, seq, index, network=net)
+    summary = summarise_replication(result, net, scenario)
+    summary.violations = result.violations
+    cols = to_columns(result.records)
+    arrival = cols["arrival"]
+    sel = ((arrival >= scenario.warmup_hours * 3600.0) & (arrival < scenario.horizon)
+           & (cols["outcome"] == ANSWERED))
+    talk = cols["talk_end"][sel] - cols["answered"][sel]
+    summary.extra["mean_talk"] = float(talk.mean()) if len(talk) else float("nan")
+    return summary
 
 
 def estimate(case: Case, scenario: Scenario, summaries: list[ReplicationSummary], name: str,
@@ -227,11 +246,13 @@ def run_case(case: Case, suite: Suite, jobs: int = 1, overrides: Iterable[str] =
     """
     analytic = analytic_values(case_scenario(case, suite), case.model)
     scenario = case_scenario(case, suite, overrides)
-    summaries = run_replications(scenario, jobs=jobs)
+    summaries = run_batch(scenario, 0, scenario.replications, jobs,
+                          worker=replication_with_talk)
     checks = _checks(case, suite, scenario, summaries, analytic, stop_at_miss)
     more = _second_stage(case, suite, checks, len(summaries))
     if more:
-        summaries += run_batch(scenario, len(summaries), len(summaries) + more, jobs)
+        summaries += run_batch(scenario, len(summaries), len(summaries) + more, jobs,
+                               worker=replication_with_talk)
         checks = _checks(case, suite, scenario, summaries, analytic, stop_at_miss)
     return checks
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from sim.replications import run_replications
+from sim.precision import run_batch
 from sim.scenario import Scenario
 from sim.stats import replications_needed
 from sim.validation import (
@@ -25,6 +25,7 @@ from sim.validation import (
     check_names,
     estimate,
     load_suite,
+    replication_with_talk,
 )
 
 PILOT_REPLICATIONS = 30
@@ -38,7 +39,7 @@ def plan_case(case: Case, suite: Suite, jobs: int = 1) -> dict[str, int]:
     analytic = analytic_values(case_scenario(case, suite), case.model)
     pilot = case_scenario(case, suite, replications=PILOT_REPLICATIONS,
                           seed_offset=PILOT_SEED_OFFSET)
-    summaries = run_replications(pilot, jobs=jobs)
+    summaries = run_batch(pilot, 0, pilot.replications, jobs, worker=replication_with_talk)
     extra_df = 0 if case.model == "jackson" else 2
     needed = {}
     for name in check_names(case, suite):
