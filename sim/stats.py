@@ -147,13 +147,11 @@ def _is_service_level(name: str) -> bool:
 def denominator(name: str, rep: dict[str, float]) -> float | None:
     """The count a ratio KPI of one replication divides by, or ``None`` for a plain value.
 
-    Every ratio KPI of ``sim/kpis.py`` (and the order rates of the linkage) is numerator /
-    denominator of counts in the same replication, so numerator = value × denominator.
+    Every ratio KPI of ``sim/kpis.py`` is numerator / denominator of counts in the same
+    replication, so numerator = value × denominator. The order rates of the linkage
+    (``…:on_time_rate`` over orders with a known outcome, ``…:reopen_rate`` over closed ones)
+    do not publish their denominators, so they stay means of per-replication ratios.
     """
-    prefix, _, kpi = name.rpartition(":")
-    if prefix and kpi in ("on_time_rate", "reopen_rate"):
-        created, still_open = rep.get(f"{prefix}:created"), rep.get(f"{prefix}:open")
-        return None if created is None or still_open is None else created - still_open
     human = rep.get("human_offered", rep.get("offered"))
     if name in _BY_HUMAN_OFFERED or _is_service_level(name):
         return human

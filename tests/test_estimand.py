@@ -61,15 +61,17 @@ def test_service_level_is_the_pooled_rate_and_the_mean_of_ratios_is_biased(run):
 
 def test_every_ratio_kpi_has_its_count():
     rep = {"offered": 100, "blocked": 5, "unfinished": 1, "answered": 90, "abandoned": 4,
-           "seat_hours": 12.0, "sl20": 0.8, "p_wait": 0.5,
-           "work_order:created": 10, "work_order:open": 2, "work_order:on_time_rate": 0.75}
-    assert denominator("sl20", rep) == 100
+           "human_offered": 98, "bot": 2, "not_joined": 0, "seat_hours": 12.0, "sl20": 0.8,
+           "p_wait": 0.5, "work_order:created": 10, "work_order:on_time_rate": 0.75}
+    assert denominator("sl20", rep) == 98  # human legs: the bot's are not the seats' to answer
+    assert denominator("abandon_rate", rep) == 98
+    assert denominator("bot_rate", rep) == 100
     assert denominator("sl20_excl", rep) is None  # its count is not in the KPIs: mean of ratios
-    assert denominator("p_wait", rep) == 94
+    assert denominator("p_wait", rep) == 92
     assert denominator("occupancy", rep) == 12.0
     assert denominator("mean_wait", rep) == 94
     assert denominator("asa", rep) == 90
-    assert denominator("work_order:on_time_rate", rep) == 8
+    assert denominator("work_order:on_time_rate", rep) is None
     assert denominator("offered", rep) is None
     reps = [{"offered": 10, "sl20": 1.0}, {"offered": 990, "sl20": 0.5}]
     assert kpi_estimate("sl20", reps).value == pytest.approx((10 + 495) / 1000)
