@@ -192,7 +192,8 @@ def check_names(case: Case, suite: Suite) -> list[str]:
     return [f"{key}:{kpi}" for key in centres for kpi in case.kpis]
 
 
-def _values(summaries: list[ReplicationSummary], name: str) -> list[float]:
+def kpi_values(summaries: list[ReplicationSummary], name: str) -> list[float]:
+    """A checked KPI's value per replication (``CENTRE:kpi`` for a centre's)."""
     centre, _, kpi = name.rpartition(":")
     if centre:
         return [s.kpis["centres"][centre][kpi] for s in summaries]
@@ -230,7 +231,7 @@ def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = Fal
 def estimate(case: Case, scenario: Scenario, summaries: list[ReplicationSummary], name: str,
              level: float) -> Estimate:
     """The case's estimator of one KPI at ``level``."""
-    values = _values(summaries, name)
+    values = kpi_values(summaries, name)
     if case.model == "jackson":
         mean, low, high = mean_ci(values, level)
         return Estimate(mean, low, high, len(values))

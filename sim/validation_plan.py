@@ -13,10 +13,11 @@ so the planned count may be up to 1/0.85² = 1.38 times too large, rarely too sm
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 from sim.precision import run_batch
 from sim.scenario import Scenario
-from sim.stats import replications_needed
+from sim.stats import Estimate, mean_ci, replications_needed, t_quantile
 from sim.validation import (
     Case,
     Suite,
@@ -24,6 +25,7 @@ from sim.validation import (
     case_scenario,
     check_names,
     estimate,
+    kpi_values,
     load_suite,
     replication_with_talk,
 )
@@ -34,14 +36,22 @@ MARGIN = 0.85
 WRONG_MODELS = ("patience x1.1", "talk x1.05", "one seat fewer")
 
 
-def plan_case(case: Case, suite: Suite, jobs: int = 1) -> dict[str, int]:
+@dataclass(frozen=True)
+class Plan:
+    """A case's planned replications per bounded KPI, and the variance the controls kept."""
+
+    needed: dict[str, int]
+    variance_kept: dict[str, float]
+
+
+def plan_case(case: Case, suite: Suite, jobs: int = 1) -> Plan:
     """Replications each bounded KPI of ``case`` needs, from an independent pilot."""
     analytic = analytic_values(case_scenario(case, suite), case.model)
     pilot = case_scenario(case, suite, replications=PILOT_REPLICATIONS,
                           seed_offset=PILOT_SEED_OFFSET)
     summaries = run_batch(pilot, 0, pilot.replications, jobs, worker=replication_with_talk)
     extra_df = 0 if case.model == "jackson" else 2
-    needed = {}
+    needed, kept = {}, {}
     for name in check_names(case, suite):
         bound = suite.bounds.get(name.rpartition(":")[2])
         if bound is None:
@@ -49,7 +59,17 @@ def plan_case(case: Case, suite: Suite, jobs: int = 1) -> dict[str, int]:
         est = estimate(case, pilot, summaries, name, suite.level)
         needed[name] = replications_needed(est, MARGIN * bound * abs(analytic[name]),
                                            suite.level, extra_df=extra_df, minimum=10)
-    return needed
+        kept[name] = _variance_kept(est, summaries, name, suite.level, extra_df)
+    return Plan(needed, kept)
+
+
+def _variance_kept(est: Estimate, summaries, name: str, level: float, extra_df: int) -> float:
+    """Residual variance under the controls over the plain variance (1 without controls)."""
+    _, low, high = mean_ci(kpi_values(summaries, name), level)
+    n = est.n
+    plain = (high - low) / 2 / t_quantile(level, n - 1)
+    controlled = est.half_width / t_quantile(level, n - 1 - extra_df)
+    return (controlled / plain) ** 2
 
 
 def wrong_model(scenario: Scenario, kind: str) -> list[str]:
@@ -73,9 +93,10 @@ def main(argv: list[str]) -> int:
     jobs = int(argv[argv.index("--jobs") + 1]) if "--jobs" in argv else 1
     suite = load_suite()
     for case in suite.cases:
-        needed = plan_case(case, suite, jobs)
-        worst = max(needed.values(), default=10)
-        detail = ", ".join(f"{k} {v}" for k, v in needed.items())
+        plan = plan_case(case, suite, jobs)
+        worst = max(plan.needed.values(), default=10)
+        detail = ", ".join(f"{k} {v} (variance kept {plan.variance_kept[k]:.2f})"
+                           for k, v in plan.needed.items())
         print(f"{case.scenario:<16} horizon {case.horizon_hours:g} h: replications {worst:>4}"
               f"  ({detail})", flush=True)
     return 0

@@ -127,3 +127,16 @@ def test_the_table_prints_the_relative_half_width_and_flags_a_wide_one():
     assert format_check(wide).endswith("inside (too wide)")
     assert summary_line([narrow, wide]).startswith("2 of 2 analytic values inside")
     assert "1 of 2 within their half-width bound" in summary_line([narrow, wide])
+
+
+def test_the_plan_sizes_a_case_from_its_pilot_and_the_controls_help():
+    from sim.validation import Case
+    from sim.validation_plan import plan_case
+
+    case = Case("mmc-12.yaml", "erlang_c", ("p_wait", "mean_wait", "sl20"), 10, 2.0)
+    plan = plan_case(case, SUITE, jobs=1)
+    assert set(plan.needed) == {"p_wait", "mean_wait"}  # sl20 has no bound
+    # 2-hour replications are far noisier than the suite's 13-hour ones: many more needed.
+    assert plan.needed["mean_wait"] > 60
+    # Offered calls and mean talk explain much of the spread of the mean wait.
+    assert 0 < plan.variance_kept["mean_wait"] < 0.9
