@@ -2,7 +2,7 @@
 
 Each case in ``scenarios/validation/cases.yaml`` names a stationary scenario, the closed form
 it must reproduce, and its run length (replications × horizon). The run lengths are computed,
-not guessed: ``python -m sim.validation --plan`` runs an independent pilot of each case and
+not guessed: ``python -m sim.validation_plan`` runs an independent pilot of each case and
 sizes it so every bounded KPI reaches 0.85 × its relative half-width bound (``bounds``: 3 %
 for probabilities, 6 % for the mean wait, at the file's ``level``, 99 %). When the planned run
 still misses a bound (the pilot's spread is itself uncertain), a second stage adds the
