@@ -11,8 +11,8 @@ procedure); seeds stay fixed, so the suite is deterministic.
 
 Estimates. Single-centre cases use two control variates whose expectations the scenario fixes
 exactly: the number of calls offered in the window (λT) and the mean talk time of answered
-calls (the line's mean talk). They halve the variance of the waiting KPIs (measured on the
-pilots). The controls' means come from the scenario that was simulated, so a model with wrong
+calls (the line's mean talk). They leave a third or less of the variance of the waiting
+KPIs (``python -m sim.validation_plan`` prints the fraction per KPI). The controls' means come from the scenario that was simulated, so a model with wrong
 inputs (``wrong_model``) is still judged against the right closed form. Network cases use the
 plain mean over replications.
 
