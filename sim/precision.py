@@ -14,19 +14,19 @@ the spread seen so far (the count that would meet the widest target, never fewer
 scenario and seed, not on ``--jobs``. Replication ``i`` always has the same seed, so a run that
 stopped at n replications is byte for byte the run of ``-r n``.
 
-``sparse_warnings`` flags any run with fewer than ``MIN_REPLICATIONS`` replications or with a
-reported rate whose half-width exceeds ``WIDE_POINTS`` points.
+The warnings for thin runs (fewer than 5 replications, target KPIs wider than ±5 points) are
+``sim.summary.sparse_warnings``, printed by every ``hotline run``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sim.errors import InputError
 from sim.kpis import kpi_names
+from sim.pool import run_in_pool
 from sim.replications import ReplicationSummary, run_one, sl_thresholds
 from sim.scenario import Scenario
 from sim.stats import Estimate, kpi_estimate, replications_needed
@@ -34,11 +34,6 @@ from sim.streams import replication_seeds
 
 LEVEL = 0.95
 MIN_BATCH = 2
-MIN_REPLICATIONS = 5
-WIDE_POINTS = 0.05
-RATE_KPIS = ("abandon_rate", "block_rate", "unfinished_rate", "not_joined_rate",
-             "human_answer_rate", "bot_rate", "occupancy", "p_wait")
-GROUPS = {"lines": "line", "regions": "region", "centres": "centre"}
 
 
 @dataclass(frozen=True)
@@ -157,28 +152,32 @@ def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
               on_done: Callable[[ReplicationSummary], None] | None = None,
               audit: bool = False, worker: Callable[..., ReplicationSummary] = run_one,
               ) -> list[ReplicationSummary]:
-    """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count).
+    """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count),
+    on the configured cluster if any, else in ``jobs`` local processes; in index order.
 
-    ``worker(scenario, seed_sequence, index, audit)`` runs one replication (a module-level
-    function, so worker processes can import it).
+    ``worker(scenario, seed_sequence, index, audit, on_hour=None)`` runs one replication (a
+    module-level function, so worker processes can import it).
     """
+    from sim import cluster
+
     seqs = replication_seeds(scenario.seed, stop)[start:stop]
-    indices = range(start, stop)
-    if jobs <= 1 or len(seqs) == 1:
-        results = []
-        for seq, i in zip(seqs, indices, strict=True):
-            results.append(worker(scenario, seq, i, audit))
-            if on_done:
-                on_done(results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=min(jobs, len(seqs))) as pool:
-        futures = [pool.submit(worker, scenario, seq, i, audit)
-                   for seq, i in zip(seqs, indices, strict=True)]
-        results = [f.result() for f in futures]
-    for r in results:
+    tasks = [(scenario, seq, i, audit) for i, seq in zip(range(start, stop), seqs, strict=True)]
+    results: list[ReplicationSummary | None] = [None] * len(tasks)
+
+    def done(k: int, summary: ReplicationSummary) -> None:
+        results[k] = summary
         if on_done:
-            on_done(r)
-    return results
+            on_done(summary)
+
+    session = cluster.current()
+    if session is not None:
+        session.map(worker, tasks, done)
+    elif jobs <= 1 or len(tasks) == 1:
+        for k, task in enumerate(tasks):
+            done(k, worker(*task))
+    else:
+        run_in_pool(worker, tasks, min(jobs, len(tasks)), done)
+    return results  # type: ignore[return-value]
 
 
 def run_to_precision(scenario: Scenario, targets: Sequence[PrecisionTarget],
@@ -200,29 +199,3 @@ def run_to_precision(scenario: Scenario, targets: Sequence[PrecisionTarget],
         batches.append(add)
         ests = estimates(targets, summaries)
     return summaries, PrecisionOutcome(tuple(targets), ests, tuple(batches), max_replications)
-
-
-def _rate_kpis(names: Iterable[str]) -> list[str]:
-    return [k for k in names if k in RATE_KPIS or (k.startswith("sl") and k[2:3].isdigit())]
-
-
-def sparse_warnings(kpis: dict) -> list[str]:
-    """Warnings for a thin run: few replications, or reported rates wider than 5 points."""
-    out = []
-    n = kpis["replications"]
-    if n < MIN_REPLICATIONS:
-        names = ", ".join(_rate_kpis(kpis["overall"]))
-        out.append(f"warning: only {n} replication(s) (< {MIN_REPLICATIONS}): the intervals of "
-                   f"{names} (and of every other KPI) are unreliable; use -r "
-                   f"{MIN_REPLICATIONS} or more, or --precision")
-    wide = []
-    groups = [("all", kpis["overall"])] + list(kpis.get("lines", {}).items())
-    for name, group in groups:
-        for kpi in _rate_kpis(group):
-            lo, hi = group[kpi]["ci95"]
-            if lo is not None and hi is not None and (hi - lo) / 2 > WIDE_POINTS:
-                wide.append(f"{name}:{kpi} ±{(hi - lo) / 2 * 100:.1f}")
-    if wide:
-        out.append(f"warning: half-widths over {WIDE_POINTS * 100:g} points (95 %): "
-                   + ", ".join(wide) + "; add replications (-r or --precision)")
-    return out

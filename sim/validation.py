@@ -211,10 +211,12 @@ def _controls(scenario: Scenario, summaries: list[ReplicationSummary]
     return [offered, talk], [centre.calls_per_day / 86400.0 * window, mean_talk]
 
 
-def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = False
+def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = False,
+                          on_hour: Callable[[int, int], None] | None = None,
                           ) -> ReplicationSummary:
     """One replication, summarised as usual, plus the mean talk time of the answered legs
-    arriving in the KPI window (``extra["mean_talk"]``, the second control variate)."""
+    arriving in the KPI window (``extra["mean_talk"]``, the second control variate).
+    ``on_hour`` is accepted for the process pool's sake and not used."""
     net = Network(scenario, seq, audit=audit)
     result = simulate(scenario, seq, index, network=net)
     summary = summarise_replication(result, net, scenario)
@@ -240,19 +242,21 @@ def estimate(case: Case, scenario: Scenario, summaries: list[ReplicationSummary]
 
 
 def run_case(case: Case, suite: Suite, jobs: int = 1, overrides: Iterable[str] = (),
-             stop_at_miss: bool = False) -> list[Check]:
+             stop_at_miss: bool = False,
+             on_done: Callable[[ReplicationSummary], None] | None = None) -> list[Check]:
     """Run one case (optionally a wrong model through ``overrides``); one ``Check`` per KPI.
 
     The analytic values always come from the case's own scenario, without the overrides.
+    ``on_done`` is called as each replication completes.
     """
     analytic = analytic_values(case_scenario(case, suite), case.model)
     scenario = case_scenario(case, suite, overrides)
-    summaries = run_batch(scenario, 0, scenario.replications, jobs,
+    summaries = run_batch(scenario, 0, scenario.replications, jobs, on_done,
                           worker=replication_with_talk)
     checks = _checks(case, suite, scenario, summaries, analytic, stop_at_miss)
     more = _second_stage(case, suite, checks, len(summaries))
     if more:
-        summaries += run_batch(scenario, len(summaries), len(summaries) + more, jobs,
+        summaries += run_batch(scenario, len(summaries), len(summaries) + more, jobs, on_done,
                                worker=replication_with_talk)
         checks = _checks(case, suite, scenario, summaries, analytic, stop_at_miss)
     return checks
@@ -285,16 +289,23 @@ def _checks(case: Case, suite: Suite, scenario: Scenario, summaries: list[Replic
 
 
 def validate(jobs: int = 1, on_check: Callable[[Check], None] | None = None,
-             path: Path = CASES_FILE) -> list[Check]:
+             path: Path = CASES_FILE,
+             on_done: Callable[[ReplicationSummary], None] | None = None) -> list[Check]:
     """Run every case; return all checks (the caller decides the exit code)."""
     suite = load_suite(path)
     checks: list[Check] = []
     for case in suite.cases:
-        for check in run_case(case, suite, jobs):
+        for check in run_case(case, suite, jobs, on_done=on_done):
             checks.append(check)
             if on_check:
                 on_check(check)
     return checks
+
+
+def planned_replications(path: Path = CASES_FILE) -> int:
+    """Replications the planned runs of every case add up to (the progress bar's total; a
+    second stage may add some)."""
+    return sum(case.replications for case in load_suite(path).cases)
 
 
 HEADER = (f"{'case':<10} {'model':<8} {'KPI':<22} {'simulated':>10} {'99 % CI':>23} "

@@ -17,7 +17,6 @@ from sim.precision import (
     parse_target,
     parse_targets,
     run_to_precision,
-    sparse_warnings,
 )
 from sim.replications import run_replications
 from sim.scenario import load_scenario
@@ -76,22 +75,6 @@ def test_the_cap_stops_the_run_and_says_so(small):
     summaries, outcome = run_to_precision(small, targets, max_replications=6)
     assert len(summaries) == 6 and outcome.met == (False,)
     assert "NOT met after 6 replications" in outcome.describe()
-
-
-def _doc(reps, lo, hi):
-    sl = {"mean": (lo + hi) / 2, "ci95": [lo, hi], "values": []}
-    return {"replications": reps, "overall": {"sl15": sl}, "lines": {"110": {"sl15": sl}}}
-
-
-def test_sparse_warnings_name_the_wide_kpis():
-    assert sparse_warnings(_doc(10, 0.80, 0.86)) == []
-    few = sparse_warnings(_doc(3, 0.80, 0.86))
-    assert len(few) == 1 and "only 3 replication" in few[0] and "sl15" in few[0]
-    wide = sparse_warnings(_doc(10, 0.70, 0.90))
-    assert len(wide) == 1 and "110:sl15 ±10.0" in wide[0] and "all:sl15" in wide[0]
-    none = _doc(1, 0.8, 0.8)
-    none["overall"]["sl15"]["ci95"] = [None, None]
-    assert not any("points" in w for w in sparse_warnings(none))
 
 
 def test_cli_precision_run_reports_and_writes(tmp_path):
