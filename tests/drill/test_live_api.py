@@ -78,10 +78,10 @@ def test_tokens_are_checked_and_roles_kept_apart(drill, four):
     error(client.get(f"/console/{tokens['trainer']}"), 403)
     error(client.post("/api/clock/start", headers=auth(tokens["T1"])), 403)
     error(client.get("/api/responses.csv", headers=auth(tokens["T2"])), 403)
-    error(client.get("/api/score", params={"token": tokens["T2"]}), 403)
+    error(client.get("/api/score", headers=auth(tokens["T2"])), 403)
     error(post(client, tokens["trainer"], body(key_of(four)[1])), 403)
     assert client.get(f"/console/{tokens['T1']}").text.startswith("<!doctype html>")
-    assert client.get("/api/state", params={"token": tokens["T1"]}).json()["trainee"] == "T1"
+    assert client.get("/api/state", headers=auth(tokens["T1"])).json()["trainee"] == "T1"
 
 
 def test_a_trainee_sees_only_their_delivered_calls_and_never_the_key(drill, four):
