@@ -100,10 +100,17 @@ def write_links(path: Path, found: Links) -> None:
 
 def serve(live: LiveDrill, sock: socket.socket, on_serving: Callable[[], None] = lambda: None,
           log_level: str = "warning") -> None:
-    """Serve until SIGINT/SIGTERM (open event streams are closed after a second).
+    """Serve until SIGINT/SIGTERM (open event streams are closed after a second)."""
+    make_server(live, on_serving, log_level).run(sockets=[sock])
+
+
+def make_server(live: LiveDrill, on_serving: Callable[[], None] = lambda: None,
+                log_level: str = "warning"):
+    """The uvicorn server of ``live`` (run it with ``.run(sockets=[sock])``).
 
     Once uvicorn accepts connections, the held clock is released and ``on_serving`` runs (the
-    command prints the links and writes ``--links`` then, never before a page can connect).
+    command prints the links and writes ``--links`` then, never before a page can connect):
+    importing the web stack and starting up (about a second) costs a resumed drill no time.
     """
     import uvicorn
 
@@ -124,4 +131,4 @@ def serve(live: LiveDrill, sock: socket.socket, on_serving: Callable[[], None] =
 
     config = uvicorn.Config(app, log_level=log_level, access_log=False,
                             timeout_graceful_shutdown=3)
-    _Server(config).run(sockets=[sock])
+    return _Server(config)
