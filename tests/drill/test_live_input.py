@@ -9,6 +9,15 @@ import shutil
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def never_serve(monkeypatch):
+    """Bad input must stop before serving: a regression fails here instead of serving forever."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("hotline drill serve started serving bad input")
+
+    monkeypatch.setattr("sim.drill.live.serve.serve", refuse)
+
+
 def _copy(four, tmp_path, name: str, edit, dest: str = "d") -> object:
     """A copy of the four-inject drill with ``edit(doc)`` applied to ``name``."""
     copy = tmp_path / dest
