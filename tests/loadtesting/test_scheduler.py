@@ -77,7 +77,8 @@ def test_in_flight_cap_makes_sends_late_but_never_drops_them() -> None:
     recorder = replay(events, sender, cap=5)
     assert sender.peak == 5
     assert recorder.sent == recorder.scheduled == 60 and recorder.late > 40
-    assert max(recorder.lag) > 0.3
+    assert max(recorder.slot_wait) > 0.3  # the target's slowness ...
+    assert sorted(recorder.lag)[int(0.99 * len(recorder.lag))] < 0.1  # ... not the generator's
     series = recorder.kinds["call.create"]
     assert max(series.from_scheduled) > max(series.from_sent) + 0.3
 
@@ -105,3 +106,16 @@ def test_speedup_compresses_time(speedup: float) -> None:
     replay(events, sender, speedup=speedup)
     gap = sender.log[1][0] - sender.log[0][0]
     assert gap == pytest.approx(1.0 / speedup, abs=0.03)  # shared CI machines
+
+
+def test_waiting_for_a_slot_is_reported_apart_from_the_generators_lag() -> None:
+    """A stalled target holds every slot: the wait is measured, the generator is not blamed."""
+    events = [received(i * 0.002, i) for i in range(40)]
+    sender = FakeSender(delay=lambda r: 0.4)  # every answer takes 400 ms; 4 slots
+    recorder = replay(events, sender, cap=4)
+    assert recorder.sent == 40 and len(recorder.lag) == len(recorder.slot_wait) == 40
+    # 40 sends through 4 slots of 400 ms each: the last waits about 9 x 0.4 s for a slot
+    assert max(recorder.slot_wait) == pytest.approx(9 * 0.4 - 39 * 0.002, abs=0.25)
+    assert max(recorder.lag) < 0.1 and recorder.late >= 30
+    series = recorder.kinds["call.create"]
+    assert max(series.from_scheduled) >= max(recorder.slot_wait) + 0.4 - 0.05
