@@ -18,6 +18,7 @@ from loadtest.server.guard import RequestGuard
 from loadtest.server.schemas import ErrorOut, Health
 from loadtest.server.storage import Database
 from loadtest.server.storage.stats import counts
+from loadtest.server.storage.writer import GroupWriter
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text} for status, text in (
@@ -31,18 +32,21 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(settings: ServerSettings, *, create_schema: bool = True) -> FastAPI:
     """The app for these settings; the schema is created at startup unless told not to."""
     db = Database(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
+    writer = GroupWriter(db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if create_schema:
             db.create_schema()
         yield
+        writer.close()
         db.dispose()
 
     app = FastAPI(title="hotline-sim exchange server", version="1",
                   summary="12345 ↔ 110 linkage platform: calls, transfers, orders",
                   lifespan=lifespan, responses=_ERRORS)
     app.state.db = db
+    app.state.writer = writer
     app.state.tokens = TokenTable(settings.tokens)
     app.state.counters = Counter()
     app.state.started = time.monotonic()
@@ -80,5 +84,7 @@ def metrics(request: Request, _platform: Caller) -> dict[str, Any]:
                            "idempotent_replays": counters.pop("idempotent_replays", 0),
                            "by_class": counters}
     summary["database"] = state.db.dialect
+    summary["group_commit"] = {"batches": state.writer.batches,
+                               "transactions": state.writer.transactions}
     summary["uptime_s"] = round(time.monotonic() - state.started, 3)
     return summary

@@ -31,14 +31,15 @@ from loadtest.server.schemas import (
     CallStatus,
     Line,
 )
+from loadtest.server.storage import lean
 from loadtest.server.storage.calls import (
     call_lines,
     get_calls,
-    insert_call,
     latest_leg,
     list_calls,
     record_event,
 )
+from loadtest.server.storage.lean import Lean
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -59,15 +60,15 @@ def visible_call(conn: Connection, platform: str, call_id: int) -> set[str]:
 
 
 @router.post("", status_code=201, response_model=CallOut, summary="Register a call")
-def create_call(body: CallIn, platform: Caller, request: Request,
+async def create_call(body: CallIn, platform: Caller, request: Request,
                 idempotency_key: IdempotencyKey = None) -> Response:
     """Register a call received by the caller's platform (``line`` must be its own)."""
     require_own_line(platform, body.line, "line")
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        return call_out(conn, insert_call(conn, body.model_dump(), now))
+        return lean.insert_call(Lean(conn), body.model_dump(), now)
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return await run_write(request, platform, idempotency_key, body, 201, action)
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call with its events")
@@ -93,7 +94,7 @@ def search_calls(platform: Caller, request: Request, line: Line | None = None,
 
 
 @router.post("/{call_id}/events", response_model=CallOut, summary="Answered or abandoned")
-def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request: Request,
+async def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request: Request,
                    idempotency_key: IdempotencyKey = None) -> Response:
     """Record that the platform's leg of the call was answered or abandoned (once per leg)."""
     require_own_line(platform, body.line, "line")
@@ -110,4 +111,4 @@ def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request
         record_event(conn, leg, body.type, body.at or now)
         return call_out(conn, call_id)
 
-    return run_write(request, platform, idempotency_key, body, 200, action)
+    return await run_write(request, platform, idempotency_key, body, 200, action)

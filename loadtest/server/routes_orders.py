@@ -33,15 +33,9 @@ from loadtest.server.schemas import (
     OrderStatus,
     StatusIn,
 )
-from loadtest.server.storage.calls import call_lines
-from loadtest.server.storage.orders import (
-    get_orders,
-    insert_order,
-    list_orders,
-    move_order,
-    order_for_update,
-    order_lines,
-)
+from loadtest.server.storage import lean
+from loadtest.server.storage.lean import Lean
+from loadtest.server.storage.orders import get_orders, list_orders, order_lines
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -64,7 +58,7 @@ def _owner(platform: str, body: OrderIn) -> str:
 
 def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
     if body.call_id is not None:
-        lines = call_lines(conn, body.call_id)
+        lines = lean.call_lines(Lean(conn), body.call_id)
         if lines is None:
             raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
         if platform != ADMIN and platform not in lines:
@@ -81,7 +75,7 @@ def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
 
 
 @router.post("", status_code=201, response_model=OrderOut, summary="Create an order")
-def create_order(body: OrderIn, platform: Caller, request: Request,
+async def create_order(body: OrderIn, platform: Caller, request: Request,
                  idempotency_key: IdempotencyKey = None) -> Response:
     """Create a work order or police order owned by the caller's platform (status created)."""
     owner = _owner(platform, body)
@@ -90,9 +84,9 @@ def create_order(body: OrderIn, platform: Caller, request: Request,
         _check_references(conn, platform, body)
         values = {**body.model_dump(), "owner_line": owner,
                   "deadline": body.deadline or default_deadline(body.urgency, now)}
-        return _order_out(conn, insert_order(conn, values, platform, now))
+        return lean.insert_order(Lean(conn), values, platform, now)
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return await run_write(request, platform, idempotency_key, body, 201, action)
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One order with its history")
@@ -122,17 +116,17 @@ def search_orders(platform: Caller, request: Request, status: OrderStatus | None
 
 
 @router.post("/{order_id}/status", response_model=OrderOut, summary="Move an order's status")
-def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
+async def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
                   idempotency_key: IdempotencyKey = None) -> Response:
     """Sign, start, answer (with feedback), close (with satisfaction) or reopen an order."""
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        row = order_for_update(conn, order_id)
+        db = Lean(conn)
+        row = lean.order_for_update(db, order_id)
         if row is None:
             raise ApiError(404, "not_found", f"no order {order_id}")
-        require_visible(platform, (row.owner_line, row.dispatched_to_line), "order")
-        check_transition(row.status, body.status, body.satisfaction)
-        move_order(conn, order_id, body.model_dump(), platform, now)
-        return _order_out(conn, order_id)
+        require_visible(platform, (row["owner_line"], row["dispatched_to_line"]), "order")
+        check_transition(row["status"], body.status, body.satisfaction)
+        return lean.move_order(db, row, body.model_dump(), platform, now)
 
-    return run_write(request, platform, idempotency_key, body, 200, action)
+    return await run_write(request, platform, idempotency_key, body, 200, action)

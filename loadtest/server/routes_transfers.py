@@ -47,7 +47,7 @@ def _check_transfer(conn: Connection, platform: str, body: TransferIn) -> None:
 
 
 @router.post("", status_code=201, response_model=TransferOut, summary="Transfer a call")
-def create_transfer(body: TransferIn, platform: Caller, request: Request,
+async def create_transfer(body: TransferIn, platform: Caller, request: Request,
                     idempotency_key: IdempotencyKey = None) -> Response:
     """Pass a call from the caller's line to another; the answer carries caller and record."""
     require_own_line(platform, body.from_line, "from_line")
@@ -56,7 +56,7 @@ def create_transfer(body: TransferIn, platform: Caller, request: Request,
         _check_transfer(conn, platform, body)
         return _transfer_out(conn, insert_transfer(conn, body.model_dump(), now))
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return await run_write(request, platform, idempotency_key, body, 201, action)
 
 
 @router.get("/{transfer_id}", response_model=TransferOut, summary="One transfer")

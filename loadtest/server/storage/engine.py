@@ -52,6 +52,11 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def write_connection(self) -> Connection:
+        """A connection whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite), for the
+        group writer, which serialises them itself."""
+        return self.engine.connect().execution_options(**{_WRITE: True})
+
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
         with self.read() as conn:
