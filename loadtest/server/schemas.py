@@ -32,7 +32,10 @@ def _iso_string(value: object) -> object:
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-12:00 is in the year 10000 in UTC
+        raise ValueError("the time in UTC is outside the years 1 to 9999") from None
 
 
 def _storable(value: str) -> str:

@@ -147,3 +147,30 @@ def test_unknown_route_and_method_are_json(api: Api) -> None:
     _rejected(api, api.get("admin", "/v2/nothing"), 404, "not_found", None)
     r = api.client.delete("/v1/orders", headers=api.headers("admin"))
     _rejected(api, r, 405, "method_not_allowed", None)
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(("path", "field"), [("/v1/orders", "deadline"), ("/v1/calls", "received_at")])
+def test_a_time_outside_the_utc_range_is_a_422_and_the_connection_survives(
+        api: Api, moment: str, path: str, field: str) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(api.server.url)
+    body = dict(ORDER) if path == "/v1/orders" else {"line": "12345", "region": REGION,
+                                                     "category": CATEGORY}
+    headers = {**api.headers("12345"), **JSON}
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        conn.request("POST", path, json.dumps({**body, field: moment}), headers)
+        first = conn.getresponse()
+        error = json.loads(first.read())["error"]
+        sock = conn.sock
+        assert first.status == 422 and (error["code"], error["field"]) == ("invalid_value", field)
+        assert "1 to 9999" in error["message"]
+        conn.request("POST", path, json.dumps(body), headers)  # the next request, same socket
+        second = conn.getresponse()
+        second.read()
+        assert second.status == 201 and conn.sock is sock is not None
+    finally:
+        conn.close()
