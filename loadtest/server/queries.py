@@ -10,18 +10,23 @@ from pydantic import TypeAdapter, ValidationError
 
 from loadtest.server.codes import category_codes, region_codes
 from loadtest.server.errors import ApiError
-from loadtest.server.schemas import Timestamp
+from loadtest.server.schemas import TIME_PATTERN, Timestamp
 from loadtest.server.storage.pages import Page
 
 _timestamp = TypeAdapter(Timestamp)
 
-Since = Annotated[str | None, Query(description="ISO 8601; inclusive", max_length=64)]
-Until = Annotated[str | None, Query(description="ISO 8601; exclusive", max_length=64)]
+_TIME = {"format": "date-time", "pattern": TIME_PATTERN}
+Since = Annotated[str | None, Query(description="ISO 8601; inclusive", max_length=64,
+                                    json_schema_extra=_TIME)]
+Until = Annotated[str | None, Query(description="ISO 8601; exclusive", max_length=64,
+                                    json_schema_extra=_TIME)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$",
                                      description="next_cursor of the previous page")]
-RegionFilter = Annotated[str | None, Query(max_length=12, description="GB/T 2260 code")]
-CategoryFilter = Annotated[str | None, Query(max_length=64, description="category code")]
+RegionFilter = Annotated[str | None, Query(max_length=12, description="GB/T 2260 code",
+                                           json_schema_extra={"enum": sorted(region_codes())})]
+CategoryFilter = Annotated[str | None, Query(max_length=64, description="category code",
+                                             json_schema_extra={"enum": sorted(category_codes())})]
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:

@@ -103,7 +103,7 @@ async def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, r
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
         lines = visible_call(conn, platform, call_id)
         if line is not None and line not in lines:
-            raise ApiError(422, "invalid_value", f"the call has not reached line {line}", "line")
+            raise ApiError(409, "conflict", f"the call has not reached line {line}", "line")
         leg = latest_leg(conn, call_id, line)
         if leg.status != "received":
             raise ApiError(409, "illegal_transition",

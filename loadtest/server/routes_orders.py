@@ -46,13 +46,17 @@ def _order_out(conn: Connection, order_id: int) -> dict[str, Any]:
 
 
 def _owner(platform: str, body: OrderIn) -> str:
+    # Rules that depend on who asks are 403; the schema states those it can (owner_line and
+    # dispatched_to_line differ when both are given: 422).
     if body.owner_line is None and platform == ADMIN:
-        raise ApiError(422, "missing_field", "admin must name the owner_line", "owner_line")
+        raise ApiError(403, "forbidden", "admin acts for a line: name the owner_line",
+                       "owner_line")
     require_own_line(platform, body.owner_line, "owner_line")
     owner = body.owner_line or platform
     if body.dispatched_to_line == owner:
-        raise ApiError(422, "invalid_value", "dispatched_to_line must differ from the owner",
-                       "dispatched_to_line")
+        status = 422 if body.owner_line is not None else 403
+        raise ApiError(status, "invalid_value" if status == 422 else "forbidden",
+                       "dispatched_to_line must differ from the owner", "dispatched_to_line")
     return owner
 
 
@@ -60,14 +64,14 @@ def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
     if body.call_id is not None:
         lines = lean.call_lines(Lean(conn), body.call_id)
         if lines is None:
-            raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
+            raise ApiError(404, "not_found", f"no call {body.call_id}", "call_id")
         if platform != ADMIN and platform not in lines:
             raise ApiError(403, "forbidden", "this call is not visible to the platform",
                            "call_id")
     if body.linked_order_id is not None:
         linked = order_lines(conn, body.linked_order_id)
         if linked is None:
-            raise ApiError(422, "invalid_value", f"no order {body.linked_order_id}",
+            raise ApiError(404, "not_found", f"no order {body.linked_order_id}",
                            "linked_order_id")
         if platform != ADMIN and platform not in linked:
             raise ApiError(403, "forbidden", "the linked order is not visible to the platform",

@@ -38,11 +38,11 @@ def _check_transfer(conn: Connection, platform: str, body: TransferIn) -> None:
         raise ApiError(422, "invalid_value", "to_line must differ from from_line", "to_line")
     lines = call_lines(conn, body.call_id)
     if lines is None:
-        raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
+        raise ApiError(404, "not_found", f"no call {body.call_id}", "call_id")
     if platform != ADMIN and platform not in lines:
         raise ApiError(403, "forbidden", "this call is not visible to the platform", "call_id")
     if body.from_line not in lines:
-        raise ApiError(422, "invalid_value", f"the call has not reached {body.from_line}",
+        raise ApiError(409, "conflict", f"the call has not reached {body.from_line}",
                        "from_line")
 
 
