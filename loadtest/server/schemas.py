@@ -78,9 +78,12 @@ def _category(value: str) -> str:
 
 Timestamp = Annotated[datetime, Field(strict=False, json_schema_extra={"pattern": TIME_PATTERN}),
                       BeforeValidator(_iso_string), AfterValidator(_to_utc)]
-Text = Annotated[str, AfterValidator(_storable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_storable)]
-Note = Annotated[str, Field(max_length=2000), AfterValidator(_storable)]
+_NO_NUL = {"pattern": "^[^\\u0000]*$"}  # what _storable checks, stated in the schema
+Text = Annotated[str, Field(json_schema_extra=_NO_NUL), AfterValidator(_storable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra=_NO_NUL),
+                      AfterValidator(_storable)]
+Note = Annotated[str, Field(max_length=2000, json_schema_extra=_NO_NUL),
+                 AfterValidator(_storable)]
 # The enums document the codes in the OpenAPI schema; the validators give the error message.
 RegionCode = Annotated[str, Field(min_length=1, max_length=12, json_schema_extra={
     "enum": sorted(region_codes())}), AfterValidator(_region)]
