@@ -45,6 +45,13 @@ async def run_write(request: Request, platform: str, key: str | None, payload: B
     """Run ``action`` in the next group commit and answer with its result as JSON."""
     writer: GroupWriter = request.app.state.writer
     fp = fingerprint(request.method, request.url.path, payload.model_dump_json()) if key else ""
+    return await commit_write(writer, platform, key, fp, status, action)
+
+
+async def commit_write(writer: GroupWriter, platform: str, key: str | None, fp: str,
+                       status: int, action: Action) -> Response:
+    """``action`` in the writer's next batch; its JSON answer once committed (or the stored
+    answer of ``key``, whose request had fingerprint ``fp``)."""
 
     def transaction(conn: Connection, now: datetime) -> Response:
         if key is not None and (stored := lookup(conn, platform, key)) is not None:

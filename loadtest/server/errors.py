@@ -111,8 +111,14 @@ def _method_table(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], list[s
 
 
 async def _on_busy(_: Request, exc: Exception) -> JSONResponse:
+    return await busy_response(exc)
+
+
+async def busy_response(exc: Exception) -> JSONResponse:
+    """503 with Retry-After for a locked database or an exhausted pool; else the 500 answer."""
     if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-        return await _on_internal(_, exc)
+        log.exception("internal error", exc_info=exc)
+        return error_response(500, "internal", "internal server error")
     return error_response(503, "busy", "the database is busy; retry with the same "
                           "Idempotency-Key", headers={"Retry-After": "1"})
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
-from loadtest.server.creates import IdempotencyKey, run_write
+from loadtest.server.creates import Action, IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
 from loadtest.server.queries import (
     CategoryFilter,
@@ -63,12 +63,18 @@ def visible_call(conn: Connection, platform: str, call_id: int) -> set[str]:
 async def create_call(body: CallIn, platform: Caller, request: Request,
                 idempotency_key: IdempotencyKey = None) -> Response:
     """Register a call received by the caller's platform (``line`` must be its own)."""
+    return await run_write(request, platform, idempotency_key, body, 201,
+                           call_action(platform, body))
+
+
+def call_action(platform: str, body: CallIn) -> Action:
+    """The transaction registering ``body`` (403 at once if the line is not the platform's)."""
     require_own_line(platform, body.line, "line")
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
         return lean.insert_call(Lean(conn), body.model_dump(), now)
 
-    return await run_write(request, platform, idempotency_key, body, 201, action)
+    return action
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call with its events")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
-from loadtest.server.creates import IdempotencyKey, run_write
+from loadtest.server.creates import Action, IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
 from loadtest.server.lifecycle import check_transition, default_deadline
 from loadtest.server.queries import (
@@ -82,6 +82,12 @@ def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
 async def create_order(body: OrderIn, platform: Caller, request: Request,
                  idempotency_key: IdempotencyKey = None) -> Response:
     """Create a work order or police order owned by the caller's platform (status created)."""
+    return await run_write(request, platform, idempotency_key, body, 201,
+                           order_action(platform, body))
+
+
+def order_action(platform: str, body: OrderIn) -> Action:
+    """The transaction creating the order ``body`` (the checks needing no database first)."""
     owner = _owner(platform, body)
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
@@ -90,7 +96,7 @@ async def create_order(body: OrderIn, platform: Caller, request: Request,
                   "deadline": body.deadline or default_deadline(body.urgency, now)}
         return lean.insert_order(Lean(conn), values, platform, now)
 
-    return await run_write(request, platform, idempotency_key, body, 201, action)
+    return action
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One order with its history")
@@ -123,6 +129,12 @@ def search_orders(platform: Caller, request: Request, status: OrderStatus | None
 async def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
                   idempotency_key: IdempotencyKey = None) -> Response:
     """Sign, start, answer (with feedback), close (with satisfaction) or reopen an order."""
+    return await run_write(request, platform, idempotency_key, body, 200,
+                           status_action(platform, order_id, body))
+
+
+def status_action(platform: str, order_id: int, body: StatusIn) -> Action:
+    """The transaction moving order ``order_id`` as ``body`` says."""
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
         db = Lean(conn)
@@ -133,4 +145,4 @@ async def change_status(order_id: OrderId, body: StatusIn, platform: Caller, req
         check_transition(row["status"], body.status, body.satisfaction)
         return lean.move_order(db, row, body.model_dump(), platform, now)
 
-    return await run_write(request, platform, idempotency_key, body, 200, action)
+    return action

@@ -19,7 +19,7 @@ from pathlib import Path
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from loadtest.server.app import create_app
+from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
 from loadtest.server.storage import Database
 
@@ -31,13 +31,13 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
     db.create_schema()
     db.dispose()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
-               "timeout_graceful_shutdown": 5}
+               "timeout_graceful_shutdown": 5, "proxy_headers": False}
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings.to_env()
         config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,
                                 workers=workers, **options)
     else:
-        config = uvicorn.Config(create_app(settings, create_schema=False), **options)
+        config = uvicorn.Config(serving_app(settings, create_schema=False), **options)
     sock = _bind(host, port)
     threading.Thread(target=_announce_when_serving, args=(sock, port_file),
                      name="hotline-announce", daemon=True).start()
