@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.types import ASGIApp
 
 from loadtest.server import routes_calls, routes_orders, routes_transfers
@@ -17,6 +17,7 @@ from loadtest.server.config import ServerSettings
 from loadtest.server.errors import install_error_handlers
 from loadtest.server.fastpath import FastWrites
 from loadtest.server.guard import RequestGuard
+from loadtest.server.queries import reject_unknown_query
 from loadtest.server.schemas import ErrorOut, Health
 from loadtest.server.storage import Database
 from loadtest.server.storage.stats import counts
@@ -55,10 +56,12 @@ def create_app(settings: ServerSettings, *, create_schema: bool = True) -> FastA
     install_error_handlers(app)
     for module in (routes_calls, routes_transfers, routes_orders):
         app.include_router(module.router)
+    strict = [Depends(reject_unknown_query)]
     app.add_api_route("/healthz", healthz, methods=["GET"], response_model=Health,
-                      tags=["service"], summary="Liveness and database reachability")
+                      tags=["service"], summary="Liveness and database reachability",
+                      dependencies=strict)
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["service"],
-                      summary="Counts of records and requests")
+                      summary="Counts of records and requests", dependencies=strict)
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import TypeAdapter, ValidationError
 
 from loadtest.server.codes import category_codes, region_codes
@@ -53,3 +53,18 @@ def make_page(equals: dict[str, str | None], since: str | None, until: str | Non
     return Page(equals={k: v for k, v in equals.items() if v is not None},
                 since=parse_time(since, "since"), until=parse_time(until, "until"),
                 limit=limit, after_id=int(cursor) if cursor else 0)
+
+
+def reject_unknown_query(request: Request) -> None:
+    """422 for a query parameter the endpoint does not take (as bodies reject unknown fields).
+
+    A router-wide dependency: the names come from the matched route's own parameters.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known = {param.alias for param in dependant.query_params}
+    for name in request.query_params:
+        if name not in known:
+            raise ApiError(422, "unknown_field", f"unknown query parameter {name!r}", name)

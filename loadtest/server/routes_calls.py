@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
@@ -21,6 +21,7 @@ from loadtest.server.queries import (
     Until,
     check_codes,
     make_page,
+    reject_unknown_query,
 )
 from loadtest.server.schemas import (
     MAX_ID,
@@ -41,7 +42,8 @@ from loadtest.server.storage.calls import (
 )
 from loadtest.server.storage.lean import Lean
 
-router = APIRouter(prefix="/v1/calls", tags=["calls"])
+router = APIRouter(prefix="/v1/calls", tags=["calls"],
+                   dependencies=[Depends(reject_unknown_query)])
 CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

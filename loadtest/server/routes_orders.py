@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
@@ -22,6 +22,7 @@ from loadtest.server.queries import (
     Until,
     check_codes,
     make_page,
+    reject_unknown_query,
 )
 from loadtest.server.schemas import (
     MAX_ID,
@@ -37,7 +38,8 @@ from loadtest.server.storage import lean
 from loadtest.server.storage.lean import Lean
 from loadtest.server.storage.orders import get_orders, list_orders, order_lines
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"],
+                   dependencies=[Depends(reject_unknown_query)])
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

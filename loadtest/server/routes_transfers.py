@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
 from loadtest.server.creates import IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
-from loadtest.server.queries import Cursor, Limit, Since, Until, make_page
+from loadtest.server.queries import Cursor, Limit, Since, Until, make_page, reject_unknown_query
 from loadtest.server.schemas import (
     MAX_ID,
     Line,
@@ -24,7 +24,8 @@ from loadtest.server.schemas import (
 from loadtest.server.storage.calls import call_lines
 from loadtest.server.storage.transfers import get_transfers, insert_transfer, list_transfers
 
-router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
+router = APIRouter(prefix="/v1/transfers", tags=["transfers"],
+                   dependencies=[Depends(reject_unknown_query)])
 TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
