@@ -2,7 +2,7 @@
 requests together and commits them at once (one ``COMMIT``, one fsync for the batch).
 
 A request hands its transaction (a function of a connection and the time) to
-:meth:`GroupWriter.submit` and awaits the result. The writer thread takes every transaction
+:meth:`GroupWriter.submit` and awaits the result. The writer task takes every transaction
 waiting, runs each inside a savepoint of one database transaction (a request that fails rolls
 back its own savepoint, not its neighbours'), commits, and only then answers every request of
 the batch: a 2xx is never sent for a write that is not committed (with SQLite's
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,14 +41,7 @@ class GroupWriter:
         self.db, self.max_batch = db, max_batch
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-writer")
         self._conn: Connection | None = None
-        # SQLite's statements take microseconds and its COMMIT one fsync: run the batch on the
-        # event loop's thread. Handing work to a thread and back cost more than that (profiled:
-        # several hundred µs of GIL hand-over per switch on a busy 2-core machine) and a batch
-        # commits many requests at once. PostgreSQL's statements are network round trips, so
-        # its batches run in the writer thread while the loop goes on parsing requests.
-        self.inline = db.dialect == "sqlite"
         self.batches = self.transactions = 0
 
     async def submit(self, run: Transaction) -> Any:
@@ -62,17 +54,21 @@ class GroupWriter:
         return await job.future
 
     async def _serve(self) -> None:
+        """Take every waiting transaction, run them as one batch, answer each.
+
+        The batch runs on the event loop's thread: SQLite's statements take microseconds and
+        PostgreSQL's are short round trips on loopback, while handing a batch to a thread and
+        back cost more (profiled: hundreds of µs of GIL hand-over per switch on a busy 2-core
+        machine, up to the 5 ms switch interval while the loop is busy). Requests that arrive
+        meanwhile wait in the socket buffers and make the next batch.
+        """
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                if self.inline:
-                    self._run_batch(batch)
-                else:
-                    await loop.run_in_executor(self._thread, self._run_batch, batch)
+                self._run_batch(batch)
             except BaseException as exc:  # noqa: BLE001 - the commit failed: nobody is answered 2xx
                 for job in batch:
                     job.error, job.result = exc, None
@@ -144,10 +140,6 @@ class GroupWriter:
         """Stop the writer (pending requests have been answered by then) and close its connection."""
         if self._task is not None:
             self._task.cancel()
-        self._thread.submit(self._close_connection).result()
-        self._thread.shutdown(wait=True)
-
-    def _close_connection(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
