@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from loadtest.server.storage.engine import WROTE
+
 
 @lru_cache(maxsize=128)
 def _pg(sql: str) -> str:
@@ -26,14 +28,17 @@ def _pg(sql: str) -> str:
 class Lean:
     """The driver cursor of a SQLAlchemy connection, with the dialect's parameter style."""
 
-    __slots__ = ("raw", "sqlite")
+    __slots__ = ("info", "raw", "sqlite")
 
     def __init__(self, conn: Connection) -> None:
         self.raw = conn.connection.driver_connection
         self.sqlite = conn.dialect.name == "sqlite"
+        self.info = conn.info
 
     def run(self, sql: str, params: tuple[Any, ...]) -> Any:
         """Execute one statement; the cursor."""
+        if not sql.startswith("SELECT"):
+            self.info[WROTE] = True  # the group writer must redo the batch if this job fails
         cur = self.raw.cursor()
         cur.execute(sql if self.sqlite else _pg(sql), params)
         return cur
