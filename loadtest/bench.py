@@ -28,26 +28,36 @@ Trial = dict[str, Any]
 
 
 def search_rate(trial: Callable[[float], Trial], ok: Callable[[Trial], bool], start: float,
-                *, refine: int = 3, max_rate: float = 100_000.0) -> tuple[Trial | None, list[Trial]]:
+                *, refine: int = 3, max_rate: float = 100_000.0, retries: int = 1
+                ) -> tuple[Trial | None, list[Trial]]:
     """Double the rate from ``start`` until a trial fails, then bisect ``refine`` times.
 
-    Returns the best passing trial (None if none passed) and every trial in order.
+    A failed rate is tried again up to ``retries`` times before it counts as failed (on a
+    shared machine one hiccup of a neighbour must not end the search). Returns the best
+    passing trial (None if none passed) and every trial in order.
     """
     trials: list[Trial] = []
+
+    def attempt(rate: float) -> Trial:
+        for _ in range(retries + 1):
+            result = trial(rate)
+            trials.append(result)
+            if ok(result):
+                break
+        return result
+
     good: Trial | None = None
     bad: Trial | None = None
     rate = start
     while bad is None and rate <= max_rate:
-        result = trial(rate)
-        trials.append(result)
+        result = attempt(rate)
         if ok(result):
             good, rate = result, rate * 2
         else:
             bad = result
     for _ in range(refine if bad is not None else 0):
         low = good["rate"] if good else 0.0
-        result = trial((low + bad["rate"]) / 2)
-        trials.append(result)
+        result = attempt((low + bad["rate"]) / 2)
         if ok(result):
             good = result
         else:

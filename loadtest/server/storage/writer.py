@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,7 @@ class GroupWriter:
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
         self._conn: Connection | None = None
+        self._pool = ThreadPoolExecutor(1) if db.dialect == "sqlite" else None
         self.batches = self.transactions = 0
 
     async def submit(self, run: Transaction) -> Any:
@@ -73,7 +75,7 @@ class GroupWriter:
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                self._run_batch(batch)
+                await self._run_batch(batch)
             except BaseException as exc:  # noqa: BLE001 - the commit failed: nobody is answered 2xx
                 for job in batch:
                     job.error, job.result = exc, None
@@ -89,7 +91,7 @@ class GroupWriter:
             else:
                 job.future.set_result(job.result)
 
-    def _run_batch(self, batch: list[_Job]) -> None:
+    async def _run_batch(self, batch: list[_Job]) -> None:
         """One transaction for the batch, one commit.
 
         No savepoint per job (two more statements each, round trips on PostgreSQL): a job that
@@ -104,7 +106,11 @@ class GroupWriter:
                 transaction = conn.begin()
                 broken = self._run_jobs(conn, pending)
                 if broken is None:
-                    transaction.commit()
+                    if self._pool is None:
+                        transaction.commit()
+                    else:
+                        await asyncio.get_running_loop().run_in_executor(self._pool,
+                                                                         transaction.commit)
                     self.batches += 1
                     self.transactions += sum(job.error is None for job in pending)
                     return
