@@ -61,8 +61,13 @@ def scenario_options(f):
               help="Write report.html and plots/ into the run directory.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report's labels (zh needs a CJK font).")
+@click.option("--audit", is_flag=True,
+              help="Check the model's invariants as it runs (every leg recorded once with its "
+                   "parent, times ordered, seats and trunks never over-used, no caller served "
+                   "past their patience, every seat released, orders conserved); exit 3 on a "
+                   "violation.")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang) -> None:
+        lang, audit) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -84,7 +89,8 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     runs = 1 + (len(scn.variants) if variants else 0)
     with tqdm(total=scn.replications * runs, desc=f"{scn.name}: replications", unit="rep",
               disable=quiet, delay=2, file=sys.stderr) as bar:
-        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update())
+        result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda _s: bar.update(),
+                              audit=audit)
         others = run_variants(path, overrides, result.directory, replications=replications,
                               seed=seed, jobs=jobs, on_done=lambda _s: bar.update()) \
             if variants else {}
@@ -100,6 +106,19 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
         click.echo(f"report: {write_report(result.directory, lang)}")
     click.echo(f"written: {result.directory}")
+    if audit:
+        _audit_verdict(result)
+
+
+def _audit_verdict(result) -> None:
+    """Print the auditor's findings; exit 3 if the model broke an invariant."""
+    found = result.violations
+    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+               f"replication(s)")
+    for replication, violation in found[:50]:
+        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+    if found:
+        sys.exit(3)
 
 
 @main.command()

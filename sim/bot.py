@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.calls import BOT, BOT_SEAT, RESOLVED, WEB, WORK_ORDER, Call
 from sim.distributions import block_sampler, uniforms
+from sim.events import Callback
 from sim.scenario.disasters import Bot
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class BotStage:
     def takes(self, call: Call, centre: Centre, now: float) -> bool:
         """Let the bot handle the call if it can; True when it did (the call is recorded)."""
         if (centre.plan.line not in self.lines or call.category not in self.eligible
-                or call.leg > 0 or not self.active(centre, now)):
-            return False
+                or call.leg > 0 or not self.active(centre, now) or not centre.trunk_free()):
+            return False  # a full centre's busy signal comes from ``Centre.arrive``
         u = self.uniform()
         if u >= self.spec.contain + self.spec.online:
             return False
@@ -63,7 +64,12 @@ class BotStage:
             self.online += 1
             self._work_item(call, centre)
         centre.record(call.record(np.nan, call.talk_end, BOT))
+        centre.bot_busy += 1  # the IVR holds a trunk line while it talks
+        Callback(self._hang_up, centre).at(self.net.env, call.talk_end)
         return True
+
+    def _hang_up(self, event: Callback) -> None:
+        event.tag.bot_busy -= 1
 
     def _work_item(self, call: Call, centre: Centre) -> None:
         orders = self.net.orders

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-# Outcome of a leg at its centre.
-ANSWERED, ABANDONED, BLOCKED, BOT, UNFINISHED = range(5)
-OUTCOMES = ("answered", "abandoned", "blocked", "bot", "unfinished")
+# Outcome of a leg at its centre. ``not_joined``: the receiving leg of a three-way call whose
+# platform did not answer within the conference's ring time (the first receiver keeps the call).
+ANSWERED, ABANDONED, BLOCKED, BOT, UNFINISHED, NOT_JOINED = range(6)
+OUTCOMES = ("answered", "abandoned", "blocked", "bot", "unfinished", "not_joined")
 
 # What the seat did after talking (answered legs).
 (RESOLVED, WORK_ORDER, POLICE_ORDER, DUAL_ORDER, GUIDANCE, TRANSFER, DISPATCH,
@@ -36,6 +37,7 @@ VOICE, WEB = range(2)
 CHANNELS = ("voice", "web")
 
 NAN = math.nan
+INF = math.inf
 
 
 class CallLeg(NamedTuple):
@@ -62,6 +64,9 @@ class CallLeg(NamedTuple):
     seat: int
     redial_of: int
     parent_leg: int
+    hold_end: float
+    negotiation_end: float
+    deadline: float
 
 
 class Call:
@@ -71,7 +76,7 @@ class Call:
         "call_id", "leg", "caller_id", "attempt", "centre", "origin", "category", "channel",
         "priority", "incident_id", "arrival", "deadline", "answered", "talk_end", "state",
         "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line", "link",
-        "parent_leg",
+        "parent_leg", "hold_end", "negotiation_end", "watched",
         "callbacks", "_value",
     )
     _ok = True  # read by SimPy's step(): this event always succeeds
@@ -102,6 +107,9 @@ class Call:
         self.to_line = -1
         self.link = None
         self.parent_leg = -1
+        self.hold_end = NAN
+        self.negotiation_end = NAN
+        self.watched = False
         self.callbacks = None
         self._value = None
 
@@ -112,4 +120,5 @@ class Call:
                 self.category, self.channel, self.priority, self.incident_id, self.arrival,
                 self.answered, self.talk_end, released, ended, outcome,
                 self.disposition if answered else -1, self.transfer_mode,
-                self.to_line, self.seat, self.redial_of, self.parent_leg)
+                self.to_line, self.seat, self.redial_of, self.parent_leg, self.hold_end,
+                self.negotiation_end, self.deadline if self.deadline < INF else NAN)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from simpy.events import NORMAL
 
 from sim.calls import (
-    ABANDONED,
     ANSWERED,
     BLOCKED,
     BORROWED_SEAT,
@@ -28,7 +27,6 @@ from sim.calls import (
     WAITING,
     Call,
 )
-from sim.distributions import block_sampler
 from sim.events import Callback
 
 if TYPE_CHECKING:
@@ -42,7 +40,13 @@ INF = float("inf")
 
 
 class Centre:
-    """One line in one region: the state of its trunks, queue and seats."""
+    """One line in one region: the state of its trunks, queue and seats.
+
+    Own seats and borrowed (remote) seats are two pools: a free seat of either pool answers,
+    own seats first, and a pool whose seats on duty drop below its busy seats finishes those
+    calls before it answers again. ``talking`` counts callers connected to a seat, including a
+    caller held on a three-way conference; with ``waiting`` and the bot's calls they hold trunks.
+    """
 
     def __init__(self, net: Network, plan: CentrePlan) -> None:
         self.net = net
@@ -56,23 +60,36 @@ class Centre:
         self.borrowed_busy = 0
         self.talking = 0
         self.waiting = 0
+        self.bot_busy = 0
         self.queues: list[deque[Call]] = [deque() for _ in range(PRIORITIES)]
         self.deadlines: list[tuple[float, int, Call]] = []
+        self.watched: list[tuple[float, int, Call]] = []
         self._seq = 0
-        rng = net.streams(f"service:{plan.key}")
-        self.draw_talk = block_sampler(plan.talk, rng)
-        self.draw_wrapup = block_sampler(plan.wrapup, net.streams(f"wrapup:{plan.key}"))
-        self.draw_patience = block_sampler(plan.patience, net.streams(f"patience:{plan.key}"))
+        # Talk and wrap-up follow the line the caller dialled (``call.centre``'s plan), which is
+        # this centre's own plan except where a merged line's calls reach these seats (S18).
+        self._talk = net.talk_draws
+        self._wrapup = net.wrapup_draws
+        self.draw_talk = net.talk_draws[plan.index]
         self.borrowed_talk_factor = 1.0
-        self.watch = plan.redial.after_abandon > 0
         self._watch_at = INF
         self._watch_gen = 0
         self.lent = 0  # own seats lent to other centres (remote seat borrowing)
         self.offered_n = 0  # counters the coordinator reads
         self.in_target_n = 0
         self.target_seconds = plan.target.seconds
-        self.abandon_hooks = net.on_abandon
         self.record = net.records.append
+
+    def talk_for(self, call: Call) -> float:
+        """A fresh talk time for ``call`` (drawn for the line it dialled)."""
+        return self._talk[call.centre]()
+
+    def free_seat(self) -> bool:
+        """Whether a seat of either pool is free to answer now."""
+        return self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats
+
+    def trunk_free(self) -> bool:
+        """Whether a trunk line is free for one more caller now."""
+        return self.talking + self.waiting + self.bot_busy < self.trunks
 
     # -- arrivals ---------------------------------------------------------------------------
     def arrive(self, call: Call) -> None:
@@ -81,11 +98,11 @@ class Centre:
         self.offered_n += 1
         if self.deadlines and self.deadlines[0][0] <= now:
             self.expire(now)
-        if self.talking + self.waiting >= self.trunks:
+        if self.talking + self.waiting + self.bot_busy >= self.trunks:
             self.record(call.record(NAN, now, BLOCKED))
             self.net.on_blocked(call, now)
             return
-        if self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+        if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
             self._answer(call, now)
             return
@@ -95,9 +112,12 @@ class Centre:
         deadline = call.deadline
         if deadline < INF:
             self._seq += 1
-            heapq.heappush(self.deadlines, (deadline, self._seq, call))
-            if self.watch and deadline < self._watch_at:
-                self._arm(deadline)
+            entry = (deadline, self._seq, call)
+            heapq.heappush(self.deadlines, entry)
+            if call.watched:  # something depends on the moment it gives up: settle it exactly
+                heapq.heappush(self.watched, entry)
+                if deadline < self._watch_at:
+                    self._arm(deadline)
 
     # -- service ----------------------------------------------------------------------------
     def _answer(self, call: Call, now: float) -> None:
@@ -105,10 +125,11 @@ class Centre:
         if now - call.arrival <= self.target_seconds:
             self.in_target_n += 1
         self.talking += 1
-        talk = self.draw_talk() * call.talk_factor
         link = call.link
         if link is not None and link.next_talk >= 0:  # a three-way negotiation
             talk, link.next_talk = link.next_talk, -1.0
+        else:
+            talk = self._talk[call.centre]() * call.talk_factor
         if self.own_busy < self.own_seats:
             self.own_busy += 1
             call.seat = OWN_SEAT
@@ -122,11 +143,14 @@ class Centre:
     def _talk_done(self, call: Call) -> None:
         now = self.env._now
         call.talk_end = now
-        self.talking -= 1
         hold = self.net.after_talk(call, self, now)
-        if hold is None:  # the seat stays with the call (three-way call): the router ends it
+        if hold is None:  # held on a three-way conference: the router ends the hold
             return
-        wrap = self.draw_wrapup() + hold
+        self.talking -= 1
+        self._wrap(call, now, hold)
+
+    def _wrap(self, call: Call, now: float, extra: float = 0.0) -> None:
+        wrap = self._wrapup[call.centre]() + extra
         if wrap > 0:
             call.callbacks = (self._wrapped,)
             self.env.schedule(call, NORMAL, wrap)
@@ -135,17 +159,16 @@ class Centre:
 
     def continue_talk(self, call: Call, duration: float) -> None:
         """A seated call talks on for ``duration`` (after a three-way negotiation)."""
-        self.talking += 1
         call.callbacks = (self._talk_done,)
         self.env.schedule(call, NORMAL, duration)
 
     def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
-        """``old``'s leg ends now and ``new`` (a later leg of the same call) keeps its seat.
+        """``old``'s hold ends now and ``new`` (a later leg of the same call) keeps its seat.
 
-        Used when a three-way call comes back to the first receiver: the seat never frees, so
-        the two legs' busy times are contiguous and occupancy stays exact.
+        Used when a three-way call comes back to the first receiver: the seat and the trunk
+        never free, so the two legs' busy times are contiguous and occupancy stays exact.
         """
-        old.talk_end = now
+        old.hold_end = now
         self.record(old.record(now, now, ANSWERED))
         new.answered = now
         new.seat = old.seat
@@ -153,14 +176,10 @@ class Centre:
         self.continue_talk(new, duration)
 
     def finish_held(self, call: Call, now: float) -> None:
-        """End a held call's talk now (the other platform took it over), then wrap up."""
-        call.talk_end = now
-        wrap = self.draw_wrapup()
-        if wrap > 0:
-            call.callbacks = (self._wrapped,)
-            self.env.schedule(call, NORMAL, wrap)
-        else:
-            self._release(call, now)
+        """End a held call's conference now (taken over, or kept), then wrap up."""
+        call.hold_end = now
+        self.talking -= 1
+        self._wrap(call, now)
 
     def _wrapped(self, call: Call) -> None:
         self._release(call, self.env._now)
@@ -170,9 +189,10 @@ class Centre:
             self.own_busy -= 1
         else:
             self.borrowed_busy -= 1
-        self.record(call.record(now, call.talk_end, ANSWERED))
-        self.net.after_release(call, self, now)
-        if self.waiting and self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+        ended = call.talk_end if call.hold_end != call.hold_end else call.hold_end
+        self.record(call.record(now, ended, ANSWERED))
+        if self.waiting and (self.own_busy < self.own_seats
+                             or self.borrowed_busy < self.borrowed_seats):
             self.serve_queue(now)
 
     def serve_queue(self, now: float) -> None:
@@ -180,7 +200,8 @@ class Centre:
         if self.deadlines and self.deadlines[0][0] <= now:
             self.expire(now)
         queues = self.queues
-        while self.waiting and self.own_busy + self.borrowed_busy < self.own_seats + self.borrowed_seats:
+        while self.waiting and (self.own_busy < self.own_seats
+                                or self.borrowed_busy < self.borrowed_seats):
             for queue in queues:
                 while queue:
                     call = queue.popleft()
@@ -195,15 +216,14 @@ class Centre:
 
     # -- abandonment --------------------------------------------------------------------------
     def expire(self, now: float) -> None:
-        """Settle every waiting caller whose patience ran out by ``now``."""
+        """Settle every waiting caller whose patience (or ring time) ran out by ``now``."""
         deadlines = self.deadlines
         while deadlines and deadlines[0][0] <= now:
             deadline, _, call = heapq.heappop(deadlines)
             if call.state == WAITING:
                 call.state = GONE
                 self.waiting -= 1
-                self.record(call.record(NAN, deadline, ABANDONED))
-                self.abandon_hooks(call, deadline)
+                self.net.on_expire(call, deadline)
 
     def _arm(self, at: float) -> None:
         self._watch_gen += 1
@@ -214,12 +234,12 @@ class Centre:
         if event.tag != self._watch_gen:
             return
         self._watch_at = INF
-        now = self.env._now
-        self.expire(now)
-        while self.deadlines and self.deadlines[0][2].state != WAITING:
-            heapq.heappop(self.deadlines)
-        if self.deadlines:
-            self._arm(self.deadlines[0][0])
+        self.expire(self.env._now)
+        watched = self.watched
+        while watched and watched[0][2].state != WAITING:
+            heapq.heappop(watched)
+        if watched:
+            self._arm(watched[0][0])
 
     # -- seats ------------------------------------------------------------------------------
     def set_seats(self, own: int | None = None, borrowed: int | None = None) -> None:

@@ -37,3 +37,8 @@ class InputError(Exception):
 
 class ScenarioError(InputError):
     """A scenario file (or an override of it) is invalid."""
+
+
+class SimulationError(RuntimeError):
+    """The model broke one of its own invariants (an event in the past, a seat over-used):
+    a bug in hotline-sim, never bad input."""

@@ -1,21 +1,29 @@
 """KPIs of one replication, computed from its call-leg records only.
 
 Definitions (each per centre, line, region and overall, over legs arriving in
-[warm-up, horizon)):
+[warm-up, horizon); docs/kpis.md has them with examples):
 
-- ``offered``: legs reaching the centre (first attempts, redials and transfers in), blocked ones too.
-- ``answered`` (by a seat), ``bot`` (contained by the bot/IVR), ``abandoned``, ``blocked``
-  (busy signal: every trunk in use), ``unfinished`` (still waiting when the run ended).
+- ``offered``: legs reaching the centre (first attempts, redials and transfers in), blocked ones
+  too. ``bot``: legs the bot/IVR handled (answered itself or moved online). ``human_offered`` =
+  offered − bot: the legs that reach the human queue (or its busy signal).
+- Outcomes of the human legs: ``answered`` (by a seat), ``abandoned``, ``blocked`` (busy signal:
+  every trunk in use), ``unfinished`` (still waiting when the run ended), ``not_joined`` (a
+  three-way conference leg this centre did not answer within the ring time).
+- Shares: ``bot_rate`` = bot / offered; ``human_answer_rate`` = answered / human_offered (the
+  60 % test of S18), ``abandon_rate``, ``block_rate``, ``unfinished_rate`` and
+  ``not_joined_rate`` likewise over human_offered. The five human shares add up to 100 %, and
+  bot_rate + (1 − bot_rate) × 100 % = 100 % of offered.
 - wait: answer time − arrival for answered legs; hang-up time − arrival for abandoned ones.
-- ``sl{T}``: service level, answered within T seconds / offered.
+- ``sl{T}``: service level, answered within T seconds / human_offered.
 - ``sl{T}_excl``: answered within T / (answered + abandoned after T) — the variant that does
   not count callers who gave up within T and excludes blocked calls.
-- ``p_wait``: share of legs that entered the queue (not blocked) and did not get a seat at once.
+- ``p_wait``: share of human legs that entered the queue (not blocked, not unfinished) and did
+  not get a seat at once.
 - ``mean_wait``: mean wait over answered and abandoned legs (Erlang A's "mean wait");
   ``asa``: mean wait of answered legs; ``p90_wait``: 90th percentile wait of answered legs.
-- ``abandon_rate`` = abandoned / offered; ``block_rate`` = blocked / offered;
-  ``human_answer_rate`` = answered / offered (the 60 % test of S18).
-- ``occupancy``: seat-seconds busy (talk + wrap-up) / seat-seconds on duty.
+- ``occupancy``: seat-seconds busy (talk, three-way hold and wrap-up) inside [warm-up, horizon),
+  over seat-seconds present: seats on duty, plus seats kept past the end of their duty to finish
+  a call. It never exceeds 1.
 - ``redials``: attempts after the first.
 """
 
@@ -26,15 +34,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.calls import ABANDONED, ANSWERED, BLOCKED, BOT, UNFINISHED
+from sim.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, UNFINISHED
 from sim.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
 KPI_NAMES_BASE = (
-    "offered", "answered", "bot", "abandoned", "blocked", "unfinished", "redials", "p_wait",
-    "mean_wait", "asa", "p90_wait", "abandon_rate", "block_rate", "human_answer_rate",
+    "offered", "answered", "bot", "abandoned", "blocked", "unfinished", "not_joined",
+    "human_offered", "redials", "p_wait", "mean_wait", "asa", "p90_wait", "abandon_rate",
+    "block_rate", "unfinished_rate", "not_joined_rate", "human_answer_rate", "bot_rate",
     "occupancy", "seat_hours",
 )
+_COUNTS = 9  # the count KPIs above, printed before the service levels
 
 
 def kpi_names(sl_seconds: Sequence[float]) -> tuple[str, ...]:
@@ -42,7 +52,7 @@ def kpi_names(sl_seconds: Sequence[float]) -> tuple[str, ...]:
     sl = []
     for t in sl_seconds:
         sl += [f"sl{t:g}", f"sl{t:g}_excl"]
-    return KPI_NAMES_BASE[:7] + tuple(sl) + KPI_NAMES_BASE[7:]
+    return KPI_NAMES_BASE[:_COUNTS] + tuple(sl) + KPI_NAMES_BASE[_COUNTS:]
 
 
 def _window(cols: dict[str, np.ndarray], scenario: Scenario) -> np.ndarray:
@@ -76,42 +86,74 @@ def staffed_seconds(seats_by_hour: np.ndarray, lo: float, hi: float) -> float:
 
 
 def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
-               staffed: float, sl_seconds: Sequence[float]) -> dict[str, float]:
-    """KPIs of the legs selected by ``mask`` (see the module docstring for definitions)."""
+               staffed: float, sl_seconds: Sequence[float], busy: float = math.nan,
+               ) -> dict[str, float]:
+    """KPIs of the legs selected by ``mask`` (see the module docstring for definitions).
+
+    ``busy`` and ``staffed`` are the seat-seconds busy and present in the KPI window.
+    """
     outcome = cols["outcome"][mask]
     w = wait[mask]
     offered = len(outcome)
     answered = outcome == ANSWERED
     abandoned = outcome == ABANDONED
     n_ans, n_ab = int(answered.sum()), int(abandoned.sum())
-    n_block = int((outcome == BLOCKED).sum())
-    entered = offered - n_block - int((outcome == UNFINISHED).sum())
+    n_block, n_bot = int((outcome == BLOCKED).sum()), int((outcome == BOT).sum())
+    n_unf, n_nj = int((outcome == UNFINISHED).sum()), int((outcome == NOT_JOINED).sum())
+    human = offered - n_bot
+    entered = human - n_block - n_unf
     w_ans = w[answered]
-    busy = overlap_seconds(cols["answered"][mask][answered], cols["released"][mask][answered],
-                           -math.inf, math.inf)
     out: dict[str, float] = {
-        "offered": offered, "answered": n_ans, "bot": int((outcome == BOT).sum()),
-        "abandoned": n_ab, "blocked": n_block, "unfinished": offered - entered - n_block,
+        "offered": offered, "answered": n_ans, "bot": n_bot, "abandoned": n_ab,
+        "blocked": n_block, "unfinished": n_unf, "not_joined": n_nj, "human_offered": human,
         "redials": int(((cols["attempt"][mask] > 1) & (cols["leg"][mask] == 0)).sum()),
     }
     for t in sl_seconds:
         within = int((w_ans <= t).sum())
         late_ab = int((w[abandoned] > t).sum())
-        out[f"sl{t:g}"] = _ratio(within, offered)
+        out[f"sl{t:g}"] = _ratio(within, human)
         out[f"sl{t:g}_excl"] = _ratio(within, n_ans + late_ab)
-    waited = int((w_ans > 0).sum()) + n_ab
+    waited = int((w_ans > 0).sum()) + n_ab + n_nj
     queued = w[answered | abandoned]
     out.update({
         "p_wait": _ratio(waited, entered),
         "mean_wait": float(queued.mean()) if len(queued) else math.nan,
         "asa": float(w_ans.mean()) if len(w_ans) else math.nan,
         "p90_wait": float(np.percentile(w_ans, 90)) if len(w_ans) else math.nan,
-        "abandon_rate": _ratio(n_ab, offered), "block_rate": _ratio(n_block, offered),
-        "human_answer_rate": _ratio(n_ans, offered),
+        "abandon_rate": _ratio(n_ab, human), "block_rate": _ratio(n_block, human),
+        "unfinished_rate": _ratio(n_unf, human), "not_joined_rate": _ratio(n_nj, human),
+        "human_answer_rate": _ratio(n_ans, human), "bot_rate": _ratio(n_bot, offered),
         "occupancy": busy / staffed if staffed > 0 else math.nan,
         "seat_hours": staffed / 3600.0,
     })
     return out
+
+
+def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float) -> float:
+    """Seat-seconds busy inside [lo, hi) of the answered legs selected by ``mask`` (any arrival
+    time: a call that arrived before the window but talks into it is busy in it)."""
+    sel = mask & (cols["outcome"] == ANSWERED)
+    return overlap_seconds(cols["answered"][sel], cols["released"][sel], lo, hi)
+
+
+def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.ndarray,
+                     seat_levels: np.ndarray, lo: float, hi: float) -> float:
+    """Seat-seconds in [lo, hi) during which a centre had more seats busy than on duty.
+
+    Seats leaving duty finish their call first; those minutes are seat time present but not
+    scheduled. ``seat_levels[k]`` is the number of seats on duty from ``seat_times[k]`` on.
+    """
+    sel = (cols["centre"] == centre) & (cols["outcome"] == ANSWERED)
+    starts, ends = np.sort(cols["answered"][sel]), np.sort(cols["released"][sel])
+    if len(starts) == 0 or hi <= lo:
+        return 0.0
+    edges = np.unique(np.concatenate([[lo, hi], starts, ends, seat_times]))
+    edges = edges[(edges >= lo) & (edges <= hi)]
+    t = edges[:-1]
+    busy = np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
+    k = np.searchsorted(seat_times, t, side="right") - 1
+    seats = np.where(k >= 0, seat_levels[np.clip(k, 0, None)], 0)
+    return float(np.dot(np.clip(busy - seats, 0, None), np.diff(edges)))
 
 
 def _ratio(a: float, b: float) -> float:
@@ -123,9 +165,10 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                      ) -> dict[str, dict[str, dict[str, float]]]:
     """KPIs overall and by line, region and centre for one replication.
 
-    ``staffed_by_centre`` holds each centre's seat-seconds on duty within the KPI window.
-    Occupancy counts busy time of legs arriving in the window.
+    ``staffed_by_centre`` holds each centre's seat-seconds present within the KPI window (on
+    duty plus overtime, see ``overtime_seconds``); occupancy counts busy time inside the window.
     """
+    lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
     window = _window(cols, scenario)
     wait = waits(cols)
     centre = cols["centre"]
@@ -143,8 +186,10 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                for region in dict.fromkeys(p.region for p in plans)]
     groups += [("centres", p.key, [p.index]) for p in plans]
     for kind, name, idx in groups:
-        mask = window & np.isin(centre, idx)
-        kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl)
+        members_mask = np.isin(centre, idx)
+        mask = window & members_mask
+        kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl,
+                          busy_seconds(cols, members_mask, lo, hi))
         if kind == "overall":
             result["overall"] = kpis
         else:

@@ -7,15 +7,19 @@ sequence in, the replication's immutable records out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from heapq import heappush
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from sim.audit import AuditedCentre, Auditor
 from sim.bot import BotStage
-from sim.calls import BLOCKED, NAN, Call
+from sim.calls import ABANDONED, BLOCKED, NAN, NOT_JOINED, Call
 from sim.centre import Centre
 from sim.coordination import Coordinator
+from sim.distributions import block_sampler
+from sim.errors import SimulationError
 from sim.events import Callback
 from sim.feed import build_feed, minute_grids
 from sim.linkage.categories import category_table
@@ -38,6 +42,7 @@ class ReplicationResult:
     seats_by_hour: np.ndarray  # (centres, hours) own seats on duty
     end_time: float
     extra: dict = field(default_factory=dict)
+    violations: list = field(default_factory=list)  # the auditor's findings (audit runs only)
 
 
 class ModelEnvironment(simpy.Environment):
@@ -50,6 +55,12 @@ class ModelEnvironment(simpy.Environment):
     arrival and hands it to the model.
     """
 
+    def schedule(self, event, priority=NORMAL, delay=0.0) -> None:
+        """Schedule ``event`` ``delay`` seconds from now; an event in the past is a model bug."""
+        if delay < 0:
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self._now:g}")
+        heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
+
     def run_with_arrivals(self, times: list[float], arrive) -> None:
         """Process ``arrive(i)`` at ``times[i]`` (sorted) among the scheduled events, then run on."""
         queue = self._queue
@@ -60,6 +71,8 @@ class ModelEnvironment(simpy.Environment):
             if queue and queue[0][0] <= t:
                 step()
                 continue
+            if t < self._now:
+                raise SimulationError(f"arrival at t={t:g} before the clock ({self._now:g})")
             self._now = t
             arrive(i)
             i += 1
@@ -70,7 +83,7 @@ class Network:
     """All centres of a scenario and the rules between them, for one replication."""
 
     def __init__(self, scenario: Scenario, seq: np.random.SeedSequence,
-                 plans: list[CentrePlan] | None = None) -> None:
+                 plans: list[CentrePlan] | None = None, audit: bool = False) -> None:
         self.scenario = scenario
         self.env = ModelEnvironment()
         self.streams = Streams(seq)
@@ -80,7 +93,17 @@ class Network:
         self.category_codes = list(self.table.codes)
         self.line_names = list(dict.fromkeys([*scenario.lines, *OWNERS[:-1]]))
         self._line_index = {line: i for i, line in enumerate(self.line_names)}
-        self.centres = [Centre(self, plan) for plan in self.plans]
+        # Samplers per plan (the line dialled), before merged centres share seats (S18).
+        streams = self.streams
+        self.talk_draws = [block_sampler(p.talk, streams(f"service:{p.key}")) for p in self.plans]
+        self.wrapup_draws = [block_sampler(p.wrapup, streams(f"wrapup:{p.key}"))
+                             for p in self.plans]
+        self._patience = [block_sampler(p.patience, streams(f"patience:{p.key}"))
+                          for p in self.plans]
+        self._redials_after_abandon = [p.redial.after_abandon > 0 for p in self.plans]
+        self.auditor = Auditor(self) if audit else None
+        centre_cls = AuditedCentre if audit else Centre
+        self.centres = [centre_cls(self, plan) for plan in self.plans]
         self._merge_centres()
         self.unique_centres = list({id(c): c for c in self.centres}.values())
         self._directory = {(p.region, p.line): p.index for p in self.plans}
@@ -90,7 +113,6 @@ class Network:
         self._redial_grid = grids["redial"]
         self.outages = OutageTable(scenario, self.plans)
         self._has_outages = bool(self.outages)
-        self._patience = [c.draw_patience for c in self.centres]
         self._priority = self.table.priority
         self._talk_factor = self.table.talk_factor
         self.next_call_id = 0
@@ -146,11 +168,36 @@ class Network:
                     return index
         return self._directory.get((regions.province.code, line))
 
+    def reachable(self, region: str, line: str) -> int | None:
+        """The centre a leg for ``line`` from ``region`` reaches now: the directory's centre, or
+        while that one is down its outage fallback (None: no centre can take it)."""
+        index = self.centre_for(region, line)
+        if index is None or not self._has_outages:
+            return index
+        return self.outages.route(index, self.env._now)
+
+    def patience(self, centre: int, at: float) -> float:
+        """A caller's patience at ``centre`` arriving at ``at`` (disaster multiplier applied)."""
+        patience = self._patience[centre]()
+        if self._patience_grid:
+            grid = self._patience_grid.get(centre)
+            if grid is not None:
+                patience *= grid[min(int(at // 60), len(grid) - 1)]
+        return patience
+
     def next_leg(self, call: Call, centre: int, mode: int, priority: int,
-                 patient: bool = False) -> Call:
-        """The call's next leg, arriving now at ``centre`` (a transfer keeps the call's ids)."""
+                 ring: float | None = None, seated: bool = False) -> Call:
+        """The call's next leg, arriving now at ``centre`` (a transfer keeps the call's ids).
+
+        ``ring``: a three-way conference leg, which gives up after ``ring`` seconds (the first
+        receiver then keeps the call) instead of after the caller's patience. ``seated``: the
+        leg takes over a seat at once (a three-way call coming back) and cannot abandon.
+        """
         now = self.env._now
-        deadline = float("inf") if patient else now + self.centres[centre].draw_patience()
+        if seated:
+            deadline = float("inf")
+        else:
+            deadline = now + (ring if ring is not None else self.patience(centre, now))
         leg = Call(call.call_id, call.caller_id, call.attempt, centre, call.category, now,
                    deadline, priority=priority, redial_of=call.redial_of,
                    incident_id=call.incident_id, channel=call.channel)
@@ -160,21 +207,34 @@ class Network:
         leg.origin = call.origin
         leg.transfer_mode = mode
         leg.talk_factor = call.talk_factor
+        leg.watched = ring is not None or self._redials_after_abandon[call.origin]
+        if call.link is not None:  # the record travels with the call (S3): who was told what
+            leg.link = call.link.carried()
         call.to_line = self._line_index[self.plans[centre].line]
         return leg
 
     def after_release(self, call: Call, centre: Centre, now: float) -> None:
         """A seat finished a leg (after wrap-up)."""
 
-    def on_abandon(self, call: Call, at: float) -> None:
-        """A waiting caller hung up at ``at``: maybe they dial again later."""
-        redial = self.centres[call.origin].plan.redial
+    def on_expire(self, call: Call, at: float) -> None:
+        """A waiting leg's time ran out at ``at``: a conference leg was not joined (the first
+        receiver keeps the call), else the caller hung up and maybe dials again later."""
+        if call.link is not None and call.link.partner is not None:
+            self.centres[call.centre].record(call.record(NAN, at, NOT_JOINED))
+            self.router.not_joined(call, at)
+            return
+        self.centres[call.centre].record(call.record(NAN, at, ABANDONED))
+        redial = self.plans[call.origin].redial
         if redial.after_abandon > 0:
             self._maybe_redial(call, at, redial.after_abandon, redial)
 
     def on_blocked(self, call: Call, at: float) -> None:
-        """A caller heard the busy signal: maybe they dial again later."""
-        redial = self.centres[call.origin].plan.redial
+        """A leg heard the busy signal: a conference leg goes back to the first receiver; a
+        caller maybe dials again later."""
+        if call.link is not None and call.link.partner is not None:
+            self.router.not_joined(call, at)
+            return
+        redial = self.plans[call.origin].redial
         if redial.after_blocked > 0:
             self._maybe_redial(call, at, redial.after_blocked, redial)
 
@@ -190,14 +250,12 @@ class Network:
         when = at + float(redial.delay.sample(rng, 1)[0])
         if when >= self.horizon:
             return
-        centre = self.centres[call.origin]
         new = self.new_call(call.origin, call.category, when, caller_id=call.caller_id,
                             attempt=call.attempt + 1, redial_of=call.call_id,
                             priority=call.priority if call.leg == 0 else 2)
         new.incident_id = call.incident_id
         new.callbacks = (self._redial_arrives,)
         self.env.schedule(new, NORMAL, when - self.env._now)
-        del centre
 
     def _redial_arrives(self, call: Call) -> None:
         self.dial(call)
@@ -211,14 +269,11 @@ class Network:
         if caller_id < 0:
             caller_id = self.next_caller_id
             self.next_caller_id = caller_id + 1
-        patience = self._patience[centre]()
-        if self._patience_grid:
-            grid = self._patience_grid.get(centre)
-            if grid is not None:
-                patience *= grid[min(int(arrival // 60), len(grid) - 1)]
+        patience = self.patience(centre, arrival)
         category_priority = self._priority[category]
         call = Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
                     category_priority if category_priority < priority else priority, redial_of)
+        call.watched = self._redials_after_abandon[centre]
         call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
             if self._aid else self._talk_factor[category]
         return call
@@ -230,6 +285,7 @@ class Network:
             target = self.outages.route(call.centre, now)
             if target is None:  # nowhere to go: the caller hears a busy signal
                 self.centres[call.centre].record(call.record(NAN, now, BLOCKED))
+                self.on_blocked(call, now)
                 return
             call.centre = target
         centre = self.centres[call.centre]
@@ -293,15 +349,18 @@ class Network:
         self.env.run_with_arrivals(self._feed.times, self._arrival)
         for centre in self.unique_centres:
             centre.drain_unfinished(self.env.now)
+        if self.auditor is not None:
+            self.auditor.finish()
 
 
 def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
-             network: Network | None = None) -> ReplicationResult:
+             network: Network | None = None, audit: bool = False) -> ReplicationResult:
     """Run one replication of ``scenario`` seeded by ``seq``; return its records.
 
-    Pass ``network`` to run a network built (or extended) by the caller.
+    Pass ``network`` to run a network built (or extended) by the caller; ``audit`` checks the
+    model's invariants as it runs and over its records (``ReplicationResult.violations``).
     """
-    net = network if network is not None else Network(scenario, seq)
+    net = network if network is not None else Network(scenario, seq, audit=audit)
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
     net.records.sort()  # by (call_id, leg): unique, so later fields are never compared
@@ -309,5 +368,7 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
              "seat_events": [e for c in net.coordinators for e in c.events],
              "rerouted": dict(net.outages.rerouted),
              "bot": {"contained": net.bot.contained, "online": net.bot.online} if net.bot else {}}
+    violations = net.auditor.check(net.records, extra["orders"]) if net.auditor else []
     return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
-                             end_time=max(net.env.now, scenario.horizon), extra=extra)
+                             end_time=max(net.env.now, scenario.horizon), extra=extra,
+                             violations=violations)

@@ -22,8 +22,11 @@ CALL_COLUMNS = (
     "replication", "call_id", "leg", "caller_id", "attempt", "region", "line", "category",
     "channel", "priority", "incident_id", "arrival", "answered", "talk_end", "released", "ended",
     "outcome", "disposition", "transfer_mode", "to_line", "seat", "redial_of", "parent_leg",
+    "hold_end", "negotiation_end", "deadline",
 )
 FIELD = {name: i for i, name in enumerate(CallLeg._fields)}
+TIME_FIELDS = ("arrival", "answered", "talk_end", "released", "ended", "hold_end",
+               "negotiation_end", "deadline")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ def to_columns(records: list[tuple]) -> dict[str, np.ndarray]:
     table = np.array(records, dtype=float)
     cols = {name: table[:, i] for i, name in enumerate(CallLeg._fields)}
     for name in CallLeg._fields:
-        if name not in ("arrival", "answered", "talk_end", "released", "ended"):
+        if name not in TIME_FIELDS:
             cols[name] = cols[name].astype(np.int64)
     return cols
 
@@ -53,8 +56,9 @@ def _lookup(codes: Sequence[str], index: np.ndarray) -> np.ndarray:
     return table[index]
 
 
-_ROW = ",".join(["%d"] * 5 + ["%s"] * 4 + ["%d"] * 2 + ["%.3f"] * 5 + ["%s"] * 5 + ["%d"] * 2)
-_NAN_FIELD = re.compile(r"(?<=,)nan(?=,)")
+_ROW = ",".join(["%d"] * 5 + ["%s"] * 4 + ["%d"] * 2 + ["%.3f"] * 5 + ["%s"] * 5 + ["%d"] * 2
+                + ["%.3f"] * 3)
+_NAN_FIELD = re.compile(r"(?<=,)nan(?=,|\n)")
 
 
 def format_calls_csv(cols: dict[str, np.ndarray], replication: int, names: Names) -> str:
@@ -75,6 +79,7 @@ def format_calls_csv(cols: dict[str, np.ndarray], replication: int, names: Names
         _lookup(OUTCOMES, cols["outcome"]), _lookup(DISPOSITIONS, cols["disposition"]),
         _lookup(TRANSFER_MODES, cols["transfer_mode"]), _lookup(names.lines, cols["to_line"]),
         _lookup(SEATS, cols["seat"]), cols["redial_of"], cols["parent_leg"],
+        cols["hold_end"], cols["negotiation_end"], cols["deadline"],
     ]
     rows = zip(*[c.tolist() for c in columns], strict=True)
     text = "\n".join([_ROW % row for row in rows]) + "\n"

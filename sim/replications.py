@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.kpis import replication_kpis, staffed_seconds
+from sim.kpis import overtime_seconds, replication_kpis, staffed_seconds
 from sim.linkage.flows import flow_kpis, format_orders_csv, order_kpis
 from sim.network import Network, ReplicationResult, simulate
 from sim.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.scenario.schema import Scenario
-from sim.seats import borrowing_kpis, lending_below_target, seat_timelines
+from sim.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
 from sim.streams import replication_seeds
 from sim.timeseries import replication_series
 
@@ -32,6 +32,7 @@ class ReplicationSummary:
     calls_gz: bytes
     calls: int
     extra: dict = field(default_factory=dict)
+    violations: list = field(default_factory=list)  # the auditor's findings (audited runs)
 
 
 def sl_thresholds(scenario: Scenario) -> tuple[float, ...]:
@@ -48,11 +49,14 @@ def summarise_replication(result: ReplicationResult, net: Network, scenario: Sce
     hours = len(net.plans[0].seats_by_hour) if net.plans else 0
     events = result.extra.get("seat_events", [])
     own, borrowed = seat_timelines(events, net.plans, hours)
+    steps = seat_steps(events, net.plans)
     staffed = np.array([staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
+                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi)
                         for p in net.plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, net.plans, scn, staffed)
-    series = replication_series(cols, net.plans, scenario, own, borrowed)
+    series = replication_series(cols, net.plans, scenario, own, borrowed,
+                                result.extra.get("orders", ()))
     names = Names(centre_regions=[p.region for p in net.plans],
                   centre_lines=[p.line for p in net.plans],
                   categories=net.category_codes, lines=net.line_names)
@@ -105,27 +109,31 @@ def _num(x: float) -> str:
     return "" if x != x else f"{x:.4f}"
 
 
-def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int) -> ReplicationSummary:
-    """Run and summarise replication ``index`` (the unit of work of a worker process)."""
-    net = Network(scenario, seq)
+def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
+            audit: bool = False) -> ReplicationSummary:
+    """Run and summarise replication ``index`` (the unit of work of a worker process);
+    ``audit`` checks the model's invariants (``ReplicationSummary.violations``)."""
+    net = Network(scenario, seq, audit=audit)
     result = simulate(scenario, seq, index, network=net)
-    return summarise_replication(result, net, scenario)
+    summary = summarise_replication(result, net, scenario)
+    summary.violations = result.violations
+    return summary
 
 
 def run_replications(scenario: Scenario, jobs: int = 1,
                      on_done: Callable[[ReplicationSummary], None] | None = None,
-                     ) -> list[ReplicationSummary]:
+                     audit: bool = False) -> list[ReplicationSummary]:
     """Run every replication of the scenario (``jobs`` processes); results in index order."""
     seqs = replication_seeds(scenario.seed, scenario.replications)
     results: list[ReplicationSummary] = []
     if jobs <= 1 or scenario.replications == 1:
         for i, seq in enumerate(seqs):
-            results.append(run_one(scenario, seq, i))
+            results.append(run_one(scenario, seq, i, audit))
             if on_done:
                 on_done(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=min(jobs, scenario.replications)) as pool:
-        futures = [pool.submit(run_one, scenario, seq, i) for i, seq in enumerate(seqs)]
+        futures = [pool.submit(run_one, scenario, seq, i, audit) for i, seq in enumerate(seqs)]
         for future in futures:
             results.append(future.result())
             if on_done:

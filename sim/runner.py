@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ class RunResult:
     directory: Path
     scenario: Scenario
     kpis: dict
+    violations: list = field(default_factory=list)  # (replication, Violation) with --audit
 
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
@@ -48,15 +49,17 @@ def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications
 def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
                  replications: int | None = None, seed: int | None = None, jobs: int = 1,
                  out_dir: Path | None = None,
-                 on_done: Callable[[ReplicationSummary], None] | None = None) -> RunResult:
+                 on_done: Callable[[ReplicationSummary], None] | None = None,
+                 audit: bool = False) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
-    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory.
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. With
+    ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done)
+    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, audit=audit)
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
     try:
@@ -71,7 +74,8 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     except BaseException:
         writer.abort()
         raise
-    return RunResult(out, scenario, kpis)
+    return RunResult(out, scenario, kpis,
+                     [(s.index, v) for s in summaries for v in s.violations])
 
 
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:

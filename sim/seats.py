@@ -86,3 +86,26 @@ def lending_below_target(events: Sequence[SeatEvent], plans: Sequence[CentrePlan
     """How many times a donor lent while its service level was under its own target."""
     return sum(1 for e in events if e.kind == "lend" and e.donor >= 0
                and e.donor_sl < plans[e.donor].target.level)
+
+
+def seat_steps(events: Sequence[SeatEvent], plans: Sequence[CentrePlan]
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per centre, the exact step function of seats on duty: (change times, levels from then).
+
+    Own seats follow the hourly schedule less the seats lent away (never below 0, as the model
+    sets them); borrowed seats count from their arrival until they are sent home.
+    """
+    lent, borrowed = _step_changes(events, len(plans))
+    out = []
+    for p in plans:
+        hours = np.arange(len(p.seats_by_hour)) * 3600.0
+        changes = sorted(lent[p.index] + borrowed[p.index])
+        times = np.unique(np.concatenate([hours, [t for t, _ in changes]]))
+        levels = np.empty(len(times))
+        for k, t in enumerate(times):
+            own = p.seats_by_hour[min(int(t // 3600), len(p.seats_by_hour) - 1)]
+            away = sum(d for u, d in lent[p.index] if u <= t)
+            here = sum(d for u, d in borrowed[p.index] if u <= t)
+            levels[k] = max(0, own - away) + here
+        out.append((times, levels))
+    return out

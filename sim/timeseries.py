@@ -2,7 +2,9 @@
 
 Counts are by arrival interval. ``seats`` is the mean number of seats on duty in the interval,
 ``busy`` the mean number of seats busy (talk + wrap-up), ``queue`` the mean number of callers
-waiting, each an integral over the interval divided by its length.
+waiting, each an integral over the interval divided by its length. ``orders_open`` is the
+backlog: orders owned by the centre's region and line, created and not yet closed at the end of
+the interval (an order never closed stays in it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sim.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
 SERIES = ("offered", "answered", "abandoned", "blocked", "answered_in_target", "wait_sum",
-          "seats", "borrowed", "busy", "queue")
+          "seats", "borrowed", "busy", "queue", "orders_open")
 
 
 def interval_edges(scenario: Scenario) -> np.ndarray:
@@ -53,7 +55,8 @@ def hourly_to_intervals(per_hour: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                        scenario: Scenario, own_by_hour: np.ndarray | None = None,
-                       borrowed_by_hour: np.ndarray | None = None) -> np.ndarray:
+                       borrowed_by_hour: np.ndarray | None = None,
+                       orders: Sequence = ()) -> np.ndarray:
     """Array (centres, intervals, len(SERIES)) for one replication."""
     edges = interval_edges(scenario)
     n_int = len(edges) - 1
@@ -84,4 +87,23 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
         queued = (cols["centre"] == c) & ((outcome == ANSWERED) | (outcome == ABANDONED))
         left = cols["arrival"][queued] + wait[queued]
         out[c, :, 9] = _integral(cols["arrival"][queued], left, edges) / width
+    _backlog(out, plans, orders, edges)
     return out
+
+
+def _backlog(out: np.ndarray, plans: Sequence[CentrePlan], orders: Sequence,
+             edges: np.ndarray) -> None:
+    """Fill ``orders_open``: per centre, orders open at the end of each interval."""
+    by_key: dict[tuple[str, str], list] = {}
+    for o in orders:
+        by_key.setdefault((o.region, o.line), []).append(o)
+    column = SERIES.index("orders_open")
+    for plan in plans:
+        mine = by_key.get((plan.region, plan.line))
+        if not mine:
+            continue
+        created = np.sort([o.created for o in mine])
+        closed = np.sort([math.inf if math.isnan(o.closed) else o.closed for o in mine])
+        ends = edges[1:]
+        out[plan.index, :, column] = (np.searchsorted(created, ends, side="right")
+                                      - np.searchsorted(closed, ends, side="right"))

@@ -35,7 +35,7 @@ def test_every_call_ends_in_exactly_one_terminal_outcome(stress_run):
         ids.add(key)
         passed_on = row["outcome"] == "answered" and row["disposition"] in ("transfer",
                                                                            "returned")
-        if not passed_on:
+        if not passed_on and not _unjoined_conference(row):
             terminal[key] += 1
     assert set(terminal) == ids
     assert set(terminal.values()) == {1}
@@ -43,16 +43,29 @@ def test_every_call_ends_in_exactly_one_terminal_outcome(stress_run):
     assert sum(r["disposition"] == "returned" for r in calls) > 0
 
 
+def _unjoined_conference(row) -> bool:
+    """A three-way leg the other platform never joined: the caller stayed with the first."""
+    return row["transfer_mode"] == "three_way" and row["outcome"] in ("not_joined", "blocked")
+
+
 def test_transfers_out_of_a_to_b_equal_transfers_into_b_from_a(stress_run):
     _, calls, _ = stress_run
-    line_of = {(r["replication"], r["call_id"], r["leg"]): r["line"] for r in calls}
+    by_key = {(r["replication"], r["call_id"], r["leg"]): r for r in calls}
     out, into = Counter(), Counter()
+    unjoined = 0
     for r in calls:
         if r["disposition"] in ("transfer", "returned"):
             out[(r["replication"], r["line"], r["to_line"])] += 1
-        if r["leg"] != "0":
-            src = line_of[(r["replication"], r["call_id"], r["parent_leg"])]
-            into[(r["replication"], src, r["line"])] += 1
+        if r["leg"] == "0":
+            continue
+        parent = by_key[(r["replication"], r["call_id"], r["parent_leg"])]
+        if _unjoined_conference(r):
+            # the first receiver kept the call: its hold ended when this leg gave up
+            unjoined += 1
+            assert parent["disposition"] not in ("transfer", "returned")
+            assert parent["hold_end"] == r["ended"]
+        else:
+            into[(r["replication"], parent["line"], r["line"])] += 1
     assert out == into
     assert sum(out.values()) > 100
 
@@ -65,7 +78,8 @@ def test_every_order_is_closed_or_open_none_lost(stress_run):
         by_rep[o["replication"]].append(int(o["order_id"]))
         assert (o["replication"], o["call_id"]) in call_ids
         closed = o["closed"] != ""
-        assert closed == (o["on_time"] in ("0", "1"))
+        # closed orders are on time or late; an open one is late once its deadline has passed
+        assert o["on_time"] in (("0", "1") if closed else ("0", ""))
         if closed:
             assert float(o["created"]) <= float(o["signed"]) <= float(o["closed"])
     for ids in by_rep.values():

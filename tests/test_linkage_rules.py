@@ -42,7 +42,7 @@ mix:
 
 def scenario_yaml(tmp_path, category: str, dialled: str | dict = "12345", *,
                   agreement: float = 1.0, accuracy: str = "{default: 1.0}",
-                  max_hops: int = 3) -> str:
+                  max_hops: int = 3, priority: bool = True) -> str:
     (tmp_path / "list.yaml").write_text(CATEGORIES, encoding="utf-8")
     calls = dialled if isinstance(dialled, dict) else {dialled: [0]}
 
@@ -67,6 +67,7 @@ linkage:
   mix: {{"12345": {{{category}: 1}}, "110": {{{category}: 1}}, "119": {{{category}: 1}}}}
   accuracy: {accuracy}
   transfer_talk_factor: 0.5
+  transfer_priority: {str(priority).lower()}
   max_hops: {max_hops}
   three_way: {{negotiation: {{dist: deterministic, value: 30}}, agreement: {agreement}}}
   orders: {{sign_delay: {{dist: deterministic, value: 60}},
@@ -94,6 +95,8 @@ def run(tmp_path, *args, **kwargs):
 
     orders = [(o.kind, o.line, o.dispatched_to, o.created, o.linked_order_id)
               for o in result.extra["orders"]]
+    run.holds = [(leg.leg, *[None if math.isnan(x) else round(x, 6)
+                             for x in (leg.hold_end, leg.negotiation_end)]) for leg in legs]
     return [show(leg) for leg in legs], orders
 
 
@@ -109,11 +112,12 @@ def test_work_order_goes_to_the_department(tmp_path):
     assert orders == [("work_order", "12345", "住建局", 100.0, -1)]
 
 
-def test_one_key_transfer_carries_the_record_with_priority_and_shorter_talk(tmp_path):
+def test_one_key_transfer_carries_the_record_and_talks_shorter(tmp_path):
     legs, orders = run(tmp_path, "B-POLICE")
     assert legs == [
         (0, "12345", 0, 0, 100, 100, "answered", "transfer", "", -1),
-        # queued at 110 at t=100 with priority; talk 50 s x 0.5 (record carried)
+        # reaches 110 at t=100 (priority is tested with a competing caller below); talk
+        # 50 s x 0.5 (record carried)
         (1, "110", 100, 100, 125, 125, "answered", "police_order", "one_key", 0),
     ]
     assert orders == [("police_order", "110", "派出所", 125.0, -1)]
@@ -122,23 +126,25 @@ def test_one_key_transfer_carries_the_record_with_priority_and_shorter_talk(tmp_
 def test_unclear_scope_three_way_holds_both_seats_then_owner_takes_it(tmp_path):
     legs, orders = run(tmp_path, "C-UNCLEAR", agreement=1.0)
     assert legs == [
-        # 12345's seat is held from 0 through the 30 s negotiation that ends at 130
-        (0, "12345", 0, 0, 130, 130, "answered", "transfer", "", -1),
+        # 12345 talks 0-100, then its seat is held through the 30 s negotiation to 130
+        (0, "12345", 0, 0, 100, 130, "answered", "transfer", "", -1),
         # 110 joins at 100; negotiation 30 s, then it talks on 50 x 0.5 = 25 s
         (1, "110", 100, 100, 155, 155, "answered", "police_order", "three_way", 0),
     ]
+    assert run.holds == [(0, 130, None), (1, None, 130)]  # hold end; negotiation end
     assert orders == [("police_order", "110", "派出所", 155.0, -1)]
 
 
 def test_three_way_without_agreement_first_receiver_keeps_it(tmp_path):
     legs, orders = run(tmp_path, "C-UNCLEAR", agreement=0.0)
     assert legs == [
-        (0, "12345", 0, 0, 130, 130, "answered", "transfer", "", -1),
+        (0, "12345", 0, 0, 100, 130, "answered", "transfer", "", -1),
         (1, "110", 100, 100, 130, 130, "answered", "returned", "three_way", 0),
         # no agreement at 130: back to 12345 on the same seat (it never freed); the first
         # receiver (S7) talks on 100 x 0.5 and dispatches an order to the owner.
         (2, "12345", 130, 130, 180, 180, "answered", "system_dispatch", "three_way", 1),
     ]
+    assert run.holds == [(0, 130, None), (1, None, 130), (2, None, None)]
     assert orders == [("police_order", "110", "派出所", 180.0, -1)]
 
 
@@ -198,6 +204,15 @@ def test_transferred_call_queues_ahead_of_new_calls(tmp_path):
     legs, _ = run(tmp_path, "B-POLICE", dialled={"12345": [0], "110": [0, 60, 70]})
     at_110 = sorted((leg[3], leg[2], leg[8]) for leg in legs if leg[1] == "110")
     assert at_110 == [(0, 0, ""), (60, 60, ""), (110, 100, "one_key"), (135, 70, "")]
+
+
+def test_without_transfer_priority_the_earlier_caller_goes_first(tmp_path):
+    # The control of the test above: the same calls, transferred calls queue like new ones, so
+    # W (waiting since 70) is answered at 110 and Z (transferred at 100) after W's 50 s.
+    legs, _ = run(tmp_path, "B-POLICE", dialled={"12345": [0], "110": [0, 60, 70]},
+                  priority=False)
+    at_110 = sorted((leg[3], leg[2], leg[8]) for leg in legs if leg[1] == "110")
+    assert at_110 == [(0, 0, ""), (60, 60, ""), (110, 70, ""), (160, 100, "one_key")]
 
 
 def test_emergency_class_is_fifo(tmp_path):

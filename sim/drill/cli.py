@@ -1,8 +1,9 @@
 """``hotline drill``: build a drill, play it, score it (thin: parses, calls sim.drill, prints).
 
 ``hotline drill SCENARIO --duration 90m --out DIR`` builds; ``hotline drill play DIR`` and
-``hotline drill score DIR responses.csv`` are subcommands. Any first word that is not ``play``
-or ``score`` is the SCENARIO of the build form (:class:`DrillGroup`).
+``hotline drill score DIR responses.csv`` are subcommands, and ``hotline drill serve DIR`` runs
+a drill live in the browser. Any first word that is not a subcommand is the SCENARIO of the
+build form (:class:`DrillGroup`).
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def drill() -> None:
     hotline drill SCENARIO --duration 90m --trainees 6 --out DIR   build a drill
     hotline drill play DIR --speed 10                               pace its injects
     hotline drill score DIR responses.csv                           score trainees
+    hotline drill serve DIR --speed 1                               live, in the browser
     """
 
 
@@ -230,3 +232,52 @@ def score(directory, responses, json_path) -> None:
     if json_path is not None:
         json_path.write_text(text, encoding="utf-8")
         click.echo(f"written: {json_path}")
+
+
+@drill.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 serves the training room's LAN.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port (0: any free port).")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True, max=600), default=1.0,
+              show_default=True, help="Speed-up of the drill clock: 10 runs 90 minutes in 9.")
+@click.option("--grace", "grace_s", type=click.FloatRange(min=0), default=30.0,
+              show_default=True, help="Drill seconds past an inject's target before it is "
+                                      "missed.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file of the live drill (default: DIR/live.sqlite); an existing one "
+                   "is resumed.")
+@click.option("--reset", is_flag=True, help="Delete the database first: a new drill, new links.")
+@click.option("--public-url", "public_url", metavar="URL", default=None,
+              help="Base of the printed links when trainees reach this machine by another "
+                   "address, e.g. http://192.168.1.20:8765.")
+@click.option("--links", "links_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the links as JSON to this file.")
+def serve(directory, host, port, speed, grace_s, db, reset, public_url, links_path) -> None:
+    """Run a drill live in the browser: a dashboard for the trainer, a console per trainee.
+
+    Prints the trainer's link and one per trainee (each with its own token). Decisions are
+    saved to SQLite as they are made; restarting on the same database resumes the drill.
+    Stop with Ctrl-C. Example: hotline drill serve drills/js --speed 2 --host 0.0.0.0
+    """
+    from sim.drill.live.serve import base_url, bind, links, open_live, write_links
+    from sim.drill.live.serve import serve as run
+
+    sock = bind(host, port)  # first: a port in use writes no database
+    try:
+        live = open_live(directory, db, speed, grace_s, reset=reset)
+    except BaseException:
+        sock.close()
+        raise
+    found = links(live, public_url.rstrip("/") if public_url else base_url(sock, host))
+    status = live.clock.status
+    click.echo(f"live drill {live.meta.get('scenario', '')}: {len(live.injects)} injects, "
+               f"{len(live.trainees)} trainees, ×{speed:g}; clock {status} at "
+               f"{live.now():.0f} s; database {live.store.path}")
+    for line in found.lines():
+        click.echo(line)
+    if links_path is not None:
+        write_links(links_path, found)
+    sys.stdout.flush()
+    run(live, sock)

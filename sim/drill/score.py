@@ -178,9 +178,14 @@ def summarise(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def score_drill(directory: Path, responses_path: Path) -> dict[str, Any]:
-    """The score document: per trainee, overall and per inject."""
+    """The score document of a ``responses.csv``: per trainee, overall and per inject."""
     key = load_key(directory)
-    by_inject = {r.inject_id: r for r in read_responses(responses_path, key)}
+    return score_responses(key, read_responses(responses_path, key))
+
+
+def score_responses(key: dict[int, dict[str, Any]], responses: list[Response]) -> dict[str, Any]:
+    """The score document of checked responses (the live drill and ``score_drill`` share it)."""
+    by_inject = {r.inject_id: r for r in responses}
     verdicts = [judge(key[i], by_inject.get(i)) for i in sorted(key)]
     trainees = sorted({v["trainee"] for v in verdicts}, key=lambda t: (len(t), t))
     return {
@@ -202,6 +207,18 @@ def format_table(doc: dict[str, Any]) -> str:
                                zip(RATES, (10, 10, 11, 10), strict=True))
                      + f"{_num(row['mean_decision_s']):>9}{_pct(row['score_pct']):>9}")
     return "\n".join(lines)
+
+
+TABLE_HEAD = ("trainee", "answered", "category", "routing", "1st disp.", "on time", "mean s",
+              "score")
+
+
+def table_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """The cells of :func:`format_table` (per trainee, then overall), for the live dashboard."""
+    return [[name, f"{row['answered']}/{row['injects']}",
+             *(_pct(row[f"{r}_pct"]) for r in RATES), _num(row["mean_decision_s"]),
+             _pct(row["score_pct"])]
+            for name, row in [*doc["trainees"].items(), ("overall", doc["overall"])]]
 
 
 def _pct(value: float | None) -> str:

@@ -84,7 +84,8 @@ def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np
 
 
 def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float) -> dict[str, float]:
-    """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction."""
+    """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction,
+    and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon)."""
     out: dict[str, float] = {}
     mine = [o for o in orders if lo <= o.created < hi]
     groups: dict[str, list[OrderRecord]] = {"all": mine}
@@ -97,10 +98,11 @@ def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float) -> dict[str,
         out[f"{name}:created"] = len(group)
         out[f"{name}:sign_hours"] = _mean([(o.signed - o.created) / 3600 for o in group
                                            if not math.isnan(o.signed)])
-        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in closed])
+        # Known outcomes only: closed orders, and open ones already past their deadline.
+        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in group if o.on_time >= 0])
         out[f"{name}:reopen_rate"] = _mean([o.reopened > 0 for o in closed])
         out[f"{name}:satisfaction"] = _mean(scores)
-        out[f"{name}:open"] = len(group) - len(closed)
+        out[f"{name}:open"] = sum(1 for o in group if not o.closed <= hi)  # NaN: never closed
     return out
 
 

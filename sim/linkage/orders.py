@@ -1,9 +1,17 @@
 """Work orders (工单) and police orders (警单) at department desks (S5, S8, S13, S15).
 
-Each order is signed for (签收) after a delay, queues first come first served for its
-department desk in its region (``desk_capacity`` orders worked on at once), is processed,
-closed (办结), surveyed by callback (回访) and sometimes reopened. Like calls, orders move by
-callback events on SimPy's loop rather than by a generator process each.
+Each order is signed for (签收) after a delay, queues for its department desk in its region
+(``desk_capacity`` orders worked on at once; emergency before urgent before normal, first come
+first served within an urgency), is processed for a time drawn by its urgency, closed (办结),
+surveyed by callback (回访) and sometimes reopened. Both the queue order and the processing
+time follow urgency: a desk that merely served emergencies first would still take a normal
+order's two days over a gas leak's repair, and a shorter time alone would leave an emergency
+waiting behind hundreds of normal orders.
+
+Orders are followed until the end of observation (the horizon plus ``drain_hours``); one not
+closed by then is recorded open (``closed`` empty), and counts as late (``on_time`` 0) if its
+deadline has already passed, else as not yet known (-1). Like calls, orders move by callback
+events on SimPy's loop rather than by a generator process each.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ if TYPE_CHECKING:
 
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
+URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
 
 
 class OrderRecord(NamedTuple):
@@ -50,12 +59,17 @@ class OrderSystem:
     def __init__(self, net: Network, spec: Orders) -> None:
         self.env = net.env
         self.spec = spec
+        self.end = net.horizon + net.scenario.drain_hours * 3600.0
         self.records: list[OrderRecord] = []
         self._desks: dict[tuple[str, str], _Desk] = {}
         self._next_id = 0
+        self.created = 0
         self._rng = net.streams("orders")
         self._sign = block_sampler(spec.sign_delay, net.streams("orders:sign"))
-        self._work = block_sampler(spec.processing, net.streams("orders:work"))
+        work = block_sampler(spec.processing, net.streams("orders:work"))
+        self._work = {u: work for u in URGENCY_RANK}
+        for urgency, dist in spec.processing_by_urgency.items():
+            self._work[urgency] = block_sampler(dist, net.streams(f"orders:work:{urgency}"))
         self._police = block_sampler(spec.police_processing, net.streams("orders:police"))
         self._open: dict[int, dict] = {}
 
@@ -64,6 +78,7 @@ class OrderSystem:
         """Create an order now; return its id. ``line`` is the platform that owns it."""
         order_id = self._next_id
         self._next_id += 1
+        self.created += 1
         now = self.env.now
         state = {"order_id": order_id, "kind": kind, "call_id": call_id,
                  "linked_order_id": linked, "region": region, "line": line,
@@ -72,8 +87,13 @@ class OrderSystem:
                  "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * 3600.0,
                  "signed": math.nan, "reopened": 0}
         self._open[order_id] = state
-        Callback(self._signed, state).after(self.env, self._sign())
+        self._later(self._signed, state, self._sign())
         return order_id
+
+    def _later(self, fn, tag, delay: float) -> None:
+        """Schedule the order's next step, unless it falls after the end of observation."""
+        if self.env.now + delay <= self.end:
+            Callback(fn, tag).after(self.env, delay)
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling)."""
@@ -97,18 +117,22 @@ class OrderSystem:
         if desk.busy < desk.capacity:
             self._start(desk, state)
         else:
-            desk.waiting.append(state)
+            desk.waiting[URGENCY_RANK.get(state["urgency"], 2)].append(state)
 
     def _start(self, desk: _Desk, state: dict) -> None:
         desk.busy += 1
-        work = self._police if state["kind"] == POLICE_ORDER else self._work
-        Callback(self._worked, (desk, state)).after(self.env, work())
+        if state["kind"] == POLICE_ORDER:
+            duration = self._police()
+        else:
+            duration = self._work.get(state["urgency"], self._work["normal"])()
+        self._later(self._worked, (desk, state), duration)
 
     def _worked(self, event: Callback) -> None:
         desk, state = event.tag
         desk.busy -= 1
-        if desk.waiting:
-            self._start(desk, desk.waiting.popleft())
+        queue = next((q for q in desk.waiting if q), None)
+        if queue is not None:
+            self._start(desk, queue.popleft())
         if state["reopened"] < MAX_REOPEN and self._rng.random() < self.spec.reopen:
             state["reopened"] += 1
             self._queue(state)  # back to the end of the desk's queue
@@ -131,9 +155,11 @@ class OrderSystem:
         return OrderRecord(**fields, closed=closed, on_time=on_time, satisfaction=score)
 
     def finish(self) -> list[OrderRecord]:
-        """Record orders still open (closed empty, on_time -1) and return all, by id."""
+        """Record orders still open at the end of observation (closed empty; on_time 0 when
+        already overdue, else -1) and return all, by id."""
         for state in list(self._open.values()):
-            self.records.append(self._record(state, math.nan, -1, math.nan))
+            overdue = 0 if state["deadline"] < self.end else -1
+            self.records.append(self._record(state, math.nan, overdue, math.nan))
         self._open.clear()
         return sorted(self.records, key=lambda r: r.order_id)
 
@@ -146,4 +172,4 @@ class _Desk:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.busy = 0
-        self.waiting: deque[dict] = deque()
+        self.waiting: tuple[deque[dict], ...] = tuple(deque() for _ in URGENCY_RANK)

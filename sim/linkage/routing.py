@@ -67,6 +67,13 @@ class LinkState:
         self.keep = False
         self.police_done = False
 
+    def carried(self) -> LinkState:
+        """The state a next leg of the call inherits: what was negotiated and dispatched."""
+        new = LinkState()
+        new.negotiated = self.negotiated
+        new.police_done = self.police_done
+        return new
+
 
 def state(call: Call) -> LinkState:
     """The call's link state, created on first use."""
@@ -122,8 +129,8 @@ class DiversionRouter:
             self._police_first(call, centre, cat)
         other = COUNTERPART.get(line)
         if (other and cat.scope_unclear and not (link and link.negotiated)
-                and self.uniform() < cat.scope_unclear):
-            target = self.net.centre_for(centre.plan.region, other)
+                and call.leg < self.spec.max_hops and self.uniform() < cat.scope_unclear):
+            target = self.net.reachable(centre.plan.region, other)
             if target is not None:
                 return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
         perceived = cat.owner if self.uniform() < self.accuracy[line] else self._wrong(cat, line)
@@ -145,9 +152,9 @@ class DiversionRouter:
         target_line = perceived
         link = call.link
         if cat.danger and line != "110" and perceived != "110" and not (link and link.police_done) \
-                and self.net.centre_for(centre.plan.region, "110") is not None:
+                and self.net.reachable(centre.plan.region, "110") is not None:
             target_line, mode = "110", "one_key"  # S7: 110 dispatches first
-        target = self.net.centre_for(centre.plan.region, target_line)
+        target = self.net.reachable(centre.plan.region, target_line)
         if target is None or mode == "system_dispatch":
             return self._system_dispatch(call, centre, cat, target_line)
         if mode == "three_way":
@@ -221,30 +228,45 @@ class DiversionRouter:
                          agreement: float) -> float | None:
         call.disposition = TRANSFER
         state(call).negotiated = True
-        leg = self.net.next_leg(call, target, THREE_WAY, self._priority(call), patient=True)
+        leg = self.net.next_leg(call, target, THREE_WAY, self._priority(call),
+                                ring=self.spec.three_way.ring_seconds)
         link = state(leg)
         link.partner, link.agreement, link.negotiated = call, agreement, True
         link.next_talk = self.negotiation()
-        link.police_done = call.link.police_done
-        self.net.centres[target].arrive(leg)
+        self.net.centres[target].arrive(leg)  # may end at once (busy trunks): see not_joined
         return HOLD
+
+    def not_joined(self, leg: Call, at: float) -> None:
+        """The other platform did not join the conference (busy trunks, or no seat answered
+        within the ring time): the first receiver keeps the call (S7) and its seat is released
+        after handling; where there is danger, 110 dispatches first."""
+        first = leg.link.partner
+        leg.link.partner = None
+        first_centre = self.net.centres[first.centre]
+        cat = self.table.categories[first.category]
+        state(first).keep = True
+        if cat.danger:
+            self._police_first(first, first_centre, cat)
+        self._first_receiver(first, first_centre, cat)
+        first_centre.finish_held(first, at)
 
     def _end_negotiation(self, leg: Call, centre: Centre, cat: Category,
                          now: float) -> float | None:
         link = leg.link
         first = link.partner
         link.partner = None
+        leg.negotiation_end = now
         first_centre = self.net.centres[first.centre]
         agreed = self.uniform() < link.agreement
         factor = self.table.talk_factor[leg.category] * self.spec.transfer_talk_factor
         if agreed and cat.owner == centre.plan.line:
             first_centre.finish_held(first, now)
             leg.talk_factor = factor
-            centre.continue_talk(leg, centre.draw_talk() * factor)
+            centre.continue_talk(leg, centre.talk_for(leg) * factor)
             return HOLD
         # Back to the first receiver: a leg of its own on the seat that never freed.
         leg.disposition = RETURNED
-        back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, patient=True)
+        back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, seated=True)
         back.link = first.link
         back.link.negotiated = True
         if not agreed:
@@ -252,7 +274,7 @@ class DiversionRouter:
             if cat.danger:
                 self._police_first(back, centre if centre.plan.line == "110" else first_centre,
                                    cat)
-        first_centre.hand_over(first, back, now, first_centre.draw_talk() * factor)
+        first_centre.hand_over(first, back, now, first_centre.talk_for(back) * factor)
         return 0.0
 
     def _priority(self, call: Call) -> int:

@@ -14,6 +14,10 @@ class ThreeWay(Frozen):
     """三方通话 (S4): the caller, 12345 and 110 on one call to agree who owns the matter."""
 
     negotiation: Distribution = Deterministic(value=60.0)
+    ring_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=60.0, description="how long the first receiver rings the other platform; if it "
+                                  "does not join by then (or cannot: busy trunks, no seat, an "
+                                  "outage), the first receiver keeps the call (S7)")
     agreement: Probability = Field(
         default=0.8, description="chance the two platforms agree on the owner; else the "
                                  "platform that first received the call keeps it (S7)")
@@ -41,7 +45,14 @@ class Orders(Frozen):
     """Work orders (工单) and police orders (警单) at department desks (S13, S15)."""
 
     sign_delay: Distribution = Exponential(mean=1800.0)
-    processing: Distribution = Lognormal(mean=48 * 3600.0, cv=0.8)
+    processing: Distribution = Field(
+        default=Lognormal(mean=48 * 3600.0, cv=0.8),
+        description="a work order's processing time, for urgencies not in processing_by_urgency")
+    processing_by_urgency: dict[str, Distribution] = Field(
+        default={"emergency": Lognormal(mean=3600.0, cv=0.8),
+                 "urgent": Lognormal(mean=8 * 3600.0, cv=0.8)},
+        description="a work order's processing time by urgency (emergency, urgent, normal); "
+                    "desks also serve emergency before urgent before normal")
     police_processing: Distribution = Lognormal(mean=2700.0, cv=0.8)
     desk_capacity: PositiveInt = Field(
         default=200, description="orders a department desk of one region works on at once")

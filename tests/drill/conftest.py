@@ -84,3 +84,15 @@ def built(run_dir, tmp_path_factory, hotline) -> Path:
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def four(run_dir, tmp_path_factory, hotline) -> Path:
+    """A live-drill directory of four injects over ten minutes for two trainees."""
+    from .live_support import FOUR_INJECTS
+
+    out = tmp_path_factory.mktemp("four") / "d"
+    result = CliRunner().invoke(hotline, ["drill", "--from-run", str(run_dir), *FOUR_INJECTS,
+                                          "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
