@@ -127,5 +127,10 @@ def bench_server_command(seconds: float, db: str | None, workers: int) -> None:
       hotline bench server --db postgresql://hotline:hotline@127.0.0.1:5432/bench --workers 2
     """
     from loadtest.bench import bench_server
+    from loadtest.server.config import resolve_db_url
 
+    if db is not None:
+        resolve_db_url(db)  # a bad --db is exit 2 before anything is measured
+    if not seconds > 0:
+        raise InputError(f"expected a number of seconds > 0, got {seconds}", source="--seconds")
     bench_server(step_seconds=seconds, db=db, workers=workers)
