@@ -143,15 +143,32 @@ def _orders_row(target: str, url: str, step_seconds: float, start_rate: float) -
 
 
 def bench_server(*, step_seconds: float = 3.0, db: str | None = None, workers: int = 1,
-                 echo: Callable[[str], None] = print) -> dict[str, Any]:
+                 rounds: int = 2, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """The reference server's sustained order create/update rate beside a trivial endpoint's.
 
     Both targets get the same open-loop replay (per call: call create, order create, order
     update) from one Locust process, in this one invocation, so the ratio compares the
-    server's request path with the load generator's ceiling on the same (noisy) machine.
-    ``db`` is a database for the server (default: a fresh SQLite file, synchronous=FULL);
-    with ``workers`` > 1 the server is also measured with one worker, for the scaling ratio.
+    server's request path with the load generator's ceiling on the same (noisy) machine. The
+    targets take turns for ``rounds`` rounds and each keeps its best search, so a neighbour's
+    burst during one search does not decide the ratio. ``db`` is a database for the server
+    (default: a fresh SQLite file, synchronous=FULL); with ``workers`` > 1 the server is also
+    measured with one worker, for the scaling ratio.
     """
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(rounds):
+        for row in _round(step_seconds, db, workers):
+            if row["target"] not in best or row["rate"] > best[row["target"]]["rate"]:
+                best[row["target"]] = row
+    rows = list(best.values())
+    result = {"rows": rows, "ratio": _ratio(rows[1]["rate"], rows[0]["rate"]),
+              "scaling": _ratio(rows[-1]["rate"], rows[1]["rate"]) if workers > 1 else None,
+              "rounds": rounds}
+    _print_server(result, step_seconds, workers, echo)
+    return result
+
+
+def _round(step_seconds: float, db: str | None, workers: int) -> list[dict[str, Any]]:
+    """One search per target: the trivial endpoint, the server with 1 (and ``workers``) workers."""
     from loadtest.server.process import start_server
     from loadtest.trivial import TrivialServer
 
@@ -163,11 +180,7 @@ def bench_server(*, step_seconds: float = 3.0, db: str | None = None, workers: i
                 start_server(db or f"sqlite:///{temp}/bench.db", workers=count) as server:
             label = f"reference server, {count} worker{'s' if count > 1 else ''}"
             rows.append(_orders_row(label, server.url, step_seconds, 200.0))
-            rows[-1]["database"] = server.db_url.split(":", 1)[0]
-    result = {"rows": rows, "ratio": _ratio(rows[1]["rate"], rows[0]["rate"]),
-              "scaling": _ratio(rows[-1]["rate"], rows[1]["rate"]) if workers > 1 else None}
-    _print_server(result, step_seconds, workers, echo)
-    return result
+    return rows
 
 
 def _ratio(value: float, base: float) -> float:
@@ -178,7 +191,8 @@ def _print_server(result: dict[str, Any], step_seconds: float, workers: int,
                   echo: Callable[[str], None]) -> None:
     rows = result["rows"]
     echo("load: the project's open-loop replay (per call: call create, order create, order "
-         f"update), one Locust process, {step_seconds:g} s per rate step")
+         f"update), one Locust process, {step_seconds:g} s per rate step; best of "
+         f"{result['rounds']} alternating rounds per target")
     echo(f"sustained = no errors, achieved/scheduled >= 0.98, p99 from the scheduled time "
          f"< {SERVER_P99_MS:g} ms; server: every 2xx committed (SQLite: WAL, synchronous=FULL)")
     echo(f"{'target':32} {'req/s':>7} {'order.create p50/p99 ms':>24} {'order.update p50/p99 ms':>24}")

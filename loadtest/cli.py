@@ -118,7 +118,9 @@ def bench_replay_command(seconds: float, lag_p99_ms: float) -> None:
                    "fresh SQLite file in a temporary directory.")
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Server worker processes; above 1, one worker is measured too, for the ratio.")
-def bench_server_command(seconds: float, db: str | None, workers: int) -> None:
+@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Rounds in which the targets take turns; each keeps its best.")
+def bench_server_command(seconds: float, db: str | None, workers: int, rounds: int) -> None:
     """Reference server vs a trivial endpoint under the orders replay: requests/s and ratio.
 
     \b
@@ -133,4 +135,4 @@ def bench_server_command(seconds: float, db: str | None, workers: int) -> None:
         resolve_db_url(db)  # a bad --db is exit 2 before anything is measured
     if not seconds > 0:
         raise InputError(f"expected a number of seconds > 0, got {seconds}", source="--seconds")
-    bench_server(step_seconds=seconds, db=db, workers=workers)
+    bench_server(step_seconds=seconds, db=db, workers=workers, rounds=rounds)
