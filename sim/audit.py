@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple
 
-from sim.calls import ABANDONED, ANSWERED, BOT, NOT_JOINED, Call, CallLeg
+from sim.calls import ABANDONED, ANSWERED, BOT, NOT_JOINED, OWN_SEAT, Call, CallLeg
 from sim.centre import Centre
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ class Auditor:
     def finish(self) -> None:
         """Every seat, trunk and bot line is free once the run has ended."""
         for c in self.net.unique_centres:
-            held = {"own seats busy": c.own_busy, "borrowed seats busy": c.borrowed_busy,
+            held = {"own seats busy": c.own_busy + c.own_leaving,
+                    "borrowed seats busy": c.borrowed_busy + c.borrowed_leaving,
                     "callers on a trunk": c.talking, "callers waiting": c.waiting,
                     "bot lines busy": c.bot_busy}
             for what, n in held.items():
@@ -117,11 +118,11 @@ class Auditor:
             for (a, x), (b, y) in zip(chain, chain[1:], strict=False):
                 if not (x <= y + EPS):
                     self.flag("order", f"{where}: {a} {x:g} after {b} {y:g}")
-            if not math.isnan(leg.deadline) and leg.answered > leg.deadline + EPS:
+            if leg.answered > leg.deadline + EPS:  # NaN or inf: the leg could not give up
                 self.flag("patience", f"{where} answered at {leg.answered:g} after its "
                                       f"patience ran out at {leg.deadline:g}")
         elif leg.outcome in (ABANDONED, NOT_JOINED) and (
-                math.isnan(leg.deadline) or abs(leg.ended - leg.deadline) > EPS):
+                not math.isfinite(leg.deadline) or abs(leg.ended - leg.deadline) > EPS):
             self.flag("patience", f"{where} gave up at {leg.ended:g}, not at its deadline "
                                   f"{leg.deadline:g}")
         if leg.ended < leg.arrival - EPS:
@@ -148,6 +149,10 @@ class Auditor:
         if system.created != closed + still or len({o.order_id for o in orders}) != len(orders):
             self.flag("orders", f"{system.created} orders created, {closed} closed + {still} "
                                 f"open recorded")
+        police = Counter(o.call_id for o in orders if o.kind == "police_order")
+        for call_id, n in police.items():
+            if n > 1:
+                self.flag("orders", f"call {call_id} created {n} police orders (one per call)")
         for o in orders:
             if not (o.created <= o.signed + EPS or math.isnan(o.signed)) or \
                     (not math.isnan(o.closed) and not o.signed <= o.closed + EPS):
@@ -158,24 +163,34 @@ class Auditor:
 class AuditedCentre(Centre):
     """A centre that checks the invariants before each answer and after each arrival."""
 
-    def arrive(self, call: Call) -> None:
-        """Check the clock, arrive, then check the trunks."""
-        auditor = self.net.auditor
-        auditor.clock(self.env.now)
-        super().arrive(call)
-        if self.talking + self.waiting + self.bot_busy > self.trunks:
-            auditor.flag("trunks", f"{self.plan.key} at {self.env.now:g}: "
-                                   f"{self.talking + self.waiting + self.bot_busy} callers on "
-                                   f"{self.trunks} trunks")
 
     def _answer(self, call: Call, now: float) -> None:
         auditor = self.net.auditor
         auditor.clock(now)
-        if not self.free_seat():
-            auditor.flag("seats", f"{self.plan.key} at {now:g}: answered with own "
-                                  f"{self.own_busy}/{self.own_seats} and borrowed "
-                                  f"{self.borrowed_busy}/{self.borrowed_seats} busy")
         if now > call.deadline + EPS:
             auditor.flag("patience", f"{self.plan.key}: call {call.call_id} leg {call.leg} "
                                      f"answered at {now:g} after its deadline {call.deadline:g}")
         super()._answer(call, now)
+        # the pool the seat was taken from had a free seat on duty
+        own = call.seat == OWN_SEAT
+        busy, seats = (self.own_busy, self.own_seats) if own else \
+            (self.borrowed_busy, self.borrowed_seats)
+        if busy > seats:
+            auditor.flag("seats", f"{self.plan.key} at {now:g}: a {'own' if own else 'remote'} "
+                                  f"seat taken with {busy - 1} of {seats} on duty busy")
+
+    def bot_took(self) -> None:
+        """After the bot takes a call: trunks still not exceeded."""
+        self._trunks()
+
+    def arrive(self, call: Call) -> None:
+        """Check the clock, arrive, then check the trunks."""
+        self.net.auditor.clock(self.env.now)
+        super().arrive(call)
+        self._trunks()
+
+    def _trunks(self) -> None:
+        if self.talking + self.waiting + self.bot_busy > self.trunks:
+            self.net.auditor.flag("trunks", f"{self.plan.key} at {self.env.now:g}: "
+                                            f"{self.talking + self.waiting + self.bot_busy} "
+                                            f"callers on {self.trunks} trunks")

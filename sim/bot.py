@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calls import BOT, BOT_SEAT, RESOLVED, WEB, WORK_ORDER, Call
-from sim.distributions import block_sampler, uniforms
+from sim.draws import BOT as BOT_DRAW
+from sim.draws import BOT_TIME, uniform
 from sim.events import Callback
 from sim.scenario.disasters import Bot
 
@@ -31,8 +32,6 @@ class BotStage:
         self.lines = set(spec.lines)
         self.eligible = {i for i, c in enumerate(net.table.categories)
                          if c is None or c.kind in spec.kinds}
-        self.uniform = uniforms(net.streams("bot"))
-        self.bot_time = block_sampler(spec.bot_time, net.streams("bot:time"))
         self.contained = 0
         self.online = 0
 
@@ -49,11 +48,11 @@ class BotStage:
         if (centre.plan.line not in self.lines or call.category not in self.eligible
                 or call.leg > 0 or not self.active(centre, now) or not centre.trunk_free()):
             return False  # a full centre's busy signal comes from ``Centre.arrive``
-        u = self.uniform()
+        u = uniform(call.key, BOT_DRAW)
         if u >= self.spec.contain + self.spec.online:
             return False
         call.answered = now
-        call.talk_end = now + self.bot_time()
+        call.talk_end = now + self.spec.bot_time.quantile(uniform(call.key, BOT_TIME))
         call.seat = BOT_SEAT
         if u < self.spec.contain:
             call.disposition = RESOLVED
@@ -65,6 +64,8 @@ class BotStage:
             self._work_item(call, centre)
         centre.record(call.record(np.nan, call.talk_end, BOT))
         centre.bot_busy += 1  # the IVR holds a trunk line while it talks
+        if self.net.auditor is not None:
+            centre.bot_took()
         Callback(self._hang_up, centre).at(self.net.env, call.talk_end)
         return True
 

@@ -37,7 +37,7 @@ VOICE, WEB = range(2)
 CHANNELS = ("voice", "web")
 
 NAN = math.nan
-INF = math.inf
+_NO_LINK = (NAN, NAN)  # hold_end, negotiation_end of a leg with no link state
 
 
 class CallLeg(NamedTuple):
@@ -76,14 +76,15 @@ class Call:
         "call_id", "leg", "caller_id", "attempt", "centre", "origin", "category", "channel",
         "priority", "incident_id", "arrival", "deadline", "answered", "talk_end", "state",
         "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line", "link",
-        "parent_leg", "hold_end", "negotiation_end", "watched",
+        "parent_leg", "key", "talk", "wrap",
         "callbacks", "_value",
     )
     _ok = True  # read by SimPy's step(): this event always succeeds
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = 2, redial_of: int = -1,
-                 incident_id: int = -1, channel: int = VOICE) -> None:
+                 incident_id: int = -1, channel: int = VOICE, key: int = 0, talk: float = -1.0,
+                 wrap: float = -1.0) -> None:
         self.call_id = call_id
         self.leg = 0
         self.caller_id = caller_id
@@ -107,18 +108,21 @@ class Call:
         self.to_line = -1
         self.link = None
         self.parent_leg = -1
-        self.hold_end = NAN
-        self.negotiation_end = NAN
-        self.watched = False
+        self.key = key  # the caller's random key for this leg (sim.draws)
+        self.talk = talk  # talk and wrap-up drawn ahead (first attempts); -1: draw by key
+        self.wrap = wrap
         self.callbacks = None
         self._value = None
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
-        """This leg as a record tuple in ``CallLeg`` field order."""
+        """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the
+        leg cannot give up; the columns show it empty)."""
         answered = outcome in (ANSWERED, BOT)
+        link = self.link
+        hold, negotiation = _NO_LINK if link is None else (link.hold_end, link.negotiation_end)
         return (self.call_id, self.leg, self.caller_id, self.attempt, self.centre,
                 self.category, self.channel, self.priority, self.incident_id, self.arrival,
                 self.answered, self.talk_end, released, ended, outcome,
                 self.disposition if answered else -1, self.transfer_mode,
-                self.to_line, self.seat, self.redial_of, self.parent_leg, self.hold_end,
-                self.negotiation_end, self.deadline if self.deadline < INF else NAN)
+                self.to_line, self.seat, self.redial_of, self.parent_leg, hold, negotiation,
+                self.deadline)

@@ -27,6 +27,7 @@ from sim.calls import (
     WAITING,
     Call,
 )
+from sim.draws import TALK, TALK_ON, WRAPUP, uniform
 from sim.events import Callback
 
 if TYPE_CHECKING:
@@ -43,9 +44,11 @@ class Centre:
     """One line in one region: the state of its trunks, queue and seats.
 
     Own seats and borrowed (remote) seats are two pools: a free seat of either pool answers,
-    own seats first, and a pool whose seats on duty drop below its busy seats finishes those
-    calls before it answers again. ``talking`` counts callers connected to a seat, including a
-    caller held on a three-way conference; with ``waiting`` and the bot's calls they hold trunks.
+    own seats first. ``own_busy`` counts busy seats on duty; a seat that goes off duty while
+    busy (shift end, lent away, a remote seat sent home) moves to ``own_leaving`` and goes home
+    when its call ends, so seats coming on duty meanwhile are free at once. ``talking`` counts
+    callers connected to a seat, including a caller held on a three-way conference; with
+    ``waiting`` and the bot's calls they hold trunks.
     """
 
     def __init__(self, net: Network, plan: CentrePlan) -> None:
@@ -53,11 +56,14 @@ class Centre:
         self.env = net.env
         self.plan = plan
         self.index = plan.index
+        self.lines = {plan.line}  # lines whose calls these seats answer (S18 adds merged ones)
         self.trunks = plan.trunks if plan.trunks is not None else 1 << 62
         self.own_seats = plan.seats_at(0)
         self.borrowed_seats = 0
         self.own_busy = 0
         self.borrowed_busy = 0
+        self.own_leaving = 0
+        self.borrowed_leaving = 0
         self.talking = 0
         self.waiting = 0
         self.bot_busy = 0
@@ -66,11 +72,12 @@ class Centre:
         self.watched: list[tuple[float, int, Call]] = []
         self._seq = 0
         # Talk and wrap-up follow the line the caller dialled (``call.centre``'s plan), which is
-        # this centre's own plan except where a merged line's calls reach these seats (S18).
-        self._talk = net.talk_draws
-        self._wrapup = net.wrapup_draws
-        self.draw_talk = net.talk_draws[plan.index]
+        # this centre's own plan except where a merged line's calls reach these seats (S18);
+        # a first attempt brings them drawn ahead, other legs draw by their key (sim.draws).
+        self._talk = [p.talk for p in net.plans]
+        self._wrapup = [p.wrapup for p in net.plans]
         self.borrowed_talk_factor = 1.0
+        self._redial_watch = net.redials_after_abandon
         self._watch_at = INF
         self._watch_gen = 0
         self.lent = 0  # own seats lent to other centres (remote seat borrowing)
@@ -80,16 +87,22 @@ class Centre:
         self.record = net.records.append
 
     def talk_for(self, call: Call) -> float:
-        """A fresh talk time for ``call`` (drawn for the line it dialled)."""
-        return self._talk[call.centre]()
+        """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
+        return self._talk[call.centre].quantile(uniform(call.key, TALK_ON))
 
     def free_seat(self) -> bool:
         """Whether a seat of either pool is free to answer now."""
         return self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats
 
     def trunk_free(self) -> bool:
-        """Whether a trunk line is free for one more caller now."""
+        """Whether a trunk line is free for one more caller now (abandonments settled)."""
+        if self.deadlines and self.deadlines[0][0] <= self.env._now:
+            self.expire(self.env._now)
         return self.talking + self.waiting + self.bot_busy < self.trunks
+
+    def in_progress(self) -> int:
+        """Calls on seats now (on duty or finishing before going off duty)."""
+        return self.own_busy + self.own_leaving + self.borrowed_busy + self.borrowed_leaving
 
     # -- arrivals ---------------------------------------------------------------------------
     def arrive(self, call: Call) -> None:
@@ -114,7 +127,9 @@ class Centre:
             self._seq += 1
             entry = (deadline, self._seq, call)
             heapq.heappush(self.deadlines, entry)
-            if call.watched:  # something depends on the moment it gives up: settle it exactly
+            if self._redial_watch[call.origin] or call.link is not None:
+                # something depends on the moment it gives up (a redial, a conference held
+                # at the first receiver): settle it exactly
                 heapq.heappush(self.watched, entry)
                 if deadline < self._watch_at:
                     self._arm(deadline)
@@ -129,7 +144,9 @@ class Centre:
         if link is not None and link.next_talk >= 0:  # a three-way negotiation
             talk, link.next_talk = link.next_talk, -1.0
         else:
-            talk = self._talk[call.centre]() * call.talk_factor
+            talk = call.talk if call.talk >= 0 else \
+                self._talk[call.centre].quantile(uniform(call.key, TALK))
+            talk *= call.talk_factor
         if self.own_busy < self.own_seats:
             self.own_busy += 1
             call.seat = OWN_SEAT
@@ -147,10 +164,17 @@ class Centre:
         if hold is None:  # held on a three-way conference: the router ends the hold
             return
         self.talking -= 1
-        self._wrap(call, now, hold)
+        wrap = (call.wrap if call.wrap >= 0 else
+                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
+        if wrap > 0:
+            call.callbacks = (self._wrapped,)
+            self.env.schedule(call, NORMAL, wrap)
+        else:
+            self._release(call, now)
 
-    def _wrap(self, call: Call, now: float, extra: float = 0.0) -> None:
-        wrap = self._wrapup[call.centre]() + extra
+    def _wrap(self, call: Call, now: float) -> None:
+        wrap = call.wrap if call.wrap >= 0 else \
+            self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         if wrap > 0:
             call.callbacks = (self._wrapped,)
             self.env.schedule(call, NORMAL, wrap)
@@ -168,7 +192,7 @@ class Centre:
         Used when a three-way call comes back to the first receiver: the seat and the trunk
         never free, so the two legs' busy times are contiguous and occupancy stays exact.
         """
-        old.hold_end = now
+        old.link.hold_end = now
         self.record(old.record(now, now, ANSWERED))
         new.answered = now
         new.seat = old.seat
@@ -177,7 +201,7 @@ class Centre:
 
     def finish_held(self, call: Call, now: float) -> None:
         """End a held call's conference now (taken over, or kept), then wrap up."""
-        call.hold_end = now
+        call.link.hold_end = now
         self.talking -= 1
         self._wrap(call, now)
 
@@ -186,11 +210,17 @@ class Centre:
 
     def _release(self, call: Call, now: float) -> None:
         if call.seat == OWN_SEAT:
-            self.own_busy -= 1
+            if self.own_leaving:  # a seat finishing past its duty goes home
+                self.own_leaving -= 1
+            else:
+                self.own_busy -= 1
+        elif self.borrowed_leaving:
+            self.borrowed_leaving -= 1
         else:
             self.borrowed_busy -= 1
-        ended = call.talk_end if call.hold_end != call.hold_end else call.hold_end
-        self.record(call.record(now, ended, ANSWERED))
+        link = call.link
+        held = link is not None and link.hold_end == link.hold_end  # a three-way hold ended
+        self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
         if self.waiting and (self.own_busy < self.own_seats
                              or self.borrowed_busy < self.borrowed_seats):
             self.serve_queue(now)
@@ -246,8 +276,14 @@ class Centre:
         """Change seats on duty now; seats going off duty finish their call first."""
         if own is not None:
             self.own_seats = own
+            if self.own_busy > own:
+                self.own_leaving += self.own_busy - own
+                self.own_busy = own
         if borrowed is not None:
             self.borrowed_seats = borrowed
+            if self.borrowed_busy > borrowed:
+                self.borrowed_leaving += self.borrowed_busy - borrowed
+                self.borrowed_busy = borrowed
         if self.waiting:
             self.serve_queue(self.env._now)
 
@@ -261,10 +297,11 @@ class Centre:
         return self.waiting
 
     def drain_unfinished(self, end: float) -> None:
-        """At the end of the run: record callers still waiting as unfinished."""
+        """At the end of the run: record callers still waiting as unfinished (they waited
+        until the end of observation ``end``, or arrived after it)."""
         for queue in self.queues:
             for call in queue:
                 if call.state == WAITING:
                     call.state = GONE
-                    self.record(call.record(NAN, end, UNFINISHED))
+                    self.record(call.record(NAN, max(end, call.arrival), UNFINISHED))
         self.waiting = 0

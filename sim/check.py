@@ -71,3 +71,65 @@ def _ranges(hours: tuple[int, ...], limit: int = 6) -> str:
             start = prev = h
     more = f" (+{len(spans) - limit} more)" if len(spans) > limit else ""
     return ", ".join(spans[:limit]) + more
+
+
+def input_warnings(scenario: Scenario, loads: list[CentreLoad] | None = None) -> list[str]:
+    """Inputs whose effects cross centres or lines, said before anything runs.
+
+    Trunks (中继线) below the seats (callers get a busy signal with seats idle, redial, and
+    their redials and transfers load the region's other lines); a seats ``minimum`` above the
+    ``peak`` (the minimum wins every hour); offered load at or above the seats; and the
+    centres a disaster, an incidents block, an outage, borrowing and the bot reach.
+    """
+    out = []
+    plans = build_plans(scenario)
+    for plan in plans:
+        seats = int(plan.seats_by_hour.max()) if len(plan.seats_by_hour) else 0
+        if plan.trunks is not None and plan.trunks < seats:
+            out.append(f"{plan.key}: trunks {plan.trunks} < {seats} seats on duty at most: "
+                       "callers beyond the trunks get a busy signal with seats idle; their "
+                       "redials and transfers load this region's other lines")
+        spec = scenario.centres[plan.key].seats
+        if spec.peak is not None and spec.minimum > spec.peak:
+            out.append(f"{plan.key}: seats minimum {spec.minimum} > peak {spec.peak}: the "
+                       f"minimum holds every hour, so the centre has {spec.minimum} seats "
+                       "throughout")
+    over = [r for r in (loads if loads is not None else centre_loads(scenario)) if r.warning]
+    if over:
+        names = ", ".join(r.key for r in over[:8]) + (f" and {len(over) - 8} more"
+                                                      if len(over) > 8 else "")
+        out.append(f"{len(over)} centre(s) have hours with offered load ≥ seats (queues grow, "
+                   f"callers abandon and redial): {names}")
+    return out + reach_notes(scenario, plans)
+
+
+def reach_notes(scenario: Scenario, plans=None) -> list[str]:
+    """Which centres each disaster, incidents block, outage, borrowing rule and the bot reach."""
+    plans = plans if plans is not None else build_plans(scenario)
+    regions = sorted({p.region for p in plans})
+    out = []
+    for d in scenario.disasters:
+        hit = [p.key for p in plans if p.region in d.regions and (p.line in d.lines
+                                                                 or d.suppression)]
+        out.append(f"disaster {d.name!r} reaches {len(hit)} centre(s): regions "
+                   + ", ".join(f"{c} ×{x:g}" for c, x in d.regions.items())
+                   + f"; lines {', '.join(d.lines)}"
+                   + ("; suppression on every line there" if d.suppression else ""))
+    for line, spec in scenario.incidents.items():
+        if spec.regions is None:
+            out.append(f"incidents of {line} reach every region ({len(regions)}): add "
+                       f"incidents.{line}.regions to scope them")
+        else:
+            out.append(f"incidents of {line} reach {len(spec.regions)} region(s): "
+                       + ", ".join(spec.regions))
+    for o in scenario.outages:
+        out.append(f"outage of {o.centre} from {o.start_hours:g} h to {o.end_hours:g} h: its "
+                   f"calls go to {', '.join(o.fallback) or 'its neighbours, then the province'}")
+    for b in scenario.borrowing:
+        if b.enabled:
+            out.append(f"remote-seat borrowing for {b.line}: every {b.line} centre may borrow "
+                       f"(cap {b.cap}) and lend")
+    if scenario.bot is not None and scenario.bot.enabled and scenario.bot.lines:
+        out.append(f"bot on {', '.join(scenario.bot.lines)} ({scenario.bot.when}) at every "
+                   "centre of those lines")
+    return out

@@ -121,7 +121,7 @@ class Coordinator:
         sl, wps = levels[c.index], self.waiting_per_seat(c)
         bad = (sl < spec.trigger.service_level_below and offered >= spec.trigger.min_calls) \
             or wps > spec.trigger.waiting_per_seat_above
-        busy = c.own_busy + c.borrowed_busy
+        busy = c.in_progress()
         good = (sl >= spec.release.service_level_above
                 and wps < spec.release.waiting_per_seat_below
                 and busy <= spec.release.own_occupancy_below * c.own_seats)

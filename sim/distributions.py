@@ -1,7 +1,8 @@
 """Distributions for talk, wrap-up, patience and redial delays.
 
 Each distribution is a small validated object that knows its mean (so a scenario can compare
-offered load with seats before running) and draws variates in numpy blocks. Times are seconds.
+offered load with seats before running), draws variates in numpy blocks, and maps a uniform
+draw to a variate (``quantile``, for draws keyed to one caller). Times are seconds.
 Scenario files write them as mappings tagged by ``dist``::
 
     talk: {dist: lognormal, mean: 150, cv: 0.8}
@@ -16,11 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from itertools import chain
+from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
+_STANDARD_NORMAL = NormalDist()
 BLOCK = 4096
 """How many variates one numpy call draws for a per-call sampler."""
 
@@ -36,6 +39,9 @@ class _Dist(BaseModel):
         """Draw ``size`` variates."""
         raise NotImplementedError
 
+    def quantile(self, u: float) -> float:  # pragma: no cover
+        """The variate at probability ``u`` in [0, 1) (the inverse distribution function)."""
+        raise NotImplementedError
 
 
 class _ByMean(_Dist):
@@ -56,6 +62,9 @@ class Exponential(_ByMean):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_, size)
 
+    def quantile(self, u: float) -> float:
+        return -self.mean_ * math.log1p(-u)
+
 
 
 class Lognormal(_ByMean):
@@ -69,6 +78,11 @@ class Lognormal(_ByMean):
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
+    def quantile(self, u: float) -> float:
+        sigma2 = math.log1p(self.cv**2)
+        z = _STANDARD_NORMAL.inv_cdf(min(max(u, 1e-300), 1 - 1e-16))
+        return math.exp(math.log(self.mean_) - sigma2 / 2 + math.sqrt(sigma2) * z)
+
 
 
 class Gamma(_ByMean):
@@ -80,6 +94,12 @@ class Gamma(_ByMean):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_ / shape, size)
+
+    def quantile(self, u: float) -> float:
+        from scipy.special import gammaincinv
+
+        shape = 1.0 / self.cv**2
+        return float(gammaincinv(shape, u)) * self.mean_ / shape
 
 
 
@@ -95,6 +115,9 @@ class Deterministic(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
+
+    def quantile(self, u: float) -> float:
+        return self.value
 
 
 
@@ -125,6 +148,11 @@ class Empirical(_Dist):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), size, p=self._probabilities())
 
+    def quantile(self, u: float) -> float:
+        cum = np.cumsum(self._probabilities())
+        return float(self.values[min(int(np.searchsorted(cum, u, side="right")),
+                                     len(self.values) - 1)])
+
 
 
 class Never(_Dist):
@@ -138,6 +166,9 @@ class Never(_Dist):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, math.inf)
+
+    def quantile(self, u: float) -> float:
+        return math.inf
 
 
 

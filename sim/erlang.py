@@ -233,7 +233,10 @@ class ErlangA:
 
     def _within(self, t: float) -> tuple[float, float, float]:
         """(answered within t, abandoned within t, still waiting at t) over all arrivals."""
-        served_later, abandon_later, waiting = self._tails(_number(t, "t", infinite=True))
+        t = _number(t, "t", infinite=True)
+        if t == 0.0:  # exact: nobody has waited yet (the tail sums leave ~1e-20 of roundoff)
+            return min(1.0, self._p_no_wait), 0.0, self.p_wait
+        served_later, abandon_later, waiting = self._tails(t)
         answered = self._p_no_wait + max(0.0, self._p_served_waiting - served_later)
         return min(1.0, answered), max(0.0, self.p_abandon - abandon_later), waiting
 
@@ -381,3 +384,42 @@ def _smallest(meets: Callable[[int], bool], start: int, floor: int) -> int:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if meets(mid) else (mid, hi)
     return hi
+
+
+@dataclass(frozen=True)
+class SeatsNeeded:
+    """The inverse of Erlang C/A: the fewest seats meeting a service level and an occupancy
+    cap, with the queue at that many seats and at one fewer (which misses)."""
+
+    seats: int
+    at: ErlangC | ErlangA
+    one_fewer: ErlangC | ErlangA | None
+    binding: Literal["service level", "occupancy"]
+
+
+def seats_for_target(rate: float, mean_talk: float, t: float, level: float,
+                     mean_patience: float | None = None,
+                     max_occupancy: float | None = None) -> SeatsNeeded:
+    """Fewest seats with service level (answered within ``t`` / offered) ≥ ``level`` and, when
+    ``max_occupancy`` is given, occupancy ≤ it: Erlang C without patience, else Erlang A.
+
+    Both conditions are monotone in the seats, so the answer is the larger of the two smallest
+    seat counts; ``binding`` says which condition set it. At least one seat is returned.
+    """
+    n_sl = max(1, servers_for_service_level(rate, mean_talk, t, level, mean_patience))
+    cap = None if max_occupancy is None else _number(max_occupancy, "max_occupancy", positive=True)
+    if cap is not None and cap > 1:
+        raise InputError(f"must be at most 1, got {max_occupancy!r}", key="max_occupancy")
+
+    def queue(n: int) -> ErlangC | ErlangA:
+        if mean_patience is None:
+            return erlang_c(n, rate, mean_talk)
+        return erlang_a(n, rate, mean_talk, mean_patience)
+
+    n_occ = 1
+    if cap is not None and rate > 0:
+        n_occ = _smallest(lambda n: queue(n).occupancy <= cap,
+                          max(1, math.ceil(rate * mean_talk)), 1)
+    n = max(n_sl, n_occ)
+    return SeatsNeeded(n, queue(n), queue(n - 1) if n > 1 else None,
+                       "service level" if n_sl >= n_occ else "occupancy")

@@ -18,12 +18,22 @@ from sim.streams import Streams
 
 @dataclass
 class Feed:
-    """First attempts in time order (plain lists: the hot loop reads them one by one)."""
+    """First attempts in time order (plain lists: the hot loop reads them one by one).
+
+    Besides when, where and what, each caller brings its own draws, made per centre in that
+    centre's arrival order (so they belong to the caller whatever happens later: common random
+    numbers, sim.draws): its random ``keys``, its ``patience`` (before any disaster factor),
+    and the ``talk`` and ``wraps`` of its first leg.
+    """
 
     times: list[float]
     centres: list[int]
     categories: list[int]
     incidents: list[int]
+    keys: list[int]
+    patience: list[float]
+    talk: list[float]
+    wraps: list[float]
 
 
 def shift_mix(plan: CentrePlan, scenario: Scenario, table: CategoryTable, times: np.ndarray,
@@ -63,15 +73,24 @@ def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable
         it, ic, ii = incident_calls(p, scenario, {c: i for i, c in enumerate(table.codes)},
                                     streams(f"incidents:{p.key}"), next_incident)
         next_incident += len(np.unique(ii)) if len(ii) else 0
-        parts.append((np.concatenate([t, it]), np.full(len(t) + len(it), p.index),
+        n = len(t) + len(it)
+        parts.append((np.concatenate([t, it]), np.full(n, p.index),
                       np.concatenate([cats, ic]).astype(np.int64),
-                      np.concatenate([np.full(len(t), -1), ii]).astype(np.int64)))
+                      np.concatenate([np.full(len(t), -1), ii]).astype(np.int64),
+                      *caller_draws(p, n, streams)))
     if not parts:
-        return Feed([], [], [], [])
-    times, centres, cats, incidents = (np.concatenate(x) for x in zip(*parts, strict=True))
-    order = np.argsort(times, kind="stable")
-    return Feed(times[order].tolist(), centres[order].tolist(), cats[order].tolist(),
-                incidents[order].tolist())
+        return Feed([], [], [], [], [], [], [], [])
+    columns = [np.concatenate(x) for x in zip(*parts, strict=True)]
+    order = np.argsort(columns[0], kind="stable")
+    return Feed(*(c[order].tolist() for c in columns))
+
+
+def caller_draws(plan: CentrePlan, n: int, streams: Streams) -> tuple[np.ndarray, ...]:
+    """Keys, patience, first talk and first wrap-up of a centre's ``n`` first attempts."""
+    return (streams(f"callers:{plan.key}").integers(0, 1 << 63, n, dtype=np.int64),
+            plan.patience.sample(streams(f"patience:{plan.key}"), n),
+            plan.talk.sample(streams(f"service:{plan.key}"), n),
+            plan.wrapup.sample(streams(f"wrapup:{plan.key}"), n))
 
 
 def minute_grids(plans: list[CentrePlan], scenario: Scenario) -> dict[str, dict[int, np.ndarray]]:

@@ -3,7 +3,7 @@
 Incidents arrive as a Poisson process per centre (``rate_per_day``, multiplied during a
 disaster by its surge curve and ``incident_factor``); each has a caller count (at least one)
 and its callers ring in over the next minutes. Every record of those calls carries the
-incident's id.
+incident's id. A block with ``regions`` happens only at the centres of those regions.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def incident_calls(plan: CentrePlan, scenario: Scenario, codes: dict[str, int],
     """(times, category ids, incident ids) of incident callers at one centre."""
     spec = scenario.incidents.get(plan.line)
     empty = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-    if spec is None or spec.rate_per_day <= 0:
+    if spec is None or spec.rate_per_day <= 0 or not spec.reaches(plan.region):
         return empty
     step = 600.0
     n = math.ceil(scenario.horizon / step)

@@ -129,7 +129,8 @@ def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
     return out
 
 
-def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float) -> float:
+def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float
+                 ) -> float:
     """Seat-seconds busy inside [lo, hi) of the answered legs selected by ``mask`` (any arrival
     time: a call that arrived before the window but talks into it is busy in it)."""
     sel = mask & (cols["outcome"] == ANSWERED)
@@ -143,7 +144,7 @@ def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.nd
     Seats leaving duty finish their call first; those minutes are seat time present but not
     scheduled. ``seat_levels[k]`` is the number of seats on duty from ``seat_times[k]`` on.
     """
-    sel = (cols["centre"] == centre) & (cols["outcome"] == ANSWERED)
+    sel = (cols.get("seat_centre", cols["centre"]) == centre) & (cols["outcome"] == ANSWERED)
     starts, ends = np.sort(cols["answered"][sel]), np.sort(cols["released"][sel])
     if len(starts) == 0 or hi <= lo:
         return 0.0
@@ -185,11 +186,11 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     groups += [("regions", region, members("region", region))
                for region in dict.fromkeys(p.region for p in plans)]
     groups += [("centres", p.key, [p.index]) for p in plans]
+    seats = cols.get("seat_centre", centre)  # S18: merged lines' calls busy their host's seats
     for kind, name, idx in groups:
-        members_mask = np.isin(centre, idx)
-        mask = window & members_mask
+        mask = window & np.isin(centre, idx)
         kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl,
-                          busy_seconds(cols, members_mask, lo, hi))
+                          busy_seconds(cols, np.isin(seats, idx), lo, hi))
         if kind == "overall":
             result["overall"] = kpis
         else:

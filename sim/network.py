@@ -15,10 +15,11 @@ from simpy.events import NORMAL
 
 from sim.audit import AuditedCentre, Auditor
 from sim.bot import BotStage
-from sim.calls import ABANDONED, BLOCKED, NAN, NOT_JOINED, Call
+from sim.calls import ABANDONED, BLOCKED, NAN, NOT_JOINED, VOICE, Call
 from sim.centre import Centre
 from sim.coordination import Coordinator
-from sim.distributions import block_sampler
+from sim.distributions import uniforms
+from sim.draws import DEFLECT, PATIENCE, REDIAL, REDIAL_DELAY, leg_key, redial_key, uniform
 from sim.errors import SimulationError
 from sim.events import Callback
 from sim.feed import build_feed, minute_grids
@@ -71,9 +72,7 @@ class ModelEnvironment(simpy.Environment):
             if queue and queue[0][0] <= t:
                 step()
                 continue
-            if t < self._now:
-                raise SimulationError(f"arrival at t={t:g} before the clock ({self._now:g})")
-            self._now = t
+            self._now = t  # never back: times are sorted and events run only up to ``t``
             arrive(i)
             i += 1
         self.run()
@@ -81,6 +80,8 @@ class ModelEnvironment(simpy.Environment):
 
 class Network:
     """All centres of a scenario and the rules between them, for one replication."""
+
+    on_hour = None  # optional callable(hour) from the hour tick, for progress bars
 
     def __init__(self, scenario: Scenario, seq: np.random.SeedSequence,
                  plans: list[CentrePlan] | None = None, audit: bool = False) -> None:
@@ -93,19 +94,16 @@ class Network:
         self.category_codes = list(self.table.codes)
         self.line_names = list(dict.fromkeys([*scenario.lines, *OWNERS[:-1]]))
         self._line_index = {line: i for i, line in enumerate(self.line_names)}
-        # Samplers per plan (the line dialled), before merged centres share seats (S18).
-        streams = self.streams
-        self.talk_draws = [block_sampler(p.talk, streams(f"service:{p.key}")) for p in self.plans]
-        self.wrapup_draws = [block_sampler(p.wrapup, streams(f"wrapup:{p.key}"))
-                             for p in self.plans]
-        self._patience = [block_sampler(p.patience, streams(f"patience:{p.key}"))
-                          for p in self.plans]
-        self._redials_after_abandon = [p.redial.after_abandon > 0 for p in self.plans]
+        # A first attempt brings its key, patience, talk and wrap-up from the feed; later legs
+        # and redials draw by their key (sim.draws: common random numbers), from the plan of
+        # the line dialled (before merged centres share seats, S18).
+        self.redials_after_abandon = [p.redial.after_abandon > 0 for p in self.plans]
         self.auditor = Auditor(self) if audit else None
         centre_cls = AuditedCentre if audit else Centre
         self.centres = [centre_cls(self, plan) for plan in self.plans]
         self._merge_centres()
         self.unique_centres = list({id(c): c for c in self.centres}.values())
+        self.serving = [c.index for c in self.centres]  # whose seats answer each centre's calls
         self._directory = {(p.region, p.line): p.index for p in self.plans}
         grids = minute_grids(self.plans, scenario)
         self.surge_multiple = grids["multiple"]
@@ -117,7 +115,6 @@ class Network:
         self._talk_factor = self.table.talk_factor
         self.next_call_id = 0
         self.next_caller_id = 0
-        self._redial_rng = self.streams("redial")
         self.horizon = scenario.horizon
         self.orders: OrderSystem | None = None
         self.router = ResolveAll()
@@ -143,7 +140,9 @@ class Network:
         keys = {p.key: p.index for p in self.plans}
         for p in self.plans:
             if p.line in merge.lines and f"{p.region}/{merge.into}" in keys:
-                self.centres[p.index] = self.centres[keys[f"{p.region}/{merge.into}"]]
+                serving = self.centres[keys[f"{p.region}/{merge.into}"]]
+                serving.lines.add(p.line)
+                self.centres[p.index] = serving
 
     # -- hooks the centres call (linkage and coordination extend these) -----------------------
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
@@ -176,9 +175,10 @@ class Network:
             return index
         return self.outages.route(index, self.env._now)
 
-    def patience(self, centre: int, at: float) -> float:
-        """A caller's patience at ``centre`` arriving at ``at`` (disaster multiplier applied)."""
-        patience = self._patience[centre]()
+    def patience(self, centre: int, at: float, key: int) -> float:
+        """Patience at ``centre`` of a leg arriving at ``at``, drawn by its ``key`` (disaster
+        multiplier applied)."""
+        patience = self.plans[centre].patience.quantile(uniform(key, PATIENCE))
         if self._patience_grid:
             grid = self._patience_grid.get(centre)
             if grid is not None:
@@ -194,20 +194,22 @@ class Network:
         leg takes over a seat at once (a three-way call coming back) and cannot abandon.
         """
         now = self.env._now
+        number = self._legs.get(call.call_id, 0) + 1
+        key = leg_key(call.key, number)
         if seated:
             deadline = float("inf")
         else:
-            deadline = now + (ring if ring is not None else self.patience(centre, now))
+            deadline = now + (ring if ring is not None else self.patience(centre, now, key))
         leg = Call(call.call_id, call.caller_id, call.attempt, centre, call.category, now,
                    deadline, priority=priority, redial_of=call.redial_of,
                    incident_id=call.incident_id, channel=call.channel)
-        leg.leg = self._legs.get(call.call_id, 0) + 1
+        leg.key = key
+        leg.leg = number
         self._legs[call.call_id] = leg.leg
         leg.parent_leg = call.leg
         leg.origin = call.origin
         leg.transfer_mode = mode
         leg.talk_factor = call.talk_factor
-        leg.watched = ring is not None or self._redials_after_abandon[call.origin]
         if call.link is not None:  # the record travels with the call (S3): who was told what
             leg.link = call.link.carried()
         call.to_line = self._line_index[self.plans[centre].line]
@@ -239,20 +241,20 @@ class Network:
             self._maybe_redial(call, at, redial.after_blocked, redial)
 
     def _maybe_redial(self, call: Call, at: float, probability: float, redial) -> None:
-        rng = self._redial_rng
         grid = self._redial_grid.get(call.origin)
         if grid is not None:
             probability = min(1.0, probability * grid[min(int(at // 60), len(grid) - 1)])
-        if call.attempt >= redial.max_attempts or rng.random() >= probability:
+        if call.attempt >= redial.max_attempts or uniform(call.key, REDIAL) >= probability:
             return
-        if self._deflect is not None and self._deflect(call.category):
+        key = redial_key(call.key, call.attempt + 1)
+        if self._deflect is not None and self._deflect(call.category, key):
             return
-        when = at + float(redial.delay.sample(rng, 1)[0])
+        when = at + redial.delay.quantile(uniform(call.key, REDIAL_DELAY))
         if when >= self.horizon:
             return
         new = self.new_call(call.origin, call.category, when, caller_id=call.caller_id,
                             attempt=call.attempt + 1, redial_of=call.call_id,
-                            priority=call.priority if call.leg == 0 else 2)
+                            priority=call.priority if call.leg == 0 else 2, key=key)
         new.incident_id = call.incident_id
         new.callbacks = (self._redial_arrives,)
         self.env.schedule(new, NORMAL, when - self.env._now)
@@ -261,19 +263,15 @@ class Network:
         self.dial(call)
 
     # -- calls --------------------------------------------------------------------------------
-    def new_call(self, centre: int, category: int, arrival: float, *, caller_id: int = -1,
-                 attempt: int = 1, redial_of: int = -1, priority: int = 2) -> Call:
-        """A new call attempt (leg 0) at ``centre``; patience is drawn now."""
+    def new_call(self, centre: int, category: int, arrival: float, *, caller_id: int,
+                 attempt: int, redial_of: int, priority: int, key: int) -> Call:
+        """A redial (a new call, leg 0) at ``centre``: its draws come by its ``key``."""
         call_id = self.next_call_id
         self.next_call_id = call_id + 1
-        if caller_id < 0:
-            caller_id = self.next_caller_id
-            self.next_caller_id = caller_id + 1
-        patience = self.patience(centre, arrival)
-        category_priority = self._priority[category]
-        call = Call(call_id, caller_id, attempt, centre, category, arrival, arrival + patience,
-                    category_priority if category_priority < priority else priority, redial_of)
-        call.watched = self._redials_after_abandon[centre]
+        category_priority = min(self._priority[category], priority)
+        call = Call(call_id, caller_id, attempt, centre, category, arrival,
+                    arrival + self.patience(centre, arrival, key), category_priority, redial_of,
+                    -1, VOICE, key)
         call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
             if self._aid else self._talk_factor[category]
         return call
@@ -295,15 +293,29 @@ class Network:
 
     # -- the run ------------------------------------------------------------------------------
     def _arrival(self, i: int) -> None:
-        category = self._feed_categories[i]
-        if self._deflect is not None and self._deflect(category):
+        """Caller ``i`` of the feed makes its first attempt now, with the key, patience, talk
+        and wrap-up the feed drew for it (the hot path: kept in one function on purpose)."""
+        feed = self._feed
+        category, centre = feed.categories[i], feed.centres[i]
+        if self._deflect is not None and self._deflect(category, None, centre):
             return
-        call = self.new_call(self._feed_centres[i], category, self.env._now)
-        incident = self._feed_incidents[i]
-        if incident >= 0:
-            call.incident_id = incident
+        arrival = self.env._now
+        call_id = self.next_call_id
+        self.next_call_id = call_id + 1
+        caller_id = self.next_caller_id
+        self.next_caller_id = caller_id + 1
+        patience = feed.patience[i]
+        if self._patience_grid:
+            grid = self._patience_grid.get(centre)
+            if grid is not None:
+                patience *= grid[min(int(arrival // 60), len(grid) - 1)]
+        call = Call(call_id, caller_id, 1, centre, category, arrival, arrival + patience,
+                    self._priority[category], -1, feed.incidents[i], VOICE, feed.keys[i],
+                    feed.talk[i], feed.wraps[i])
+        call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
+            if self._aid else self._talk_factor[category]
         if self._plain_dial:
-            self.centres[call.centre].arrive(call)
+            self.centres[centre].arrive(call)
         else:
             self.dial(call)
 
@@ -314,10 +326,15 @@ class Network:
             return None
         outage = {i for i, c in enumerate(self.table.categories) if c is not None and c.outage}
         share = linkage.info_sharing.deflection
-        rng = self.streams("deflection")
+        draws = [uniforms(self.streams(f"deflection:{p.key}")) for p in self.plans]
 
-        def deflect(category: int) -> bool:
-            if category in outage and rng.random() < share:
+        def deflect(category: int, key: int | None, centre: int = -1) -> bool:
+            """Whether this call never happens: first attempts draw in their centre's feed
+            order, redials by their key."""
+            if category not in outage:
+                return False
+            u = draws[centre]() if key is None else uniform(key, DEFLECT)
+            if u < share:
                 self.deflected += 1
                 return True
             return False
@@ -332,6 +349,8 @@ class Network:
                 centre.set_seats(own=seats)
         if hour + 1 < self._hours:
             self._ticker.at(self.env, (hour + 1) * 3600.0)
+        if self.on_hour is not None:
+            self.on_hour(hour)
 
     def run(self) -> None:
         """Run until every call has ended; callers still waiting then are ``unfinished``."""
@@ -340,15 +359,13 @@ class Network:
         if self._hours > 1:
             self._ticker.at(self.env, 3600.0)
         self._feed = build_feed(self.plans, self.scenario, self.table, self.streams)
-        self._feed_categories = self._feed.categories
-        self._feed_centres = self._feed.centres
-        self._feed_incidents = self._feed.incidents
         self._plain_dial = not self._has_outages and self.bot is None
         for coordinator in self.coordinators:
             coordinator.start()
         self.env.run_with_arrivals(self._feed.times, self._arrival)
+        end = self.horizon + self.scenario.drain_hours * 3600.0  # the end of observation
         for centre in self.unique_centres:
-            centre.drain_unfinished(self.env.now)
+            centre.drain_unfinished(end)
         if self.auditor is not None:
             self.auditor.finish()
 

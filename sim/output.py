@@ -1,13 +1,41 @@
 """Writing a run directory safely: every file goes to a temporary name, renamed at the end.
 
 An interrupted run therefore never leaves a file that looks complete, and a failed run does
-not overwrite the files of an earlier good one.
+not overwrite the files of an earlier good one. A run killed outright (SIGKILL) cannot remove
+its temporary files: the next writer into the directory removes those of dead processes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+_PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_partials(directory: Path) -> list[Path]:
+    """Remove the temporary files (``.NAME.partial-PID``) that dead processes left in
+    ``directory``; those of running processes stay. Returns the paths removed."""
+    removed = []
+    if not Path(directory).is_dir():
+        return removed
+    for path in sorted(Path(directory).iterdir()):
+        match = _PARTIAL.match(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 class RunWriter:
@@ -16,6 +44,7 @@ class RunWriter:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self._pending: list[tuple[Path, Path]] = []
+        remove_stale_partials(self.directory)
 
     def _temp(self, name: str) -> tuple[Path, Path]:
         self.directory.mkdir(parents=True, exist_ok=True)

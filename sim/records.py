@@ -48,6 +48,8 @@ def to_columns(records: list[tuple]) -> dict[str, np.ndarray]:
     for name in CallLeg._fields:
         if name not in TIME_FIELDS:
             cols[name] = cols[name].astype(np.int64)
+    deadline = cols["deadline"]
+    deadline[np.isinf(deadline)] = np.nan  # a leg that cannot give up has no deadline
     return cols
 
 

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -50,16 +51,35 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
                  replications: int | None = None, seed: int | None = None, jobs: int = 1,
                  out_dir: Path | None = None,
                  on_done: Callable[[ReplicationSummary], None] | None = None,
+                 on_progress: Callable[[int, float], None] | None = None,
+                 on_phase: Callable[[str], None] | None = None,
                  audit: bool = False) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
-    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. With
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
+    run where ``run_replications`` sends them (``jobs`` local processes or the configured
+    cluster); this process writes the directory, so its bytes do not depend on where they ran.
+    ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
+    ``on_phase("write")`` is called when the replications are done and writing starts. With
     ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, audit=audit)
+    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress,
+                                 audit=audit)
+    if on_phase:
+        on_phase("write")
+    kpis = write_run(scenario, summaries, out)
+    return RunResult(out, scenario, kpis,
+                     [(s.index, v) for s in summaries for v in s.violations])
+
+
+def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:
+    """Write the run directory from the replications' summaries; return the KPI document.
+
+    Every file is staged under a temporary name and the set is renamed at the end.
+    """
     kpis = kpis_document(scenario, summaries)
     writer = RunWriter(out)
     try:
@@ -74,8 +94,7 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     except BaseException:
         writer.abort()
         raise
-    return RunResult(out, scenario, kpis,
-                     [(s.index, v) for s in summaries for v in s.violations])
+    return kpis
 
 
 def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
@@ -140,22 +159,17 @@ def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
 
 
 def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:
-    """Per centre and interval, the mean over replications of each series."""
+    """Per centre and interval, the mean over replications of each series (an undefined mean,
+    NaN, is an empty field)."""
     plans = build_plans(scenario)
     edges = interval_edges(scenario)
     mean = np.mean(np.stack([s.series for s in summaries]), axis=0)
     start = scenario.start
     lines = ["centre,region,line,t,time," + ",".join(SERIES)]
-    from datetime import timedelta
+    heads = [f"{t:g},{(start + timedelta(seconds=float(t))).isoformat()}" for t in edges[:-1]]
+    row = ",".join(["%.6g"] * len(SERIES))  # "%.6g" formats as f"{v:.6g}"; NaN gives "nan"
     for plan in plans:
-        for j, t in enumerate(edges[:-1]):
-            stamp = (start + timedelta(seconds=float(t))).isoformat()
-            values = ",".join(_fmt(v) for v in mean[plan.index, j])
-            lines.append(f"{plan.key},{plan.region},{plan.line},{t:g},{stamp},{values}")
+        for head, values in zip(heads, mean[plan.index].tolist(), strict=True):
+            text = (row % tuple(values)).replace("nan", "")
+            lines.append(f"{plan.key},{plan.region},{plan.line},{head},{text}")
     return "\n".join(lines) + "\n"
-
-
-def _fmt(v: float) -> str:
-    if math.isnan(v):
-        return ""
-    return f"{v:.6g}"

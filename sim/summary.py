@@ -1,6 +1,9 @@
-"""The summary table a run prints: one row per line and the whole network."""
+"""The summary table a run prints: one row per line and the whole network, then the targets
+that were missed (by prefecture name and code) and the sparse-data warnings."""
 
 from __future__ import annotations
+
+import re
 
 LINE_NAMES = {
     "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
@@ -23,6 +26,86 @@ def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
     return fmt.format(kpi["mean"])
 
 
+MARKS = {"met": "✓", "unclear": "≈", "missed": "✗"}
+FEW_REPLICATIONS = 5
+WIDE_HALF = 0.05
+
+
+def target_status(row: dict) -> str:
+    """``met`` (mean ≥ target), ``unclear`` (mean below, but the 95 % CI reaches the target:
+    not distinguishable from it) or ``missed`` (the whole CI below it, or no CI and the mean
+    below)."""
+    mean, hi = row.get("mean"), (row.get("ci95") or [None, None])[1]
+    if mean is not None and mean >= row["target"]:
+        return "met"
+    if mean is not None and hi is not None and hi >= row["target"]:
+        return "unclear"
+    return "missed"
+
+
+def place_label(key: str, lang: str | None = None) -> str:
+    """``622900/110`` → ``622900/110 临夏回族自治州 Linxia 110``; a region code → its names;
+    ``lang`` ``en`` or ``zh`` keeps one of the two names (plots without a CJK font)."""
+    from sim.regions import load_regions
+
+    region, _, line = key.partition("/")
+    table = load_regions()
+    if region not in table:
+        return key
+    r = table.get(region)
+    en = re.sub(r"\s+\S+\s+Autonomous Prefecture$", "", r.en)
+    names = {"en": en, "zh": r.zh}.get(lang or "", f"{r.zh} {en}")
+    return f"{key} {names}" + (f" {line}" if line else "")
+
+
+def missed_targets(doc: dict) -> list[dict]:
+    """Targets (lines and centres) whose 95 % CI lies wholly below the target level."""
+    return [t for t in doc.get("targets", []) if target_status(t) == "missed"]
+
+
+def format_targets(doc: dict, most: int = 20) -> str:
+    """The centres and lines that miss their target, then those not distinguishable from it."""
+    out = []
+    for status, title in (("missed", "Targets missed 未达标 (95 % CI below the target)"),
+                          ("unclear", "Not distinguishable from the target 无法区分 (mean "
+                                      "below, 95 % CI reaches it)")):
+        rows = [t for t in doc.get("targets", []) if target_status(t) == status]
+        if not rows:
+            continue
+        out.append(f"{title}: {len(rows)}")
+        rows.sort(key=lambda t: (t["kind"] != "line", (t["mean"] or 0) - t["target"]))
+        for t in rows[:most]:
+            name = t["name"] if t["kind"] == "line" else place_label(t["name"])
+            out.append(f"  {t['kind']:<7}{name:<40}{t['kpi']:>6} {_pct(t):>13} < "
+                       f"{100 * t['target']:.0f}%")
+        if len(rows) > most:
+            out.append(f"  ... and {len(rows) - most} more (see report.html)")
+    return "\n".join(out)
+
+
+def sparse_warnings(doc: dict) -> list[str]:
+    """Warnings a planner must see: fewer than 5 replications, or target KPIs whose 95 %
+    half-width is over 5 points (the interval is too wide to judge the target)."""
+    out = []
+    n = doc.get("replications", 0)
+    if n < FEW_REPLICATIONS:
+        out.append(f"warning: only {n} replication(s); intervals are wide or missing "
+                   f"(use -r {FEW_REPLICATIONS} or more before acting on a difference).")
+    wide = [t for t in doc.get("targets", []) if _half(t) is not None and _half(t) > WIDE_HALF]
+    if wide:
+        names = ", ".join(f"{t['name']} {t['kpi']} ±{100 * _half(t):.0f}" for t in wide[:8])
+        more = f" and {len(wide) - 8} more" if len(wide) > 8 else ""
+        out.append(f"warning: {len(wide)} target KPI(s) with a 95 % half-width over "
+                   f"{100 * WIDE_HALF:.0f} points: {names}{more} (sparse data: more "
+                   "replications or a longer horizon).")
+    return out
+
+
+def _half(t: dict) -> float | None:
+    lo, hi = (t.get("ci95") or [None, None])[:2]
+    return None if lo is None or hi is None else (hi - lo) / 2
+
+
 def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
     """A fixed-width table of the main KPIs (mean ± 95 % CI half-width) per line and overall."""
     head = (f"{'line 热线':<30}{'offered':>10}{'answered':>14}{'abandoned':>13}{'blocked':>12}"
@@ -36,13 +119,13 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
         sl = k.get(target["kpi"]) if target else None
         mark = ""
         if target:
-            mark = f" {'✓' if target['met'] else '✗'}{100 * target['target']:.0f}"
+            mark = f" {MARKS[target_status(target)]}{100 * target['target']:.0f}"
         out.append(f"{name:<30}{_num(k['offered']):>10}{_pct(k['human_answer_rate']):>14}"
                    f"{_pct(k['abandon_rate']):>13}{_pct(k['block_rate']):>12}"
                    f"{(_pct(sl) + mark) if sl else '—':>17}{_num(k['asa'], '{:.1f}'):>8}"
                    f"{_pct(k['occupancy']):>11}")
-    out.append("SL@target: answered within the line's target seconds / offered; ✓/✗ = mean "
-               "meets/misses the target level (%).")
+    out.append("SL@target: answered within the line's target seconds / offered; ✓ = mean "
+               "meets the target level (%), ✗ = 95 % CI below it, ≈ = not distinguishable.")
     return "\n".join(out)
 
 
@@ -99,5 +182,5 @@ def format_merge_test(doc: dict, scenario) -> str:
                     f"{'merge into 12345' if merge else 'may stay separate'}")
     if not rows:
         return ""
-    return "\n".join(["S18 merge test 热线归并 (7x24 human service and human answer rate >= 60 %):",
-                      *rows])
+    return "\n".join([f"S18 merge test 热线归并, {scenario.name} (7x24 human service and human "
+                       "answer rate >= 60 %):", *rows])

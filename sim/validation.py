@@ -72,11 +72,12 @@ def load_cases(path: Path = CASES_FILE) -> tuple[float, list[dict]]:
 
 
 def run_case(case: dict, level: float, jobs: int = 1,
-             directory: Path = CASES_FILE.parent) -> list[Check]:
-    """Run one validation case; one ``Check`` per KPI it names."""
+             directory: Path = CASES_FILE.parent, **follow) -> list[Check]:
+    """Run one validation case; one ``Check`` per KPI it names. ``follow`` holds the
+    ``on_done``/``on_progress`` callbacks of ``run_replications``."""
     scenario = load_scenario(directory / case["scenario"])
     analytic = analytic_values(scenario, case["model"])
-    summaries = run_replications(scenario, jobs=jobs)
+    summaries = run_replications(scenario, jobs=jobs, **follow)
     checks = []
     for kpi in case["kpis"]:
         mean, lo, hi = mean_ci([s.kpis["overall"][kpi] for s in summaries], level)
@@ -85,16 +86,23 @@ def run_case(case: dict, level: float, jobs: int = 1,
 
 
 def validate(jobs: int = 1, on_check: Callable[[Check], None] | None = None,
-             path: Path = CASES_FILE) -> list[Check]:
-    """Run every case; return all checks (the caller decides the exit code)."""
+             path: Path = CASES_FILE, **follow) -> list[Check]:
+    """Run every case; return all checks (the caller decides the exit code). ``follow`` holds
+    the ``on_done``/``on_progress`` callbacks of ``run_replications``."""
     level, cases = load_cases(path)
     checks: list[Check] = []
     for case in cases:
-        for check in run_case(case, level, jobs, path.parent):
+        for check in run_case(case, level, jobs, path.parent, **follow):
             checks.append(check)
             if on_check:
                 on_check(check)
     return checks
+
+
+def planned_replications(path: Path = CASES_FILE) -> int:
+    """Replications that ``validate`` will run over every case (the progress bar's total)."""
+    _, cases = load_cases(path)
+    return sum(load_scenario(path.parent / case["scenario"]).replications for case in cases)
 
 
 def format_check(check: Check) -> str:

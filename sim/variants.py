@@ -1,8 +1,10 @@
 """What-if variants a scenario declares (``variants:``): run them beside it and compare.
 
 Each variant is the scenario with a list of ``--set`` overrides, run with the same seed, so
-the variants share their arrivals (common random numbers). The comparison shows, per line and
-per KPI window, each KPI's mean and 95 % CI, the difference, and whether the CIs overlap.
+replication *i* of every variant uses the same random streams (common random numbers). The
+comparison shows, per line and per KPI window, each KPI's mean and 95 % CI and the paired
+difference from the scenario (replication by replication, Student-t, :mod:`sim.paired`) with
+its half-width; ``*`` marks p < 0.05.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from sim.paired import paired_entries
 from sim.runner import RunResult, prepare, run_scenario
 
 COMPARED = ("human_answer_rate", "abandon_rate")
@@ -38,6 +41,16 @@ def _cell(kpi: dict | None) -> str:
     return f"{100 * kpi['mean']:.1f}{half}%"
 
 
+def _delta(main: dict, other: dict) -> str:
+    """Paired Δ ± half-width in percentage points, ``*`` when p < 0.05."""
+    d = paired_entries(main, other)
+    if d is None:
+        return "—"
+    half = "" if d.half_width is None else f"±{100 * d.half_width:.1f}"
+    p = "" if d.p_value is None else (" p<.001" if d.p_value < 0.001 else f" p={d.p_value:.3f}")
+    return f"{100 * d.delta:+.1f}{half}pp{p}{' *' if d.significant else ''}"
+
+
 def overlap(a: dict, b: dict) -> bool:
     """Whether two KPIs' 95 % CIs overlap (undefined intervals count as overlapping)."""
     (alo, ahi), (blo, bhi) = a["ci95"], b["ci95"]
@@ -46,22 +59,25 @@ def overlap(a: dict, b: dict) -> bool:
     return alo <= bhi and blo <= ahi
 
 
+WIDTH = 38
+
+
 def _row(label: str, main: dict, others: list[dict]) -> str:
-    cells = [f"{label:<34}{_cell(main):>16}"]
+    cells = [f"{label:<34}{_cell(main):>14}"]
     for other in others:
-        flag = "" if overlap(main, other) else " *"
-        cells.append(f"{_cell(other) + flag:>18}")
+        cells.append(f"  {_cell(other):>12} {_delta(main, other):<{WIDTH - 15}}")
     return "".join(cells)
 
 
 def format_comparison(main: RunResult, variants: dict[str, RunResult]) -> str:
-    """Side-by-side KPIs (``*``: the 95 % CIs do not overlap with the scenario's)."""
+    """Side-by-side KPIs and paired differences from the scenario (``*``: p < 0.05)."""
     if not variants:
         return ""
     names = list(variants)
-    head = f"{'KPI':<34}{main.scenario.name[:16]:>16}" + "".join(f"{n[:18]:>18}" for n in names)
-    out = [f"What-if comparison (same seed; * = 95 % CIs do not overlap with {main.scenario.name})",
-           head, "-" * len(head)]
+    head = f"{'KPI':<34}{main.scenario.name[:13]:>14}" + "".join(
+        f"  {n[:WIDTH - 3]:<{WIDTH - 2}}" for n in names)
+    out = [f"What-if comparison (same seed; Δ = variant − {main.scenario.name}, paired over "
+           "replications with its 95 % half-width; * = p < 0.05)", head, "-" * len(head)]
     docs = [v.kpis for v in variants.values()]
     for line, spec in main.scenario.lines.items():
         key = f"sl{spec.target.seconds:g}"
@@ -70,8 +86,27 @@ def format_comparison(main: RunResult, variants: dict[str, RunResult]) -> str:
         for name in COMPARED:
             out.append(_row(f"{line} {name}", main.kpis["lines"][line][name],
                             [d["lines"][line][name] for d in docs]))
-    out += _window_rows(main, docs)
+    windows = _window_rows(main, docs)
+    out += [row for row, _ in windows]
+    out += _pairing_note(names, windows)
     return "\n".join(out)
+
+
+def _pairing_note(names: list[str], windows: list) -> list[str]:
+    """What pairing gains on the first window row: paired against unpaired half-widths."""
+    from sim.paired import unpaired_half_width
+
+    if not windows:
+        return []
+    row, (label, kpi, others) = windows[0]
+    notes = []
+    for name, other in zip(names, others, strict=True):
+        d, unpaired = paired_entries(kpi, other), unpaired_half_width(kpi, other)
+        if d is None or d.half_width is None or not unpaired:
+            continue
+        notes.append(f"{name}: ±{100 * d.half_width:.1f} pp paired vs ±{100 * unpaired:.1f} pp "
+                     f"unpaired (Welch)")
+    return [f"Pairing on {label}: " + "; ".join(notes)] if notes else []
 
 
 def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
@@ -93,5 +128,6 @@ def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
         # differences.
         scored.sort(key=lambda x: (x[1] not in helped, -x[0]))
         for _, key, sl, kpi, others in scored[:most]:
-            rows.append(_row(f"{window} {key} {sl}", kpi, others))
+            label = f"{window} {key} {sl}"
+            rows.append((_row(label, kpi, others), (label, kpi, others)))
     return rows

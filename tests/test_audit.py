@@ -10,6 +10,7 @@ from sim.audit import Auditor
 from sim.calls import ANSWERED, BLOCKED, Call
 from sim.catalogue import builtin_scenarios
 from sim.linkage.orders import OrderRecord
+from sim.linkage.routing import LinkState
 from sim.network import Network, simulate
 from sim.scenario import load_scenario
 from sim.streams import replication_seeds
@@ -23,11 +24,12 @@ TINY = {"name": "tiny", "horizon_hours": 1, "drain_hours": 0, "replications": 1,
 def leg(call_id, n, *, parent=-1, arrival=0.0, answered=0.0, talk_end=10.0, released=10.0,
         ended=10.0, outcome=ANSWERED, deadline=NAN, hold_end=NAN) -> tuple:
     """A record tuple in ``CallLeg`` order."""
-    c = Call(call_id, call_id, 1, 0, 0, arrival, math.inf)
-    c.leg, c.parent_leg, c.answered, c.talk_end, c.hold_end = n, parent, answered, talk_end, hold_end
-    record = list(c.record(released, ended, outcome))
-    record[-1] = deadline
-    return tuple(record)
+    c = Call(call_id, call_id, 1, 0, 0, arrival, deadline if deadline == deadline else math.inf)
+    c.leg, c.parent_leg, c.answered, c.talk_end = n, parent, answered, talk_end
+    if hold_end == hold_end:
+        c.link = LinkState()
+        c.link.hold_end = hold_end
+    return c.record(released, ended, outcome)
 
 
 @pytest.fixture

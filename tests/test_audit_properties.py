@@ -3,7 +3,8 @@
 Each example is a scenario of 2-4 centres (12345, 110, 119 in two neighbouring regions) with
 random seats and shifts, trunks, talk, wrap-up, patience, redial settings that differ by line,
 three-way calls (ring time, agreement), misclassification, one-key priority, orders, remote
-seat borrowing, an outage and the bot. The auditor must find nothing. When an example fails,
+seat borrowing, an outage, the bot and a merged utility line (S18). The auditor must find
+nothing. When an example fails,
 hypothesis shrinks it and prints it as a scenario file (``note``): save it and run
 ``hotline run FILE --audit`` to see the same violation.
 """
@@ -105,6 +106,12 @@ def networks(draw) -> dict:
             "activation_minutes": draw(st.sampled_from([0, 10])), "cap": 3, "step": 2,
             "donor_floor": 0.0, "donor_min_seats": 0, "donor_margin": 0.0,
             "pool_seats": draw(st.integers(0, 2))}]
+    if "620100/12345" in keys and draw(st.booleans()):  # S18: a utility line merged in
+        data["lines"]["water"] = draw(line_spec())
+        data["centres"]["620100/water"] = draw(centre_spec())
+        data["linkage"]["mix"]["water"] = {code: 1 for code in draw(
+            st.lists(st.sampled_from(CODES), min_size=1, max_size=3, unique=True))}
+        data["merge"] = {"lines": ["water"], "into": "12345"}
     if "12345" in lines and draw(st.booleans()):
         data["bot"] = {"when": "always", "lines": ["12345"],
                        "kinds": ["consultation", "help", "report"],

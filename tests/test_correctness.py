@@ -278,19 +278,24 @@ def bot_scenario(tmp_path, calls, trunks=None):
 
 
 def test_bot_contained_calls_are_their_own_share_not_a_service_miss(tmp_path):
-    data = bot_scenario(tmp_path, [0, 10])
-    data["bot"]["contain"] = 0.5  # deterministic per draw sequence: check the identities
+    # The bot answers every consultation (A-LOCAL); work matters (I-WORK) go to the three
+    # seats, each at once. Service level over human legs is 100 %, not answered / offered.
+    data = bot_scenario(tmp_path, [0, 10, 20, 30, 40, 50])
+    data["centres"]["620100/12345"]["seats"] = 6
+    data["linkage"]["mix"]["12345"] = {"A-LOCAL": 1, "I-WORK": 1}
     legs, _, net, result = run(tmp_path, data)
     kpis = replication_kpis(to_columns(result.records), net.plans, net.scenario,
                             np.full(len(net.plans), 3600.0))["centres"]["620100/12345"]
-    human = kpis["offered"] - kpis["bot"]
-    assert kpis["human_offered"] == human
-    assert kpis["bot_rate"] == kpis["bot"] / kpis["offered"]
-    if human:
-        assert kpis["sl15"] == kpis["answered"] / human  # every human leg answered at once
-        shares = sum(kpis[k] for k in ("human_answer_rate", "abandon_rate", "block_rate",
-                                       "unfinished_rate", "not_joined_rate"))
-        assert shares == pytest.approx(1.0)
+    cats = [net.table.codes[CallLeg._make(r).category] for r in result.records]
+    bot = cats.count("A-LOCAL")
+    assert 0 < bot < len(cats)  # both kinds occur
+    assert [leg[9] for leg in legs] == ["bot" if c == "A-LOCAL" else "answered" for c in cats]
+    assert (kpis["offered"], kpis["bot"], kpis["human_offered"]) == (6, bot, 6 - bot)
+    assert (kpis["sl15"], kpis["human_answer_rate"], kpis["p_wait"]) == (1.0, 1.0, 0.0)
+    assert kpis["bot_rate"] == bot / 6
+    shares = sum(kpis[k] for k in ("human_answer_rate", "abandon_rate", "block_rate",
+                                   "unfinished_rate", "not_joined_rate"))
+    assert shares == pytest.approx(1.0)
 
 
 def test_every_call_to_the_bot_sl_is_over_human_legs_only(tmp_path):
@@ -384,7 +389,7 @@ def test_desk_serves_emergency_first_with_its_own_processing_time(tmp_path):
 
         def arrival(i):
             if i == 2:
-                net._feed_categories[i] = em
+                net._feed.categories[i] = em
             original(i)
         net._arrival = arrival
     _, _, _, result = run(tmp_path, data, before=before)
@@ -402,3 +407,127 @@ def test_orders_open_at_the_horizon_are_reported_open(tmp_path):
     kpis = order_kpis(result.extra["orders"], 0.0, net.horizon)
     assert (kpis["all:created"], kpis["all:open"]) == (1, 1)
     assert math.isnan(kpis["all:on_time_rate"])
+
+
+# -- found by review: the merge, dual orders, the bot, remote seats, bad input --------------
+def merge_scenario(tmp_path, category: str, calls: list[float]) -> dict:
+    lines = {"12345": {"talk": {"dist": "deterministic", "value": 100}},
+             "110": {"talk": {"dist": "deterministic", "value": 50}},
+             "gas": {"talk": {"dist": "deterministic", "value": 200}}}
+    data = scenario(tmp_path, category, {"gas": calls}, lines=lines, seats={"gas": 0})
+    data["merge"] = {"lines": ["gas"], "into": "12345"}
+    return data
+
+
+def test_merged_matter_is_handled_on_the_seats_it_reached(tmp_path):
+    # A gas matter (owner gas, one-key) dialled at gas, merged into 12345: the 12345 seat is
+    # gas's seat now, so it handles it (a work order to gas) instead of transferring it to
+    # itself until max_hops.
+    data = merge_scenario(tmp_path, "I-WORK", [0])
+    data["linkage"]["mix"]["gas"] = {"K-GAS": 1}
+    text = (tmp_path / "list.yaml").read_text(encoding="utf-8")
+    (tmp_path / "list2.yaml").write_text(text.replace("mix:", """\
+  - {code: K-GAS, zh: 燃气报修, en: gas repair, items: [x], owner: gas, kind: help,
+     urgency: normal, handling: work_order, transfer_mode: one_key, department: 燃气公司}
+mix:"""), encoding="utf-8")
+    data["linkage"]["diversion_list"] = str(tmp_path / "list2.yaml")
+    legs, orders, _, _ = run(tmp_path, data)
+    assert [(leg[1], leg[2], leg[5], leg[10]) for leg in legs] == [
+        (0, "620100/gas", 200, "work_order")]
+    assert orders == [("work_order", "gas", 200.0)]
+
+
+def test_merged_calls_busy_their_host_seats_not_an_empty_centre(tmp_path):
+    from sim.replications import run_one
+    data = merge_scenario(tmp_path, "A-LOCAL", [0, 1000])
+    data["linkage"]["mix"]["gas"] = {"A-LOCAL": 1}
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    scn = load_scenario(path)
+    kpis = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True).kpis["centres"]
+    assert math.isnan(kpis["620100/gas"]["occupancy"])  # no seats of its own
+    # the one 12345 seat was busy 2 x 200 s of the hour with the merged calls
+    assert kpis["620100/12345"]["occupancy"] == pytest.approx(400 / 3600)
+
+
+def test_dual_handling_after_police_first_makes_one_police_order(tmp_path):
+    # An unclear, dangerous dispute dialled at 110, handled dual: the three-way call with
+    # 12345 does not agree, so 110 keeps it and police dispatch first (S7); the dual handling
+    # then links its work order to that same police order rather than making a second.
+    text = CATEGORIES.replace("mix:", EXTRA + """\
+  - {code: V-DANGER-DISPUTE, zh: 危险纠纷, en: dangerous dispute, items: [x], owner: "110",
+     kind: help, urgency: urgent, handling: dual, transfer_mode: one_key, danger: true,
+     scope_unclear: 1.0, department: 乡镇}
+mix:""")
+    data = scenario(tmp_path, "V-DANGER-DISPUTE", {"110": [0]},
+                    linkage={"three_way": {"agreement": 0.0}})
+    (tmp_path / "list3.yaml").write_text(text, encoding="utf-8")
+    data["linkage"]["diversion_list"] = str(tmp_path / "list3.yaml")
+    legs, _, _, result = run(tmp_path, data)
+    assert [(leg[1], leg[2], leg[10]) for leg in legs] == [
+        (0, "620100/110", "transfer"), (1, "620100/12345", "returned"),
+        (2, "620100/110", "dual_order")]
+    kinds = [o.kind for o in result.extra["orders"]]
+    assert sorted(kinds) == ["police_order", "work_order"]
+    work = next(o for o in result.extra["orders"] if o.kind == "work_order")
+    police = next(o for o in result.extra["orders"] if o.kind == "police_order")
+    assert work.linked_order_id == police.order_id
+
+
+def test_bot_answers_when_a_waiting_caller_has_already_given_up(tmp_path):
+    # Two trunks. 0: a caller the bot does not serve (a police matter) holds the only seat
+    # to 100; 10: another waits and gives up at 60. At 70 the bot must see two free trunks.
+    lines = {"12345": {"talk": {"dist": "deterministic", "value": 100},
+                       "patience": {"dist": "deterministic", "value": 50}}}
+    data = scenario(tmp_path, "B-POLICE", {"12345": [0, 10, 70]}, lines=lines)
+    data["centres"]["620100/12345"]["trunks"] = 2
+    data["bot"] = {"when": "always", "lines": ["12345"], "kinds": ["report"], "contain": 1.0,
+                   "online": 0.0, "bot_time": {"dist": "deterministic", "value": 30}}
+    data["linkage"]["mix"]["12345"] = {"B-POLICE": 1}
+
+    def before(net):  # the first two callers ask for a human (the bot is for the third)
+        original = net.bot.takes
+        net.bot.takes = lambda call, centre, now: call.arrival >= 70 and \
+            original(call, centre, now)
+    legs, _, _, _ = run(tmp_path, data, before=before)
+    third = next(leg for leg in legs if leg[3] == 70)
+    assert (third[4], third[9]) == (70, "bot")
+
+
+def test_new_remote_seat_is_free_while_a_sent_home_one_finishes(tmp_path):
+    # A remote seat is sent home at 100 while it talks to 500; a fresh remote seat arrives at
+    # 200 and answers the caller of 250 at once.
+    lines = {"110": {"talk": {"dist": "deterministic", "value": 490}}}
+    data = scenario(tmp_path, "B-POLICE", {"110": [10, 250]}, lines=lines, seats={"110": 0})
+
+    def before(net):
+        centre = net.centres[0]
+        centre.set_seats(borrowed=1)
+        Callback(lambda _e: centre.set_seats(borrowed=0)).at(net.env, 100)
+        Callback(lambda _e: centre.set_seats(borrowed=1)).at(net.env, 200)
+    legs, _, _, _ = run(tmp_path, data, before=before)
+    assert [(leg[3], leg[4]) for leg in legs] == [(10, 10), (250, 250)]
+
+
+@pytest.mark.parametrize("bad, expected", [
+    ({"three_way": {"ring_seconds": math.inf}}, "ring_seconds"),
+    ({"orders": {"processing_by_urgency": {"Emergency": {"dist": "deterministic",
+                                                         "value": 5}}}}, "Emergency"),
+])
+def test_new_linkage_keys_are_checked(tmp_path, bad, expected):
+    from sim.errors import ScenarioError
+    data = scenario(tmp_path, "A-LOCAL", {"12345": [0]}, linkage=bad)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=expected):
+        load_scenario(path)
+
+
+def test_naming_one_urgency_keeps_the_others_defaults(tmp_path):
+    data = scenario(tmp_path, "A-LOCAL", {"12345": [0]}, linkage={"orders": {
+        "processing_by_urgency": {"normal": {"dist": "deterministic", "value": 60}}}})
+    path = tmp_path / "partial.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    by_urgency = load_scenario(path).linkage.orders.processing_by_urgency
+    assert set(by_urgency) == {"emergency", "urgent", "normal"}
+    assert by_urgency["emergency"].mean == 3600.0 and by_urgency["normal"].mean == 60.0

@@ -64,14 +64,17 @@ class OrderSystem:
         self._desks: dict[tuple[str, str], _Desk] = {}
         self._next_id = 0
         self.created = 0
-        self._rng = net.streams("orders")
-        self._sign = block_sampler(spec.sign_delay, net.streams("orders:sign"))
-        work = block_sampler(spec.processing, net.streams("orders:work"))
-        self._work = {u: work for u in URGENCY_RANK}
-        for urgency, dist in spec.processing_by_urgency.items():
-            self._work[urgency] = block_sampler(dist, net.streams(f"orders:work:{urgency}"))
-        self._police = block_sampler(spec.police_processing, net.streams("orders:police"))
+        self._streams = net.streams
+        self._regions: dict[str, _RegionDraws] = {}
         self._open: dict[int, dict] = {}
+
+    def _draws(self, region: str) -> _RegionDraws:
+        """The region's own random streams: what happens to orders in one region never shifts
+        the draws of another (common random numbers across variants)."""
+        draws = self._regions.get(region)
+        if draws is None:
+            draws = self._regions[region] = _RegionDraws(self.spec, self._streams, region)
+        return draws
 
     def create(self, kind: str, call_id: int, region: str, line: str, department: str,
                category: str, urgency: str, linked: int = -1) -> int:
@@ -87,7 +90,7 @@ class OrderSystem:
                  "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * 3600.0,
                  "signed": math.nan, "reopened": 0}
         self._open[order_id] = state
-        self._later(self._signed, state, self._sign())
+        self._later(self._signed, state, self._draws(region).sign())
         return order_id
 
     def _later(self, fn, tag, delay: float) -> None:
@@ -121,10 +124,11 @@ class OrderSystem:
 
     def _start(self, desk: _Desk, state: dict) -> None:
         desk.busy += 1
+        draws = self._draws(state["region"])
         if state["kind"] == POLICE_ORDER:
-            duration = self._police()
+            duration = draws.police()
         else:
-            duration = self._work.get(state["urgency"], self._work["normal"])()
+            duration = draws.work.get(state["urgency"], draws.work["normal"])()
         self._later(self._worked, (desk, state), duration)
 
     def _worked(self, event: Callback) -> None:
@@ -133,7 +137,8 @@ class OrderSystem:
         queue = next((q for q in desk.waiting if q), None)
         if queue is not None:
             self._start(desk, queue.popleft())
-        if state["reopened"] < MAX_REOPEN and self._rng.random() < self.spec.reopen:
+        if state["reopened"] < MAX_REOPEN and \
+                self._draws(state["region"]).rng.random() < self.spec.reopen:
             state["reopened"] += 1
             self._queue(state)  # back to the end of the desk's queue
         else:
@@ -143,10 +148,10 @@ class OrderSystem:
         on_time = closed <= state["deadline"]
         sat = self.spec.satisfaction
         score = math.nan
-        if self._rng.random() < sat.surveyed:
+        rng = self._draws(state["region"]).rng
+        if rng.random() < sat.surveyed:
             mean = sat.on_time if on_time else sat.late
-            score = float(self._rng.beta(mean * sat.concentration,
-                                         (1 - mean) * sat.concentration))
+            score = float(rng.beta(mean * sat.concentration, (1 - mean) * sat.concentration))
         del self._open[state["order_id"]]
         self.records.append(self._record(state, closed, int(on_time), score))
 
@@ -162,6 +167,20 @@ class OrderSystem:
             self.records.append(self._record(state, math.nan, overdue, math.nan))
         self._open.clear()
         return sorted(self.records, key=lambda r: r.order_id)
+
+
+class _RegionDraws:
+    """One region's order streams: sign-off delay, processing by urgency, police processing,
+    and the reopen and survey draws."""
+
+    def __init__(self, spec: Orders, streams, region: str) -> None:
+        self.rng = streams(f"orders:{region}")
+        self.sign = block_sampler(spec.sign_delay, streams(f"orders:sign:{region}"))
+        work = block_sampler(spec.processing, streams(f"orders:work:{region}"))
+        self.work = {u: work for u in URGENCY_RANK}
+        for urgency, dist in spec.processing_by_urgency.items():
+            self.work[urgency] = block_sampler(dist, streams(f"orders:work:{urgency}:{region}"))
+        self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
 class _Desk:

@@ -20,6 +20,7 @@ Rules, in the order they apply to a call of category ``c`` answered at line ``L`
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from sim.calls import (
@@ -36,7 +37,7 @@ from sim.calls import (
     WORK_ORDER,
     Call,
 )
-from sim.distributions import block_sampler, uniforms
+from sim.draws import AGREE, CLASSIFY, NEGOTIATION, SCOPE, WRONG_LINE, uniform
 from sim.linkage.categories import CategoryTable
 from sim.linkage.orders import POLICE_ORDER as POLICE
 from sim.linkage.orders import WORK_ORDER as WORK
@@ -57,7 +58,8 @@ DEFAULT_ACCURACY = 0.95
 class LinkState:
     """Per-call linkage state, created only for calls that need it."""
 
-    __slots__ = ("partner", "agreement", "next_talk", "negotiated", "keep", "police_done")
+    __slots__ = ("partner", "agreement", "next_talk", "negotiated", "keep", "police_done",
+                 "police_order", "hold_end", "negotiation_end")
 
     def __init__(self) -> None:
         self.partner: Call | None = None
@@ -66,12 +68,16 @@ class LinkState:
         self.negotiated = False
         self.keep = False
         self.police_done = False
+        self.police_order = -1  # the call's police order, once there is one
+        self.hold_end = math.nan  # first leg: when its seat's hold on the conference ended
+        self.negotiation_end = math.nan  # receiving leg: when the negotiation ended
 
     def carried(self) -> LinkState:
         """The state a next leg of the call inherits: what was negotiated and dispatched."""
         new = LinkState()
         new.negotiated = self.negotiated
         new.police_done = self.police_done
+        new.police_order = self.police_order
         return new
 
 
@@ -100,10 +106,7 @@ class DiversionRouter:
         self.spec = spec
         self.table = table
         self.orders = orders
-        rng = net.streams("routing")
-        self.uniform = uniforms(rng)
-        self.choice = rng
-        self.negotiation = block_sampler(spec.three_way.negotiation, net.streams("three-way"))
+        self.negotiation = spec.three_way.negotiation
         default = spec.accuracy.get("default", DEFAULT_ACCURACY)
         self.accuracy = {line: spec.accuracy.get(line, default) for line in net.line_names}
         self.served_lines = sorted({p.line for p in net.plans})
@@ -129,22 +132,24 @@ class DiversionRouter:
             self._police_first(call, centre, cat)
         other = COUNTERPART.get(line)
         if (other and cat.scope_unclear and not (link and link.negotiated)
-                and call.leg < self.spec.max_hops and self.uniform() < cat.scope_unclear):
+                and call.leg < self.spec.max_hops and uniform(call.key, SCOPE) < cat.scope_unclear):
             target = self.net.reachable(centre.plan.region, other)
             if target is not None:
                 return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
-        perceived = cat.owner if self.uniform() < self.accuracy[line] else self._wrong(cat, line)
-        if perceived == line:
-            return self._at_owner(call, centre, cat) if cat.owner == line \
+        perceived = cat.owner if uniform(call.key, CLASSIFY) < self.accuracy[line] \
+            else self._wrong(call, cat)
+        here = centre.lines  # this seat's line, and lines merged into it (S18)
+        if perceived == line or (perceived in here and not cat.danger):
+            return self._at_owner(call, centre, cat) if cat.owner in here \
                 else self._first_receiver(call, centre, cat)
         if call.leg >= self.spec.max_hops:
             return self._first_receiver(call, centre, cat)
         return self._pass_on(call, centre, cat, perceived)
 
-    def _wrong(self, cat: Category, line: str) -> str:
+    def _wrong(self, call: Call, cat: Category) -> str:
         """A misclassification: some other served line than the owner."""
         pool = [ln for ln in self.served_lines if ln != cat.owner]
-        return pool[int(self.uniform() * len(pool))] if pool else cat.owner
+        return pool[int(uniform(call.key, WRONG_LINE) * len(pool))] if pool else cat.owner
 
     def _pass_on(self, call: Call, centre: Centre, cat: Category, perceived: str) -> float | None:
         line = centre.plan.line
@@ -155,6 +160,8 @@ class DiversionRouter:
                 and self.net.reachable(centre.plan.region, "110") is not None:
             target_line, mode = "110", "one_key"  # S7: 110 dispatches first
         target = self.net.reachable(centre.plan.region, target_line)
+        if target is not None and self.net.centres[target] is centre:  # merged into these seats
+            return self._first_receiver(call, centre, cat)
         if target is None or mode == "system_dispatch":
             return self._system_dispatch(call, centre, cat, target_line)
         if mode == "three_way":
@@ -172,21 +179,24 @@ class DiversionRouter:
             call.disposition = DISPATCH
         elif handling == "work_order":
             call.disposition = WORK_ORDER
-            self._order(WORK, call, centre, cat, centre.plan.line)
+            owner = cat.owner if cat.owner in centre.lines else centre.plan.line
+            self._order(WORK, call, centre, cat, owner)
         elif handling == "police_order":
             call.disposition = POLICE_ORDER
             if not (call.link and call.link.police_done):
                 self._order(POLICE, call, centre, cat, "110")
         else:  # dual (S8): a police order now and a work order through 12345, linked
             call.disposition = DUAL_ORDER
-            police = self._order(POLICE, call, centre, cat, "110")
+            link = call.link
+            police = link.police_order if link is not None and link.police_done \
+                else self._order(POLICE, call, centre, cat, "110")  # police may be there first
             work = self._order(WORK, call, centre, cat, "12345", linked=police)
             self.orders.link(police, work)
         return 0.0
 
     def _first_receiver(self, call: Call, centre: Centre, cat: Category) -> float:
         """S7: the platform that first received the call handles it (an order to the owner)."""
-        if cat.owner == centre.plan.line:
+        if cat.owner in centre.lines:
             return self._at_owner(call, centre, cat)
         if cat.owner == NO_OWNER:
             call.disposition = GUIDANCE
@@ -211,10 +221,13 @@ class DiversionRouter:
                linked: int = -1) -> int:
         department = cat.department or f"{line} 平台"
         if kind == POLICE:
-            state(call).police_done = True
             department = cat.department if cat.owner == "110" and cat.department else "属地派出所"
-        return self.orders.create(kind, call.call_id, centre.plan.region, line, department,
-                                  cat.code, cat.urgency, linked)
+        order = self.orders.create(kind, call.call_id, centre.plan.region, line, department,
+                                   cat.code, cat.urgency, linked)
+        if kind == POLICE:  # one police order per call, whatever legs follow
+            link = state(call)
+            link.police_done, link.police_order = True, order
+        return order
 
     # -- voice transfers -------------------------------------------------------------------
     def _one_key(self, call: Call, centre: Centre, target: int) -> float:
@@ -232,7 +245,7 @@ class DiversionRouter:
                                 ring=self.spec.three_way.ring_seconds)
         link = state(leg)
         link.partner, link.agreement, link.negotiated = call, agreement, True
-        link.next_talk = self.negotiation()
+        link.next_talk = self.negotiation.quantile(uniform(leg.key, NEGOTIATION))
         self.net.centres[target].arrive(leg)  # may end at once (busy trunks): see not_joined
         return HOLD
 
@@ -255,11 +268,11 @@ class DiversionRouter:
         link = leg.link
         first = link.partner
         link.partner = None
-        leg.negotiation_end = now
+        link.negotiation_end = now
         first_centre = self.net.centres[first.centre]
-        agreed = self.uniform() < link.agreement
+        agreed = uniform(leg.key, AGREE) < link.agreement
         factor = self.table.talk_factor[leg.category] * self.spec.transfer_talk_factor
-        if agreed and cat.owner == centre.plan.line:
+        if agreed and cat.owner in centre.lines:
             first_centre.finish_held(first, now)
             leg.talk_factor = factor
             centre.continue_talk(leg, centre.talk_for(leg) * factor)
@@ -267,8 +280,10 @@ class DiversionRouter:
         # Back to the first receiver: a leg of its own on the seat that never freed.
         leg.disposition = RETURNED
         back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, seated=True)
-        back.link = first.link
+        sent = first.link if first.link.police_done else link
+        back.link = first.link.carried()
         back.link.negotiated = True
+        back.link.police_done, back.link.police_order = sent.police_done, sent.police_order
         if not agreed:
             back.link.keep = True  # S7: the platform that first received it handles it
             if cat.danger:

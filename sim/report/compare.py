@@ -1,19 +1,28 @@
-"""What-if comparison: KPIs of several runs side by side, with deltas and a significance test.
+"""What-if comparison: KPIs of several runs side by side, with paired differences.
 
-A difference is *significant* when the two 95 % confidence intervals do not overlap (a
-conservative test: non-overlap implies p < 0.05 and more); Welch's t-test p-value over the
-per-replication values is shown next to it. Variants of one scenario run with the same seed
-share their arrivals (common random numbers, ``sim/streams.py``), which makes deltas sharper.
+Each run is compared with the first by a paired-difference Student-t interval over
+replications (:mod:`sim.paired`): runs of one scenario with the same seed give replication *i*
+the same random streams (common random numbers, ``sim/streams.py``), so the difference is
+judged replication by replication. Before the line table come the centres and regions whose
+inputs differ and those whose KPIs changed significantly (:mod:`sim.changes`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.changes import (
+    EVERYTHING,
+    ChangeRow,
+    Selection,
+    centre_changes,
+    input_changes,
+    unknown_kpis,
+)
 from sim.errors import InputError
+from sim.paired import PairedDiff, paired_entries
 from sim.report.html import fmt_kpi, fmt_value, is_rate, kpi_label
 from sim.report.rundata import load_kpis
 
@@ -28,8 +37,17 @@ class Row:
     group: str
     kpi: str
     entries: list[dict | None]
-    significant: list[bool | None]  # vs the first run; None: not testable
-    p_values: list[float | None]
+    diffs: list[PairedDiff | None]  # vs the first run (the first is None)
+
+    @property
+    def significant(self) -> list[bool | None]:
+        """Per run: the paired difference from the first is significant (None: not testable)."""
+        return [None if d is None or d.p_value is None else d.significant for d in self.diffs]
+
+    @property
+    def p_values(self) -> list[float | None]:
+        """Per run: the paired t test's p-value against the first run."""
+        return [None if d is None else d.p_value for d in self.diffs]
 
     def deltas(self) -> list[float | None]:
         """Mean of each run minus the first run's mean."""
@@ -40,77 +58,100 @@ class Row:
 
 @dataclass
 class Comparison:
-    """Runs (their names and KPI documents) and the compared rows."""
+    """Runs (their names and KPI documents), the line rows and the centre/region changes."""
 
     names: list[str]
     docs: list[dict]
     rows: list[Row]
+    changes: list[list[ChangeRow]] = field(default_factory=list)  # per run after the first
+    notes: list[str] = field(default_factory=list)
 
     @property
     def any_significant(self) -> bool:
         """Whether any KPI differs significantly from the first run."""
-        return any(s for r in self.rows for s in r.significant[1:])
+        return any(s for r in self.rows for s in r.significant[1:]) or any(
+            r.significant for rows in self.changes for r in rows)
 
 
 def _mean(entry: dict | None) -> float | None:
     return None if not entry else entry.get("mean")
 
 
-def ci_overlap(a: dict | None, b: dict | None) -> bool | None:
-    """Whether the 95 % CIs of two kpis.json entries overlap (None when either has none)."""
-    if not a or not b:
-        return None
-    (alo, ahi), (blo, bhi) = a.get("ci95") or (None, None), b.get("ci95") or (None, None)
-    if None in (alo, ahi, blo, bhi):
-        return None
-    return alo <= bhi and blo <= ahi
-
-
-def welch_p(a: dict | None, b: dict | None) -> float | None:
-    """Welch's t-test p-value of the per-replication values (None when not computable)."""
-    from scipy import stats
-
-    xa = [v for v in (a or {}).get("values", []) if v is not None]
-    xb = [v for v in (b or {}).get("values", []) if v is not None]
-    if len(xa) < 2 or len(xb) < 2:
-        return None
-    if max(xa) == min(xa) and max(xb) == min(xb):
-        return 1.0 if xa[0] == xb[0] else 0.0
-    p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
-    return None if math.isnan(p) else p
+def valid_kpis(docs: Sequence[dict]) -> list[str]:
+    """KPI names every run has (``kpi_names`` of kpis.json)."""
+    names = [list(d.get("kpi_names") or d.get("overall", {})) for d in docs]
+    return [k for k in names[0] if all(k in n for n in names[1:])]
 
 
 def compare_docs(names: Sequence[str], docs: Sequence[dict],
-                 kpis: Sequence[str] | None = None) -> Comparison:
-    """Compare KPI documents: for ``all`` and every line, the target KPI and ``kpis``."""
+                 kpis: Sequence[str] | None = None, scenarios: Sequence | None = None,
+                 selection: Selection = EVERYTHING) -> Comparison:
+    """Compare KPI documents: centre/region changes, then ``all`` and every line."""
+    if kpis:
+        unknown_kpis(kpis, valid_kpis(docs))
+    for d in docs:
+        selection.check(d)
     groups = [("all", [d.get("overall", {}) for d in docs])]
     lines = list(dict.fromkeys(k for d in docs for k in d.get("lines", {})))
-    groups += [(line, [d.get("lines", {}).get(line, {}) for d in docs]) for line in lines]
+    groups += [(line, [d.get("lines", {}).get(line, {}) for d in docs]) for line in lines
+               if not selection.lines or line in selection.lines]
     targets = {r["name"]: r["kpi"] for d in docs for r in d.get("targets", [])
                if r.get("kind") == "line"}
     rows = []
     for group, per_run in groups:
         wanted = list(kpis or COMPARE_KPIS)
-        if kpis is None and group in targets:
+        if not kpis and group in targets:
             wanted.insert(1, targets[group])
         for kpi in wanted:
             entries = [p.get(kpi) for p in per_run]
             if all(e is None for e in entries):
                 continue
-            overlap = [ci_overlap(entries[0], e) for e in entries]
-            rows.append(Row(group, kpi, entries, [None if o is None else not o for o in overlap],
-                            [welch_p(entries[0], e) for e in entries]))
-    return Comparison(list(names), list(docs), rows)
+            rows.append(Row(group, kpi, entries,
+                            [None] + [paired_entries(entries[0], e) for e in entries[1:]]))
+    changes, notes = [], _notes(names, docs)
+    for i, doc in enumerate(docs[1:], start=1):
+        changed = input_changes(scenarios[0], scenarios[i]) if scenarios and all(
+            s is not None for s in (scenarios[0], scenarios[i])) else {}
+        changes.append(centre_changes(docs[0], doc, changed, kpis, selection))
+    return Comparison(list(names), list(docs), rows, changes, notes)
 
 
-def compare_runs(run_dirs: Sequence[Path], kpis: Sequence[str] | None = None) -> Comparison:
-    """Compare run directories (each must hold a ``kpis.json``)."""
+def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
+    """Caveats of the pairing: different seeds or replication counts."""
+    notes = []
+    for name, d in zip(names[1:], docs[1:], strict=True):
+        if d.get("seed") != docs[0].get("seed"):
+            notes.append(f"{name} ran with seed {d.get('seed')}, {names[0]} with "
+                         f"{docs[0].get('seed')}: no common random numbers, so the paired "
+                         "test is valid but weaker.")
+        if d.get("replications") != docs[0].get("replications"):
+            notes.append(f"{name} has {d.get('replications')} replications, {names[0]} "
+                         f"{docs[0].get('replications')}: only the common ones are paired.")
+    return notes
+
+
+def compare_runs(run_dirs: Sequence[Path], kpis: Sequence[str] | None = None,
+                 selection: Selection = EVERYTHING) -> Comparison:
+    """Compare run directories (each must hold a ``kpis.json``; ``scenario.resolved.yaml``
+    tells which centres' inputs differ)."""
     if len(run_dirs) < 2:
         raise InputError("give at least two run directories (or a scenario with --variant)",
                          key="RUN_DIR")
     docs = [load_kpis(Path(d)) for d in run_dirs]
     names = _unique([Path(d).name for d in run_dirs])
-    return compare_docs(names, docs, kpis)
+    scenarios = [read_resolved(Path(d)) for d in run_dirs]
+    return compare_docs(names, docs, kpis, scenarios, selection)
+
+
+def read_resolved(run_dir: Path):
+    """The run's resolved scenario, or None when it is missing or no longer loads."""
+    from sim.report.rundata import _read_scenario
+
+    path = run_dir / "scenario.resolved.yaml"
+    try:
+        return _read_scenario(path) if path.exists() else None
+    except InputError:
+        return None
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -129,18 +170,35 @@ def format_delta(kpi: str, delta: float | None) -> str:
     return f"{100 * delta:+.1f} pp" if is_rate(kpi) else f"{delta:+,.1f}"
 
 
+def format_paired(kpi: str, d: PairedDiff | None) -> str:
+    """``−1.4±0.3 pp`` (the paired 95 % half-width); ``—`` when not computable."""
+    if d is None:
+        return "—"
+    scale, unit = (100, " pp") if is_rate(kpi) else (1, "")
+    half = "" if d.half_width is None else f"±{scale * d.half_width:.1f}"
+    return f"{scale * d.delta:+.1f}{half}{unit}"
+
+
 def format_comparison(c: Comparison) -> str:
-    """The side-by-side table as text: mean ± CI per run, delta vs the first, ``*`` = significant."""
-    head = f"{'group':<7}{'KPI':<12}" + "".join(f"{n[:24]:>26}" for n in c.names)
-    head += "".join(f"{'Δ ' + n[:14]:>20}" for n in c.names[1:])
-    out = [head, "-" * len(head)]
+    """Centre/region changes first, then the line table: mean ± CI per run, paired Δ ± half-width
+    and p-value vs the first run, ``*`` = significant."""
+    from sim.report.changes_text import format_changes
+
+    out = [format_changes(rows, c.names[0], name) for name, rows in zip(c.names[1:], c.changes,
+                                                                         strict=True)]
+    head = f"{'group':<7}{'KPI':<12}" + "".join(f"{n[:22]:>24}" for n in c.names)
+    head += "".join(f"{'Δ ' + n[:14]:>20}{'p':>8}" for n in c.names[1:])
+    out += ["", head, "-" * len(head)]
     for r in c.rows:
-        cells = "".join(f"{fmt_kpi(r.kpi, e):>26}" for e in r.entries)
-        for d, sig in zip(r.deltas()[1:], r.significant[1:], strict=True):
-            cells += f"{format_delta(r.kpi, d) + (' *' if sig else '  '):>20}"
+        cells = "".join(f"{fmt_kpi(r.kpi, e):>24}" for e in r.entries)
+        for d in r.diffs[1:]:
+            flag = " *" if d is not None and d.significant else "  "
+            p = "—" if d is None or d.p_value is None else f"{d.p_value:.3f}"
+            cells += f"{format_paired(r.kpi, d) + flag:>20}{p:>8}"
         out.append(f"{r.group:<7}{kpi_label(r.kpi)[:11]:<12}{cells}")
-    out.append("Δ = run − " + c.names[0] + "; * = significant: the 95 % CIs do not overlap.")
-    return "\n".join(out)
+    out.append(f"Δ = run − {c.names[0]}, replication by replication (paired Student-t, 95 %); "
+               "* = significant (p < 0.05).")
+    return "\n".join([*out, *c.notes])
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
@@ -202,6 +260,7 @@ def value_text(kpi: str, value: float | None) -> str:
 
 def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str = "en") -> Path:
     """Write ``compare.html`` (table and overlay plots, images embedded) and ``plots/`` to ``out``."""
+    from sim.report.changes_text import change_cells
     from sim.report.fonts import configure_matplotlib, resolve_lang
     from sim.report.html import data_uri, render, write_atomic
     from sim.report.report import PlotEntry
@@ -230,10 +289,12 @@ def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str 
         plots.append(PlotEntry(f"bars-{kpi}", kpi_label(kpi), data_uri(png)))
     rows = [{"group": r.group, "kpi": kpi_label(r.kpi),
              "cells": [fmt_kpi(r.kpi, e) for e in r.entries],
-             "deltas": [(format_delta(r.kpi, d), bool(s), "—" if p is None else f"{p:.3g}")
-                        for d, s, p in zip(r.deltas()[1:], r.significant[1:], r.p_values[1:],
-                                           strict=True)]} for r in c.rows]
+             "deltas": [(format_paired(r.kpi, d), bool(d and d.significant),
+                         "—" if d is None or d.p_value is None else f"{d.p_value:.3g}")
+                        for d in r.diffs[1:]]} for r in c.rows]
     html = render("compare.html.j2", lang=lang, title="hotline-sim comparison", names=c.names,
                   dirs=[str(d) for d in run_dirs], rows=rows, plots=plots,
-                  any_significant=c.any_significant)
+                  any_significant=c.any_significant, notes=c.notes,
+                  changes=[{"name": n, "rows": change_cells(rs)}
+                           for n, rs in zip(c.names[1:], c.changes, strict=True)])
     return write_atomic(out / "compare.html", html)

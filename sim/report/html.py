@@ -13,7 +13,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sim.stats import mean_ci
 
-RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy"}
+RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy",
+             "bot_rate"}
 TABLE_KPIS = ("offered", "human_answer_rate", "abandon_rate", "block_rate", "asa", "p90_wait",
               "occupancy", "seat_hours")
 MAX_EXTRA_ROWS = 80
@@ -58,19 +59,23 @@ def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
     """Header and rows of a KPI table: one row per (label, kpis) group."""
     names = [k for k in ("offered", *sl_kpis(doc), *TABLE_KPIS[1:]) if k in doc.get("kpi_names", [])
              or k in TABLE_KPIS]
+    if any("bot_rate" in kpis for _, kpis in groups):  # outcomes then add up to 100 %
+        names.insert(names.index("human_answer_rate") + 1, "bot_rate")
     rows = [[label, *[fmt_kpi(k, kpis.get(k)) for k in names]] for label, kpis in groups]
     return {"header": names, "rows": rows}
 
 
 def target_rows(doc: dict) -> list[dict]:
-    """Each target of kpis.json with its verdict: met, met on the mean only, or missed."""
+    """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
+    it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
+    but the CI reaches the target: not distinguishable) or ``missed`` (the CI is below it)."""
+    from sim.summary import target_status
+
     rows = []
     for tg in doc.get("targets", []):
         lo = (tg.get("ci95") or [None])[0]
-        mean = tg.get("mean")
-        if mean is None or mean < tg["target"]:
-            status = "missed"
-        else:
+        status = target_status(tg)
+        if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"
         rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
                      "target_text": fmt_value(tg["kpi"], tg["target"])})
@@ -88,12 +93,51 @@ def _flatten(value: object, prefix: str = "") -> dict[str, float]:
     return {}
 
 
+SECTION_TITLES = {"borrowing": "Remote seats 远程坐席 (S12)", "bot": "Bot 智能客服 (S19)",
+                  "flows": "Transfers and dispatches 转接与派件", "orders": "Work orders 工单",
+                  "outages": "Outage rerouting 故障改路", "windows": "KPI windows"}
+
+
+def section_table(name: str, value: dict) -> dict | None:
+    """A section of kpis.json whose entries are ``{"mean", "ci95", "values"}`` as a labelled
+    table: ``ROW:COLUMN`` keys pivot into rows (centres by name) and columns, mean ± 95 % CI."""
+    from sim.summary import place_label
+
+    entries = {k: v for k, v in value.items() if isinstance(v, dict) and "mean" in v}
+    if not entries or len(entries) < len(value):
+        return None
+    cells: dict[str, dict[str, str]] = {}
+    for key, entry in entries.items():
+        row, _, col = key.rpartition(":") if ":" in key else ("all", "", key)
+        row = place_label(row) if "/" in row and row[:1].isdigit() else row
+        cells.setdefault(row, {})[col] = _entry_text(col, entry)
+    cols = list(dict.fromkeys(c for r in cells.values() for c in r))
+    rows = [[row, *[r.get(c, "—") for c in cols]] for row, r in list(cells.items())[:MAX_EXTRA_ROWS]]
+    return {"name": SECTION_TITLES.get(name, name),
+            "header_labels": ["", *(c.replace("_", " ") for c in cols)], "rows": rows,
+            "truncated": max(0, len(cells) - MAX_EXTRA_ROWS)}
+
+
+def _entry_text(col: str, entry: dict) -> str:
+    mean, (lo, hi) = entry.get("mean"), (entry.get("ci95") or [None, None])[:2]
+    if mean is None:
+        return "—"
+    rate = col.endswith("_rate") or col in RATE_KPIS
+    scale, unit = (100, "%") if rate else (1, "")
+    half = "" if lo is None or hi is None else f" ± {scale * (hi - lo) / 2:,.{1 if rate else 3}g}"
+    return f"{scale * mean:,.4g}{half}{unit}"
+
+
 def extra_section(name: str, value: object) -> dict:
     """A table for a section that a model extension added to kpis.json.
 
     A list of per-replication mappings becomes mean ± CI per numeric leaf; anything else is shown
     as its numeric leaves.
     """
+    if isinstance(value, dict):
+        table = section_table(name, value)
+        if table is not None:
+            return table
     reps = value if isinstance(value, list) else [value]
     flat = [_flatten(v) for v in reps]
     keys = list(dict.fromkeys(k for f in flat for k in f))
@@ -134,7 +178,7 @@ def write_atomic(path: Path, text: str) -> Path:
 LABELS = {"offered": "offered", "human_answer_rate": "answered", "abandon_rate": "abandoned",
           "block_rate": "blocked", "asa": "ASA s", "p90_wait": "p90 wait s",
           "mean_wait": "mean wait s", "occupancy": "occupancy", "seat_hours": "seat-hours",
-          "p_wait": "P(wait)"}
+          "p_wait": "P(wait)", "bot_rate": "by bot"}
 
 
 def kpi_label(kpi: str) -> str:
@@ -142,3 +186,16 @@ def kpi_label(kpi: str) -> str:
     if kpi.startswith("sl") and kpi[2:3].isdigit():
         return f"SL {kpi[2:].replace('_excl', ' s excl.')}" + ("" if "_excl" in kpi else " s")
     return LABELS.get(kpi, kpi)
+
+
+def with_bot_share(kpis: dict) -> dict:
+    """``kpis`` plus ``bot_rate`` (calls the bot answered / offered, per replication, mean and
+    95 % CI) when the bot answered any: answered, by bot, abandoned and blocked add to 100 %."""
+    bot, offered = kpis.get("bot") or {}, kpis.get("offered") or {}
+    if not bot.get("mean"):
+        return kpis
+    values = [None if b is None or not o else b / o
+              for b, o in zip(bot.get("values", []), offered.get("values", []), strict=False)]
+    mean, lo, hi = mean_ci([v for v in values if v is not None])
+    clean = [None if math.isnan(x) else x for x in (mean, lo, hi)]
+    return {**kpis, "bot_rate": {"mean": clean[0], "ci95": clean[1:], "values": values}}

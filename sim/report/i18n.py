@@ -11,7 +11,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "offered": ("offered", "呼入"), "answered": ("answered", "接通"),
     "abandoned": ("abandoned", "放弃"), "blocked": ("blocked", "忙音"),
     "calls_per_hour": ("calls per hour", "每小时话务量"),
-    "hours": ("hours from start", "自开始的小时"), "service_level": ("service level", "服务水平"),
+    "hours": ("hours from start", "自开始的小时"), "local_time": ("local time", "当地时间"), "service_level": ("service level", "服务水平"),
     "target": ("target", "目标"), "queue": ("callers waiting", "排队人数"),
     "seats": ("seats", "坐席"), "own_seats": ("own seats", "本地坐席"),
     "borrowed_seats": ("borrowed seats", "借调坐席"), "busy_seats": ("busy seats", "忙碌坐席"),
@@ -23,6 +23,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "volume": ("calls over time", "话务量"), "sl_time": ("service level over time", "服务水平"),
     "queue_seats": ("queue and seats", "排队与坐席"), "required": ("required", "所需"),
     "current": ("current", "现有"), "all": ("all", "全部"),
+    "ix_sl": ("Service level at target, per hour", "每小时目标服务水平"),
+    "ix_volume": ("Calls offered per hour", "每小时呼入量"),
+    "ix_seats": ("Seats on duty and callers waiting (hourly means)",
+                 "在岗坐席与排队人数（小时均值）"),
+    "ix_map": ("Regions by service level at target (schematic tile map; hover for the worst "
+               "hour, click to select)", "各地区目标服务水平（示意图；悬停查看最差时段，点击选择）"),
+    "all_lines": ("all lines", "全部热线"), "worst_hour": ("worst hour", "最差时段"),
+    "below_target": ("centres below target", "未达标中心"), "none": ("none", "无"),
+    "sl_at_target": ("service level at target", "目标服务水平"),
+    "few_calls": ("no hour with enough calls", "无足够话务的时段"),
 }
 
 

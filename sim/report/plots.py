@@ -50,17 +50,46 @@ def save(fig, out_dir: Path, stem: str, tight: bool = True) -> Path:
 def _panels(n: int, title: str):
     height = 0.9 + 1.9 * n
     fig, axes = plt.subplots(n, 1, figsize=(10, height), sharex=True, squeeze=False)
-    fig.subplots_adjust(left=0.08, right=0.985, top=1 - 0.45 / height, bottom=0.5 / height,
+    fig.subplots_adjust(left=0.08, right=0.985, top=1 - 0.45 / height, bottom=0.7 / height,
                         hspace=0.35)
     fig.suptitle(title, fontsize=11)
     return fig, axes[:, 0]
 
 
-def _hours_axis(ax, hours: np.ndarray, lang: str) -> None:
+WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日")}
+
+
+def clock_labels(hours: np.ndarray, start: str | None, lang: str) -> list[str]:
+    """Tick labels in local clock time: ``Mon 06-03`` at midnight, else ``14:00``; hours from
+    the start when the start time is unknown."""
+    if start is None:
+        return [f"{h:g}" for h in hours]
+    from datetime import datetime, timedelta
+
+    base = datetime.fromisoformat(start).replace(tzinfo=None)
+    out = []
+    for h in hours:
+        when = base + timedelta(hours=float(h))
+        day = f"{WEEKDAYS[lang][when.weekday()]} {when:%m-%d}"
+        out.append(f"{day}\n{when:%H:%M}" if when.hour == 0 and when.minute == 0 or h == hours[0]
+                   else f"{when:%H:%M}")
+    return out
+
+
+def _hours_axis(ax, hours: np.ndarray, lang: str, start: str | None = None) -> None:
     span = hours[-1] if len(hours) else 24
     ax.set_xlim(0, span + (hours[1] - hours[0] if len(hours) > 1 else 1))
-    ax.set_xticks(np.arange(0, span + 1, 24 if span > 48 else 6 if span > 12 else 1))
-    ax.set_xlabel(t("hours", lang))
+    step = 24 if span > 48 else 6 if span > 12 else 1
+    offset = 0.0
+    if start is not None:  # ticks on clock hours that are multiples of the step
+        from datetime import datetime
+
+        first = datetime.fromisoformat(start)
+        offset = (-(first.hour + first.minute / 60)) % step
+    ticks = np.arange(offset, span + 1, step)
+    ax.set_xticks(ticks, clock_labels(ticks, start, lang), fontsize=8)
+    ax.set_xlabel(t("hours", lang) if start is None else t("local_time", lang))
 
 
 def _per_hour(series: Series, name: str, members: Sequence[int]) -> np.ndarray:
@@ -79,7 +108,7 @@ def plot_volume(series: Series, groups: Sequence[Group], out: Path, stem: str, l
         ax.set_title(g.label, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, ncol=4, loc="upper right")
-    _hours_axis(axes[-1], hours, lang)
+    _hours_axis(axes[-1], hours, lang, series.start)
     return save(fig, out, stem, tight=False)
 
 
@@ -111,7 +140,7 @@ def plot_service_level(series: Series, groups: Sequence[Group], out: Path, stem:
         ax.set_title(g.label, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
-    _hours_axis(axes[-1], hours, lang)
+    _hours_axis(axes[-1], hours, lang, series.start)
     return save(fig, out, stem, tight=False)
 
 
@@ -136,7 +165,7 @@ def plot_queue_seats(series: Series, groups: Sequence[Group], out: Path, stem: s
         ax.set_title(g.label, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, ncol=4, loc="upper right")
-    _hours_axis(axes[-1], hours, lang)
+    _hours_axis(axes[-1], hours, lang, series.start)
     return save(fig, out, stem, tight=False)
 
 

@@ -42,9 +42,22 @@ def _band(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float]
     return MPath(verts, codes)
 
 
+def flow_matrix(doc: dict) -> dict[tuple[str, str], float]:
+    """(from, to) → voice transfers plus system dispatches per replication, from kpis.json's
+    ``flows`` section: the same numbers as the terminal's table."""
+    out: dict[tuple[str, str], float] = {}
+    for name, kpi in (doc.get("flows") or {}).items():
+        kind, _, rest = name.partition(":")
+        if kind in ("transfer", "dispatch") and kpi.get("mean") and ">" in rest:
+            src, dst = rest.split(":")[0].split(">")
+            out[(src, dst)] = out.get((src, dst), 0.0) + kpi["mean"]
+    return out
+
+
 def plot_transfer_flow(flows: dict[tuple[str, str], float], out: Path, stem: str,
-                       lang: str) -> Path:
-    """Flow chart of transfers from line to line (band width = transfers per replication)."""
+                       lang: str, what: str = "") -> Path:
+    """Flow chart of transfers from line to line (band width = transfers per replication);
+    ``what`` says what the flows count (shown in the title)."""
     src, dst = {}, {}
     for (a, b), n in flows.items():
         src[a] = src.get(a, 0.0) + n
@@ -71,7 +84,7 @@ def plot_transfer_flow(flows: dict[tuple[str, str], float], out: Path, stem: str
     ax.set_ylim(height, -gap)
     ax.axis("off")
     ax.set_title(f"{t('transfers', lang)} ({t('from_line', lang)} → {t('to_line', lang)}), "
-                 f"{total:,.0f} / replication", fontsize=11)
+                 f"{total:,.0f} / replication" + (f"\n{what}" if what else ""), fontsize=10)
     return save(fig, out, stem)
 
 
@@ -86,6 +99,8 @@ def on_time_table(orders: dict[str, np.ndarray]) -> list[tuple[str, str, float, 
         for level in sorted(set(urgency.tolist())):
             sel = closed & (orders["line"] == line) & (urgency == level)
             if not sel.any():
+                if ((orders["line"] == line) & (urgency == level)).any():
+                    rows.append((line, str(level), np.nan, np.nan, np.nan, 0))  # none closed
                 continue
             rates = [float(on_time[sel & (orders["replication"] == r)].mean())
                      for r in reps if (sel & (orders["replication"] == r)).any()]
@@ -101,10 +116,25 @@ def plot_on_time(orders: dict[str, np.ndarray], out: Path, stem: str, lang: str)
     x = np.arange(len(rows))
     means = np.array([r[2] for r in rows])
     err = np.array([[r[2] - r[3], r[4] - r[2]] for r in rows]).T if rows else np.zeros((2, 0))
-    ax.bar(x, means, color=[PALETTE[i % 2] for i in range(len(rows))],
-           yerr=np.nan_to_num(err), capsize=3)
+    levels = list(dict.fromkeys(r[1] for r in rows))
+    colour = {lv: PALETTE[i % len(PALETTE)] for i, lv in enumerate(levels)}
+    for lv in levels:  # one colour per urgency, in the legend
+        idx = [i for i, r in enumerate(rows) if r[1] == lv]
+        ax.bar(x[idx], np.nan_to_num(means[idx]), color=colour[lv], label=lv,
+               yerr=np.nan_to_num(err[:, idx]), capsize=3)
+    for i, r in enumerate(rows):  # every bar labelled (0 % is a value); no closed order is not
+        if r[5] > 0:
+            ax.text(x[i], min(1.0, np.nan_to_num(r[2])) + 0.02, f"{r[2]:.0%}", ha="center",
+                    va="bottom", fontsize=7)
+        else:
+            ax.bar(x[i], 1.0, color="none", edgecolor="#999", hatch="//", lw=0.8)
+            ax.text(x[i], 0.5, "no closed\norders", ha="center", va="center", fontsize=7)
+    if levels:
+        ax.legend(title="urgency", fontsize=8, title_fontsize=8, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0))
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{line_label(r[0], lang)}\n{r[1]}" for r in rows], fontsize=8)
+    ax.set_xticklabels([f"{line_label(r[0], lang)} · {r[1]}" for r in rows], fontsize=8,
+                       rotation=35, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(t("on_time", lang))
     ax.set_title(t("on_time", lang), fontsize=11)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sim.report.fonts import configure_matplotlib, resolve_lang
@@ -16,10 +16,12 @@ from sim.report.html import (
     kpi_table,
     render,
     target_rows,
+    with_bot_share,
     write_atomic,
 )
 from sim.report.i18n import line_label, region_label, t
 from sim.report.rundata import RunData, load_run
+from sim.summary import place_label, sparse_warnings
 
 N_CENTRES = 3
 
@@ -46,15 +48,37 @@ def write_report(run_dir: Path, lang: str = "en", centres: Sequence[str] | None 
     configure_matplotlib(lang)
     data = load_run(run_dir)
     plots = make_plots(data, run_dir / "plots", lang, centres)
-    html = render("report.html.j2", **report_context(data, plots, lang))
+    context = report_context(data, plots, lang)
+    context["ix"] = interactive_context(data, centres, lang)
+    if data.series is not None:
+        from sim.report.intervals import write_intervals
+
+        context["interval_files"] = write_intervals(data.series, data.kpis["start"], run_dir)
+    html = render("report.html.j2", **context)
     return write_atomic(run_dir / "report.html", html)
 
 
-def chosen_centres(doc: dict, n: int = N_CENTRES) -> list[str]:
-    """The ``n`` centres with the smallest (service level − target), worst first."""
+def interactive_context(data: RunData, centres: Sequence[str] | None,
+                        lang: str = "en") -> dict | None:
+    """The interactive section; by default it shows every line, or for a disaster scenario
+    (or with ``--centre``) the centre most at risk."""
+    from sim.report import interactive
+
+    picked = list(centres) if centres else (
+        chosen_centres(data.kpis, 1, data.scenario) if getattr(data.scenario, "disasters", None)
+        else [])
+    default = f"centre:{picked[0]}" if picked else "lines"
+    return interactive.context(data.series, data.kpis, default, lang)
+
+
+def chosen_centres(doc: dict, n: int = N_CENTRES, scenario=None) -> list[str]:
+    """The ``n`` centres with the smallest (service level − target), worst first; with a
+    disaster, the centres of its most affected regions (intensity ≥ 0.5) come first."""
+    hit = {code for d in getattr(scenario, "disasters", ()) or ()
+           for code, x in d.regions.items() if x >= 0.5}
     rows = [r for r in doc.get("targets", []) if r.get("kind") == "centre"
             and r.get("mean") is not None]
-    rows.sort(key=lambda r: r["mean"] - r["target"])
+    rows.sort(key=lambda r: (r["name"].split("/")[0] not in hit, r["mean"] - r["target"]))
     return [r["name"] for r in rows[:n]]
 
 
@@ -66,9 +90,10 @@ def _groups(data: RunData, lang: str, centres: Sequence[str] | None):
     lines = [Group(line_label(line, lang), tuple(series.members(line=line)),
                    level.get(("line", line)))
              for line in dict.fromkeys(series.lines)]
-    picked = [c for c in (centres if centres is not None else chosen_centres(doc))
+    picked = [c for c in (centres if centres is not None else
+                          chosen_centres(doc, scenario=data.scenario))
               if c in series.centres]
-    chosen = [Group(f"{t('centre', lang)} {c} {region_label(c.split('/')[0], lang)}",
+    chosen = [Group(f"{t('centre', lang)} {place_label(c, lang)}",
                     tuple(series.members(centre=c)), level.get(("centre", c)))
               for c in picked]
     return lines, chosen
@@ -91,7 +116,7 @@ def make_plots(data: RunData, out: Path, lang: str,
         add("volume-lines", t("volume", lang), None, "no data (timeseries.csv missing)")
     else:
         lines, chosen = _groups(data, lang, centres)
-        s = data.series.coarsen()
+        s = replace(data.series.coarsen(), start=data.kpis.get("start"))
         for suffix, groups in (("lines", lines), ("centres", chosen)):
             if not groups:
                 continue
@@ -102,10 +127,14 @@ def make_plots(data: RunData, out: Path, lang: str,
             add(f"queue-seats-{suffix}", t("queue_seats", lang),
                 lambda o, st, g=groups: plots.plot_queue_seats(s, g, o, st, lang))
         add("sl-heatmap", t("sl_heatmap", lang), lambda o, st: plots.plot_heatmap(s, o, st, lang))
-    flows = {k: v for k, v in (data.transfers or {}).items() if v > 0}
+    flows = plots_extra.flow_matrix(data.kpis)  # the terminal's numbers, dispatches included
+    what = "one-key + three-way transfers + system dispatches, as in the terminal's table"
+    if not flows:
+        flows = {k: v for k, v in (data.transfers or {}).items() if v > 0}
+        what = "voice transfers only (calls.csv.gz legs; system dispatches not counted)"
     add("transfers", t("transfers", lang),
-        (lambda o, st: plots_extra.plot_transfer_flow(flows, o, st, lang)) if flows else None,
-        "no data: no transfers between lines in this run")
+        (lambda o, st: plots_extra.plot_transfer_flow(flows, o, st, lang, what)) if flows
+        else None, "no data: no transfers between lines in this run")
     orders = data.orders
     has_orders = orders is not None and "on_time_f" in orders and \
         (~_isnan(orders["on_time_f"])).any()
@@ -125,22 +154,23 @@ def report_context(data: RunData, plots: list[PlotEntry], lang: str) -> dict:
     """Everything ``report.html.j2`` shows."""
     doc = data.kpis
     scn = data.scenario
-    lines = [(line_label(k, lang), v) for k, v in doc.get("lines", {}).items()]
+    lines = [(line_label(k, lang), with_bot_share(v)) for k, v in doc.get("lines", {}).items()]
     tables = [dict(title=t("line", lang), **kpi_table(doc, [*lines, (t("all", lang),
-                                                                     doc.get("overall", {}))]))]
+                   with_bot_share(doc.get("overall", {})))]))]
     regions = [(f"{region_label(k, lang)} {k}", v) for k, v in doc.get("regions", {}).items()]
-    centres = [(k, v) for k, v in doc.get("centres", {}).items()]
+    centres = [(place_label(k), v) for k, v in doc.get("centres", {}).items()]
     tables += [dict(title=t("region", lang), **kpi_table(doc, regions)),
                dict(title=t("centre", lang), collapsed=True, **kpi_table(doc, centres))]
     for table in tables:
         table["header_labels"] = ["", *[kpi_label(k) for k in table["header"]]]
     targets = target_rows(doc)
     for row in targets:
-        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else row["name"]
+        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else \
+            place_label(row["name"])
     return {
         "lang": lang, "title": f"{doc.get('scenario', data.name)} — hotline-sim report",
         "description": getattr(scn, "description", ""), "summary": _summary(data),
-        "notes": data.notes, "targets": targets, "tables": tables, "plots": plots,
+        "notes": data.notes, "warnings": sparse_warnings(doc), "targets": targets, "tables": tables, "plots": plots,
         "replications": doc.get("replications"),
         "extras": [extra_section(k, v) for k, v in data.extras.items()],
         "printed": [str(x) for x in doc.get("printed", [])] if isinstance(

@@ -37,6 +37,7 @@ class Series:
     t: np.ndarray
     columns: tuple[str, ...]
     values: np.ndarray
+    start: str | None = None  # ISO time of t = 0 (kpis.json "start"), for clock-time axes
 
     def col(self, name: str, centres: Iterable[int] | None = None) -> np.ndarray:
         """Column ``name`` summed over the given centre indices (all when None): (intervals,)."""
@@ -67,7 +68,7 @@ class Series:
         out = v.sum(axis=2)
         out[:, :, levels] = v[:, :, :, levels].mean(axis=2)
         return Series(self.centres, self.regions, self.lines, self.t[: n * factor: factor],
-                      self.columns, out)
+                      self.columns, out, self.start)
 
     @property
     def step(self) -> float:

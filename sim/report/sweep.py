@@ -1,5 +1,11 @@
 """Parameter sweeps: every point of a grid of ``--vary PATH=v1,v2,...`` values, each a full set of
-replications, then a table and KPI-against-parameter plots with 95 % CI bands."""
+replications, then a table and KPI-against-parameter plots with 95 % CI bands.
+
+Every point runs with the same seed (common random numbers), so each point is compared with the
+first by paired differences (:mod:`sim.paired`): the table marks ``*`` where the paired test
+finds a difference (p < 0.05), and before it come, per point, the centres and regions whose
+inputs differ from the first point's and those that changed significantly (:mod:`sim.changes`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import io
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.errors import InputError
@@ -20,10 +26,12 @@ SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
 
 @dataclass
 class Point:
-    """One grid point: its parameter values and the KPI document of its replications."""
+    """One grid point: its parameter values, the KPI document of its replications and the
+    scenario it ran (to tell which centres' inputs the point changes)."""
 
     values: tuple[str, ...]
     doc: dict
+    scenario: object = field(default=None, repr=False, compare=False)
 
 
 def parse_vary(text: str) -> tuple[str, list[str]]:
@@ -58,8 +66,9 @@ def run_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], common: Se
     for values, scn in zip(points, scenarios, strict=True):
         summaries = run_replications(scn, jobs=jobs, on_done=on_done)
         doc = kpis_document(scn, summaries)
-        out.append(Point(values, {k: doc[k] for k in ("scenario", "replications", "overall",
-                                                      "lines", "targets", "kpi_names")}))
+        out.append(Point(values, {k: doc[k] for k in (
+            "scenario", "seed", "replications", "overall", "lines", "regions", "centres",
+            "targets", "kpi_names")}, scn))
     return out
 
 
@@ -84,24 +93,59 @@ def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str
     return rows
 
 
+def point_changes(points: Sequence[Point], kpis: Sequence[str] | None = None,
+                  selection=None) -> list[list]:
+    """Per point after the first: its centre and region changes against the first point."""
+    from sim.changes import EVERYTHING, centre_changes, input_changes
+
+    base = points[0]
+    return [centre_changes(base.doc, pt.doc, input_changes(base.scenario, pt.scenario)
+                           if base.scenario is not None and pt.scenario is not None else {},
+                           kpis, selection or EVERYTHING) for pt in points[1:]]
+
+
+def format_point_changes(paths: Sequence[str], points: Sequence[Point],
+                         changes: Sequence[list]) -> str:
+    """The changes of every point against the first, as text blocks."""
+    from sim.report.changes_text import format_changes
+
+    def name(pt: Point) -> str:
+        return ", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(paths, pt.values, strict=True))
+
+    return "\n".join(format_changes(rows, name(points[0]), name(pt))
+                     for pt, rows in zip(points[1:], changes, strict=True))
+
+
+def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str:
+    from sim.paired import paired_entries
+
+    d = None if first else paired_entries(base, entry)
+    return fmt_kpi(kpi, entry) + (" *" if d is not None and d.significant else "  ")
+
+
 def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> str:
-    """Text table: one row per point, the overall KPIs and each line's target KPI."""
+    """Text table: one row per point, the overall KPIs and each line's target KPI; ``*`` marks a
+    significant paired difference from the first point."""
     targets = target_kpis(points)
     cols = [("all", k) for k in kpis] + [(line, kpi) for line, kpi in targets.items()]
     head = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths) + "".join(
         f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
     out = [head, "-" * len(head)]
-    for pt in points:
+    def group(pt: Point, g: str) -> dict:
+        return pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
+
+    for i, pt in enumerate(points):
         cells = "".join(f"{v[:16]:>17}" for v in pt.values)
         for g, k in cols:
-            kp = pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
-            cells += f"{fmt_kpi(k, kp.get(k)):>22}"
+            cells += f"{_marked(k, group(points[0], g).get(k), group(pt, g).get(k), i == 0):>22}"
         out.append(cells)
+    out.append("* = differs from the first point (paired Student-t over replications, p < 0.05).")
     return "\n".join(out)
 
 
 def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: Sequence[Point],
-                out: Path, kpis: Sequence[str] = SWEEP_KPIS, lang: str = "en") -> Path:
+                out: Path, kpis: Sequence[str] = SWEEP_KPIS, lang: str = "en",
+                changes: str = "") -> Path:
     """Write ``sweep.csv``, ``sweep.json``, ``plots/`` and ``sweep.html`` into ``out``."""
     from sim.report.fonts import configure_matplotlib, resolve_lang
     from sim.report.html import data_uri, render, write_atomic
@@ -121,7 +165,8 @@ def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: 
     write_atomic(out / "sweep.csv", buf.getvalue())
     write_atomic(out / "sweep.json", json.dumps(
         {"scenario": scenario, "vary": dict(varies),
-         "points": [{"values": dict(zip(paths, p.values, strict=True)), "kpis": p.doc}
+         "points": [{"values": dict(zip(paths, p.values, strict=True)),
+                     "kpis": {k: v for k, v in p.doc.items() if k not in ("centres", "regions")}}
                     for p in points]}, indent=1, ensure_ascii=False) + "\n")
     plots = []
     targets = target_kpis(points)
@@ -130,7 +175,8 @@ def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: 
         png = plot_sweep(paths[0], varies[0][1], curves, kpi, out / "plots", f"sweep-{kpi}")
         plots.append(PlotEntry(f"sweep-{kpi}", kpi_label(kpi), data_uri(png)))
     html = render("sweep.html.j2", lang=lang, title=f"hotline-sim sweep: {scenario}",
-                  table=format_sweep(paths, points, kpis), plots=plots, varies=varies)
+                  table=format_sweep(paths, points, kpis), plots=plots, varies=varies,
+                  changes=changes)
     return write_atomic(out / "sweep.html", html)
 
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import Distribution, Exponential
 from sim.scenario.schema_base import Frozen, Probability, Weight
@@ -62,12 +69,35 @@ class Disaster(Frozen):
 
 
 class Incidents(Frozen):
-    """Incidents: one event makes a cluster of callers (several people report one fire)."""
+    """Incidents: one event makes a cluster of callers (several people report one fire).
+
+    ``regions`` scopes them (e.g. to a disaster's affected regions); by default they happen
+    at this line's centre in every region.
+    """
 
     rate_per_day: NonNegativeFloat = Field(description="incidents per centre per normal day")
     callers: Distribution = Exponential(mean=3.0)
     spread: Distribution = Exponential(mean=180.0)
     categories: dict[str, Weight] = Field(min_length=1)
+    regions: tuple[str, ...] | None = Field(
+        default=None, min_length=1,
+        description="region codes whose centres have these incidents (default: every region)")
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        from sim.regions import load_regions
+
+        table = load_regions()
+        unknown = [c for c in codes or () if c not in table]
+        if unknown:
+            raise ValueError(f"unknown region code(s) {', '.join(unknown)} (expected GB/T 2260 "
+                             "codes from scenarios/data/regions.yaml)")
+        return codes
+
+    def reaches(self, region: str) -> bool:
+        """Whether a centre in ``region`` has these incidents."""
+        return self.regions is None or region in self.regions
 
 
 class Outage(Frozen):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
 
 from sim.distributions import Deterministic, Distribution, Exponential, Lognormal
 from sim.scenario.schema_base import Frozen, Probability, Weight
@@ -14,7 +14,7 @@ class ThreeWay(Frozen):
     """三方通话 (S4): the caller, 12345 and 110 on one call to agree who owns the matter."""
 
     negotiation: Distribution = Deterministic(value=60.0)
-    ring_seconds: Annotated[float, Field(gt=0)] = Field(
+    ring_seconds: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
         default=60.0, description="how long the first receiver rings the other platform; if it "
                                   "does not join by then (or cannot: busy trunks, no seat, an "
                                   "outage), the first receiver keeps the call (S7)")
@@ -41,6 +41,11 @@ class Satisfaction(Frozen):
     surveyed: Probability = 0.8
 
 
+Urgency = Literal["emergency", "urgent", "normal"]
+URGENT_PROCESSING = {"emergency": Lognormal(mean=3600.0, cv=0.8),
+                     "urgent": Lognormal(mean=8 * 3600.0, cv=0.8)}
+
+
 class Orders(Frozen):
     """Work orders (工单) and police orders (警单) at department desks (S13, S15)."""
 
@@ -48,11 +53,17 @@ class Orders(Frozen):
     processing: Distribution = Field(
         default=Lognormal(mean=48 * 3600.0, cv=0.8),
         description="a work order's processing time, for urgencies not in processing_by_urgency")
-    processing_by_urgency: dict[str, Distribution] = Field(
-        default={"emergency": Lognormal(mean=3600.0, cv=0.8),
-                 "urgent": Lognormal(mean=8 * 3600.0, cv=0.8)},
-        description="a work order's processing time by urgency (emergency, urgent, normal); "
-                    "desks also serve emergency before urgent before normal")
+    processing_by_urgency: dict[Urgency, Distribution] = Field(
+        default=URGENT_PROCESSING,
+        description="a work order's processing time by urgency (emergency, urgent, normal); an "
+                    "urgency left out keeps its default (emergency 1 h, urgent 8 h, normal: "
+                    "`processing`); desks also serve emergency before urgent before normal")
+
+    @field_validator("processing_by_urgency", mode="after")
+    @classmethod
+    def _keep_defaults(cls, value: dict) -> dict:
+        # Naming one urgency must not silently send the others to the normal time.
+        return {**URGENT_PROCESSING, **value}
     police_processing: Distribution = Lognormal(mean=2700.0, cv=0.8)
     desk_capacity: PositiveInt = Field(
         default=200, description="orders a department desk of one region works on at once")

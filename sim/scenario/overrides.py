@@ -29,8 +29,13 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     return path, value
 
 
-def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
-    """A copy of ``data`` with ``value`` set at ``path`` (intermediate mappings created)."""
+def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any,
+                   done: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A copy of ``data`` with ``value`` set at ``path`` (intermediate mappings created).
+
+    A list is entered by index: ``borrowing.0.enabled=false`` sets ``enabled`` of the first
+    entry of ``borrowing``; ``borrowing.enabled`` is an error that says so.
+    """
     if not path:
         return data
     head, rest = path[0], path[1:]
@@ -40,13 +45,36 @@ def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any) -> d
         return out
     child = out.get(head, {})
     if isinstance(child, list):
-        child = {str(i): v for i, v in enumerate(child)}
-        updated = apply_override(child, rest, value)
-        out[head] = [updated[str(i)] for i in range(len(updated))] if all(
-            k.isdigit() for k in updated) else updated
+        out[head] = _apply_in_list(child, rest, value, (*done, head))
         return out
     if not isinstance(child, dict):
         # A shorthand value (``seats: 3``) is replaced by the mapping the override builds.
         child = {}
-    out[head] = apply_override(child, rest, value)
+    out[head] = apply_override(child, rest, value, (*done, head))
+    return out
+
+
+def _apply_in_list(items: list[Any], path: tuple[str, ...], value: Any,
+                   done: tuple[str, ...]) -> list[Any]:
+    """``items`` with ``path[0]`` read as an index (0-based; negative counts from the end)."""
+    where = ".".join(done)
+    index_text = path[0]
+    try:
+        index = int(index_text)
+    except ValueError:
+        raise ScenarioError(
+            f"{where!r} is a list of {len(items)}: give an index, e.g. "
+            f"{where}.0.{'.'.join(path)} (0 to {len(items) - 1})", source="--set",
+            key=where) from None
+    if not -len(items) <= index < len(items):
+        raise ScenarioError(f"index {index} is out of range: {where!r} has {len(items)} "
+                            f"entr{'y' if len(items) == 1 else 'ies'} (0 to {len(items) - 1})",
+                            source="--set", key=where)
+    out = list(items)
+    rest = path[1:]
+    if not rest:
+        out[index] = value
+    else:
+        entry = out[index] if isinstance(out[index], dict) else {}
+        out[index] = apply_override(entry, rest, value, (*done, index_text))
     return out

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class PageResult:
     errors: list[str] = field(default_factory=list)
     images: int = 0
     broken_images: int = 0
+    values: list = field(default_factory=list)  # of the ``steps`` expressions, in order
 
 
 class _Session:
@@ -74,8 +76,11 @@ def _errors(events: list[dict]) -> list[str]:
     return out
 
 
-def open_page(html: Path, screenshot: Path, profile: Path) -> PageResult:
-    """Load ``html`` (a file), wait for its load event, inspect it and save a screenshot."""
+def open_page(html: Path, screenshot: Path, profile: Path, steps: Sequence[str] = (),
+              clip: str | None = None) -> PageResult:
+    """Load ``html`` (a file), wait for its load event, evaluate the JavaScript ``steps`` in
+    order (promises are awaited; their values are kept), inspect the page and save a
+    screenshot: of the whole page, or of the element matching the CSS selector ``clip``."""
     import websocket
 
     from loadtest.procs import die_with_parent
@@ -98,7 +103,7 @@ def open_page(html: Path, screenshot: Path, profile: Path) -> PageResult:
         ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60,
                                          suppress_origin=True)
         try:
-            return _inspect(_Session(ws), html, screenshot)
+            return _inspect(_Session(ws), html, screenshot, steps, clip)
         finally:
             ws.close()
     finally:
@@ -109,21 +114,32 @@ def open_page(html: Path, screenshot: Path, profile: Path) -> PageResult:
             proc.kill()
 
 
-def _inspect(s: _Session, html: Path, screenshot: Path) -> PageResult:
+def _inspect(s: _Session, html: Path, screenshot: Path, steps: Sequence[str] = (),
+             clip: str | None = None) -> PageResult:
     for domain in ("Runtime", "Log", "Page"):
         s.call(f"{domain}.enable")
     s.call("Page.navigate", url=html.resolve().as_uri())
     s.wait_for("Page.loadEventFired")
 
     def evaluate(expr: str):
-        return s.call("Runtime.evaluate", expression=expr, returnByValue=True)["result"]["value"]
+        out = s.call("Runtime.evaluate", expression=expr, returnByValue=True, awaitPromise=True)
+        return out["result"].get("value")
+
+    values = [evaluate(step) for step in steps]
 
     result = PageResult(
         text=evaluate("document.body.innerText"),
         images=evaluate("document.images.length"),
         broken_images=evaluate(
             "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"))
-    shot = s.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    result.values = values
+    options = {}
+    if clip:
+        box = evaluate(f"(() => {{ const r = document.querySelector({json.dumps(clip)})"
+                       ".getBoundingClientRect(); return [r.x + window.scrollX, r.y + "
+                       "window.scrollY, r.width, r.height]; })()")
+        options["clip"] = dict(zip(("x", "y", "width", "height"), box, strict=True), scale=1)
+    shot = s.call("Page.captureScreenshot", format="png", captureBeyondViewport=True, **options)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
     result.errors = _errors(s.events)
     return result

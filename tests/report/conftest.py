@@ -28,10 +28,10 @@ def stationary(write_scenario) -> Path:
 def rcli():
     """Invoke compare/sweep/staff/report inside a group that maps InputError to exit 2."""
     from cli import HotlineGroup
-    from sim.report.cli import compare, report, staff, sweep
+    from sim.report.cli import compare, report, roster, staff, sweep
 
     group = HotlineGroup(name="hotline", commands={c.name: c for c in
-                                                   (compare, sweep, staff, report)})
+                                                   (compare, sweep, staff, report, roster)})
     runner = CliRunner()
 
     def invoke(*args: object) -> click.testing.Result:

@@ -144,8 +144,22 @@ def test_report_renders_in_headless_chromium(write_scenario, tmp_path):
 
 def test_missed_targets_are_highlighted(write_scenario, tmp_path):
     html = write_report(_missed_target_run(write_scenario, tmp_path)).read_text()
-    assert re.search(r'<tr class="missed"><td>centre</td><td>620100/110</td>', html)
-    assert re.search(r'<tr class="met[^"]*"><td>centre</td><td>620200/110</td>', html)
+    # centres by code and prefecture name
+    assert re.search(r'<tr class="missed"><td>centre</td><td>620100/110 兰州市 Lanzhou 110</td>',
+                     html)
+    assert re.search(r'<tr class="met[^"]*"><td>centre</td><td>620200/110 嘉峪关市 Jiayuguan 110<',
+                     html)
+    assert "warning: only 3 replication(s)" in html  # the sparse-data warning, as in the terminal
+
+
+def test_a_miss_whose_interval_reaches_the_target_is_not_distinguishable():
+    from sim.report.html import target_rows
+
+    doc = {"targets": [{"kind": "centre", "name": "620100/110", "kpi": "sl15", "target": 0.9,
+                        "mean": 0.88, "ci95": [0.80, 0.95]},
+                       {"kind": "centre", "name": "620200/110", "kpi": "sl15", "target": 0.9,
+                        "mean": 0.80, "ci95": [0.75, 0.85]}]}
+    assert [r["status"] for r in target_rows(doc)] == ["unclear", "missed"]
 
 
 def test_report_command_regenerates_in_place(rcli, stationary, tmp_path):
@@ -155,3 +169,23 @@ def test_report_command_regenerates_in_place(rcli, stationary, tmp_path):
     result = rcli("report", run, "--centre", "620100/110")
     assert result.exit_code == 0 and (run / "report.html").exists()
     assert "620100/110" in (run / "report.html").read_text()
+
+
+def test_bot_share_completes_the_outcomes_and_sections_become_labelled_tables():
+    from sim.report.html import kpi_table, section_table, with_bot_share
+
+    line = {"offered": {"mean": 100, "values": [90, 110]},
+            "bot": {"mean": 20, "values": [18, 22]},
+            "human_answer_rate": {"mean": 0.7, "ci95": [0.6, 0.8], "values": [0.7, 0.7]}}
+    share = with_bot_share(line)["bot_rate"]
+    assert share["values"] == [0.2, 0.2] and share["mean"] == pytest.approx(0.2)
+    table = kpi_table({"kpi_names": ["offered"]}, [("110", with_bot_share(line))])
+    assert table["header"].index("bot_rate") == table["header"].index("human_answer_rate") + 1
+    assert "bot_rate" not in with_bot_share({**line, "bot": {"mean": 0, "values": [0, 0]}})
+    section = {"requests": {"mean": 2.0, "ci95": [1.0, 3.0], "values": [1, 3]},
+               "622900/110:borrowed_seat_hours": {"mean": 5.0, "ci95": [4.0, 6.0],
+                                                  "values": [4, 6]}}
+    t = section_table("borrowing", section)
+    assert t["name"].startswith("Remote seats") and t["header_labels"][1:] == [
+        "requests", "borrowed seat hours"]
+    assert t["rows"][1] == ["622900/110 临夏回族自治州 Linxia 110", "—", "5 ± 1"]

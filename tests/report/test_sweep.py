@@ -36,3 +36,14 @@ def test_sweep_writes_table_and_plots_and_sl_rises_with_seats(rcli, stationary, 
             assert (out / "plots" / f"sweep-{kpi}.{ext}").stat().st_size > 1000
     assert (out / "sweep.html").exists() and (out / "sweep.json").exists()
     assert len(result.output.splitlines()) >= 6
+    # each point after the first names the centre whose inputs it changes, first
+    assert result.output.splitlines()[1].startswith("  620100/110 兰州市 Lanzhou 110")
+    assert "inputs differ: patience" in result.output and "inputs differ: seats" in result.output
+
+
+def test_sweep_unknown_kpi_is_exit_2_before_any_run(rcli, stationary, tmp_path):
+    out = tmp_path / "sweep"
+    result = rcli("sweep", stationary, "--vary", "centres.620100/110.seats=9,12", "--kpi",
+                  "answer_rate", "--out", out, "-q")
+    assert result.exit_code == 2 and "valid KPIs:" in result.output
+    assert "human_answer_rate" in result.output and not out.exists()

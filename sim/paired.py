@@ -1,0 +1,98 @@
+"""Paired comparisons of two runs: a Student-t interval on the per-replication differences.
+
+Two runs of one scenario with the same seed give replication *i* of both runs the same
+random streams (common random numbers, ``sim/streams.py``), so the difference of a KPI,
+variant minus base, replication by replication, has far less variance than either run. The
+paired-difference t interval and test (配对差值 t 检验) use exactly those differences:
+
+    d_i = x_variant,i − x_base,i,   d̄ ± t(0.975, n−1) · s_d / √n,   p = 2 · P(T_{n−1} > |d̄| / (s_d/√n))
+
+Replications where either run leaves the KPI undefined (``null`` in kpis.json) are dropped
+in pairs. A difference is *significant* when p < 0.05, i.e. the 95 % interval excludes 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class PairedDiff:
+    """Variant minus base for one KPI: mean difference, its interval, p-value, pairs used."""
+
+    delta: float
+    low: float | None
+    high: float | None
+    p_value: float | None
+    pairs: int
+
+    @property
+    def significant(self) -> bool:
+        """Whether the difference is significant at 5 % (two-sided)."""
+        return self.p_value is not None and self.p_value < 1 - LEVEL
+
+    @property
+    def half_width(self) -> float | None:
+        """Half-width of the interval (None with fewer than two pairs)."""
+        return None if self.low is None or self.high is None else (self.high - self.low) / 2
+
+
+def _defined(v: float | None) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def paired_diff(base: Sequence[float | None], variant: Sequence[float | None],
+                level: float = LEVEL) -> PairedDiff | None:
+    """The paired-difference Student-t interval and p-value of ``variant − base``.
+
+    ``base[i]`` and ``variant[i]`` are replication *i* of each run. Returns None when no
+    replication has both values. With one pair the interval and p-value are None; when every
+    difference is equal the interval is that value and p is 1 (no difference) or 0.
+    """
+    d = [v - b for b, v in zip(base, variant, strict=False) if _defined(b) and _defined(v)]
+    if not d:
+        return None
+    n = len(d)
+    mean = sum(d) / n
+    if n < 2:
+        return PairedDiff(mean, None, None, None, n)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    if sd <= 1e-12 * max(1.0, abs(mean)):
+        return PairedDiff(mean, mean, mean, 1.0 if mean == 0 else 0.0, n)
+    se = sd / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
+    return PairedDiff(mean, mean - half, mean + half, p, n)
+
+
+def paired_entries(base: dict | None, variant: dict | None) -> PairedDiff | None:
+    """:func:`paired_diff` of two kpis.json entries (``{"mean", "ci95", "values"}``)."""
+    if not base or not variant:
+        return None
+    return paired_diff(base.get("values") or [], variant.get("values") or [])
+
+
+def unpaired_half_width(base: dict | None, variant: dict | None,
+                        level: float = LEVEL) -> float | None:
+    """Half-width of the Welch interval on the difference (what pairing is compared with)."""
+    xa = [v for v in (base or {}).get("values", []) if _defined(v)]
+    xb = [v for v in (variant or {}).get("values", []) if _defined(v)]
+    if len(xa) < 2 or len(xb) < 2:
+        return None
+    va, vb = _var(xa) / len(xa), _var(xb) / len(xb)
+    se2 = va + vb
+    if se2 == 0:
+        return 0.0
+    df = se2 ** 2 / ((va ** 2) / (len(xa) - 1) + (vb ** 2) / (len(xb) - 1))
+    return float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(se2)
+
+
+def _var(x: list[float]) -> float:
+    m = sum(x) / len(x)
+    return sum((v - m) ** 2 for v in x) / (len(x) - 1)

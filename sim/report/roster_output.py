@@ -1,0 +1,171 @@
+"""``hotline roster``: read a staffing directory, roster every centre, write and verify.
+
+Reads ``staffing.csv`` (which centres were staffed) and ``staffing-override.yaml`` (their seats
+per hour) from a ``hotline staff`` directory; writes ``roster.csv`` (one row per shift pattern
+with agents on it), ``roster-coverage.csv`` (per centre and hour: required seats and agents on a
+seat) and ``roster-scenario.yaml`` (the staffed scenario with seats that follow the roster).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.errors import InputError
+from sim.report.html import write_atomic
+from sim.roster import CentreRoster, ShiftRules, roster_all
+
+OVERRIDE = "staffing-override.yaml"
+
+
+@dataclass
+class StaffingInput:
+    """What the roster needs from a staffing directory."""
+
+    directory: Path
+    scenario: object  # the staffed Scenario
+    data: dict  # staffing-override.yaml as plain data
+    required: dict[str, np.ndarray]  # centre key -> seats per hour of the horizon
+    targets: list[str]  # the ``--target`` texts of ``hotline staff``
+
+
+def read_staffing(directory: Path) -> StaffingInput:
+    """Load a ``hotline staff`` output directory; exit-2 errors name the missing file."""
+    from sim.plan import build_plans
+    from sim.scenario import load_scenario
+
+    directory = Path(directory)
+    csv_path, yaml_path = directory / "staffing.csv", directory / OVERRIDE
+    for path in (csv_path, yaml_path):
+        if not path.exists():
+            raise InputError(f"not a staffing directory (no {path.name}; run `hotline staff` "
+                             "first)", source=directory)
+    with csv_path.open(encoding="utf-8") as f:
+        keys = list(dict.fromkeys(row["centre"] for row in csv.DictReader(f)))
+    text = yaml_path.read_text(encoding="utf-8")
+    scn = load_scenario(yaml_path)
+    plans = {p.key: p for p in build_plans(scn)}
+    hours = scn.horizon_whole_hours
+    required = {k: plans[k].seats_by_hour[:hours].astype(np.int64) for k in keys if k in plans}
+    head = re.search(r"for targets (.+?);", text)
+    targets = [t.strip() for t in head.group(1).split(",")] if head else []
+    return StaffingInput(directory, scn, yaml.safe_load(text), required, targets)
+
+
+def roster_csv(rosters: Sequence[CentreRoster], start, rules: ShiftRules) -> str:
+    """One row per centre and shift pattern used: start, length, break, agents."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["centre", "start", "start_hour", "length_h", "break_start", "break_h", "agents"])
+    for r in rosters:
+        for shift, agents in r.shifts:
+            brk = "" if shift.break_at is None else (
+                start + timedelta(hours=shift.start + shift.break_at)).isoformat()
+            w.writerow([r.key, (start + timedelta(hours=shift.start)).isoformat(), shift.start,
+                        shift.length, brk, 0 if shift.break_at is None else rules.break_hours,
+                        agents])
+    return buf.getvalue()
+
+
+def coverage_csv(rosters: Sequence[CentreRoster], start) -> str:
+    """Per centre and hour: the seats required and the agents the roster puts on a seat."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["centre", "hour", "time", "required", "on_seat"])
+    for r in rosters:
+        for t, (need, have) in enumerate(zip(r.required, r.coverage, strict=True)):
+            w.writerow([r.key, t, (start + timedelta(hours=t)).isoformat(), int(need), int(have)])
+    return buf.getvalue()
+
+
+def roster_scenario(inp: StaffingInput, rosters: Sequence[CentreRoster], out: Path) -> str:
+    """The staffed scenario with every rostered centre's seats = agents on a seat each hour."""
+    from sim.report.staffing import hourly_list
+
+    data = dict(inp.data)
+    parent = (inp.directory / data["extends"]).resolve()
+    data["extends"] = os.path.relpath(parent, Path(out).resolve())
+    data["name"] = f"{inp.scenario.name.removesuffix('-staffed')}-roster"
+    centres = dict(data.get("centres") or {})
+    for r in rosters:
+        seats = {"constant": None, "peak": None, "minimum": 0,
+                 "hourly": list(hourly_list(r.coverage.astype(np.int64), inp.scenario))}
+        centres[r.key] = {**(centres.get(r.key) or {}), "seats": seats}
+    data["centres"] = centres
+    head = "# Written by `hotline roster`: seats follow the roster (agents on a seat per hour).\n"
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
+                                 default_flow_style=None, width=100)
+
+
+def make_rosters(inp: StaffingInput, rules: ShiftRules, time_limit: float = 5.0
+                 ) -> list[CentreRoster]:
+    """Roster every staffed centre (``time_limit`` seconds each at most)."""
+    return roster_all(inp.required, inp.scenario.start.hour, rules, time_limit)
+
+
+def write_roster(inp: StaffingInput, rosters: Sequence[CentreRoster], rules: ShiftRules,
+                 out: Path) -> Path:
+    """Write roster.csv, roster-coverage.csv and roster-scenario.yaml; return the scenario."""
+    out.mkdir(parents=True, exist_ok=True)
+    start = inp.scenario.start
+    write_atomic(out / "roster.csv", roster_csv(rosters, start, rules))
+    write_atomic(out / "roster-coverage.csv", coverage_csv(rosters, start))
+    return write_atomic(out / "roster-scenario.yaml", roster_scenario(inp, rosters, out))
+
+
+def format_roster(rosters: Sequence[CentreRoster], rules: ShiftRules) -> str:
+    """FTEs, agent-hours and the gap to the LP bound per centre, and the total."""
+    from sim.summary import place_label
+
+    head = (f"{'centre 中心':<40}{'shifts':>7}{'agent-h':>9}{'LP bound':>10}{'gap':>7}"
+            f"{'FTE':>7}{'covered':>9}")
+    out = [head, "-" * len(head)]
+    for r in rosters:
+        ok = bool((r.coverage >= r.required).all())
+        out.append(f"{place_label(r.key):<40}{sum(n for _, n in r.shifts):>7}"
+                   f"{r.agent_hours:>9.0f}{r.lp_bound:>10.1f}{100 * r.gap:>6.1f}%"
+                   f"{r.fte(rules):>7.1f}{'yes' if ok else 'NO':>9}")
+    total, bound = sum(r.agent_hours for r in rosters), sum(r.lp_bound for r in rosters)
+    gap = 0.0 if bound <= 0 else total / bound - 1
+    out.append(f"{'all':<40}{'':>7}{total:>9.0f}{bound:>10.1f}{100 * gap:>6.1f}%"
+               f"{sum(r.fte(rules) for r in rosters):>7.1f}")
+    out.append(f"FTE = weekly agent-hours / ({rules.contract_hours:g} h × (1 − shrinkage "
+               f"{rules.shrinkage:g})); gap = agent-hours over the LP relaxation's bound "
+               "(small centres pay for covering breaks).")
+    return "\n".join(out)
+
+
+def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRoster], out: Path,
+           *, replications: int | None, seed: int | None, jobs: int,
+           on_done=None) -> list[tuple[str, str, str, str]]:
+    """Simulate the roster scenario; per rostered centre and target: (centre, target, value,
+    verdict) with verdict ``met``, ``not distinguishable`` or ``missed`` (95 % CI)."""
+    from sim.plan import build_plans
+    from sim.report.html import fmt_kpi
+    from sim.report.staff_targets import parse_target
+    from sim.runner import run_scenario
+
+    result = run_scenario(scenario_path, replications=replications, seed=seed, jobs=jobs,
+                          out_dir=out, on_done=on_done)
+    scn = result.scenario
+    targets = [parse_target(t, set(scn.lines), set(scn.centres)) for t in inp.targets]
+    plans = {p.key: p for p in build_plans(scn)}
+    rows = []
+    for r in rosters:
+        for t in (t for t in targets if t.applies_to(plans[r.key])):
+            entry = result.kpis["centres"][r.key].get(t.kpi) or {}
+            mean, ci = entry.get("mean"), entry.get("ci95") or [None, None]
+            ends = [v for v in ci if v is not None]
+            verdict = ("met" if mean is not None and t.meets(mean) else
+                       "not distinguishable" if any(t.meets(v) for v in ends) else "missed")
+            rows.append((r.key, str(t), fmt_kpi(t.kpi, entry), verdict))
+    return rows

@@ -1,0 +1,73 @@
+"""The benchmarks' own models are right (so their ratios compare like with like), and each
+bench command runs and reports what it promises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim import erlang
+from sim.bench import (
+    PATIENCE_MIN,
+    RATE_PER_MIN,
+    SERVERS,
+    TALK_MIN,
+    run_heapq_floor,
+    run_plain_simpy,
+)
+
+EXACT = erlang.erlang_a(SERVERS, RATE_PER_MIN, TALK_MIN, PATIENCE_MIN)
+
+
+def _inside_99(values: list[float], exact: float) -> bool:
+    """Is ``exact`` inside the 99 % Student-t interval of the replications' mean?"""
+    v = np.asarray(values)
+    half = stats.t.ppf(0.995, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return abs(v.mean() - exact) <= half
+
+
+@pytest.mark.parametrize("impl, reps, callers", [
+    (run_heapq_floor, 10, 30_000),
+    pytest.param(run_plain_simpy, 6, 30_000, marks=pytest.mark.slow),
+])
+def test_benchmark_models_agree_with_erlang_a(impl, reps, callers):
+    runs = [impl(callers, seed) for seed in range(1, reps + 1)]
+    assert _inside_99([r.p_abandon for r in runs], EXACT.p_abandon)
+    assert _inside_99([r.p_wait for r in runs], EXACT.p_wait)
+    assert all(r.callers == callers and r.seconds > 0 for r in runs)
+
+
+def test_bench_core_reports_both_ratios(cli):
+    result = cli("bench", "core", "--callers", "5000")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "plain SimPy" in out and "heapq loop" in out and "Erlang A" in out
+    assert "hotline-sim / plain SimPy" in out and "hotline-sim / heapq loop" in out
+    assert "reproduce: hotline bench core --callers 5000 --rounds 5" in out
+    assert "by round" in out
+
+
+@pytest.mark.slow
+def test_bench_model_splits_the_replication(cli):
+    result = cli("bench", "model", "--set", "horizon_hours=3", "--set", "drain_hours=1",
+                 "--callers", "5000")
+    assert result.exit_code == 0, result.output
+    for word in ("simulate", "summarise", "write", "legs/s", "callers/s",
+                 "ratio whole model / fast path", "peak memory"):
+        assert word in result.output
+
+
+def test_bench_model_bad_override_is_exit_2(cli):
+    result = cli("bench", "model", "--set", "horizon_hours=soon")
+    assert result.exit_code == 2
+    assert "horizon_hours" in result.output
+
+
+@pytest.mark.slow
+def test_bench_cluster_times_one_and_two_workers(cli):
+    pytest.importorskip("distributed")
+    result = cli("bench", "cluster", "--set", "horizon_hours=2", "--set", "drain_hours=1",
+                 "-r", "2", "--rounds", "1")
+    assert result.exit_code == 0, result.output
+    assert "speed-up 2 workers / 1 worker" in result.output

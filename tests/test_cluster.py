@@ -1,0 +1,182 @@
+"""Replications on a Dask cluster: same bytes as a local run, a lost worker's task rerun,
+Ctrl-C cancelling the futures, and clear errors for a bad ``--cluster``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sim import cluster
+from sim.cluster import ClusterSpec, Session, parse_cluster
+from sim.errors import InputError
+from sim.runner import prepare, run_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+# The baseline network (linkage, orders, borrowing, bot on), shortened so a test stays quick.
+SHORT = ["horizon_hours=12", "drain_hours=1"]
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def _local_cluster(workers: int = 2):
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                    host="127.0.0.1", dashboard_address=None,
+                                    silence_logs=logging.ERROR)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("local:2", ClusterSpec(local_workers=2)),
+    ("tcp://10.0.0.5:8786", ClusterSpec(address="tcp://10.0.0.5:8786")),
+    ("scheduler.lan:8786", ClusterSpec(address="tcp://scheduler.lan:8786")),
+])
+def test_cluster_addresses(text, expected):
+    assert parse_cluster(text) == expected
+
+
+@pytest.mark.parametrize("text", ["local:0", "local:x", "local", "http//x", "8786"])
+def test_bad_cluster_is_an_input_error_naming_the_option(text):
+    with pytest.raises(InputError, match=r"--cluster.*tcp://host:8786.*local:N"):
+        parse_cluster(text)
+
+
+def test_bad_cluster_on_the_command_line_exits_2_before_any_work(cli, tmp_path):
+    result = cli("run", "gansu-baseline", "--cluster", "local:0", "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert "--cluster" in result.output and "local:N" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_cluster_variable_is_named(cli, tmp_path):
+    result = cli("validate", env={"HOTLINE_CLUSTER": "nowhere"})
+    assert result.exit_code == 2
+    assert "HOTLINE_CLUSTER" in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "staff", "validate"])
+def test_every_replicating_command_takes_cluster(cli, command):
+    result = cli(command, "--help")
+    assert "--cluster" in result.output and "HOTLINE_CLUSTER" in result.output
+
+
+@pytest.mark.slow
+def test_same_bytes_serial_parallel_and_local_cluster(tmp_path):
+    """-j 1, -j 2 and --cluster local:2 write byte-identical run directories."""
+    pytest.importorskip("distributed")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    dirs = {}
+    for name, flags in (("j1", ["-j", "1"]), ("j2", ["-j", "2"]),
+                        ("dask", ["--cluster", "local:2"])):
+        dirs[name] = tmp_path / name
+        sets = [a for s in SHORT for a in ("--set", s)]
+        subprocess.run([sys.executable, "-m", "cli", "run", "gansu-baseline", *sets, "-r", "3",
+                        *flags, "--no-variants", "--no-report", "-q", "--out", dirs[name]],
+                       check=True, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, timeout=300)
+    serial = _files(dirs["j1"])
+    assert {"calls.csv.gz", "kpis.json", "orders.csv.gz", "timeseries.csv"} <= set(serial)
+    assert _files(dirs["j2"]) == serial
+    assert _files(dirs["dask"]) == serial
+
+
+def _kill_a_busy_worker(watcher, killed: list, stop: threading.Event) -> None:
+    """Kill (SIGKILL) the first worker seen executing a task, half a second into it."""
+    while not stop.is_set() and not killed:
+        busy = [w for w, keys in watcher.processing().items() if keys]
+        if busy:
+            time.sleep(0.5)
+            pid = watcher.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(busy[0])
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_killed_worker_task_is_rerun_and_bytes_are_identical(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    scn = prepare("gansu-baseline", SHORT, replications=4)
+    local = run_scenario(scn, jobs=1, out_dir=tmp_path / "local").directory
+    killed: list[str] = []
+    stop = threading.Event()
+    with _local_cluster() as lc, distributed.Client(lc) as watcher:
+        cluster.configure(ClusterSpec(address=lc.scheduler_address))
+        killer = threading.Thread(target=_kill_a_busy_worker, args=(watcher, killed, stop))
+        killer.start()
+        try:
+            remote = run_scenario(scn, out_dir=tmp_path / "dask").directory
+        finally:
+            stop.set()
+            killer.join()
+            cluster.shutdown()
+        assert killed, "no worker was caught executing a task"
+        assert killed[0] not in watcher.scheduler_info()["workers"]  # it really died
+    assert _files(remote) == _files(local)
+
+
+def _slow_task(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _scheduler_tasks(dask_scheduler) -> int:
+    return len(dask_scheduler.tasks)
+
+
+@pytest.mark.slow
+def test_interrupt_cancels_the_pending_futures():
+    """Ctrl-C while gathering (KeyboardInterrupt from the loop) leaves the scheduler idle,
+    with the client still connected, so it is the cancel that freed the tasks."""
+    distributed = pytest.importorskip("distributed")
+    with _local_cluster() as lc, distributed.Client(lc) as watcher:
+        session = Session(ClusterSpec(address=lc.scheduler_address))
+
+        def interrupt(_i, _value):
+            raise KeyboardInterrupt
+
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                session.map(_slow_task, [(0.2,)] + [(8.0,)] * 5, interrupt)
+            deadline = time.monotonic() + 10
+            while watcher.run_on_scheduler(_scheduler_tasks) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert session.client.status == "running"
+            assert watcher.run_on_scheduler(_scheduler_tasks) == 0
+        finally:
+            session.close()
+
+
+@pytest.mark.slow
+def test_sigint_of_a_cluster_run_stops_it_and_writes_nothing(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "run"
+    with _local_cluster() as lc, distributed.Client(lc) as watcher:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "run", "gansu-baseline", "--set", "horizon_hours=48",
+             "-r", "6", "--cluster", lc.scheduler_address, "--no-variants", "--no-report", "-q",
+             "--out", out], env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not watcher.run_on_scheduler(_scheduler_tasks) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert watcher.run_on_scheduler(_scheduler_tasks), "the run sent no task"
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) != 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        deadline = time.monotonic() + 10
+        while watcher.run_on_scheduler(_scheduler_tasks) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert watcher.run_on_scheduler(_scheduler_tasks) == 0
+    assert not out.exists() or not any(out.iterdir())
