@@ -105,14 +105,22 @@ def point_changes(points: Sequence[Point], kpis: Sequence[str] | None = None,
 
 
 def format_point_changes(paths: Sequence[str], points: Sequence[Point],
-                         changes: Sequence[list]) -> str:
-    """The changes of every point against the first, as text blocks."""
+                         changes: Sequence[list], selection=None) -> str:
+    """The changes of every point against the first, as text blocks; with a ``selection``,
+    the centres whose inputs differ outside it are named too."""
+    from sim.changes import input_changes, outside_selection
     from sim.report.changes_text import format_changes
 
     def name(pt: Point) -> str:
         return ", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(paths, pt.values, strict=True))
 
-    return "\n".join(format_changes(rows, name(points[0]), name(pt))
+    def hidden(pt: Point) -> dict:
+        if not selection or points[0].scenario is None or pt.scenario is None:
+            return {}
+        return outside_selection(input_changes(points[0].scenario, pt.scenario), selection)
+
+    return "\n".join(format_changes(rows, name(points[0]), name(pt), hidden(pt),
+                                    bool(selection))
                      for pt, rows in zip(points[1:], changes, strict=True))
 
 

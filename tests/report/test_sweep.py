@@ -60,3 +60,16 @@ def test_sweep_unknown_kpi_is_exit_2_before_any_run(rcli, stationary, tmp_path):
                   "answer_rate", "--out", out, "-q")
     assert result.exit_code == 2 and "valid KPIs:" in result.output
     assert "human_answer_rate" in result.output and not out.exists()
+
+
+def test_sweep_with_a_selection_names_the_inputs_it_hides(rcli, write_scenario, tmp_path):
+    from tests.report.conftest import STATIONARY
+
+    two = write_scenario({**STATIONARY, "replications": 2, "centres": {
+        "620100/110": {"calls_per_day": 12960, "seats": 10},
+        "620200/110": {"calls_per_day": 12960, "seats": 10}}}, "two.yaml")
+    result = rcli("sweep", two, "--vary", "centres.620200/110.seats=10,8", "-r", 2, "-j", 2,
+                  "--out", tmp_path / "sw", "-q", "--centre", "620100/110")
+    assert result.exit_code == 0, result.output
+    assert "No selected centre or region of seats=8 differs" in result.output
+    assert "Inputs also differ outside the selection (not shown): 620200/110" in result.output
