@@ -136,3 +136,16 @@ def test_a_run_piped_into_head_still_writes_its_report(write_scenario, tmp_path)
     assert proc.wait(timeout=120) == 141
     assert b"Traceback" not in proc.stderr.read()
     assert (out / "report.html").exists() and (out / "intervals.csv").exists()
+
+
+def test_report_verdicts_for_no_calls_and_one_replication():
+    from sim.report.html import target_rows
+
+    doc = {"targets": [
+        {"kind": "centre", "name": "620200/119", "kpi": "sl10", "target": 0.9, "mean": None,
+         "ci95": [None, None]},
+        {"kind": "centre", "name": "620100/110", "kpi": "sl15", "target": 0.9, "mean": 0.7,
+         "ci95": [None, None]},
+        {"kind": "centre", "name": "620300/110", "kpi": "sl15", "target": 0.9, "mean": 0.7,
+         "ci95": [0.6, 0.8]}]}
+    assert [r["status"] for r in target_rows(doc)] == ["no-data", "missed-mean", "missed"]
