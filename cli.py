@@ -9,6 +9,7 @@ interrupted (Ctrl-C); 141 the output pipe closed (``hotline ... | head``).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -122,9 +123,16 @@ def with_cluster(command: click.Command) -> click.Command:
                    "violation.")
 @click.option("--fail-on-miss/--no-fail-on-miss", default=False, show_default=True,
               help="Exit 1 when a line's or centre's target is missed (its 95 % CI wholly "
-                   "below the target), e.g. in CI pipelines.")
+                   "below the target; with one replication, its mean), e.g. in CI pipelines. "
+                   "A centre with no calls is neither met nor missed.")
+@click.option("--precision", "precision", multiple=True, metavar="[SCOPE:]KPI=HALFWIDTH",
+              help="Add replications until this KPI's 95 % half-width is at most HALFWIDTH "
+                   "(rates as fractions: 0.01 = 1 point). SCOPE is a line, region or centre, "
+                   "e.g. 110:sl15=0.01, 622900/110:abandon_rate=0.005 (repeatable).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=None,
+              help="Cap for --precision (default: 100, or -r if larger).")
 def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants, with_report,
-        lang, audit, fail_on_miss) -> None:
+        lang, audit, fail_on_miss, precision, max_replications) -> None:
     """Run SCENARIO (default: gansu-baseline) and write its run directory.
 
     Writes scenario.resolved.yaml, kpis.json, calls.csv.gz and timeseries.csv (see
@@ -134,9 +142,12 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
     Example: hotline run jishishan-earthquake --set borrowing.0.enabled=false -r 10 -j 2
     (or --cluster local:2, --cluster tcp://host:8786: replications on Dask, docs/cluster.md).
+
+    Example: hotline run gansu-baseline --precision 622900/110:sl15=0.01 --max-replications 40
     """
     from sim.linkage.summary import format_flows, format_orders
     from sim.paths import DEFAULT_SCENARIO
+    from sim.precision import parse_targets
     from sim.progress import progress_bar
     from sim.runner import prepare, run_scenario
     from sim.summary import (
@@ -152,51 +163,102 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     path = scenario or DEFAULT_SCENARIO
     jobs = jobs or os.cpu_count() or 1
     scn = prepare(path, overrides, replications=replications, seed=seed)
+    if max_replications is not None and not precision:
+        raise click.UsageError("--max-replications needs --precision")
+    targets = parse_targets(precision, scn)
     from sim.check import input_warnings
 
     for note in input_warnings(scn):
         click.echo(f"{'note' if _is_reach(note) else 'warning'}: {note}", err=True)
     runs = 1 + (len(scn.variants) if variants else 0)
-    with progress_bar(scn.replications * runs, f"{scn.name}: replications", quiet) as (bar, rep):
+    total = None if targets else scn.replications * runs
+    with progress_bar(total, f"{scn.name}: replications", quiet) as (bar, rep):
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
                               on_progress=rep.progress, audit=audit,
-                              on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"))
-        others = run_variants(path, overrides, result.directory, replications=replications,
+                              on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"),
+                              precision=targets, max_replications=max_replications)
+        reps = result.scenario.replications if targets else replications
+        others = run_variants(path, overrides, result.directory, replications=reps,
                               seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
-    click.echo(format_summary(result.kpis))
+    out = _PipeSafeEcho()
+    out(format_summary(result.kpis))
+    if result.precision is not None:
+        out(result.precision.describe())
     for table in (format_targets(result.kpis), format_flows(result.kpis),
                   format_orders(result.kpis), format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
                   format_comparison(result, others)):
         if table:
-            click.echo(table)
-    click.echo(f"written: {result.directory}")
-    if with_report:
-        from sim.report import write_report
-
-        with progress_bar(None, f"{scn.name}: report", quiet):
-            report_path = write_report(result.directory, lang)
-    violations = _audit_verdict(result) if audit else 0
+            out(table)
+    out(f"written: {result.directory}")
+    report_path = _run_report(result.directory, lang, scn.name, quiet) if with_report else None
+    violations = _audit_verdict(result, out) if audit else 0
     for warning in sparse_warnings(result.kpis):
         click.echo(warning, err=True)
-    if with_report:
-        click.echo(f"report: {report_path}")
+    if report_path:
+        out(f"report: {report_path}")
     if violations:
         sys.exit(3)
+    if out.closed:  # every file is written; the reader went away (`hotline run | head`)
+        raise BrokenPipeError
     if fail_on_miss and missed_targets(result.kpis):
         click.echo(f"{len(missed_targets(result.kpis))} target(s) missed (--fail-on-miss): "
                    "exit 1", err=True)
         sys.exit(1)
 
 
-def _audit_verdict(result) -> int:
+class _PipeSafeEcho:
+    """``click.echo`` to stdout that survives a closed pipe, so a run still writes its report
+    when its reader went away (``hotline run | head -1``); ``closed`` then says so."""
+
+    closed = False
+
+    def __call__(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            click.echo(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self.closed = True
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+REPORT_FILES = ("intervals.csv", "report.html")
+
+
+def _run_report(directory: Path, lang: str, name: str, quiet: bool) -> Path:
+    """Write the run's report; Ctrl-C here says what is complete and what was not written."""
+    import time
+
+    from sim.progress import progress_bar
+    from sim.report import write_report
+
+    began = time.time()
+    try:
+        with progress_bar(None, f"{name}: report", quiet):
+            return write_report(directory, lang)
+    except KeyboardInterrupt:
+        done = [f for f in REPORT_FILES if (directory / f).exists()
+                and (directory / f).stat().st_mtime >= began - 1]
+        missing = [f for f in REPORT_FILES if f not in done]
+        click.echo(f"\ninterrupted while writing the report: {directory} has the complete run "
+                   f"(kpis.json, calls.csv.gz, timeseries.csv, scenario.resolved.yaml)"
+                   f"{'; written: ' + ', '.join(done) if done else ''}; not written: "
+                   f"{', '.join(missing)} (plots/ may be partial; `hotline report "
+                   f"{directory}` writes them)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _audit_verdict(result, echo=click.echo) -> int:
     """Print the auditor's findings; return how many (the run then exits 3 if any)."""
     found = result.violations
-    click.echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
-               f"replication(s)")
+    echo(f"audit 审计: {len(found)} violation(s) in {result.scenario.replications} "
+         f"replication(s)")
     for replication, violation in found[:50]:
-        click.echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
+        echo(f"  replication {replication}: [{violation.rule}] {violation.detail}")
     return len(found)
 
 
@@ -293,17 +355,35 @@ def _parse_target(text: str) -> tuple[float, float]:
         value = (float(level.rstrip("%")) / (100 if level.endswith("%") else 1), float(t))
     except ValueError:
         value = None
-    if not sep or value is None or not 0 < value[0] < 1 or value[1] < 0:
-        raise InputError(f"expected LEVEL/T with 0 < LEVEL < 1 and T >= 0, e.g. 0.8/20, got "
+    if not sep or value is None or not 0 < value[0] < 1 or not 0 <= value[1] < math.inf:
+        raise InputError(f"expected LEVEL/T with 0 < LEVEL < 1 and finite T >= 0, e.g. 0.8/20, got "
                          f"{text!r}", key="--target")
     return value
 
 
-def _seats_mode(servers, target) -> tuple[float, float] | None:
+def _seats_mode(servers, target, rate: float, talk: float) -> tuple[float, float] | None:
+    """The --target goal, or None for --servers; exit 2 for both, neither or too big a load."""
+    from sim.erlang import MAX_OFFERED
+
     if (servers is None) == (target is None):
         raise InputError("give either --servers N (the queue with N seats) or --target "
                          "LEVEL/T (the seats needed), not both or neither", key="--servers")
-    return None if target is None else _parse_target(target)
+    if target is None:
+        return None
+    goal = _parse_target(target)
+    if rate * talk > MAX_OFFERED:
+        raise InputError(f"with --talk {talk:g}, {rate * talk:.4g} Erlangs are offered: "
+                         f"beyond the {MAX_OFFERED:,.0f} the seat search accepts (rate and "
+                         "talk in one time unit?)", key="--rate")
+    return goal
+
+
+def _no_load(rate: float) -> bool:
+    """With --target and --rate 0: say that no seat is needed (nothing is offered)."""
+    if rate == 0:
+        click.echo("seats needed = 0: nothing is offered (--rate 0), so any number of seats "
+                   "meets the target")
+    return rate == 0
 
 
 def _overload_warning(offered: float, servers: int) -> None:
@@ -336,7 +416,9 @@ def erlang_c_cmd(servers, rate, talk, within, target, max_occupancy) -> None:
     """
     from sim import erlang as e
 
-    goal = _seats_mode(servers, target)
+    goal = _seats_mode(servers, target, rate, talk)
+    if goal is not None and _no_load(rate):
+        return
     if goal is not None:
         need = e.seats_for_target(rate, talk, goal[1], goal[0], max_occupancy=max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
@@ -361,7 +443,9 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
     """
     from sim import erlang as e
 
-    goal = _seats_mode(servers, target)
+    goal = _seats_mode(servers, target, rate, talk)
+    if goal is not None and _no_load(rate):
+        return
     if goal is not None:
         need = e.seats_for_target(rate, talk, goal[1], goal[0], patience, max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
@@ -382,21 +466,22 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
               help="Replications run in parallel processes (0: one per CPU core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def validate(jobs, quiet) -> None:
-    """Check the model against Erlang B, C and A (scenarios/validation/); exit 1 on a miss.
+    """Check the model against Erlang B, C, A and open Jackson networks; exit 1 on a miss.
 
-    Prints each KPI's simulated mean with its 99 % CI next to the analytic value.
+    Prints each KPI's simulated estimate with its 99 % CI, the relative half-width against
+    its bound, and the analytic value (scenarios/validation/cases.yaml; docs/erlang.md).
     """
     from sim.progress import progress_bar
-    from sim.validation import format_check, planned_replications
+    from sim.validation import HEADER, format_check, planned_replications, summary_line
     from sim.validation import validate as run_validation
 
+    click.echo(HEADER)
     with progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
         checks = run_validation(jobs=jobs or os.cpu_count() or 1,
                                 on_check=lambda c: bar.write(format_check(c)),
-                                on_done=lambda s: rep.done(s.index), on_progress=rep.progress)
-    misses = sum(not c.inside for c in checks)
-    click.echo(f"{len(checks) - misses} of {len(checks)} analytic values inside the 99 % CI.")
-    sys.exit(1 if misses else 0)
+                                on_done=lambda s: rep.done(s.index))
+    click.echo(summary_line(checks))
+    sys.exit(0 if all(c.passed for c in checks) else 1)
 
 
 @main.group()

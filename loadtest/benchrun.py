@@ -38,8 +38,18 @@ def get_profile(path: str) -> Profile:
     return Profile("bench", {"call.received": (spec,)}, {})
 
 
+ORDER_AFTER_S, UPDATE_AFTER_S = 0.5, 1.0
+"""When a call's order is created and updated, after the call (``orders`` mode)."""
+
+
 def synthetic(mode: str, rate: float, seconds: float) -> list[Event]:
-    """Evenly spaced events at ``rate`` requests/s; ``orders``: call, order, update per call."""
+    """Evenly spaced events at ``rate`` requests/s; ``orders``: call, order, update per call.
+
+    A call's order events come ``ORDER_AFTER_S`` and ``UPDATE_AFTER_S`` after it, as in a real
+    trace (seconds apart), not a fraction of the gap between calls: a call's requests go out
+    in order, so requests a millisecond apart would queue behind their call's previous
+    request and measure that wait (one durable commit each) rather than the target's latency.
+    """
     from sim.taxonomy import category_codes
 
     per_call = 3 if mode == "orders" else 1
@@ -53,12 +63,12 @@ def synthetic(mode: str, rate: float, seconds: float) -> list[Event]:
                     "channel": "voice", "priority": 0, "incident_id": -1})
         if mode == "orders":
             order = {"order_id": i, "order_kind": "work_order"}
-            out.append({"t": i * gap + gap / 3, "kind": "order.created", **base, **order,
+            out.append({"t": i * gap + ORDER_AFTER_S, "kind": "order.created", **base, **order,
                         "urgency": "normal", "deadline": 86400.0, "dispatched_to": "dept",
                         "dispatched_to_line": None, "linked_order_id": None})
-            out.append({"t": i * gap + 2 * gap / 3, "kind": "order.updated", **base, **order,
-                        "status": "signed"})
-    return out
+            out.append({"t": i * gap + UPDATE_AFTER_S, "kind": "order.updated", **base,
+                        **order, "status": "signed"})
+    return sorted(out, key=lambda e: e["t"])
 
 
 def run_trial(env: Any, spec: dict[str, Any], profile: Profile, sender: HttpSender, rate: float) -> dict[str, Any]:
@@ -81,6 +91,7 @@ def run_trial(env: Any, spec: dict[str, Any], profile: Profile, sender: HttpSend
              for name, k in totals.kinds.items()}
     ratio = achieved_ratio(totals)
     return {"rate": rate, "lag_p99_ms": totals.lag.get_value_at_percentile(99) / 1000,
+            "slot_wait_p99_ms": totals.slot_wait.get_value_at_percentile(99) / 1000,
             "achieved_ratio": ratio, "achieved_rate": rate * ratio, "failed": totals.failed + totals.not_sent,
             "errors": dict(list(totals.errors.items())[:3]), "kinds": kinds}
 
@@ -89,9 +100,12 @@ def trial_ok(spec: dict[str, Any], trial: dict[str, Any]) -> bool:
     """Whether a step was sustained (see ``loadtest.bench``)."""
     if trial["failed"]:
         return False
-    if spec["mode"] == "orders":
-        return trial["achieved_ratio"] >= 0.98 and all(k["p99_ms"] < 250 for k in trial["kinds"].values())
-    return trial["lag_p99_ms"] < spec["lag_p99_ms"] and trial["achieved_ratio"] >= 0.99
+    if spec["mode"] == "orders":  # lag_p99_ms is the latency limit here
+        return trial["achieved_ratio"] >= 0.98 and all(
+            k["p99_ms"] is not None and k["p99_ms"] < spec["lag_p99_ms"]
+            for k in trial["kinds"].values())
+    return (trial["lag_p99_ms"] < spec["lag_p99_ms"] and trial["slot_wait_p99_ms"] < spec["lag_p99_ms"]
+            and trial["achieved_ratio"] >= 0.99)
 
 
 class BenchUser(User):

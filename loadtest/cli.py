@@ -113,8 +113,26 @@ def bench_replay_command(seconds: float, lag_p99_ms: float) -> None:
 
 @click.command("server")
 @click.option("--seconds", type=float, default=3.0, show_default=True, help="Length of each rate step.")
-def bench_server_command(seconds: float) -> None:
-    """Reference server with SQLite: requests/s and p50/p99 of order create and update."""
-    from loadtest.bench import bench_server
+@click.option("--db", default=None, metavar="URL|PATH",
+              help="The server's database (a postgresql:// URL, or a SQLite path); default: a "
+                   "fresh SQLite file in a temporary directory.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Server worker processes; above 1, one worker is measured too, for the ratio.")
+@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Rounds in which the targets take turns; each keeps its best.")
+def bench_server_command(seconds: float, db: str | None, workers: int, rounds: int) -> None:
+    """Reference server vs a trivial endpoint under the orders replay: requests/s and ratio.
 
-    bench_server(step_seconds=seconds)
+    \b
+    Examples:
+      hotline bench server
+      hotline bench server --db postgresql://hotline:hotline@127.0.0.1:5432/bench --workers 2
+    """
+    from loadtest.bench import bench_server
+    from loadtest.server.config import resolve_db_url
+
+    if db is not None:
+        resolve_db_url(db)  # a bad --db is exit 2 before anything is measured
+    if not seconds > 0:
+        raise InputError(f"expected a number of seconds > 0, got {seconds}", source="--seconds")
+    bench_server(step_seconds=seconds, db=db, workers=workers, rounds=rounds)

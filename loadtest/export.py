@@ -1,5 +1,9 @@
 """Export a trace from a run's records (``calls.csv.gz``, ``orders.csv.gz``; docs/records.md).
 
+Records are read by column name, never by position, so columns added to the records (such as
+``hold_end``, ``negotiation_end`` and ``deadline`` of call legs) and outcomes the export does
+not turn into events (``not_joined``, ``unfinished``) are tolerated.
+
 One replication is exported. Blocked calls never reach a platform and produce no events. A
 window keeps the calls *received* inside it (so every exported call starts with its creation)
 and their events up to the window's end, with times shifted so the window starts at ``t = 0``.
@@ -120,16 +124,38 @@ def call_events(legs: list[dict[str, str]]) -> list[Event]:
         if leg["outcome"] == "abandoned":
             event = _base(leg, _num(leg, "ended") or _num(leg, "arrival"), "call.abandoned", call_id)
             events.append({**event, "leg": number})
-        if leg.get("disposition") == "transfer":
-            after = legs[index + 1] if index + 1 < len(legs) else {}
-            to_line = leg.get("to_line") or after.get("line")
-            # the transfer happens when the next centre is reached (during the talk, for three-way)
-            when = _num(after, "arrival") if after else None
-            when = when if when is not None else _num(leg, "talk_end") or _num(leg, "ended")
-            event = _base(leg, when, "call.transferred", call_id)
-            events.append({**event, "leg": number, "to_line": to_line,
-                           "mode": after.get("transfer_mode") or "one_key"})
+        after = legs[index + 1] if index + 1 < len(legs) else {}
+        handover = _handover(leg, after, number, call_id)
+        if handover is not None:
+            events.append(handover)
     return events
+
+
+def _handover(leg: dict[str, str], after: dict[str, str], number: int, call_id: int
+              ) -> Event | None:
+    """The ``call.transferred`` event by which the call leaves ``leg`` for the next centre.
+
+    A transfer (S3 one-key, S4 three-way) goes to the leg's ``to_line``; a three-way call whose
+    receiving platform hands it back (disposition ``returned``, or a receiver that did not join
+    in time, outcome ``not_joined``) goes back to the first receiver, whose next leg is the
+    return leg: the platform sees that as a transfer back, so the answer of the return leg is
+    an answer of a leg the server knows.
+    """
+    disposition = leg.get("disposition")
+    if disposition == "transfer":
+        to_line = leg.get("to_line") or after.get("line")
+        mode = after.get("transfer_mode") or "one_key"
+    elif after and (disposition == "returned" or leg.get("outcome") == "not_joined"):
+        to_line, mode = after.get("line"), after.get("transfer_mode") or "three_way"
+    else:
+        return None
+    if not to_line or to_line == leg["line"]:
+        return None
+    # the transfer happens when the next centre is reached (during the talk, for three-way)
+    when = _num(after, "arrival") if after else None
+    when = when if when is not None else _num(leg, "talk_end") or _num(leg, "ended")
+    event = _base(leg, when, "call.transferred", call_id)
+    return {**event, "leg": number, "to_line": to_line, "mode": mode}
 
 
 def order_events(row: dict[str, str], lines_known: set[str]) -> list[Event]:

@@ -50,6 +50,7 @@ class Recorder:
         self.late_after = late_after
         self.kinds: dict[str, KindSeries] = {}
         self.lag = array("d")
+        self.slot_wait = array("d")
         self.scheduled = self.sent = self.failed = self.not_sent = self.late = 0
         self.first_sent = self.last_sent = self.last_done = None
         self.errors: dict[str, int] = {}
@@ -64,25 +65,33 @@ class Recorder:
         """Count requests planned for this process."""
         self.scheduled += count
 
-    def send_lag(self, lag: float) -> None:
-        """The delay of a scheduled send behind its scheduled time (dependent steps excluded)."""
+    def send_lag(self, lag: float, slot_wait: float = 0.0) -> None:
+        """A scheduled send: the load generator's own lag, and the wait for an in-flight slot.
+
+        ``lag`` is the generator's delay (dependent steps excluded); ``slot_wait`` is the time
+        every in-flight slot was taken by requests the target had not answered yet (the
+        target's slowness, not the generator's). A send is *late* when both together exceed
+        ``late_after``.
+        """
         self.lag.append(lag)
-        if lag > self.late_after:
+        self.slot_wait.append(slot_wait)
+        if lag + slot_wait > self.late_after:
             self.late += 1
 
     def done(self, name: str, due: float, sent: float, finished: float, error: str | None) -> None:
         """A request that was sent: its scheduled, send and completion times (perf-counter s)."""
         series = self._kind(name)
-        series.from_scheduled.append(finished - due)
-        series.from_sent.append(finished - sent)
         self.sent += 1
         self.first_sent = sent if self.first_sent is None else min(self.first_sent, sent)
         self.last_sent = sent if self.last_sent is None else max(self.last_sent, sent)
         self.last_done = finished if self.last_done is None else max(self.last_done, finished)
-        if error is not None:
+        if error is not None:  # a failure is never a latency sample (it may be fast)
             series.failed += 1
             self.failed += 1
             self._error(name, error)
+            return
+        series.from_scheduled.append(finished - due)
+        series.from_sent.append(finished - sent)
 
     def skipped(self, name: str, reason: str) -> None:
         """A scheduled request that could not be sent (a value it needs is missing)."""
@@ -107,9 +116,10 @@ class Recorder:
             "not_sent": self.not_sent, "late": self.late, "late_after": self.late_after,
             "first_sent": rel(self.first_sent), "last_sent": rel(self.last_sent),
             "last_done": rel(self.last_done), "errors": dict(self.errors),
-            "lag": _encode(self.lag),
+            "lag": _encode(self.lag), "slot_wait": _encode(self.slot_wait),
             "kinds": {name: {"from_scheduled": _encode(s.from_scheduled),
-                             "from_sent": _encode(s.from_sent), "count": len(s.from_sent),
+                             "from_sent": _encode(s.from_sent),
+                             "count": len(s.from_sent) + s.failed,
                              "failed": s.failed, "not_sent": s.not_sent}
                       for name, s in self.kinds.items()},
         }
@@ -146,6 +156,7 @@ class Totals:
     last_done: float = 0.0
     scheduled_span: float = 0.0
     lag: HdrHistogram = field(default_factory=new_histogram)
+    slot_wait: HdrHistogram = field(default_factory=new_histogram)
     kinds: dict[str, KindTotals] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -161,6 +172,7 @@ def merge(summaries: list[dict[str, Any]]) -> Totals:
         totals.last_done = max(totals.last_done, doc["last_done"] or 0.0)
         totals.scheduled_span = max(totals.scheduled_span, doc.get("last_due") or 0.0)
         totals.lag.add(HdrHistogram.decode(doc["lag"]))
+        totals.slot_wait.add(HdrHistogram.decode(doc["slot_wait"]))
         for message, count in doc["errors"].items():
             totals.errors[message] = totals.errors.get(message, 0) + count
         for name, kind in doc["kinds"].items():

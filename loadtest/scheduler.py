@@ -3,11 +3,12 @@
 Every event is due at ``t0 + t / speedup``. One dispatcher greenlet sleeps until the next due
 time and hands the event to a sender greenlet, whether or not earlier requests have returned.
 At most ``max_in_flight`` calls have a request in flight; when all slots are busy the
-dispatcher waits and the sends that follow are *late* (their lag is recorded), never dropped.
+dispatcher waits and the sends that follow are *late*, never dropped; that wait for a free slot
+is the target's slowness, recorded apart from the load generator's own schedule lag.
 Events of one call go out in order on one greenlet: an event due while its call's previous
 request is still in flight is queued behind it. Its latency from the scheduled time includes
-that wait; its schedule lag starts when the previous request finished, so the lag measures the
-load generator alone. Latency is recorded from the scheduled time (corrected for coordinated
+that wait; its schedule lag starts when the previous request finished (and when a slot was
+free), so the lag measures the load generator alone. Latency is recorded from the scheduled time (corrected for coordinated
 omission) and from the actual send.
 A dependent request of one event (the 2nd, 3rd … of a list) is due when the one before it
 completes, so its lag is not a scheduling lag and is left out of the lag histogram.
@@ -109,6 +110,7 @@ class Replayer:
 
     def _dispatch(self, t0: float) -> None:
         speedup, slots, queued = self.speedup, self._slots, self._queued
+        unblocked = 0.0  # when the dispatcher last got a slot after all were taken
         for n, event in enumerate(self.events):
             if not self.profile.specs_for(event):
                 continue
@@ -121,34 +123,43 @@ class Replayer:
             call = event["call_id"]
             waiting = queued.get(call)
             if waiting is not None:
-                waiting.append((event, due))
+                waiting.append((event, due, max(due, unblocked)))
                 continue
-            slots.acquire()
+            if slots.locked():  # every slot taken by a request the target has not answered
+                slots.acquire()
+                unblocked = perf_counter()
+            else:
+                slots.acquire()
             queued[call] = deque()
-            gevent.spawn(self._call_chain, call, event, due)
+            gevent.spawn(self._call_chain, call, event, due, max(due, unblocked))
 
-    def _call_chain(self, call: Any, event: Event, due: float) -> None:
-        """Send this event, then any events of the same call that fell due meanwhile."""
+    def _call_chain(self, call: Any, event: Event, due: float, free: float) -> None:
+        """Send this event, then any events of the same call that fell due meanwhile.
+
+        ``free`` is when the dispatcher could first send it: its due time, or later when it
+        had to wait for an in-flight slot (that wait is the target's, not the generator's).
+        """
         try:
-            ready = due
+            ready = free
             while True:
-                finished = self._send_event(call, event, due, ready)
+                finished = self._send_event(call, event, due, ready, free - due)
                 waiting = self._queued[call]
                 if not waiting:
                     break
-                event, due = waiting.popleft()
-                ready = max(due, finished)  # it could not go before its call's previous request
+                event, due, free = waiting.popleft()
+                ready = max(free, finished)  # it could not go before its call's previous request
         finally:
             del self._queued[call]
             self._slots.release()
 
-    def _send_event(self, call: Any, event: Event, due: float, ready: float) -> float:
+    def _send_event(self, call: Any, event: Event, due: float, ready: float,
+                    slot_wait: float) -> float:
         """Send the requests of one event; return when the last one finished."""
         kept = self._kept.setdefault(call, {})
         finished = due
         for step, spec in enumerate(self.profile.specs_for(event)):
             finished = self._send_one(spec, event, kept, due if step == 0 else finished,
-                                      ready if step == 0 else None)
+                                      ready if step == 0 else None, slot_wait)
         self._remaining[call] -= 1
         if self._remaining[call] <= 0:
             self._kept.pop(call, None)
@@ -156,12 +167,13 @@ class Replayer:
         return finished
 
     def _send_one(self, spec: RequestSpec, event: Event, kept: dict[str, Any], due: float,
-                  ready: float | None) -> float:
+                  ready: float | None, slot_wait: float = 0.0) -> float:
         """Send one request; return when it finished (the due time of a dependent request).
 
         ``ready`` is the earliest the load generator could send it (its due time, or when the
         call's previous request finished); the schedule lag is measured from it. None for a
-        dependent request, which has no schedule of its own.
+        dependent request, which has no schedule of its own. ``slot_wait`` is how long the
+        event waited for a free in-flight slot before that.
         """
         try:
             request = self.profile.prepare(spec, self.profile.scope(event, kept, self.start))
@@ -173,7 +185,7 @@ class Replayer:
             return now
         sent = perf_counter()
         if ready is not None:
-            self.recorder.send_lag(sent - ready)
+            self.recorder.send_lag(sent - ready, slot_wait)
         body, error = b"", None
         try:
             status, body = self.sender.send(request)

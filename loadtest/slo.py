@@ -82,19 +82,27 @@ def load_slo(path: str | Path | None = None, request_names: list[str] | None = N
 
 @dataclass(frozen=True)
 class Check:
-    """One row of the verdict: a target, its limit, what was measured, and whether it held."""
+    """One row of the verdict: a target, its limit, what was measured, and whether it held.
+
+    ``reason`` names what a failed row is about (``errors``, ``latency``, ``rate``, ``lag``,
+    ``accounting``); ``note`` says what the reader must know besides the value.
+    """
 
     target: str
     limit: str
     measured: str
     passed: bool
+    reason: str = ""
+    note: str = ""
 
 
-def _row(target: str, op: str, limit: float, value: float | None, unit: str = "") -> Check:
+def _row(target: str, op: str, limit: float, value: float | None, unit: str = "",
+         reason: str = "") -> Check:
     if value is None:
         return Check(target, f"{op} {limit:g}{unit}", "n/a (no requests)", True)
     passed = value <= limit if op == "<=" else value >= limit
-    return Check(target, f"{op} {limit:g}{unit}", f"{value:.4g}{unit}", passed)
+    return Check(target, f"{op} {limit:g}{unit}", f"{value:.4g}{unit}", passed,
+                 "" if passed else reason)
 
 
 def achieved_ratio(totals: Totals) -> float:
@@ -107,30 +115,72 @@ def achieved_ratio(totals: Totals) -> float:
     return achieved_rate / scheduled_rate
 
 
-def evaluate(slo: SloFile, totals: Totals) -> list[Check]:
-    """Every target of ``slo`` checked against ``totals``, plus the no-request-lost check."""
+def _error_check(slo: SloFile, totals: Totals) -> Check:
+    """The error gate every verdict has: the SLO file's limit, else none allowed (0 %)."""
+    bad = totals.failed + totals.not_sent
+    limit = slo.error_rate if slo.error_rate is not None else 0.0
+    check = _row("error rate", "<=", limit, bad / totals.scheduled if totals.scheduled else None,
+                 reason="errors")
+    note = f"{bad} failed or not sent" if bad else ""
+    if slo.error_rate is None:
+        note = "; ".join(filter(None, ["implicit limit (no error_rate in the SLO file)", note]))
+    return Check(check.target, check.limit, check.measured, check.passed, check.reason, note)
+
+
+def _latency_checks(slo: SloFile, totals: Totals, errors_ok: bool) -> list[Check]:
+    """Percentile rows; failed requests are not samples, and a row with failures says so."""
     checks = []
     for kind in sorted(set(totals.kinds) | {k for k in slo.requests if k != "*"}):
         measured = totals.kinds.get(kind)
+        failed = (measured.failed + measured.not_sent) if measured else 0
         for key, limit in sorted(slo.limits_for(kind).items(), key=lambda kv: PERCENTILES[kv[0]]):
             value = measured.percentile_ms(slo.latency, PERCENTILES[key]) if measured else None
-            checks.append(_row(f"{kind} {key[:3]}", "<=", limit, value, " ms"))
-    if slo.error_rate is not None:
-        bad = totals.failed + totals.not_sent
-        checks.append(_row("error rate", "<=", slo.error_rate, bad / totals.scheduled if totals.scheduled else None))
+            row = _row(f"{kind} {key[:3]}", "<=", limit, value, " ms", reason="latency")
+            if not failed:
+                checks.append(row)
+                continue
+            note = f"{failed} failed or not sent, not latency samples"
+            if value is None:
+                checks.append(Check(row.target, row.limit, f"n/a (all {failed} failed)", False,
+                                    "errors", note))
+            elif row.passed and not errors_ok:
+                checks.append(Check(row.target, row.limit, row.measured, False, "errors", note))
+            else:
+                checks.append(Check(row.target, row.limit, row.measured, row.passed, row.reason,
+                                    note))
+    return checks
+
+
+def evaluate(slo: SloFile, totals: Totals) -> list[Check]:
+    """Every target of ``slo`` checked against ``totals``, the error gate, and the accounting.
+
+    Every verdict gates on errors: without ``error_rate`` in the SLO file no failed or unsent
+    request is allowed, so a target that answers nothing can never pass on latency alone.
+    """
+    errors = _error_check(slo, totals)
+    checks = _latency_checks(slo, totals, errors.passed)
+    checks.append(errors)
     if slo.achieved_rate is not None:
-        checks.append(_row("achieved/scheduled rate", ">=", slo.achieved_rate, achieved_ratio(totals)))
+        checks.append(_row("achieved/scheduled rate", ">=", slo.achieved_rate,
+                           achieved_ratio(totals), reason="rate"))
     lag = totals.lag if totals.lag.get_total_count() else None
     if slo.lag_p99_ms is not None:
         checks.append(_row("schedule lag p99", "<=", slo.lag_p99_ms,
-                           lag.get_value_at_percentile(99) / 1000 if lag else None, " ms"))
+                           lag.get_value_at_percentile(99) / 1000 if lag else None, " ms",
+                           reason="lag"))
     if slo.lag_max_ms is not None:
         checks.append(_row("schedule lag max", "<=", slo.lag_max_ms,
-                           lag.get_max_value() / 1000 if lag else None, " ms"))
+                           lag.get_max_value() / 1000 if lag else None, " ms", reason="lag"))
     accounted = totals.sent + totals.not_sent
+    ok = accounted == totals.scheduled
     checks.append(Check("every scheduled request sent or counted", f"= {totals.scheduled}",
-                        str(accounted), accounted == totals.scheduled))
+                        str(accounted), ok, "" if ok else "accounting"))
     return checks
+
+
+def failure_reasons(checks: list[Check]) -> list[str]:
+    """The distinct reasons of the failed rows, in the order they first appear."""
+    return list(dict.fromkeys(c.reason or "other" for c in checks if not c.passed))
 
 
 def verdict_document(slo: SloFile, totals: Totals, checks: list[Check]) -> dict[str, Any]:
@@ -144,15 +194,15 @@ def verdict_document(slo: SloFile, totals: Totals, checks: list[Check]) -> dict[
             } | {"max": kind.percentile_ms(basis, 100.0)}
     lag = totals.lag
     return {
-        "pass": all(c.passed for c in checks), "slo_file": slo.source,
+        "pass": all(c.passed for c in checks), "reasons": failure_reasons(checks),
+        "slo_file": slo.source,
         "latency_basis": slo.latency, "percentiles": PERCENTILE_NOTE,
         "checks": [c.__dict__ for c in checks],
         "requests": {"scheduled": totals.scheduled, "sent": totals.sent, "failed": totals.failed,
                      "not_sent": totals.not_sent, "late": totals.late,
                      "late_after_ms": totals.late_after * 1000, "processes": totals.processes},
-        "schedule_lag_ms": {"p50": lag.get_value_at_percentile(50) / 1000,
-                            "p99": lag.get_value_at_percentile(99) / 1000,
-                            "max": lag.get_max_value() / 1000},
+        "schedule_lag_ms": _ms(lag),
+        "slot_wait_ms": _ms(totals.slot_wait),
         "rate": {"scheduled_span_s": totals.scheduled_span, "last_sent_s": totals.last_sent,
                  "achieved_over_scheduled": achieved_ratio(totals)},
         "kinds": kinds, "errors": totals.errors,
@@ -162,8 +212,7 @@ def verdict_document(slo: SloFile, totals: Totals, checks: list[Check]) -> dict[
 def format_verdict(document: dict[str, Any]) -> str:
     """The verdict table people read (Chinese and English headings)."""
     rows = [("target 目标", "limit 限值", "measured 实测", "result 结果")]
-    rows += [(c["target"], c["limit"], c["measured"], "pass 通过" if c["passed"] else "FAIL 未通过")
-             for c in document["checks"]]
+    rows += [(c["target"], c["limit"], c["measured"], _result(c)) for c in document["checks"]]
     widths = [max(_width(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths, strict=True))
              for r in rows]
@@ -173,8 +222,29 @@ def format_verdict(document: dict[str, Any]) -> str:
     lines += ["", f"latency measured from the {basis}; percentiles: {document['percentiles']}",
               f"requests: {req['scheduled']} scheduled, {req['sent']} sent, {req['failed']} failed, "
               f"{req['not_sent']} not sent, {req['late']} late (> {req['late_after_ms']:g} ms)",
-              "verdict 结论: " + ("PASS 通过" if document["pass"] else "FAIL 未通过")]
+              _slot_wait_line(document),
+              "verdict 结论: " + ("PASS 通过" if document["pass"] else
+                                  "FAIL 未通过 (" + ", ".join(document["reasons"]) + ")")]
     return "\n".join(lines)
+
+
+def _ms(hist: Any) -> dict[str, float]:
+    return {"p50": hist.get_value_at_percentile(50) / 1000,
+            "p99": hist.get_value_at_percentile(99) / 1000, "max": hist.get_max_value() / 1000}
+
+
+def _slot_wait_line(document: dict[str, Any]) -> str:
+    lag, wait = document["schedule_lag_ms"], document.get("slot_wait_ms") or {"max": 0.0}
+    text = (f"schedule lag of the load generator: p99 {lag['p99']:.3g} ms, max {lag['max']:.3g} ms"
+            f"; waiting for a free in-flight slot (the target's slowness): ")
+    if not wait["max"]:
+        return text + "none"
+    return text + f"p99 {wait['p99']:.4g} ms, max {wait['max']:.4g} ms"
+
+
+def _result(check: dict[str, Any]) -> str:
+    text = "pass 通过" if check["passed"] else f"FAIL 未通过 ({check.get('reason') or 'other'})"
+    return f"{text}: {check['note']}" if check.get("note") else text
 
 
 def _width(text: str) -> int:

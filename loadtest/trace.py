@@ -9,6 +9,7 @@ file is an :class:`~sim.errors.InputError` naming the file, the line and the fie
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 Event = dict[str, Any]
+MAX_SECONDS = 1e10
+"""Largest time offset of an event (about 317 years): times stay within calendar dates."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def parse_header(doc: Any, path: Path) -> TraceHeader:
                    "version")
     window = doc.get("window")
     if window is not None and not (isinstance(window, list) and len(window) == 2
-                                   and all(_is_number(x) for x in window)):
+                                   and all(_is_finite(x) for x in window)):
         raise fail("expected [start, end] in seconds or null", "window")
     known = {f for f in TraceHeader.__dataclass_fields__ if f != "extra"}
     return TraceHeader(
@@ -152,6 +155,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)
+
+
 def check_event(doc: Any, path: Path | str, number: int) -> Event:
     """Validate one event object (line ``number``) and return it."""
     def fail(message: str, key: str | None = None) -> InputError:
@@ -165,9 +172,16 @@ def check_event(doc: Any, path: Path | str, number: int) -> Event:
     for name in COMMON_FIELDS + KIND_FIELDS[kind]:
         if name not in doc:
             raise fail(f"missing field (a {kind} event needs {name})", name)
+    for name, value in doc.items():  # JSON readers accept NaN and Infinity; JSON does not
+        if isinstance(value, float) and not math.isfinite(value):
+            raise fail(f"expected a finite number, got {value!r}", name)
     t = doc["t"]
-    if not _is_number(t) or t < 0:
-        raise fail(f"expected a number of seconds >= 0, got {t!r}", "t")
+    if not _is_number(t) or not 0 <= t <= MAX_SECONDS:
+        raise fail(f"expected a number of seconds between 0 and {MAX_SECONDS:g}, got {t!r}", "t")
+    deadline = doc.get("deadline")
+    if deadline is not None and not (_is_number(deadline) and abs(deadline) <= MAX_SECONDS):
+        raise fail(f"expected null or a number of seconds within ±{MAX_SECONDS:g}, "
+                   f"got {deadline!r}", "deadline")
     call_id = doc["call_id"]
     if not isinstance(call_id, int | str) or isinstance(call_id, bool):
         raise fail(f"expected an integer or string, got {call_id!r}", "call_id")

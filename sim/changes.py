@@ -10,8 +10,10 @@ the change is real. :func:`centre_changes` lists, per centre (中心) and region
    so 73 centres × 4 KPIs do not produce "changes" by chance (the rows of item 1 answer the
    planner's own question and are judged by their plain p-value).
 
-``selection`` (``--centre``, ``--region``, ``--line``) restricts the rows to those centres and
-regions and then lists every one of them.
+``selection`` (``--centre``, ``--region``, ``--line``) restricts both lists to those centres and
+regions (an unchanged selected centre is not listed as changed); :func:`outside_selection`
+names the centres whose inputs differ but which the selection leaves out, so a planner still
+learns what differs.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ INPUT_FIELDS = {"calls_per_day": "calls", "arrival_times": "arrivals", "seats_by
                 "busyness_variance": "busyness"}
 Q_LEVEL = 0.05
 MOST = 12
+RUN_SETTINGS = {"horizon_hours": "horizon", "start": "start", "warmup_hours": "warm-up",
+                "seed": "seed", "replications": "replications"}
+PERIOD_SETTINGS = ("horizon_hours", "start", "warmup_hours")  # the hours the KPIs cover
 
 
 @dataclass(frozen=True)
@@ -98,20 +103,51 @@ def plan_signature(plan) -> dict[str, object]:
     return out
 
 
+def setting_changes(base: dict, variant: dict) -> list[tuple[str, object, object]]:
+    """Run-wide settings two ``kpis.json`` documents differ in: (name, base, variant)."""
+    return [(key, base.get(key), variant.get(key)) for key in RUN_SETTINGS
+            if base.get(key) != variant.get(key)]
+
+
+def _hour_offset(base, variant) -> int | None:
+    """Whole hours from the base's start to the variant's (None: not whole hours)."""
+    seconds = (variant.start - base.start).total_seconds()
+    return int(seconds // 3600) if seconds % 3600 == 0 else None
+
+
+def _seats_differ(a: np.ndarray, b: np.ndarray, offset: int | None, a_hours: int,
+                  b_hours: int) -> bool:
+    """Seats on duty differ in a clock hour both runs observe (``offset``: b's first hour in
+    a's hours; ``a_hours``, ``b_hours``: each run's whole hours of horizon)."""
+    if offset is None:
+        return False  # starts not on a common hour grid: seats cannot be aligned
+    first = max(0, -offset)
+    last = min(b_hours, len(b), a_hours - offset, len(a) - offset)
+    return first < last and not np.array_equal(a[first + offset:last + offset], b[first:last])
+
+
 def input_changes(base, variant) -> dict[str, tuple[str, ...]]:
-    """Centre key → the inputs that differ between two scenarios (``added``/``removed``)."""
+    """Centre key → the inputs that differ between two scenarios (``added``/``removed``).
+
+    Seats are compared hour by hour on the clock hours both runs observe, so a run that is
+    longer, shorter or starts later does not make every centre's seats "differ"."""
     from sim.plan import build_plans
 
-    a = {p.key: plan_signature(p) for p in build_plans(base)}
-    b = {p.key: plan_signature(p) for p in build_plans(variant)}
+    plans_a = {p.key: p for p in build_plans(base)}
+    plans_b = {p.key: p for p in build_plans(variant)}
+    offset = _hour_offset(base, variant)
+    hours = (base.horizon_whole_hours, variant.horizon_whole_hours)
     out: dict[str, tuple[str, ...]] = {}
-    for key in dict.fromkeys([*a, *b]):
-        if key not in a or key not in b:
-            out[key] = ("added",) if key not in a else ("removed",)
+    for key in dict.fromkeys([*plans_a, *plans_b]):
+        if key not in plans_a or key not in plans_b:
+            out[key] = ("added",) if key not in plans_a else ("removed",)
             continue
-        diff = tuple(INPUT_FIELDS[f] for f in INPUT_FIELDS if a[key][f] != b[key][f])
+        a, b = plan_signature(plans_a[key]), plan_signature(plans_b[key])
+        diff = [INPUT_FIELDS[f] for f in INPUT_FIELDS if f != "seats_by_hour" and a[f] != b[f]]
+        if _seats_differ(plans_a[key].seats_by_hour, plans_b[key].seats_by_hour, offset, *hours):
+            diff.insert(list(INPUT_FIELDS).index("seats_by_hour"), "seats")
         if diff:
-            out[key] = diff
+            out[key] = tuple(diff)
     return out
 
 
@@ -176,8 +212,6 @@ def centre_changes(base: dict, variant: dict, changed: dict[str, tuple[str, ...]
     changed = changed or {}
     rows = _with_q(_rows(base, variant, "centre", changed, kpis, selection)
                    + _rows(base, variant, "region", changed, kpis, selection))
-    if selection:
-        return sorted(rows, key=lambda r: (not r.inputs, r.kind != "centre"))
     first = [r for r in rows if r.inputs]
     keys = {(r.kind, r.key) for r in first}
     rest = [r for r in rows if (r.kind, r.key) not in keys and r.significant]
@@ -185,6 +219,12 @@ def centre_changes(base: dict, variant: dict, changed: dict[str, tuple[str, ...]
     picked = list(dict.fromkeys((r.kind, r.key) for r in rest))[:most]
     ordered = [r for k in picked for r in rows if (r.kind, r.key) == k]
     return first + ordered
+
+
+def outside_selection(changed: dict[str, tuple[str, ...]],
+                      selection: Selection) -> dict[str, tuple[str, ...]]:
+    """The centres whose inputs differ that ``selection`` does not show."""
+    return {k: v for k, v in changed.items() if not selection.wants("centre", k)}
 
 
 def unknown_kpis(wanted: Iterable[str], valid: Iterable[str], key: str = "--kpi") -> None:

@@ -315,9 +315,24 @@ def _waiting_sums(n_mu: float, lam: float, theta: float) -> tuple[float, ...]:
     return (_chain_start(x, y)[1], *(float(v) for v in acc))
 
 
+MAX_OFFERED = 1e6
+"""The largest offered load (Erlangs) the seat searches accept: they take time linear in the
+seats (about 1 s for Erlang C and 5 s for Erlang A at a million Erlangs), and no centre comes
+near it (a province's 110 offers a few hundred)."""
+
+
+def _searchable(offered: float, key: str) -> None:
+    if offered > MAX_OFFERED:
+        raise InputError(f"offered load {offered:.4g} Erlangs is beyond the {MAX_OFFERED:,.0f} "
+                         "the seat search accepts (check the units: rate and talk time in one "
+                         "unit)", key=key)
+
+
 def servers_for_blocking(offered: float, max_p_block: float) -> int:
-    """Smallest n with erlang_b(n, offered) <= max_p_block (0 when nothing is offered)."""
+    """Smallest n with erlang_b(n, offered) <= max_p_block (0 when nothing is offered);
+    offered loads above :data:`MAX_OFFERED` are refused."""
     a = _number(offered, "offered")
+    _searchable(a, "offered")
     target = _fraction(max_p_block, "max_p_block")
     if a == 0.0:
         return 0
@@ -340,10 +355,11 @@ def servers_for_service_level(
     ``mean_patience`` is None (``definition`` then does not matter), else Erlang A.
 
     Starts at the offered load and gallops up (or, for Erlang A, down), then bisects.
-    Returns 0 when nothing is offered.
+    Returns 0 when nothing is offered; offered loads above :data:`MAX_OFFERED` are refused.
     """
     lam = _number(rate, "rate")
     talk = _number(mean_talk, "mean_talk", positive=True)
+    _searchable(lam * talk, "rate")
     t = _number(t, "t")
     goal = _fraction(target, "target")
     patience = None if mean_patience is None else _number(

@@ -10,8 +10,11 @@ programme by HiGHS through :func:`scipy.optimize.milp`:
     subject to Σ_j a_tj · x_j ≥ required_t   for every hour t  (a_tj = 1 when shift j is on a
                x_j ∈ {0, 1, 2, ...}                             seat in hour t, not on break)
 
-Shifts wrap around the planning period (a night shift that starts at 22:00 on the last day
-covers the first hours of the period, as the same roster repeats). The LP relaxation of the same
+When the planning period is whole days, shifts wrap around it (a night shift that starts at
+22:00 on the last day covers the first hours of the period, as the same roster repeats every
+day). A period that is not whole days (a 12-hour horizon) does not repeat, so nothing wraps: a
+shift running past the period's end covers nothing beyond it, its hours there are still paid, and
+no FTE is given (weekly hours need a period that repeats). The LP relaxation of the same
 problem is a lower bound on any roster's agent-hours; the report gives the gap to it.
 
 Shrinkage (leave, training, sickness: the share of paid hours an agent is not available for
@@ -72,11 +75,18 @@ class Shift:
     length: int
     break_at: int | None
 
-    def on_seat(self, period: int, break_hours: int) -> list[int]:
-        """Hours of the period (mod ``period``) this shift has an agent on a seat."""
+    def on_seat(self, period: int, break_hours: int, wrap: bool = True) -> list[int]:
+        """Hours of the period this shift has an agent on a seat: modulo ``period`` when the
+        period repeats (``wrap``), else only those before the period's end."""
         off = set() if self.break_at is None else set(range(self.break_at,
                                                             self.break_at + break_hours))
-        return [(self.start + k) % period for k in range(self.length) if k not in off]
+        hours = (self.start + k for k in range(self.length) if k not in off)
+        return [h % period for h in hours] if wrap else [h for h in hours if h < period]
+
+
+def wraps(period: int) -> bool:
+    """Whether a roster over ``period`` hours repeats (whole days), so shifts wrap around it."""
+    return period > 0 and period % 24 == 0
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,11 @@ class CentreRoster:
         """Relative excess of the roster's agent-hours over the LP lower bound."""
         return 0.0 if self.lp_bound <= 0 else self.agent_hours / self.lp_bound - 1.0
 
-    def fte(self, rules: ShiftRules) -> float:
-        """Full-time equivalents: weekly agent-hours over available hours per FTE."""
+    def fte(self, rules: ShiftRules) -> float | None:
+        """Full-time equivalents: weekly agent-hours over available hours per FTE; ``None``
+        when the period is not whole days (it does not repeat, so has no weekly hours)."""
+        if not wraps(len(self.required)):
+            return None
         weekly = self.agent_hours * 168.0 / len(self.required)
         return weekly / (rules.contract_hours * (1.0 - rules.shrinkage))
 
@@ -113,7 +126,7 @@ def _matrix(shifts: Sequence[Shift], period: int, break_hours: int):
 
     rows, cols = [], []
     for j, s in enumerate(shifts):
-        hours = s.on_seat(period, break_hours)
+        hours = s.on_seat(period, break_hours, wraps(period))
         rows += hours
         cols += [j] * len(hours)
     return csc_array((np.ones(len(rows)), (rows, cols)), shape=(period, len(shifts)))

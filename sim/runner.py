@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from sim.kpis import kpi_names
 from sim.linkage.flows import ORDER_COLUMNS
 from sim.output import RunWriter
 from sim.plan import build_plans
+from sim.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.records import CALL_COLUMNS, header_member
 from sim.replications import ReplicationSummary, run_replications, sl_thresholds
 from sim.scenario import Scenario, dump_resolved, load_scenario
@@ -34,6 +35,7 @@ class RunResult:
     scenario: Scenario
     kpis: dict
     violations: list = field(default_factory=list)  # (replication, Violation) with --audit
+    precision: PrecisionOutcome | None = None
 
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
@@ -53,7 +55,8 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
                  on_done: Callable[[ReplicationSummary], None] | None = None,
                  on_progress: Callable[[int, float], None] | None = None,
                  on_phase: Callable[[str], None] | None = None,
-                 audit: bool = False) -> RunResult:
+                 audit: bool = False, precision: Sequence[PrecisionTarget] = (),
+                 max_replications: int | None = None) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
     ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
@@ -62,17 +65,24 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
     ``on_phase("write")`` is called when the replications are done and writing starts. With
     ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
+    With ``precision`` targets, replications are added until each is met (``sim.precision``).
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
     out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
-    summaries = run_replications(scenario, jobs=jobs, on_done=on_done, on_progress=on_progress,
-                                 audit=audit)
+    outcome = None
+    if precision:
+        cap = max_replications or max(scenario.replications, 100)
+        summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done, audit)
+        scenario = scenario.model_copy(update={"replications": len(summaries)})
+    else:
+        summaries = run_replications(scenario, jobs=jobs, on_done=on_done,
+                                     on_progress=on_progress, audit=audit)
     if on_phase:
         on_phase("write")
     kpis = write_run(scenario, summaries, out)
     return RunResult(out, scenario, kpis,
-                     [(s.index, v) for s in summaries for v in s.violations])
+                     [(s.index, v) for s in summaries for v in s.violations], outcome)
 
 
 def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:

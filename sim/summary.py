@@ -3,6 +3,7 @@ that were missed (by prefecture name and code) and the sparse-data warnings."""
 
 from __future__ import annotations
 
+import math
 import re
 
 LINE_NAMES = {
@@ -11,12 +12,23 @@ LINE_NAMES = {
 }
 
 
+def clamp_interval(lo: float, hi: float, rate: bool) -> tuple[float, float, bool]:
+    """A 95 % CI clamped to the KPI's range (0 to 1 for a rate, else 0 and up: no KPI is
+    negative); the flag says whether an end was cut (then print the ends, not ± half-width)."""
+    top = 1.0 if rate else math.inf
+    a, b = max(lo, 0.0), min(hi, top)
+    return a, b, (a, b) != (lo, hi)
+
+
 def _pct(kpi: dict | None) -> str:
     if not kpi or kpi["mean"] is None:
         return "—"
     lo, hi = kpi["ci95"]
     if lo is None:
         return f"{100 * kpi['mean']:.1f}%"
+    a, b, cut = clamp_interval(lo, hi, rate=True)
+    if cut:
+        return f"{100 * kpi['mean']:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
     return f"{100 * kpi['mean']:.1f}±{100 * (hi - lo) / 2:.1f}%"
 
 
@@ -26,19 +38,21 @@ def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
     return fmt.format(kpi["mean"])
 
 
-MARKS = {"met": "✓", "unclear": "≈", "missed": "✗"}
+MARKS = {"met": "✓", "unclear": "≈", "missed": "✗", "no-data": "–"}
 FEW_REPLICATIONS = 5
 WIDE_HALF = 0.05
 
 
 def target_status(row: dict) -> str:
     """``met`` (mean ≥ target), ``unclear`` (mean below, but the 95 % CI reaches the target:
-    not distinguishable from it) or ``missed`` (the whole CI below it, or no CI and the mean
-    below)."""
+    not distinguishable from it), ``missed`` (the whole CI below it, or no CI and the mean
+    below) or ``no-data`` (no calls, so no service level: neither met nor missed)."""
     mean, hi = row.get("mean"), (row.get("ci95") or [None, None])[1]
-    if mean is not None and mean >= row["target"]:
+    if mean is None:
+        return "no-data"
+    if mean >= row["target"]:
         return "met"
-    if mean is not None and hi is not None and hi >= row["target"]:
+    if hi is not None and hi >= row["target"]:
         return "unclear"
     return "missed"
 
@@ -63,23 +77,40 @@ def missed_targets(doc: dict) -> list[dict]:
     return [t for t in doc.get("targets", []) if target_status(t) == "missed"]
 
 
+def has_interval(row: dict) -> bool:
+    """Whether a target row has a 95 % CI (it has none with one replication)."""
+    return (row.get("ci95") or [None])[0] is not None
+
+
 def format_targets(doc: dict, most: int = 20) -> str:
-    """The centres and lines that miss their target, then those not distinguishable from it."""
+    """The centres and lines that miss their target, then those not distinguishable from it,
+    then how many had no calls (neither met nor missed)."""
     out = []
-    for status, title in (("missed", "Targets missed 未达标 (95 % CI below the target)"),
-                          ("unclear", "Not distinguishable from the target 无法区分 (mean "
-                                      "below, 95 % CI reaches it)")):
-        rows = [t for t in doc.get("targets", []) if target_status(t) == status]
+    rows_of = {s: [t for t in doc.get("targets", []) if target_status(t) == s] for s in MARKS}
+    missed = rows_of["missed"]
+    sections = (
+        ([t for t in missed if has_interval(t)], "Targets missed 未达标 (95 % CI below the "
+                                                 "target)"),
+        ([t for t in missed if not has_interval(t)], "Targets missed 未达标 (mean below the "
+                                                     "target, no interval: one replication)"),
+        (rows_of["unclear"], "Not distinguishable from the target 无法区分 (mean below, 95 % "
+                             "CI reaches it)"))
+    for rows, title in sections:
         if not rows:
             continue
         out.append(f"{title}: {len(rows)}")
-        rows.sort(key=lambda t: (t["kind"] != "line", (t["mean"] or 0) - t["target"]))
+        rows.sort(key=lambda t: (t["kind"] != "line", t["mean"] - t["target"]))
         for t in rows[:most]:
             name = t["name"] if t["kind"] == "line" else place_label(t["name"])
             out.append(f"  {t['kind']:<7}{name:<40}{t['kpi']:>6} {_pct(t):>13} < "
                        f"{100 * t['target']:.0f}%")
         if len(rows) > most:
             out.append(f"  ... and {len(rows) - most} more (see report.html)")
+    empty = rows_of["no-data"]
+    if empty:
+        names = ", ".join(t["name"] for t in empty[:8]) + (" ..." if len(empty) > 8 else "")
+        out.append(f"No calls 无来电 (no service level, neither met nor missed): {len(empty)} "
+                   f"({names})")
     return "\n".join(out)
 
 
@@ -125,7 +156,8 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
                    f"{(_pct(sl) + mark) if sl else '—':>17}{_num(k['asa'], '{:.1f}'):>8}"
                    f"{_pct(k['occupancy']):>11}")
     out.append("SL@target: answered within the line's target seconds / offered; ✓ = mean "
-               "meets the target level (%), ✗ = 95 % CI below it, ≈ = not distinguishable.")
+               "meets the target level (%), ✗ = 95 % CI below it (the mean, with one "
+               "replication), ≈ = not distinguishable, – = no calls.")
     return "\n".join(out)
 
 

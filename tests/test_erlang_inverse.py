@@ -61,3 +61,30 @@ def test_cli_forward_checks_input_before_printing_and_warns_on_overload(cli):
     assert result.exit_code == 2 and "P(wait)" not in result.output
     result = cli("erlang", "c", "-n", 5, "--rate", 10, "--talk", 1)
     assert "warning: offered load 10 Erl >= 5 seats" in result.output
+
+
+def test_cli_inverse_refuses_a_load_it_cannot_search_and_says_zero_for_no_calls(cli):
+    import time
+
+    began = time.monotonic()
+    for line in ("c", "a"):
+        extra = ["--patience", 90] if line == "a" else []
+        result = cli("erlang", line, "--target", "0.8/20", "--rate", "1e9", "--talk", 180,
+                     *extra)
+        assert result.exit_code == 2 and "--rate" in result.output
+        assert "1,000,000" in result.output
+    assert time.monotonic() - began < 5  # refused at once, not searched
+    for bad in ("0.8/nan", "0.8/inf"):
+        result = cli("erlang", "c", "--target", bad, "--rate", 1, "--talk", 1)
+        assert result.exit_code == 2 and result.output.startswith("error: --target:")
+    result = cli("erlang", "c", "--target", "0.8/20", "--rate", 0, "--talk", 180)
+    assert result.exit_code == 0 and result.output.startswith("seats needed = 0")
+
+
+def test_library_search_refuses_beyond_its_documented_limit():
+    from sim.erlang import MAX_OFFERED, servers_for_blocking, servers_for_service_level
+
+    with pytest.raises(InputError, match="rate"):
+        servers_for_service_level(MAX_OFFERED + 1, 1.0, 0.0, 0.5)
+    with pytest.raises(InputError, match="offered"):
+        servers_for_blocking(2 * MAX_OFFERED, 0.01)

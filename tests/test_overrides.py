@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sim.errors import ScenarioError
@@ -34,3 +36,21 @@ def test_the_run_help_example_works_on_the_earthquake(cli):
     from cli import run
 
     assert "--set borrowing.0.enabled=false" in run.help
+
+
+@pytest.mark.parametrize("index", ["0_0", "+0", " 0", "0x0", "-0", "1e0"])
+def test_only_plain_whole_numbers_are_list_indexes(index):
+    with pytest.raises(ScenarioError, match=r"plain whole number or -1 for the last; got "
+                                            + re.escape(repr(index))):
+        apply_override({"b": [{}, {}]}, ("b", index, "enabled"), False)
+
+
+@pytest.mark.parametrize(("override", "key"), [
+    ("horizon_hours.0=3", "horizon_hours"),
+    ("borrowing.1.5.enabled=false", "borrowing.1.5"),
+])
+def test_errors_an_override_makes_are_blamed_on_set_not_the_file(cli, override, key):
+    result = cli("check", "jishishan-earthquake", "--set", override)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: --set: {key}:"), result.output
+    assert ".yaml" not in result.output.splitlines()[0]

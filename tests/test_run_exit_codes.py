@@ -82,3 +82,70 @@ def test_a_closed_output_pipe_is_141_not_1(cli, monkeypatch, understaffed, tmp_p
 
     monkeypatch.setattr(sim.runner, "run_scenario", closed)
     assert cli("run", understaffed, "--out", tmp_path / "x", "-q").exit_code == 141
+
+
+def test_no_calls_is_neither_met_nor_missed_and_never_fails_the_run(cli, write_scenario,
+                                                                     tmp_path):
+    from sim.summary import target_status
+
+    assert target_status({"target": 0.8, "mean": None, "ci95": [None, None]}) == "no-data"
+    quiet = {**STATIONARY, "replications": 2, "centres": {
+        "620100/110": {"calls_per_day": 12960, "seats": 14},
+        "620200/110": {"calls_per_day": 0, "seats": 2}}}
+    result = cli("run", write_scenario(quiet), "--out", tmp_path / "a", "-q", "--no-report",
+                 "--fail-on-miss")
+    assert result.exit_code == 0, result.output
+    assert "Targets missed" not in result.output
+    assert "No calls 无来电 (no service level, neither met nor missed): 1 (620200/110)" \
+        in result.output
+
+
+def test_one_replication_misses_by_the_mean_without_an_interval(cli, understaffed, tmp_path):
+    result = cli("run", understaffed, "--out", tmp_path / "a", "-q", "--no-report", "-r", 1)
+    assert result.exit_code == 0, result.output
+    assert "mean below the target, no interval: one replication" in result.output
+    assert "95 % CI below the target" not in result.output
+
+
+def test_ctrl_c_during_the_report_says_what_was_written(cli, monkeypatch, understaffed,
+                                                        tmp_path):
+    import sim.report
+
+    def interrupt(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.report, "write_report", interrupt)
+    result = cli("run", understaffed, "--out", tmp_path / "x", "-q", "-r", 2)
+    assert result.exit_code == 130
+    assert "nothing complete was written" not in result.output
+    assert "has the complete run" in result.output
+    assert "not written: intervals.csv, report.html" in result.output
+    assert (tmp_path / "x" / "kpis.json").exists()
+    assert not (tmp_path / "x" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_a_run_piped_into_head_still_writes_its_report(write_scenario, tmp_path):
+    short = write_scenario({**STATIONARY, "horizon_hours": 2, "replications": 2})
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "run", str(short), "--out", str(out),
+                             "-q", "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=tmp_path)
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 141
+    assert b"Traceback" not in proc.stderr.read()
+    assert (out / "report.html").exists() and (out / "intervals.csv").exists()
+
+
+def test_report_verdicts_for_no_calls_and_one_replication():
+    from sim.report.html import target_rows
+
+    doc = {"targets": [
+        {"kind": "centre", "name": "620200/119", "kpi": "sl10", "target": 0.9, "mean": None,
+         "ci95": [None, None]},
+        {"kind": "centre", "name": "620100/110", "kpi": "sl15", "target": 0.9, "mean": 0.7,
+         "ci95": [None, None]},
+        {"kind": "centre", "name": "620300/110", "kpi": "sl15", "target": 0.9, "mean": 0.7,
+         "ci95": [0.6, 0.8]}]}
+    assert [r["status"] for r in target_rows(doc)] == ["no-data", "missed-mean", "missed"]

@@ -1,7 +1,7 @@
 """The reference exchange server (``hotline serve``): a small real 12345 ↔ 110 linkage service.
 
-``start_server`` runs it in a subprocess for tests, benchmarks and the load tester; ``create_app``
-builds the ASGI app. Nothing here imports locust.
+``start_server`` runs it in a subprocess for tests, benchmarks and the load tester;
+``app.serving_app`` builds the ASGI app uvicorn serves. Nothing here imports locust.
 """
 
 from loadtest.server.process import ServerHandle, start_server

@@ -42,7 +42,7 @@ def _unauthorized(message: str) -> ApiError:
                     headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_platform(
+async def current_platform(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:

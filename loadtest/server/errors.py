@@ -6,6 +6,7 @@ Client mistakes are 4xx with the field at fault; only a fault of the server is 5
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,17 +75,50 @@ async def _on_api_error(_: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
-async def _on_http(_: Request, exc: HTTPException) -> JSONResponse:
+async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
     code = _STATUS_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 400:
         code, message = "invalid_json", f"body is not valid JSON ({message})"
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API serves at the request's path, from its OpenAPI document (Starlette
+    lists only the first matching route's, so GET and POST on one path answered ``Allow: POST``)."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = request.app.state.allowed_methods = _method_table(request.app.openapi())
+    path = request.url.path
+    for pattern, methods in table:
+        if pattern.fullmatch(path):
+            return methods
+    return []
+
+
+def _method_table(openapi: dict[str, Any]) -> list[tuple[re.Pattern[str], list[str]]]:
+    table = []
+    for template, operations in openapi.get("paths", {}).items():
+        pattern = re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)))
+        methods = {m.upper() for m in operations}
+        if "GET" in methods:
+            methods.add("HEAD")  # served for every GET route
+        table.append((pattern, sorted(methods)))
+    return table
 
 
 async def _on_busy(_: Request, exc: Exception) -> JSONResponse:
+    return await busy_response(exc)
+
+
+async def busy_response(exc: Exception) -> JSONResponse:
+    """503 with Retry-After for a locked database or an exhausted pool; else the 500 answer."""
     if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-        return await _on_internal(_, exc)
+        log.exception("internal error", exc_info=exc)
+        return error_response(500, "internal", "internal server error")
     return error_response(503, "busy", "the database is busy; retry with the same "
                           "Idempotency-Key", headers={"Retry-After": "1"})
 

@@ -5,23 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import TypeAdapter, ValidationError
 
 from loadtest.server.codes import category_codes, region_codes
 from loadtest.server.errors import ApiError
-from loadtest.server.schemas import Timestamp
+from loadtest.server.schemas import TIME_PATTERN, Timestamp
 from loadtest.server.storage.pages import Page
 
 _timestamp = TypeAdapter(Timestamp)
 
-Since = Annotated[str | None, Query(description="ISO 8601; inclusive", max_length=64)]
-Until = Annotated[str | None, Query(description="ISO 8601; exclusive", max_length=64)]
+_TIME = {"format": "date-time", "pattern": TIME_PATTERN}
+Since = Annotated[str | None, Query(description="ISO 8601; inclusive", max_length=64,
+                                    json_schema_extra=_TIME)]
+Until = Annotated[str | None, Query(description="ISO 8601; exclusive", max_length=64,
+                                    json_schema_extra=_TIME)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$",
                                      description="next_cursor of the previous page")]
-RegionFilter = Annotated[str | None, Query(max_length=12, description="GB/T 2260 code")]
-CategoryFilter = Annotated[str | None, Query(max_length=64, description="category code")]
+RegionFilter = Annotated[str | None, Query(max_length=12, description="GB/T 2260 code",
+                                           json_schema_extra={"enum": sorted(region_codes())})]
+CategoryFilter = Annotated[str | None, Query(max_length=64, description="category code",
+                                             json_schema_extra={"enum": sorted(category_codes())})]
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:
@@ -48,3 +53,18 @@ def make_page(equals: dict[str, str | None], since: str | None, until: str | Non
     return Page(equals={k: v for k, v in equals.items() if v is not None},
                 since=parse_time(since, "since"), until=parse_time(until, "until"),
                 limit=limit, after_id=int(cursor) if cursor else 0)
+
+
+def reject_unknown_query(request: Request) -> None:
+    """422 for a query parameter the endpoint does not take (as bodies reject unknown fields).
+
+    A router-wide dependency: the names come from the matched route's own parameters.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known = {param.alias for param in dependant.query_params}
+    for name in request.query_params:
+        if name not in known:
+            raise ApiError(422, "unknown_field", f"unknown query parameter {name!r}", name)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
-from loadtest.server.creates import IdempotencyKey, run_write
+from loadtest.server.creates import Action, IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
 from loadtest.server.queries import (
     CategoryFilter,
@@ -21,6 +21,7 @@ from loadtest.server.queries import (
     Until,
     check_codes,
     make_page,
+    reject_unknown_query,
 )
 from loadtest.server.schemas import (
     MAX_ID,
@@ -31,16 +32,18 @@ from loadtest.server.schemas import (
     CallStatus,
     Line,
 )
+from loadtest.server.storage import lean
 from loadtest.server.storage.calls import (
     call_lines,
     get_calls,
-    insert_call,
     latest_leg,
     list_calls,
     record_event,
 )
+from loadtest.server.storage.lean import Lean
 
-router = APIRouter(prefix="/v1/calls", tags=["calls"])
+router = APIRouter(prefix="/v1/calls", tags=["calls"],
+                   dependencies=[Depends(reject_unknown_query)])
 CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -59,15 +62,21 @@ def visible_call(conn: Connection, platform: str, call_id: int) -> set[str]:
 
 
 @router.post("", status_code=201, response_model=CallOut, summary="Register a call")
-def create_call(body: CallIn, platform: Caller, request: Request,
+async def create_call(body: CallIn, platform: Caller, request: Request,
                 idempotency_key: IdempotencyKey = None) -> Response:
     """Register a call received by the caller's platform (``line`` must be its own)."""
+    return await run_write(request, platform, idempotency_key, body, 201,
+                           call_action(platform, body))
+
+
+def call_action(platform: str, body: CallIn) -> Action:
+    """The transaction registering ``body`` (403 at once if the line is not the platform's)."""
     require_own_line(platform, body.line, "line")
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        return call_out(conn, insert_call(conn, body.model_dump(), now))
+        return lean.insert_call(Lean(conn), body.model_dump(), now)
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return action
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call with its events")
@@ -93,7 +102,7 @@ def search_calls(platform: Caller, request: Request, line: Line | None = None,
 
 
 @router.post("/{call_id}/events", response_model=CallOut, summary="Answered or abandoned")
-def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request: Request,
+async def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request: Request,
                    idempotency_key: IdempotencyKey = None) -> Response:
     """Record that the platform's leg of the call was answered or abandoned (once per leg)."""
     require_own_line(platform, body.line, "line")
@@ -102,7 +111,7 @@ def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
         lines = visible_call(conn, platform, call_id)
         if line is not None and line not in lines:
-            raise ApiError(422, "invalid_value", f"the call has not reached line {line}", "line")
+            raise ApiError(409, "conflict", f"the call has not reached line {line}", "line")
         leg = latest_leg(conn, call_id, line)
         if leg.status != "received":
             raise ApiError(409, "illegal_transition",
@@ -110,4 +119,4 @@ def add_call_event(call_id: CallId, body: CallEventIn, platform: Caller, request
         record_event(conn, leg, body.type, body.at or now)
         return call_out(conn, call_id)
 
-    return run_write(request, platform, idempotency_key, body, 200, action)
+    return await run_write(request, platform, idempotency_key, body, 200, action)

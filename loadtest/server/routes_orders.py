@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
-from loadtest.server.creates import IdempotencyKey, run_write
+from loadtest.server.creates import Action, IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
 from loadtest.server.lifecycle import check_transition, default_deadline
 from loadtest.server.queries import (
@@ -22,6 +22,7 @@ from loadtest.server.queries import (
     Until,
     check_codes,
     make_page,
+    reject_unknown_query,
 )
 from loadtest.server.schemas import (
     MAX_ID,
@@ -33,17 +34,12 @@ from loadtest.server.schemas import (
     OrderStatus,
     StatusIn,
 )
-from loadtest.server.storage.calls import call_lines
-from loadtest.server.storage.orders import (
-    get_orders,
-    insert_order,
-    list_orders,
-    move_order,
-    order_for_update,
-    order_lines,
-)
+from loadtest.server.storage import lean
+from loadtest.server.storage.lean import Lean
+from loadtest.server.storage.orders import get_orders, list_orders, order_lines
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"],
+                   dependencies=[Depends(reject_unknown_query)])
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -52,28 +48,32 @@ def _order_out(conn: Connection, order_id: int) -> dict[str, Any]:
 
 
 def _owner(platform: str, body: OrderIn) -> str:
+    # Rules that depend on who asks are 403; the schema states those it can (owner_line and
+    # dispatched_to_line differ when both are given: 422).
     if body.owner_line is None and platform == ADMIN:
-        raise ApiError(422, "missing_field", "admin must name the owner_line", "owner_line")
+        raise ApiError(403, "forbidden", "admin acts for a line: name the owner_line",
+                       "owner_line")
     require_own_line(platform, body.owner_line, "owner_line")
     owner = body.owner_line or platform
     if body.dispatched_to_line == owner:
-        raise ApiError(422, "invalid_value", "dispatched_to_line must differ from the owner",
-                       "dispatched_to_line")
+        status = 422 if body.owner_line is not None else 403
+        raise ApiError(status, "invalid_value" if status == 422 else "forbidden",
+                       "dispatched_to_line must differ from the owner", "dispatched_to_line")
     return owner
 
 
 def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
     if body.call_id is not None:
-        lines = call_lines(conn, body.call_id)
+        lines = lean.call_lines(Lean(conn), body.call_id)
         if lines is None:
-            raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
+            raise ApiError(404, "not_found", f"no call {body.call_id}", "call_id")
         if platform != ADMIN and platform not in lines:
             raise ApiError(403, "forbidden", "this call is not visible to the platform",
                            "call_id")
     if body.linked_order_id is not None:
         linked = order_lines(conn, body.linked_order_id)
         if linked is None:
-            raise ApiError(422, "invalid_value", f"no order {body.linked_order_id}",
+            raise ApiError(404, "not_found", f"no order {body.linked_order_id}",
                            "linked_order_id")
         if platform != ADMIN and platform not in linked:
             raise ApiError(403, "forbidden", "the linked order is not visible to the platform",
@@ -81,18 +81,24 @@ def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
 
 
 @router.post("", status_code=201, response_model=OrderOut, summary="Create an order")
-def create_order(body: OrderIn, platform: Caller, request: Request,
+async def create_order(body: OrderIn, platform: Caller, request: Request,
                  idempotency_key: IdempotencyKey = None) -> Response:
     """Create a work order or police order owned by the caller's platform (status created)."""
+    return await run_write(request, platform, idempotency_key, body, 201,
+                           order_action(platform, body))
+
+
+def order_action(platform: str, body: OrderIn) -> Action:
+    """The transaction creating the order ``body`` (the checks needing no database first)."""
     owner = _owner(platform, body)
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
         _check_references(conn, platform, body)
         values = {**body.model_dump(), "owner_line": owner,
                   "deadline": body.deadline or default_deadline(body.urgency, now)}
-        return _order_out(conn, insert_order(conn, values, platform, now))
+        return lean.insert_order(Lean(conn), values, platform, now)
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return action
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One order with its history")
@@ -122,17 +128,23 @@ def search_orders(platform: Caller, request: Request, status: OrderStatus | None
 
 
 @router.post("/{order_id}/status", response_model=OrderOut, summary="Move an order's status")
-def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
+async def change_status(order_id: OrderId, body: StatusIn, platform: Caller, request: Request,
                   idempotency_key: IdempotencyKey = None) -> Response:
     """Sign, start, answer (with feedback), close (with satisfaction) or reopen an order."""
+    return await run_write(request, platform, idempotency_key, body, 200,
+                           status_action(platform, order_id, body))
+
+
+def status_action(platform: str, order_id: int, body: StatusIn) -> Action:
+    """The transaction moving order ``order_id`` as ``body`` says."""
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        row = order_for_update(conn, order_id)
+        db = Lean(conn)
+        row = lean.order_for_update(db, order_id)
         if row is None:
             raise ApiError(404, "not_found", f"no order {order_id}")
-        require_visible(platform, (row.owner_line, row.dispatched_to_line), "order")
-        check_transition(row.status, body.status, body.satisfaction)
-        move_order(conn, order_id, body.model_dump(), platform, now)
-        return _order_out(conn, order_id)
+        require_visible(platform, (row["owner_line"], row["dispatched_to_line"]), "order")
+        check_transition(row["status"], body.status, body.satisfaction)
+        return lean.move_order(db, row, body.model_dump(), platform, now)
 
-    return run_write(request, platform, idempotency_key, body, 200, action)
+    return action

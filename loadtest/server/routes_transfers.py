@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
 from loadtest.server.creates import IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
-from loadtest.server.queries import Cursor, Limit, Since, Until, make_page
+from loadtest.server.queries import Cursor, Limit, Since, Until, make_page, reject_unknown_query
 from loadtest.server.schemas import (
     MAX_ID,
     Line,
@@ -24,7 +24,8 @@ from loadtest.server.schemas import (
 from loadtest.server.storage.calls import call_lines
 from loadtest.server.storage.transfers import get_transfers, insert_transfer, list_transfers
 
-router = APIRouter(prefix="/v1/transfers", tags=["transfers"])
+router = APIRouter(prefix="/v1/transfers", tags=["transfers"],
+                   dependencies=[Depends(reject_unknown_query)])
 TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -38,16 +39,16 @@ def _check_transfer(conn: Connection, platform: str, body: TransferIn) -> None:
         raise ApiError(422, "invalid_value", "to_line must differ from from_line", "to_line")
     lines = call_lines(conn, body.call_id)
     if lines is None:
-        raise ApiError(422, "invalid_value", f"no call {body.call_id}", "call_id")
+        raise ApiError(404, "not_found", f"no call {body.call_id}", "call_id")
     if platform != ADMIN and platform not in lines:
         raise ApiError(403, "forbidden", "this call is not visible to the platform", "call_id")
     if body.from_line not in lines:
-        raise ApiError(422, "invalid_value", f"the call has not reached {body.from_line}",
+        raise ApiError(409, "conflict", f"the call has not reached {body.from_line}",
                        "from_line")
 
 
 @router.post("", status_code=201, response_model=TransferOut, summary="Transfer a call")
-def create_transfer(body: TransferIn, platform: Caller, request: Request,
+async def create_transfer(body: TransferIn, platform: Caller, request: Request,
                     idempotency_key: IdempotencyKey = None) -> Response:
     """Pass a call from the caller's line to another; the answer carries caller and record."""
     require_own_line(platform, body.from_line, "from_line")
@@ -56,7 +57,7 @@ def create_transfer(body: TransferIn, platform: Caller, request: Request,
         _check_transfer(conn, platform, body)
         return _transfer_out(conn, insert_transfer(conn, body.model_dump(), now))
 
-    return run_write(request, platform, idempotency_key, body, 201, action)
+    return await run_write(request, platform, idempotency_key, body, 201, action)
 
 
 @router.get("/{transfer_id}", response_model=TransferOut, summary="One transfer")

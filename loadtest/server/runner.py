@@ -1,20 +1,25 @@
-"""Run the server under uvicorn in this process: bind, announce the port, serve until SIGTERM.
+"""Run the server under uvicorn in this process: bind, serve, announce the port, until SIGTERM.
 
-The socket is bound here (port 0 lets the kernel choose), its port written to ``port_file``
-(for supervisors such as ``process.start_server``), then uvicorn serves on it: in this process,
-or in ``workers`` processes sharing the socket.
+The socket is bound here (port 0 lets the kernel choose) and uvicorn serves on it: in this
+process, or in ``workers`` processes sharing the socket. The banner and ``port_file`` (for
+supervisors such as ``process.start_server``) are written only once the server answers
+``/healthz`` on that socket, so whoever reads the port can connect at once (with several
+workers, starting them takes seconds).
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
+import threading
+import time
 from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from loadtest.server.app import create_app
+from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
 from loadtest.server.storage import Database
 
@@ -26,15 +31,16 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
     db.create_schema()
     db.dispose()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
-               "timeout_graceful_shutdown": 5}
+               "timeout_graceful_shutdown": 5, "proxy_headers": False}
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings.to_env()
         config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,
                                 workers=workers, **options)
     else:
-        config = uvicorn.Config(create_app(settings, create_schema=False), **options)
+        config = uvicorn.Config(serving_app(settings, create_schema=False), **options)
     sock = _bind(host, port)
-    _announce(sock, port_file)
+    threading.Thread(target=_announce_when_serving, args=(sock, port_file),
+                     name="hotline-announce", daemon=True).start()
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
@@ -54,8 +60,26 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _announce(sock: socket.socket, port_file: Path | None) -> None:
+def _announce_when_serving(sock: socket.socket, port_file: Path | None,
+                           poll_s: float = 0.02) -> None:
+    """Wait until ``/healthz`` answers 200 on the socket's address, then announce the port."""
     host, port = sock.getsockname()[:2]
+    probe = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    while True:
+        conn = http.client.HTTPConnection(probe, port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                break
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(poll_s)
+    _announce(host, port, port_file)
+
+
+def _announce(host: str, port: int, port_file: Path | None) -> None:
     print(f"hotline exchange server on http://{host}:{port} (pid {os.getpid()})", flush=True)
     if port_file is not None:
         tmp = port_file.with_name(port_file.name + ".tmp")

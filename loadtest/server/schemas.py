@@ -6,6 +6,7 @@ string is not a number); times are ISO 8601 strings, naive ones taken as UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -20,19 +21,36 @@ OrderKind = Literal["work_order", "police_order"]
 OrderStatus = Literal["created", "signed", "in_progress", "answered", "closed", "reopened"]
 NewOrderStatus = Literal["signed", "in_progress", "answered", "closed", "reopened"]
 CallStatus = Literal["received", "answered", "abandoned"]
-MAX_ID = 2**63 - 1
+MAX_ID = 2**53 - 1
+"""Largest record id taken: ids stay exact in every JSON reader (doubles hold 53 bits)."""
+
+
+EDGE_DAYS = ("0001-01-01", "9999-12-31")
+"""Days refused in any time: with a UTC offset they may fall outside the calendar."""
+TIME_PATTERN = r"^(?!0001-01-01|9999-12-31)"
+"""The same rule for the OpenAPI schema (with ``format: date-time``)."""
+
+
+# RFC 3339 date-time (the schema's format), the zone optional (naive times are UTC).
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})?")
 
 
 def _iso_string(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 date-time string")
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
+        raise ValueError("expected an ISO 8601 date-time string like 2024-06-03T10:00:00+08:00")
+    if value.startswith(EDGE_DAYS):
+        raise ValueError("times on 0001-01-01 or 9999-12-31 are refused (in UTC they may fall "
+                         "outside the years 1 to 9999)")
     return value
 
 
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-12:00 is in the year 10000 in UTC
+        raise ValueError("the time in UTC is outside the years 1 to 9999") from None
 
 
 def _storable(value: str) -> str:
@@ -58,21 +76,41 @@ def _category(value: str) -> str:
     return value
 
 
-Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_string),
-                      AfterValidator(_to_utc)]
-Text = Annotated[str, AfterValidator(_storable)]
-ShortText = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_storable)]
-Note = Annotated[str, Field(max_length=2000), AfterValidator(_storable)]
+Timestamp = Annotated[datetime, Field(strict=False, json_schema_extra={"pattern": TIME_PATTERN}),
+                      BeforeValidator(_iso_string), AfterValidator(_to_utc)]
+_NO_NUL = {"pattern": "^[^\\u0000]*$"}  # what _storable checks, stated in the schema
+Text = Annotated[str, Field(json_schema_extra=_NO_NUL), AfterValidator(_storable)]
+ShortText = Annotated[str, Field(min_length=1, max_length=128, json_schema_extra=_NO_NUL),
+                      AfterValidator(_storable)]
+Note = Annotated[str, Field(max_length=2000, json_schema_extra=_NO_NUL),
+                 AfterValidator(_storable)]
 # The enums document the codes in the OpenAPI schema; the validators give the error message.
 RegionCode = Annotated[str, Field(min_length=1, max_length=12, json_schema_extra={
     "enum": sorted(region_codes())}), AfterValidator(_region)]
 CategoryCode = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={
     "enum": sorted(category_codes())}), AfterValidator(_category)]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" includes 5.0; JSON numbers carry no int/float distinction.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
 
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _not_equal(first: str, second: str) -> dict[str, object]:
+    """JSON Schema: ``first`` and ``second`` are not the same line (where both are given)."""
+    same = [{"properties": {first: {"const": line}, second: {"const": line}},
+             "required": [first, second]} for line in LINES]
+    return {"not": {"anyOf": same}}
+
+
+LINES: tuple[str, ...] = ("12345", "110", "119", "120", "122")
 
 
 class CallIn(_Request):
@@ -99,6 +137,8 @@ class CallEventIn(_Request):
 class TransferIn(_Request):
     """A transfer of a call to another line: S3 one-key, S4 three-way, S5 system dispatch."""
 
+    model_config = ConfigDict(json_schema_extra=_not_equal("from_line", "to_line"))
+
     call_id: RecordId
     mode: TransferMode
     from_line: Line
@@ -108,6 +148,8 @@ class TransferIn(_Request):
 
 class OrderIn(_Request):
     """A work order (工单) or police order (警单)."""
+
+    model_config = ConfigDict(json_schema_extra=_not_equal("owner_line", "dispatched_to_line"))
 
     kind: OrderKind
     call_id: RecordId | None = None
@@ -124,6 +166,11 @@ class OrderIn(_Request):
 
 class StatusIn(_Request):
     """A move of an order along its status machine, with feedback and satisfaction."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [  # satisfaction only when closing
+        {"properties": {"status": {"const": "closed"}}},
+        {"properties": {"satisfaction": {"type": "null"}}},
+        {"not": {"required": ["satisfaction"]}}]})
 
     status: NewOrderStatus
     note: Note | None = Field(None, description="feedback (答复) when answering")

@@ -8,6 +8,7 @@ build form (:class:`DrillGroup`).
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import tempfile
@@ -31,6 +32,13 @@ def parse_duration(text: str, option: str) -> float:
         raise InputError(f"expected a duration such as 90m, 1h30m or 5400s; got {text!r}",
                          source=option)
     return sum(float(v) * u for v, u in zip(match.groups(), _UNITS.values(), strict=True) if v)
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse NaN and infinity, which click's range checks let through."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", ctx, param)
+    return value
 
 
 def parse_start(text: str, scenario_start: datetime) -> float:
@@ -167,7 +175,8 @@ def drill() -> None:
 @drill.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
-              show_default=True, help="Speed-up: 10 plays a 90-minute drill in 9 minutes.")
+              show_default=True, callback=_finite,
+              help="Speed-up: 10 plays a 90-minute drill in 9 minutes.")
 @click.option("--to", "url", metavar="URL", default=None,
               help="Also send each inject to this training platform (HTTP).")
 @click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -241,10 +250,11 @@ def score(directory, responses, json_path) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port (0: any free port).")
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True, max=600), default=1.0,
-              show_default=True, help="Speed-up of the drill clock: 10 runs 90 minutes in 9.")
+              show_default=True, callback=_finite,
+              help="Speed-up of the drill clock: 10 runs 90 minutes in 9.")
 @click.option("--grace", "grace_s", type=click.FloatRange(min=0), default=30.0,
-              show_default=True, help="Drill seconds past an inject's target before it is "
-                                      "missed.")
+              show_default=True, callback=_finite,
+              help="Drill seconds past an inject's target before it is missed.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite file of the live drill (default: DIR/live.sqlite); an existing one "
                    "is resumed.")
@@ -261,23 +271,31 @@ def serve(directory, host, port, speed, grace_s, db, reset, public_url, links_pa
     saved to SQLite as they are made; restarting on the same database resumes the drill.
     Stop with Ctrl-C. Example: hotline drill serve drills/js --speed 2 --host 0.0.0.0
     """
-    from sim.drill.live.serve import base_url, bind, links, open_live, write_links
+    from sim.drill.live.serve import base_url, bind, check_links_path, links, open_live
     from sim.drill.live.serve import serve as run
 
+    if links_path is not None:
+        check_links_path(links_path)
     sock = bind(host, port)  # first: a port in use writes no database
     try:
-        live = open_live(directory, db, speed, grace_s, reset=reset)
+        live = open_live(directory, db, speed, grace_s, reset=reset, held=True)
     except BaseException:
         sock.close()
         raise
     found = links(live, public_url.rstrip("/") if public_url else base_url(sock, host))
-    status = live.clock.status
+    run(live, sock, on_serving=lambda: _announce(live, found, speed, links_path))
+
+
+def _announce(live, found, speed: float, links_path: Path | None) -> None:
+    """The banner and the links, once the server accepts connections (and the clock runs)."""
+    from sim.drill.live.serve import write_links
+
     click.echo(f"live drill {live.meta.get('scenario', '')}: {len(live.injects)} injects, "
-               f"{len(live.trainees)} trainees, ×{speed:g}; clock {status} at "
+               f"{len(live.trainees)} trainees, ×{speed:g}; clock {live.clock.status} at "
                f"{live.now():.0f} s; database {live.store.path}")
     for line in found.lines():
         click.echo(line)
     if links_path is not None:
         write_links(links_path, found)
     sys.stdout.flush()
-    run(live, sock)
+

@@ -22,14 +22,20 @@ def format_diff(kpi: str, d: PairedDiff | None) -> str:
     return f"{text} [{scale * d.low:+.1f}, {scale * d.high:+.1f}] {p}"
 
 
-def format_changes(rows: Sequence[ChangeRow], base_name: str, variant_name: str) -> str:
-    """The rows as text, the centres whose inputs differ first; empty when there are none."""
+def format_changes(rows: Sequence[ChangeRow], base_name: str, variant_name: str,
+                   hidden: dict[str, tuple[str, ...]] | None = None,
+                   selected: bool = False) -> str:
+    """The rows as text, the centres whose inputs differ first; then the centres whose inputs
+    differ but which the selection (``selected``) leaves out (``hidden``)."""
+    scope = "selected centre or region" if selected else "centre or region"
     if not rows:
-        return (f"No centre or region of {variant_name} differs in its inputs or changed "
-                f"significantly from {base_name} (paired t, BH q < {Q_LEVEL:g}).")
-    out = [f"Centres and regions that changed, {variant_name} − {base_name} "
-           f"(paired 95 % interval over replications; * = p < {Q_LEVEL:g} where inputs differ, "
-           f"else Benjamini–Hochberg q < {Q_LEVEL:g} over every other centre and region):"]
+        out = [f"No {scope} of {variant_name} differs in its inputs or changed significantly "
+               f"from {base_name} (paired t, BH q < {Q_LEVEL:g})."]
+    else:
+        title = "Selected centres and regions" if selected else "Centres and regions"
+        out = [f"{title} that changed, {variant_name} − {base_name} (paired 95 % interval over "
+               f"replications; * = p < {Q_LEVEL:g} where inputs differ, else "
+               f"Benjamini–Hochberg q < {Q_LEVEL:g} over every other centre and region):"]
     last = None
     for r in rows:
         if (r.kind, r.key) != last:
@@ -39,7 +45,14 @@ def format_changes(rows: Sequence[ChangeRow], base_name: str, variant_name: str)
         flag = " *" if r.significant else ""
         out.append(f"    {kpi_label(r.kpi)[:22]:<23}{fmt_kpi(r.kpi, r.base):>16} → "
                    f"{fmt_kpi(r.kpi, r.variant):<16} Δ {format_diff(r.kpi, r.diff)}{flag}")
+    if hidden:
+        out.append(f"Inputs also differ outside the selection (not shown): {hidden_text(hidden)}")
     return "\n".join(out)
+
+
+def hidden_text(hidden: dict[str, tuple[str, ...]]) -> str:
+    """``622900/110 临夏回族自治州 Linxia 110: seats; ...`` (empty when nothing is hidden)."""
+    return "; ".join(f"{place_label(k)}: {', '.join(v)}" for k, v in hidden.items())
 
 
 def change_cells(rows: Sequence[ChangeRow]) -> list[dict]:

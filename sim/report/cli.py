@@ -181,7 +181,8 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
                            jobs=jobs, on_done=lambda _s: bar.update())
     kpi_list = list(kpis) or list(SWEEP_KPIS)
     paths = [p for p, _ in parsed]
-    changes = format_point_changes(paths, points, point_changes(points, kpis or None, selection))
+    changes = format_point_changes(paths, points, point_changes(points, kpis or None, selection),
+                                   selection)
     click.echo(changes)
     click.echo(format_sweep(paths, points, kpi_list))
     click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang, changes)}")

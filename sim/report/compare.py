@@ -19,6 +19,7 @@ from sim.changes import (
     Selection,
     centre_changes,
     input_changes,
+    outside_selection,
     unknown_kpis,
 )
 from sim.errors import InputError
@@ -65,6 +66,9 @@ class Comparison:
     rows: list[Row]
     changes: list[list[ChangeRow]] = field(default_factory=list)  # per run after the first
     notes: list[str] = field(default_factory=list)
+    hidden: list[dict[str, tuple[str, ...]]] = field(default_factory=list)  # inputs differ,
+    # outside the selection (per run after the first)
+    selected: bool = False
 
     @property
     def any_significant(self) -> bool:
@@ -108,26 +112,44 @@ def compare_docs(names: Sequence[str], docs: Sequence[dict],
                 continue
             rows.append(Row(group, kpi, entries,
                             [None] + [paired_entries(entries[0], e) for e in entries[1:]]))
-    changes, notes = [], _notes(names, docs)
+    changes, notes, hidden = [], _notes(names, docs), []
     for i, doc in enumerate(docs[1:], start=1):
         changed = input_changes(scenarios[0], scenarios[i]) if scenarios and all(
             s is not None for s in (scenarios[0], scenarios[i])) else {}
         changes.append(centre_changes(docs[0], doc, changed, kpis, selection))
-    return Comparison(list(names), list(docs), rows, changes, notes)
+        hidden.append(outside_selection(changed, selection))
+    return Comparison(list(names), list(docs), rows, changes, notes, hidden, bool(selection))
 
 
 def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
-    """Caveats of the pairing: different seeds or replication counts."""
+    """Caveats, first of all the run-wide settings the runs differ in (horizon, start,
+    warm-up: the KPIs cover different hours), then seeds and replication counts."""
+    from sim.changes import PERIOD_SETTINGS, RUN_SETTINGS, setting_changes
+
     notes = []
     for name, d in zip(names[1:], docs[1:], strict=True):
-        if d.get("seed") != docs[0].get("seed"):
+        changed = setting_changes(docs[0], d)
+        period = [(k, a, b) for k, a, b in changed if k in PERIOD_SETTINGS]
+        if period:
+            what = "; ".join(f"{RUN_SETTINGS[k]} {_setting(k, b)} vs {_setting(k, a)}"
+                             for k, a, b in period)
+            notes.append(f"{name} and {names[0]} differ in {what}: their KPIs cover different "
+                         "hours, so differences are not due to centre inputs alone (seats are "
+                         "compared on the clock hours both runs cover).")
+        keys = {k for k, _, _ in changed}
+        if "seed" in keys:
             notes.append(f"{name} ran with seed {d.get('seed')}, {names[0]} with "
                          f"{docs[0].get('seed')}: no common random numbers, so the paired "
                          "test is valid but weaker.")
-        if d.get("replications") != docs[0].get("replications"):
+        if "replications" in keys:
             notes.append(f"{name} has {d.get('replications')} replications, {names[0]} "
                          f"{docs[0].get('replications')}: only the common ones are paired.")
     return notes
+
+
+def _setting(key: str, value: object) -> str:
+    return f"{value:g} h" if key.endswith("_hours") and isinstance(value, int | float) \
+        else str(value)
 
 
 def compare_runs(run_dirs: Sequence[Path], kpis: Sequence[str] | None = None,
@@ -184,8 +206,11 @@ def format_comparison(c: Comparison) -> str:
     and p-value vs the first run, ``*`` = significant."""
     from sim.report.changes_text import format_changes
 
-    out = [format_changes(rows, c.names[0], name) for name, rows in zip(c.names[1:], c.changes,
-                                                                         strict=True)]
+    period = [n for n in c.notes if "cover different hours" in n]
+    out = [*(f"note: {n}" for n in period)]
+    out += [format_changes(rows, c.names[0], name, hidden, c.selected)
+            for name, rows, hidden in zip(c.names[1:], c.changes, c.hidden or [{}] * len(
+                c.changes), strict=True)]
     head = f"{'group':<7}{'KPI':<12}" + "".join(f"{n[:22]:>24}" for n in c.names)
     head += "".join(f"{'Δ ' + n[:14]:>20}{'p':>8}" for n in c.names[1:])
     out += ["", head, "-" * len(head)]
@@ -198,7 +223,7 @@ def format_comparison(c: Comparison) -> str:
         out.append(f"{r.group:<7}{kpi_label(r.kpi)[:11]:<12}{cells}")
     out.append(f"Δ = run − {c.names[0]}, replication by replication (paired Student-t, 95 %); "
                "* = significant (p < 0.05).")
-    return "\n".join([*out, *c.notes])
+    return "\n".join([*out, *(n for n in c.notes if n not in period)])
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
@@ -260,7 +285,7 @@ def value_text(kpi: str, value: float | None) -> str:
 
 def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str = "en") -> Path:
     """Write ``compare.html`` (table and overlay plots, images embedded) and ``plots/`` to ``out``."""
-    from sim.report.changes_text import change_cells
+    from sim.report.changes_text import change_cells, hidden_text
     from sim.report.fonts import configure_matplotlib, resolve_lang
     from sim.report.html import data_uri, render, write_atomic
     from sim.report.report import PlotEntry
@@ -295,6 +320,7 @@ def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str 
     html = render("compare.html.j2", lang=lang, title="hotline-sim comparison", names=c.names,
                   dirs=[str(d) for d in run_dirs], rows=rows, plots=plots,
                   any_significant=c.any_significant, notes=c.notes,
-                  changes=[{"name": n, "rows": change_cells(rs)}
-                           for n, rs in zip(c.names[1:], c.changes, strict=True)])
+                  changes=[{"name": n, "rows": change_cells(rs), "selected": c.selected,
+                            "hidden": hidden_text(h)}
+                           for n, rs, h in zip(c.names[1:], c.changes, c.hidden, strict=True)])
     return write_atomic(out / "compare.html", html)

@@ -37,13 +37,22 @@ def fmt_value(kpi: str, value: float | None) -> str:
 
 
 def fmt_kpi(kpi: str, entry: dict | None) -> str:
-    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``)."""
+    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``); when the
+    interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low, high]``
+    with the ends clamped to the range."""
+    from sim.summary import clamp_interval
+
     if not entry or entry.get("mean") is None:
         return "—"
     lo, hi = (entry.get("ci95") or [None, None])[:2]
     text = fmt_value(kpi, entry["mean"])
     if lo is None or hi is None:
         return text
+    a, b, cut = clamp_interval(lo, hi, is_rate(kpi))
+    if cut and is_rate(kpi):
+        return f"{100 * entry['mean']:.1f} [{100 * a:.1f}, {100 * b:.1f}]%"
+    if cut:
+        return f"{text} [{fmt_value(kpi, a)}, {fmt_value(kpi, b)}]"
     half = (hi - lo) / 2
     if is_rate(kpi):
         return f"{100 * entry['mean']:.1f} ± {100 * half:.1f}%"
@@ -68,7 +77,8 @@ def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
 def target_rows(doc: dict) -> list[dict]:
     """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
     it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
-    but the CI reaches the target: not distinguishable) or ``missed`` (the CI is below it)."""
+    but the CI reaches the target: not distinguishable), ``missed`` (the CI is below it),
+    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls)."""
     from sim.summary import target_status
 
     rows = []
@@ -77,6 +87,8 @@ def target_rows(doc: dict) -> list[dict]:
         status = target_status(tg)
         if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"
+        elif status == "missed" and lo is None:
+            status = "missed-mean"  # one replication: no interval to judge by
         rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
                      "target_text": fmt_value(tg["kpi"], tg["target"])})
     return rows

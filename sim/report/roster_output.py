@@ -22,7 +22,7 @@ import yaml
 
 from sim.errors import InputError
 from sim.report.html import write_atomic
-from sim.roster import CentreRoster, ShiftRules, roster_all
+from sim.roster import CentreRoster, ShiftRules, roster_all, wraps
 
 OVERRIDE = "staffing-override.yaml"
 
@@ -49,16 +49,38 @@ def read_staffing(directory: Path) -> StaffingInput:
         if not path.exists():
             raise InputError(f"not a staffing directory (no {path.name}; run `hotline staff` "
                              "first)", source=directory)
-    with csv_path.open(encoding="utf-8") as f:
-        keys = list(dict.fromkeys(row["centre"] for row in csv.DictReader(f)))
     text = yaml_path.read_text(encoding="utf-8")
     scn = load_scenario(yaml_path)
     plans = {p.key: p for p in build_plans(scn)}
+    keys = staffed_centres(csv_path, set(plans))
     hours = scn.horizon_whole_hours
-    required = {k: plans[k].seats_by_hour[:hours].astype(np.int64) for k in keys if k in plans}
+    required = {k: plans[k].seats_by_hour[:hours].astype(np.int64) for k in keys}
     head = re.search(r"for targets (.+?);", text)
     targets = [t.strip() for t in head.group(1).split(",")] if head else []
     return StaffingInput(directory, scn, yaml.safe_load(text), required, targets)
+
+
+def staffed_centres(path: Path, centres: set[str]) -> list[str]:
+    """The centres of ``staffing.csv``, in order; exit-2 errors name the row and column."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ("centre", "required") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"expected the columns centre and required (as `hotline staff` "
+                             f"writes them), missing {', '.join(missing)}", source=path)
+        rows = list(reader)
+    if not rows:
+        raise InputError("no centre rows under the header (run `hotline staff` again)",
+                         source=path)
+    for n, row in enumerate(rows, start=2):  # file line: the header is line 1
+        if row["centre"] not in centres:
+            raise InputError(f"centre {row['centre']!r} is not a centre of the staffed "
+                             f"scenario {OVERRIDE}", source=path, line=n, key="centre")
+        value = (row["required"] or "").strip()
+        if not re.fullmatch(r"[0-9]+", value):
+            raise InputError(f"expected a whole number of seats >= 0, got {value!r}",
+                             source=path, line=n, key="required")
+    return list(dict.fromkeys(row["centre"] for row in rows))
 
 
 def roster_csv(rosters: Sequence[CentreRoster], start, rules: ShiftRules) -> str:
@@ -122,6 +144,21 @@ def write_roster(inp: StaffingInput, rosters: Sequence[CentreRoster], rules: Shi
     return write_atomic(out / "roster-scenario.yaml", roster_scenario(inp, rosters, out))
 
 
+def _fte_text(value: float | None, width: int = 7) -> str:
+    return f"{'—':>{width}}" if value is None else f"{value:>{width}.1f}"
+
+
+def wrap_note(rosters: Sequence[CentreRoster]) -> str | None:
+    """A warning when the period is not whole days (no wrap, no FTE), else ``None``."""
+    hours = len(rosters[0].required) if rosters else 0
+    if not rosters or wraps(hours):
+        return None
+    return (f"warning: the staffing covers {hours} h, not whole days, so the roster does not "
+            "repeat: shifts do not wrap around the day (a shift running past the end covers "
+            "nothing beyond it, its hours there are still paid) and no FTE is given. Run "
+            "`hotline staff` with horizon_hours a multiple of 24 for a repeating roster.")
+
+
 def format_roster(rosters: Sequence[CentreRoster], rules: ShiftRules) -> str:
     """FTEs, agent-hours and the gap to the LP bound per centre, and the total."""
     from sim.summary import place_label
@@ -133,14 +170,19 @@ def format_roster(rosters: Sequence[CentreRoster], rules: ShiftRules) -> str:
         ok = bool((r.coverage >= r.required).all())
         out.append(f"{place_label(r.key):<40}{sum(n for _, n in r.shifts):>7}"
                    f"{r.agent_hours:>9.0f}{r.lp_bound:>10.1f}{100 * r.gap:>6.1f}%"
-                   f"{r.fte(rules):>7.1f}{'yes' if ok else 'NO':>9}")
+                   f"{_fte_text(r.fte(rules))}{'yes' if ok else 'NO':>9}")
     total, bound = sum(r.agent_hours for r in rosters), sum(r.lp_bound for r in rosters)
     gap = 0.0 if bound <= 0 else total / bound - 1
+    ftes = [r.fte(rules) for r in rosters]
+    fte_total = None if any(f is None for f in ftes) else sum(ftes)
     out.append(f"{'all':<40}{'':>7}{total:>9.0f}{bound:>10.1f}{100 * gap:>6.1f}%"
-               f"{sum(r.fte(rules) for r in rosters):>7.1f}")
+               f"{_fte_text(fte_total)}")
     out.append(f"FTE = weekly agent-hours / ({rules.contract_hours:g} h × (1 − shrinkage "
                f"{rules.shrinkage:g})); gap = agent-hours over the LP relaxation's bound "
                "(small centres pay for covering breaks).")
+    note = wrap_note(rosters)
+    if note:
+        out.append(note)
     return "\n".join(out)
 
 
@@ -148,7 +190,8 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
            *, replications: int | None, seed: int | None, jobs: int,
            on_done=None) -> list[tuple[str, str, str, str]]:
     """Simulate the roster scenario; per rostered centre and target: (centre, target, value,
-    verdict) with verdict ``met``, ``not distinguishable`` or ``missed`` (95 % CI)."""
+    verdict) with verdict ``met``, ``not distinguishable``, ``missed`` (95 % CI) or ``no calls``
+    (no service level: neither met nor missed)."""
     from sim.plan import build_plans
     from sim.report.html import fmt_kpi
     from sim.report.staff_targets import parse_target
@@ -165,7 +208,7 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
             entry = result.kpis["centres"][r.key].get(t.kpi) or {}
             mean, ci = entry.get("mean"), entry.get("ci95") or [None, None]
             ends = [v for v in ci if v is not None]
-            verdict = ("met" if mean is not None and t.meets(mean) else
+            verdict = ("no calls" if mean is None else "met" if t.meets(mean) else
                        "not distinguishable" if any(t.meets(v) for v in ends) else "missed")
             rows.append((r.key, str(t), fmt_kpi(t.kpi, entry), verdict))
     return rows

@@ -105,14 +105,22 @@ def point_changes(points: Sequence[Point], kpis: Sequence[str] | None = None,
 
 
 def format_point_changes(paths: Sequence[str], points: Sequence[Point],
-                         changes: Sequence[list]) -> str:
-    """The changes of every point against the first, as text blocks."""
+                         changes: Sequence[list], selection=None) -> str:
+    """The changes of every point against the first, as text blocks; with a ``selection``,
+    the centres whose inputs differ outside it are named too."""
+    from sim.changes import input_changes, outside_selection
     from sim.report.changes_text import format_changes
 
     def name(pt: Point) -> str:
         return ", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(paths, pt.values, strict=True))
 
-    return "\n".join(format_changes(rows, name(points[0]), name(pt))
+    def hidden(pt: Point) -> dict:
+        if not selection or points[0].scenario is None or pt.scenario is None:
+            return {}
+        return outside_selection(input_changes(points[0].scenario, pt.scenario), selection)
+
+    return "\n".join(format_changes(rows, name(points[0]), name(pt), hidden(pt),
+                                    bool(selection))
                      for pt, rows in zip(points[1:], changes, strict=True))
 
 
@@ -123,14 +131,28 @@ def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str
     return fmt_kpi(kpi, entry) + (" *" if d is not None and d.significant else "  ")
 
 
+def _delta(kpi: str, base: dict | None, entry: dict | None) -> str:
+    """``−3.2±0.8 pp p=0.001 *``: the paired difference from the first point and its p."""
+    from sim.paired import paired_entries
+    from sim.report.compare import format_paired
+
+    d = paired_entries(base, entry)
+    if d is None:
+        return "—"
+    p = "" if d.p_value is None else (" p<0.001" if d.p_value < 0.001 else f" p={d.p_value:.3f}")
+    return f"{format_paired(kpi, d)}{p}{' *' if d.significant else '  '}"
+
+
 def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> str:
     """Text table: one row per point, the overall KPIs and each line's target KPI; ``*`` marks a
-    significant paired difference from the first point."""
+    significant paired difference from the first point; then the differences themselves
+    (Δ ± paired 95 % half-width and p, as in ``hotline compare``)."""
     targets = target_kpis(points)
     cols = [("all", k) for k in kpis] + [(line, kpi) for line, kpi in targets.items()]
-    head = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths) + "".join(
-        f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
+    labels = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths)
+    head = labels + "".join(f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
     out = [head, "-" * len(head)]
+
     def group(pt: Point, g: str) -> dict:
         return pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
 
@@ -140,6 +162,15 @@ def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[s
             cells += f"{_marked(k, group(points[0], g).get(k), group(pt, g).get(k), i == 0):>22}"
         out.append(cells)
     out.append("* = differs from the first point (paired Student-t over replications, p < 0.05).")
+    if len(points) > 1:
+        head = labels + "".join(f"{('Δ ' + g + ' ' + kpi_label(k))[:27]:>28}" for g, k in cols)
+        out += ["", head, "-" * len(head)]
+        for pt in points[1:]:
+            out.append("".join(f"{v[:16]:>17}" for v in pt.values) + "".join(
+                f"{_delta(k, group(points[0], g).get(k), group(pt, g).get(k)):>28}"
+                for g, k in cols))
+        out.append("Δ = point − first point, replication by replication (± paired 95 % "
+                   "half-width; pp for rates); p of the paired t test.")
     return "\n".join(out)
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sim.errors import ScenarioError
 from sim.paths import SCENARIOS_DIR
 from sim.regions import load_regions
-from sim.scenario.overrides import apply_override, parse_override
+from sim.scenario.overrides import apply_override, created_paths, parse_override
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlsource import Origin, deep_merge, read_yaml
 
@@ -62,10 +62,12 @@ def load_scenario(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Sc
     data, origin = read_with_extends(path)
     for text in overrides:
         key_path, value = parse_override(text)
+        created = created_paths(data, key_path)
         data = apply_override(data, key_path, value)
         for known in [k for k in origin if k[: len(key_path)] == key_path]:
             del origin[known]
-        origin[key_path] = ("--set", 0)
+        for made in [*created, key_path]:
+            origin[made] = ("--set", 0)
     data.setdefault("name", path.stem)
     try:
         scenario = Scenario.model_validate(data)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from sim.errors import ScenarioError
+
+INDEX = re.compile(r"[0-9]+|-[1-9][0-9]*")  # a list index: plain digits, or negative from the end
 
 
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
@@ -34,7 +37,8 @@ def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any,
     """A copy of ``data`` with ``value`` set at ``path`` (intermediate mappings created).
 
     A list is entered by index: ``borrowing.0.enabled=false`` sets ``enabled`` of the first
-    entry of ``borrowing``; ``borrowing.enabled`` is an error that says so.
+    entry of ``borrowing`` (``-1`` the last); ``borrowing.enabled``, ``borrowing.+0`` and
+    ``borrowing.0_0`` are errors that say so.
     """
     if not path:
         return data
@@ -54,18 +58,37 @@ def apply_override(data: dict[str, Any], path: tuple[str, ...], value: Any,
     return out
 
 
+def created_paths(data: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The prefixes of ``path`` that an override creates or turns into a mapping (absent in
+    ``data``, or a plain value there): errors at them are the override's, not the file's."""
+    out, node = [], data
+    for n in range(1, len(path) + 1):
+        key = path[n - 1]
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and INDEX.fullmatch(key) and -len(node) <= int(key) < len(
+                node):
+            node = node[int(key)]
+        else:
+            return out + [path[:m] for m in range(n, len(path) + 1)]
+        if n < len(path) and not isinstance(node, dict | list):
+            out.append(path[:n])  # a plain value the override turns into a mapping
+            node = {}
+    return out
+
+
 def _apply_in_list(items: list[Any], path: tuple[str, ...], value: Any,
                    done: tuple[str, ...]) -> list[Any]:
     """``items`` with ``path[0]`` read as an index (0-based; negative counts from the end)."""
     where = ".".join(done)
     index_text = path[0]
-    try:
-        index = int(index_text)
-    except ValueError:
+    if not INDEX.fullmatch(index_text):
+        tail = path[1:] if any(ch.isdigit() for ch in index_text) else path  # a typo'd index
         raise ScenarioError(
             f"{where!r} is a list of {len(items)}: give an index, e.g. "
-            f"{where}.0.{'.'.join(path)} (0 to {len(items) - 1})", source="--set",
-            key=where) from None
+            f"{where}.0.{'.'.join(tail) or '...'} (0 to {len(items) - 1}), a plain whole "
+            f"number or -1 for the last; got {index_text!r}", source="--set", key=where)
+    index = int(index_text)
     if not -len(items) <= index < len(items):
         raise ScenarioError(f"index {index} is out of range: {where!r} has {len(items)} "
                             f"entr{'y' if len(items) == 1 else 'ies'} (0 to {len(items) - 1})",

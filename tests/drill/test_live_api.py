@@ -78,10 +78,10 @@ def test_tokens_are_checked_and_roles_kept_apart(drill, four):
     error(client.get(f"/console/{tokens['trainer']}"), 403)
     error(client.post("/api/clock/start", headers=auth(tokens["T1"])), 403)
     error(client.get("/api/responses.csv", headers=auth(tokens["T2"])), 403)
-    error(client.get("/api/score", params={"token": tokens["T2"]}), 403)
+    error(client.get("/api/score", headers=auth(tokens["T2"])), 403)
     error(post(client, tokens["trainer"], body(key_of(four)[1])), 403)
     assert client.get(f"/console/{tokens['T1']}").text.startswith("<!doctype html>")
-    assert client.get("/api/state", params={"token": tokens["T1"]}).json()["trainee"] == "T1"
+    assert client.get("/api/state", headers=auth(tokens["T1"])).json()["trainee"] == "T1"
 
 
 def test_a_trainee_sees_only_their_delivered_calls_and_never_the_key(drill, four):
@@ -187,3 +187,86 @@ def test_the_live_score_is_the_score_of_the_exported_csv(drill, four, tmp_path):
     progress = {p["trainee"]: p for p in view["progress"]}
     assert progress["T1"]["correct"] == 1 and progress["T2"]["missed"] == 1
     assert progress["T1"]["mean_decision_s"] == pytest.approx(7.2, abs=0.1)
+
+
+def test_query_tokens_only_for_the_event_stream_and_the_download(drill):
+    client, live, real, tokens = drill
+    as_query = {"token": tokens["trainer"]}
+    err = error(client.post("/api/clock/start", params=as_query), 401, "unauthorized")
+    assert "Bearer" in err["message"] and live.clock.status == "ready"
+    error(client.get("/api/state", params={"token": tokens["T1"]}), 401)
+    error(client.get("/api/score", params=as_query), 401)
+    assert client.get("/api/responses.csv", params=as_query).status_code == 200
+    error(client.get("/api/responses.csv", params={"token": tokens["T1"]}), 403)
+    # a header of another scheme is refused, never replaced by the query token
+    basic = {"Authorization": f"Basic {tokens['trainer']}"}
+    error(client.get("/api/responses.csv", params=as_query, headers=basic), 401)
+    error(client.get("/api/events", params=as_query, headers=basic), 401)
+    error(client.get("/api/state", headers={"Authorization": "Bearer "}), 401)
+
+
+def test_a_page_is_served_for_its_own_link_token_only(drill):
+    client, live, real, tokens = drill
+    error(client.get("/trainer/junk", headers=auth(tokens["trainer"])), 403)
+    error(client.get("/console/junk", headers=auth(tokens["T1"])), 403)
+    error(client.get(f"/console/{tokens['trainer']}", headers=auth(tokens["T1"])), 403)
+    assert client.get(f"/trainer/{tokens['trainer']}").status_code == 200
+
+
+def test_the_phase_notes_are_for_the_trainer_only(drill, four):
+    client, live, real, tokens = drill
+    notes = [p["note_zh"] for p in live.phases]
+    assert notes and all(notes)
+    trainee = client.get("/api/state", headers=auth(tokens["T1"])).text
+    assert "note_zh" not in trainee and "note_en" not in trainee
+    assert not any(n in trainee for n in notes)
+    trainer = client.get("/api/state", headers=auth(tokens["trainer"])).json()
+    assert [p["note_zh"] for p in trainer["phases"]] == notes
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"inject_id": "1"}, "inject_id"), ({"inject_id": 1.0}, "inject_id"),
+    ({"inject_id": True}, "inject_id"), ({"category": ""}, "category"),
+])
+def test_decision_fields_are_strict(drill, four, change, field):
+    client, live, real, tokens = drill
+    first = key_of(four)[1]
+    started(client, live, real, tokens, first["offset_s"] + 1)
+    err = error(post(client, tokens["T1"], body(first, **change)), 422, "invalid_value")
+    assert err["field"] == field
+    assert live.store.decisions() == []
+
+
+@pytest.mark.parametrize("field", ["category", "first_dispatch", "handling", "inject_id"])
+def test_a_decision_missing_a_field_is_422(drill, four, field):
+    client, live, real, tokens = drill
+    first = key_of(four)[1]
+    started(client, live, real, tokens, first["offset_s"] + 1)
+    sent = body(first)
+    del sent[field]
+    err = error(post(client, tokens["T1"], sent), 422, "invalid_value")
+    assert err["field"] == field and live.store.decisions() == []
+
+
+def test_a_drill_stopped_early_names_the_injects_that_never_rang(drill, four, tmp_path):
+    client, live, real, tokens = drill
+    key = key_of(four)
+    first = min(key.values(), key=lambda a: a["offset_s"])
+    started(client, live, real, tokens, first["offset_s"] + 5)
+    assert post(client, tokens[first["trainee"]], body(first)).status_code == 201
+    trainer = auth(tokens["trainer"])
+    client.post("/api/clock/stop", headers=trainer)
+    view = client.get("/api/state", headers=trainer).json()
+    rang = {i for i, a in key.items() if a["offset_s"] <= first["offset_s"] + 5}
+    assert view["score"]["final"]
+    assert view["score"]["never_delivered"] == sorted(set(key) - rang) != []
+    progress = {p["trainee"]: p for p in view["progress"]}
+    for name, row in progress.items():
+        assert row["not_delivered"] == sum(a["trainee"] == name and i not in rang
+                                           for i, a in key.items())
+    # scored over every assigned inject, as `hotline drill score` scores the exported CSV
+    (tmp_path / "responses.csv").write_text(
+        client.get("/api/responses.csv", headers=trainer).text, encoding="utf-8")
+    offline = score_drill(four, tmp_path / "responses.csv")
+    assert client.get("/api/score", headers=trainer).json() == offline
+    assert offline["overall"]["injects"] == len(key) and offline["overall"]["answered"] == 1

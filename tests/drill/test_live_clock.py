@@ -59,3 +59,16 @@ def test_the_dashboard_cells_are_the_cells_of_the_score_table():
     for line, cells in zip(lines, table_rows(doc), strict=True):
         assert line.replace(" ", "") == "".join(cells)
     assert table_rows(doc)[0][2] == f"{56.25:.1f}%"
+
+
+def test_a_held_clock_stands_still_until_released_then_runs_from_then():
+    real = Real()
+    clock = DrillClock(speed=60.0, duration_s=600.0, status="running", base_s=100.0, real=real,
+                       held=True)
+    real.t += 5  # the server is still starting: nobody can reach it
+    assert clock.now() == 100.0 and not clock.tick()
+    clock.release()
+    real.t += 1
+    assert clock.now() == 160.0
+    clock.release()  # a second release changes nothing
+    assert clock.now() == 160.0

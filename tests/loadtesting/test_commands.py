@@ -41,7 +41,13 @@ def test_rate_search_doubles_then_bisects() -> None:
         return {"rate": rate, "ok": rate <= 3000}
 
     best, trials = search_rate(trial, lambda t: t["ok"], 1000.0, refine=3)
-    assert [t["rate"] for t in trials] == [1000, 2000, 4000, 3000, 3500, 3250]
+    # each failed rate is tried a second time before it counts as failed
+    assert [t["rate"] for t in trials] == [1000, 2000, 4000, 4000, 3000, 3500, 3500, 3250, 3250]
     assert best["rate"] == 3000
+    flaky = iter([True, False, True, False, False])  # 2000 fails once, then passes
+    best, trials = search_rate(lambda r: {"rate": r, "ok": next(flaky)}, lambda t: t["ok"],
+                               1000.0, refine=0)
+    assert [t["rate"] for t in trials] == [1000, 2000, 2000, 4000, 4000]
+    assert best["rate"] == 2000
     none, _ = search_rate(lambda r: {"rate": r, "ok": False}, lambda t: t["ok"], 100.0, refine=1)
     assert none is None

@@ -88,6 +88,10 @@ def _cli(args: list[str]):
     ('{"format": "hotline-trace", "version": 1}\n{"t": 1}\n', None, "t.jsonl:2: kind"),
     (None, "events:\n  call.received: {method: GET, path: nope}\n",
      "p.yaml:2: events.call.received.path"),
+    ('{"format": "hotline-trace", "version": 1}\n{"t": 0, "kind": "call.abandoned", '
+     '"call_id": 1, "line": "12345", "region": "620100", "category": "c1", "leg": 0}\n'
+     '{"t": NaN, "kind": "call.abandoned", "call_id": 2, "line": "12345", '
+     '"region": "620100", "category": "c1", "leg": 0}\n', None, "t.jsonl:3: t: expected a finite"),
 ])
 def test_malformed_trace_or_profile_exits_2_before_any_request(trivial, tmp_path, trace_text,
                                                                 profile_text, message) -> None:
@@ -104,3 +108,25 @@ def test_malformed_trace_or_profile_exits_2_before_any_request(trivial, tmp_path
     assert result.exit_code == 2 and message in result.output
     assert trivial.get("/_stats")["requests"] == 0
     assert not (tmp_path / "out" / "slo.json").exists()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once this socket is closed
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_no_server_and_a_latency_only_slo_is_a_fail_for_errors(tmp_path) -> None:
+    """Refused connections fail fast; they must not make a latency-only SLO pass."""
+    trace = make_trace(tmp_path / "t.jsonl", call_events(30, rate=60, answered_after=None))
+    slo = tmp_path / "slo.yaml"
+    slo.write_text('requests:\n  "*": {p99_ms: 500}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = _cli([str(trace), "--host", f"http://127.0.0.1:{_closed_port()}", "--slo", str(slo),
+                   "--out", str(out)])
+    verdict = json.loads((out / "slo.json").read_text())
+    assert result.exit_code == 1 and verdict["pass"] is False
+    assert verdict["reasons"] == ["errors"] and verdict["requests"]["failed"] == 30
+    assert verdict["kinds"]["call.create"]["from_scheduled_ms"]["p99"] is None

@@ -63,3 +63,46 @@ def test_slo_errors_name_the_key(tmp_path: Path, text, key, message) -> None:
 
 def test_default_slo_loads() -> None:
     assert load_slo().latency == "scheduled"
+
+
+def test_failed_requests_are_not_latency_samples_and_a_latency_only_slo_fails(tmp_path) -> None:
+    """Every request failed fast (nothing listens): no latency sample, verdict FAIL (errors)."""
+    slo = load_slo(_slo(tmp_path, 'requests:\n  "*": {p99_ms: 500}\n'))
+    totals = _totals([0.005] * 300, failed=300)
+    assert totals.kinds["order.create"].percentile_ms("scheduled", 99) is None
+    checks = evaluate(slo, totals)
+    doc = verdict_document(slo, totals, checks)
+    assert doc["pass"] is False and doc["reasons"] == ["errors"]
+    rows = {c.target: c for c in checks}
+    assert not rows["order.create p99"].passed and rows["order.create p99"].reason == "errors"
+    assert "all 300 failed" in rows["order.create p99"].measured
+    assert rows["error rate"].limit == "<= 0" and not rows["error rate"].passed
+    text = format_verdict(doc)
+    assert "PASS" not in text and "FAIL 未通过 (errors)" in text.splitlines()[-1]
+
+
+def test_a_few_failures_allowed_by_the_slo_are_named_on_the_latency_row(tmp_path) -> None:
+    slo = load_slo(_slo(tmp_path, 'requests:\n  "*": {p99_ms: 500}\nerror_rate: 0.05\n'))
+    totals = _totals([0.010] * 100, failed=2)
+    rows = {c.target: c for c in evaluate(slo, totals)}
+    assert rows["order.create p99"].passed and "2 failed" in rows["order.create p99"].note
+    assert rows["error rate"].passed
+    strict = load_slo(_slo(tmp_path, 'requests:\n  "*": {p99_ms: 500}\nerror_rate: 0.01\n'))
+    rows = {c.target: c for c in evaluate(strict, totals)}
+    assert not rows["order.create p99"].passed and rows["order.create p99"].reason == "errors"
+
+
+def test_a_failed_slow_request_does_not_raise_the_percentiles(tmp_path) -> None:
+    slo = load_slo(_slo(tmp_path, 'requests:\n  "*": {p50_ms: 20}\nerror_rate: 0.5\n'))
+    # the first 40 of 100 requests fail after 2 s (timeouts); the 60 others take 10 ms
+    totals = _totals([2.0] * 40 + [0.010] * 60, failed=40)
+    assert totals.kinds["order.create"].percentile_ms("scheduled", 100) < 0.02 * 1000
+    assert {c.target: c.passed for c in evaluate(slo, totals)}["order.create p50"]
+
+
+def test_no_error_rate_in_the_slo_means_none_allowed(tmp_path) -> None:
+    slo = load_slo(_slo(tmp_path, 'requests:\n  "*": {p99_ms: 500}\n'))
+    rows = {c.target: c for c in evaluate(slo, _totals([0.01] * 50))}
+    assert rows["error rate"].passed and "implicit" in rows["error rate"].note
+    rows = {c.target: c for c in evaluate(slo, _totals([0.01] * 50, not_sent=1))}
+    assert not rows["error rate"].passed

@@ -102,6 +102,10 @@ EVENT = {"t": 1.0, "kind": "call.abandoned", "call_id": 1, "line": "110", "regio
     ([HEADER, {k: v for k, v in EVENT.items() if k != "leg"}], 2, "leg", "missing field"),
     ([HEADER, EVENT, {**EVENT, "t": 0.5}], 3, "t", "sorted"),
     ([HEADER, {**EVENT, "t": "soon"}], 2, "t", "number"),
+    ([HEADER, {**EVENT, "t": float("nan")}], 2, "t", "finite"),
+    ([HEADER, {**EVENT, "t": float("inf")}], 2, "t", "finite"),
+    ([HEADER, EVENT, {**EVENT, "t": 1e300}], 3, "t", "between 0 and"),
+    ([HEADER, {**EVENT, "leg": float("-inf")}], 2, "leg", "finite"),
 ])
 def test_bad_traces_name_line_and_field(tmp_path: Path, lines, line, key, message) -> None:
     path = _write_lines(tmp_path / "bad.jsonl", lines)

@@ -95,3 +95,61 @@ def test_halving_linxia_110_seats_shows_that_centre_first_and_significant(rcli, 
     keys = [ln.split()[0] for ln in narrowed.output.splitlines()[1:7] if ln.startswith("  6")]
     assert keys[0] == "622900/110" and set(keys) <= {"622900", *(f"622900/{x}" for x in
                                                               ("110", "119", "120", "122", "12345"))}
+
+
+def test_seats_are_compared_on_the_clock_hours_both_runs_cover(stationary):
+    from sim.changes import input_changes
+    from sim.scenario import load_scenario
+
+    base = load_scenario(stationary)
+    shorter = load_scenario(stationary, ["horizon_hours=3"])
+    later = load_scenario(stationary, ["start=2024-01-01T02:00:00+08:00"])
+    assert input_changes(base, shorter) == {} and input_changes(shorter, base) == {}
+    assert input_changes(base, later) == {}  # constant seats: same in every clock hour
+    fewer = load_scenario(stationary, ["horizon_hours=3", "centres.620100/110.seats=9"])
+    assert input_changes(base, fewer) == {"620100/110": ("seats",)}
+    day = ["horizon_hours=24", "centres.620100/110.seats={hourly: "
+           + str([10] * 12 + [11] * 12) + "}"]
+    a = load_scenario(stationary, [*day, "start=2024-01-01T00:00:00+08:00"])
+    b = load_scenario(stationary, [*day, "start=2024-01-01T06:00:00+08:00", "horizon_hours=6"])
+    assert input_changes(a, b) == {}  # 06:00-12:00 both have 10 seats at every clock hour
+    c = load_scenario(stationary, [*day, "start=2024-01-01T09:00:00+08:00", "horizon_hours=6"])
+    assert input_changes(a, c) == {}
+    shifted = ["horizon_hours=6", "centres.620100/110.seats={hourly: "
+               + str([11] * 12 + [10] * 12) + "}", "start=2024-01-01T06:00:00+08:00"]
+    assert input_changes(a, load_scenario(stationary, shifted)) == {"620100/110": ("seats",)}
+
+
+def test_compare_of_runs_with_different_horizons_says_so_first(rcli, stationary, tmp_path):
+    out = tmp_path / "cmp"
+    result = rcli("compare", stationary, "--variant", "long:", "--variant",
+                  "short:horizon_hours=3", "-r", 3, "-j", 2, "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("note: short and long differ in horizon 3 h vs 5 h"), first
+    assert "inputs differ" not in result.output
+    c = compare_runs([out / "long", out / "short"])
+    assert not any(r.inputs for r in c.changes[0])
+
+
+def test_a_selection_lists_no_unchanged_centre_and_names_inputs_it_hides(rcli, stationary,
+                                                                        write_scenario,
+                                                                        tmp_path):
+    from tests.report.conftest import STATIONARY
+
+    two = write_scenario({**STATIONARY, "centres": {
+        "620100/110": {"calls_per_day": 12960, "seats": 10},
+        "620200/110": {"calls_per_day": 12960, "seats": 10}}}, "two.yaml")
+    out = tmp_path / "cmp"
+    result = rcli("compare", two, "--variant", "base:", "--variant",
+                  "fewer:centres.620200/110.seats=8", "-r", 3, "-j", 2, "--out", out, "-q",
+                  "--centre", "620100/110")
+    assert result.exit_code == 0, result.output
+    assert "No selected centre or region of fewer differs" in result.output
+    assert "  620100/110" not in result.output  # unchanged: not listed as changed
+    assert "Inputs also differ outside the selection (not shown): 620200/110" in result.output
+    assert "seats" in result.output.split("outside the selection")[1].splitlines()[0]
+    html = (out / "compare.html").read_text()
+    assert "Inputs also differ outside the selection" in html
+    c = compare_runs([out / "base", out / "fewer"])
+    assert [r.key for r in c.changes[0] if r.inputs][:1] == ["620200/110"]

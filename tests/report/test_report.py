@@ -189,3 +189,19 @@ def test_bot_share_completes_the_outcomes_and_sections_become_labelled_tables():
     assert t["name"].startswith("Remote seats") and t["header_labels"][1:] == [
         "requests", "borrowed seat hours"]
     assert t["rows"][1] == ["622900/110 临夏回族自治州 Linxia 110", "—", "5 ± 1"]
+
+
+def test_displayed_intervals_stay_inside_the_kpis_range():
+    import re
+
+    from sim.report.html import fmt_kpi
+    from sim.summary import _pct
+
+    wait = fmt_kpi("p90_wait", {"mean": 3.9, "ci95": [3.9 - 12.7, 3.9 + 12.7]})
+    assert wait == "3.9 [0.0, 16.6]" and "-" not in wait
+    sl = fmt_kpi("sl20", {"mean": 0.985, "ci95": [0.96, 1.01]})
+    assert sl == "98.5 [96.0, 100.0]%"
+    assert max(float(x) for x in re.findall(r"[\d.]+", sl)) <= 100
+    assert _pct({"mean": 0.985, "ci95": [0.96, 1.01]}) == "98.5[96.0,100.0]%"
+    assert fmt_kpi("asa", {"mean": 3.9, "ci95": [3.0, 4.8]}) == "3.9 ± 0.9"  # inside: ±
+    assert _pct({"mean": 0.5, "ci95": [0.4, 0.6]}) == "50.0±10.0%"

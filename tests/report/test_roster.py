@@ -75,3 +75,83 @@ def test_roster_of_the_staffing_output_covers_and_meets_the_target(rcli, write_s
 def test_roster_of_a_directory_without_staffing_is_exit_2(rcli, tmp_path):
     result = rcli("roster", tmp_path)
     assert result.exit_code == 2 and "staffing.csv" in result.output
+
+
+def _on_seat_from_rows(rows: list[dict], hours: int) -> np.ndarray:
+    """Agents on a seat per hour from roster.csv rows without breaks, computed here (not by
+    sim.roster) and without wrapping: hours past the period's end cover nothing."""
+    cover = np.zeros(hours, dtype=int)
+    for row in rows:
+        assert row["break_h"] == "0"
+        start, length = int(row["start_hour"]), int(row["length_h"])
+        cover[start:min(hours, start + length)] += int(row["agents"])
+    return cover
+
+
+def test_a_period_of_whole_days_wraps_and_one_of_part_of_a_day_does_not():
+    # 1 seat in hours 0-3 and 8-11 of a 12 h period, 8 h shifts without breaks: folding a shift
+    # that starts at hour 8 onto hours 0-3 would cover everything with 8 agent-hours, but the
+    # period does not repeat, so two shifts (16 agent-hours) are needed.
+    need = np.array([1] * 4 + [0] * 4 + [1] * 4)
+    rules = ShiftRules(lengths=(8,), break_hours=0)
+    part = solve_centre("c", need, 0, rules)
+    assert part.agent_hours == 16 and part.fte(rules) is None
+    independent = np.zeros(12)
+    for shift, n in part.shifts:
+        independent[shift.start:min(12, shift.start + 8)] += n
+    assert (part.coverage == independent).all() and (independent >= need).all()
+    # The same hours in a day (0-3 and 20-23): one night shift starting 20:00 covers both.
+    day = np.zeros(24, dtype=int)
+    day[[0, 1, 2, 3, 20, 21, 22, 23]] = 1
+    whole = solve_centre("c", day, 0, rules)
+    assert whole.agent_hours == 8 and whole.fte(rules) == pytest.approx(8 * 7 / 28)
+    assert Shift(8, 8, None).on_seat(12, 0, wrap=False) == [8, 9, 10, 11]
+
+
+def _staffing_dir(tmp_path, write_scenario, horizon: int, hourly: list[int],
+                  rows: list[str] | None = None):
+    """A hand-made `hotline staff` directory over DIURNAL with the given hourly seats."""
+    write_scenario({**DIURNAL, "horizon_hours": horizon}, "base.yaml")
+    staff = tmp_path / "staff"
+    staff.mkdir()
+    (staff / "staffing-override.yaml").write_text(
+        "# Written by `hotline staff` for targets 110:sl20>=0.8;\n"
+        "extends: ../base.yaml\nname: base-staffed\n"
+        f"centres:\n  620100/110:\n    seats: {{constant: null, peak: null, minimum: 0, "
+        f"hourly: {hourly}}}\n", encoding="utf-8")
+    head = "centre,region,line,interval,start,hours,current,erlang,required,verified\n"
+    body = rows if rows is not None else ["620100/110,620100,110,0,x,1,20,3,4,yes"]
+    (staff / "staffing.csv").write_text(head + "".join(r + "\n" for r in body),
+                                        encoding="utf-8")
+    return staff
+
+
+def test_roster_of_a_12_hour_staffing_warns_and_covers_without_wrapping(rcli, write_scenario,
+                                                                        tmp_path):
+    hourly = [3, 3, 3, 3, 1, 1, 1, 1, 4, 4, 4, 4, 4]  # 12 h horizon + 1 h drain
+    staff = _staffing_dir(tmp_path, write_scenario, 12, hourly)
+    result = rcli("roster", staff, "--shifts", "8", "--break", 0, "--no-verify")
+    assert result.exit_code == 0, result.output
+    assert "not whole days" in result.output and "no FTE" in result.output
+    fte_column = result.output.splitlines()[2].split()[-2]
+    assert fte_column == "—"
+    rows = list(csv.DictReader((staff / "roster.csv").open()))
+    cover = list(csv.DictReader((staff / "roster-coverage.csv").open()))
+    on_seat = _on_seat_from_rows(rows, 12)
+    assert [int(c["on_seat"]) for c in cover] == list(on_seat)
+    assert all(int(c["on_seat"]) >= int(c["required"]) for c in cover)
+    assert [int(c["required"]) for c in cover] == hourly[:12]
+
+
+@pytest.mark.parametrize(("rows", "where"), [
+    ([], "no centre rows"),
+    (["620100/110,620100,110,0,x,1,20,3,abc,yes"], "staffing.csv:2: required"),
+    (["620100/110,620100,110,0,x,1,20,3,4,yes", "620100/110,620100,110,1,x,1,20,3,-3,yes"],
+     "staffing.csv:3: required"),
+    (["999999/110,999999,110,0,x,1,20,3,4,yes"], "staffing.csv:2: centre"),
+])
+def test_roster_of_a_broken_staffing_csv_is_exit_2(rcli, write_scenario, tmp_path, rows, where):
+    staff = _staffing_dir(tmp_path, write_scenario, 24, [3] * 24, rows)
+    result = rcli("roster", staff, "--no-verify")
+    assert result.exit_code == 2, result.output
+    assert where in result.output and not (staff / "roster.csv").exists()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import json
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from sim.errors import InputError
 from sim.report.sweep import grid, parse_vary
@@ -39,6 +42,16 @@ def test_sweep_writes_table_and_plots_and_sl_rises_with_seats(rcli, stationary, 
     # each point after the first names the centre whose inputs it changes, first
     assert result.output.splitlines()[1].startswith("  620100/110 兰州市 Lanzhou 110")
     assert "inputs differ: patience" in result.output and "inputs differ: seats" in result.output
+    # the line table gives Δ ± half-width and p against the first point, as compare does
+    assert "Δ = point − first point" in result.output
+    doc = json.loads((out / "sweep.json").read_text())
+    first, more = (doc["points"][i]["kpis"]["lines"]["110"]["sl20"]["values"] for i in (0, 2))
+    assert doc["points"][2]["values"]["centres.620100/110.seats"] == "12"
+    diffs = np.subtract(more, first)
+    half = stats.t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
+    row = next(ln for ln in result.output.splitlines()
+               if ln.split()[:2] == ["12", "30"] and ("p<" in ln or "p=" in ln))
+    assert f"{100 * diffs.mean():+.1f}±{100 * half:.1f} pp" in row and "*" in row
 
 
 def test_sweep_unknown_kpi_is_exit_2_before_any_run(rcli, stationary, tmp_path):
@@ -47,3 +60,16 @@ def test_sweep_unknown_kpi_is_exit_2_before_any_run(rcli, stationary, tmp_path):
                   "answer_rate", "--out", out, "-q")
     assert result.exit_code == 2 and "valid KPIs:" in result.output
     assert "human_answer_rate" in result.output and not out.exists()
+
+
+def test_sweep_with_a_selection_names_the_inputs_it_hides(rcli, write_scenario, tmp_path):
+    from tests.report.conftest import STATIONARY
+
+    two = write_scenario({**STATIONARY, "replications": 2, "centres": {
+        "620100/110": {"calls_per_day": 12960, "seats": 10},
+        "620200/110": {"calls_per_day": 12960, "seats": 10}}}, "two.yaml")
+    result = rcli("sweep", two, "--vary", "centres.620200/110.seats=10,8", "-r", 2, "-j", 2,
+                  "--out", tmp_path / "sw", "-q", "--centre", "620100/110")
+    assert result.exit_code == 0, result.output
+    assert "No selected centre or region of seats=8 differs" in result.output
+    assert "Inputs also differ outside the selection (not shown): 620200/110" in result.output

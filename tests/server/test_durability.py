@@ -1,8 +1,10 @@
 """An acknowledged write survives ``kill -9`` of the server.
 
-Writers create orders (and calls) as fast as the server answers; the server is killed with
-SIGKILL in the middle of the load, restarted on the same database, and every order and call
-it acknowledged must be there with the content it answered with.
+Writers create orders (and calls) as fast as the server answers, half of them with an
+Idempotency-Key (the app's path) and half without (the fast path); concurrent requests share
+group commits. The server is killed with SIGKILL in the middle of the load, restarted on the
+same database, and every order and call it acknowledged must be there with the content it
+answered with.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from loadtest.server import start_server
 from tests.server.support import BACKENDS, CATEGORY, REGION, postgres_database
 
-WRITERS = 4
+WRITERS = 8
 ACKS_BEFORE_KILL = 100
 
 
@@ -44,9 +46,9 @@ def _writer(url: str, headers: dict[str, str], acked: list[tuple[str, dict[str, 
                      "external_id": uuid.uuid4().hex} if path == "/v1/calls" else
                     {"kind": "work_order", "region": REGION, "category": CATEGORY,
                      "department": uuid.uuid4().hex, "urgency": "urgent"})
+            keyed = {"Idempotency-Key": uuid.uuid4().hex} if n % 2 else {}
             try:
-                r = client.post(path, json=body,
-                                headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+                r = client.post(path, json=body, headers={**headers, **keyed})
             except httpx.TransportError:
                 return  # the server is gone
             if r.status_code == 201:
@@ -67,6 +69,8 @@ def test_acknowledged_writes_survive_kill_9(database: str) -> None:
         deadline = time.monotonic() + 20
         while len(acked) < ACKS_BEFORE_KILL and time.monotonic() < deadline:
             time.sleep(0.01)
+        commits = httpx.get(server.url + "/metrics", headers=server.headers("admin"),
+                            timeout=5).json()["group_commit"]
         server.kill()  # SIGKILL while the writers are still sending
         stop.set()
         for t in threads:
@@ -75,6 +79,7 @@ def test_acknowledged_writes_survive_kill_9(database: str) -> None:
         stop.set()
         server.stop()
     assert len(acked) >= ACKS_BEFORE_KILL
+    assert commits["transactions"] > commits["batches"] > 0  # requests did share commits
     with start_server(database) as again, httpx.Client(base_url=again.url) as client:
         for path, answer in list(acked):
             r = client.get(f"{path}/{answer['id']}", headers=again.headers("admin"))

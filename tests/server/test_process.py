@@ -101,3 +101,36 @@ def test_postgres_backend_is_configured() -> None:
     if not os.environ.get(PG_ENV):
         pytest.skip(f"PostgreSQL absent: {PG_ENV} not set, so the PostgreSQL runs of the "
                     "server tests are left out (.ci/run installs and starts it)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_port_file_and_banner_appear_only_once_the_server_answers(tmp_path: Path,
+                                                                  workers: int) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from loadtest.procs import die_with_parent
+    from loadtest.server.process import PROJECT_DIR
+
+    port_file = tmp_path / "port"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtest.server", "--db", str(tmp_path / "x.db"), "--port", "0",
+         "--port-file", str(port_file), "--workers", str(workers)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        preexec_fn=die_with_parent)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        port = int(port_file.read_text())
+        # at once, no retry: the first connection must be served
+        r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert r.status_code == 200
+        assert proc.stdout is not None and f":{port} " in proc.stdout.readline().decode()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)

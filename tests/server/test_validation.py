@@ -140,10 +140,65 @@ def test_transfer_to_the_same_line_is_422(api: Api) -> None:
     _rejected(api, r, 422, "invalid_value", "to_line")
     r = api.post("12345", "/v1/transfers", {"call_id": 10**12, "mode": "one_key",
                                             "from_line": "12345", "to_line": "110"})
-    _rejected(api, r, 422, "invalid_value", "call_id")
+    _rejected(api, r, 404, "not_found", "call_id")  # valid by the schema; no such call
 
 
 def test_unknown_route_and_method_are_json(api: Api) -> None:
     _rejected(api, api.get("admin", "/v2/nothing"), 404, "not_found", None)
     r = api.client.delete("/v1/orders", headers=api.headers("admin"))
     _rejected(api, r, 405, "method_not_allowed", None)
+    assert r.headers["Allow"] == "GET, HEAD, POST"  # every method of the path, not one route's
+    r = api.client.put("/v1/transfers/1", headers=api.headers("admin"))
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(("path", "body", "status", "field"), [
+    # valid by the schema, refused for who asks (403) or what is stored (404, 409)
+    ("/v1/orders", {**ORDER, "call_id": 10**12}, 404, "call_id"),
+    ("/v1/orders", {**ORDER, "linked_order_id": 10**12}, 404, "linked_order_id"),
+    ("/v1/orders", {**ORDER, "dispatched_to_line": "12345"}, 403, "dispatched_to_line"),
+    # not valid by the schema: 422
+    ("/v1/orders", {**ORDER, "owner_line": "12345", "dispatched_to_line": "12345"}, 422,
+     "dispatched_to_line"),
+    ("/v1/orders", {**ORDER, "call_id": 2**53}, 422, "call_id"),
+    ("/v1/orders", {**ORDER, "deadline": "100000001"}, 422, "deadline"),
+    ("/v1/orders", {**ORDER, "deadline": "2024-06-03T10:00"}, 422, "deadline"),
+])
+def test_status_codes_follow_the_schema(api: Api, path, body, status, field) -> None:
+    r = api.post("12345", path, body)
+    assert r.status_code == status and r.json()["error"]["field"] == field, r.text
+
+
+def test_an_integral_number_is_an_integer_as_json_schema_says(api: Api) -> None:
+    call = api.call()
+    r = api.post("12345", "/v1/orders", {**ORDER, "call_id": float(call["id"])})
+    assert r.status_code == 201 and r.json()["call_id"] == call["id"]
+    r = api.post("12345", "/v1/orders", {**ORDER, "call_id": call["id"] + 0.5})
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+@pytest.mark.parametrize(("path", "field"), [("/v1/orders", "deadline"), ("/v1/calls", "received_at")])
+def test_a_time_outside_the_utc_range_is_a_422_and_the_connection_survives(
+        api: Api, moment: str, path: str, field: str) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(api.server.url)
+    body = dict(ORDER) if path == "/v1/orders" else {"line": "12345", "region": REGION,
+                                                     "category": CATEGORY}
+    headers = {**api.headers("12345"), **JSON}
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        conn.request("POST", path, json.dumps({**body, field: moment}), headers)
+        first = conn.getresponse()
+        error = json.loads(first.read())["error"]
+        sock = conn.sock
+        assert first.status == 422 and (error["code"], error["field"]) == ("invalid_value", field)
+        assert "1 to 9999" in error["message"]
+        conn.request("POST", path, json.dumps(body), headers)  # the next request, same socket
+        second = conn.getresponse()
+        second.read()
+        assert second.status == 201 and conn.sock is sock is not None
+    finally:
+        conn.close()

@@ -11,17 +11,6 @@ from loadtest.server.storage.pages import Page, apply_page, split_page
 from loadtest.server.storage.tables import call_events, call_legs, calls, transfers
 
 
-def insert_call(conn: Connection, values: dict[str, Any], now: datetime) -> int:
-    """Store a new call and its first leg; the call's id."""
-    received_at = values.get("received_at") or now
-    row = {**values, "received_at": received_at, "created_at": now, "status": "received"}
-    call_id = conn.execute(insert(calls).values(**row).returning(calls.c.id)).scalar_one()
-    conn.execute(insert(call_legs).values(call_id=call_id, leg=0, line=values["line"],
-                                          via="received", status="received",
-                                          arrived_at=received_at))
-    return int(call_id)
-
-
 def call_lines(conn: Connection, call_id: int) -> set[str] | None:
     """The lines the call has reached (who may see it); None if there is no such call."""
     rows = conn.execute(select(call_legs.c.line).where(call_legs.c.call_id == call_id)).all()

@@ -22,6 +22,8 @@ from loadtest.server.storage.tables import metadata
 
 BUSY_TIMEOUT_MS = 15_000
 _WRITE = "hotline_write"
+WROTE = "hotline_wrote"
+"""``Connection.info`` flag: a statement other than SELECT ran since the group writer reset it."""
 
 
 class Database:
@@ -52,6 +54,11 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def write_connection(self) -> Connection:
+        """A connection whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite), for the
+        group writer, which serialises them itself."""
+        return self.engine.connect().execution_options(**{_WRITE: True})
+
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
         with self.read() as conn:
@@ -66,9 +73,12 @@ def _make_engine(url: str, synchronous: str) -> Engine:
     pool: dict[str, Any] = {"pool_size": 16, "max_overflow": 16, "pool_timeout": 20,
                             "pool_pre_ping": False}
     if not url.startswith("sqlite"):
-        return create_engine(url, **pool)
+        engine = create_engine(url, **pool)
+        _track_writes(engine)
+        return engine
     engine = create_engine(url, connect_args={"check_same_thread": False,
                                               "timeout": BUSY_TIMEOUT_MS / 1000}, **pool)
+    _track_writes(engine)
     level = {"full": "FULL", "normal": "NORMAL"}[synchronous]
 
     @event.listens_for(engine, "connect")
@@ -88,3 +98,12 @@ def _make_engine(url: str, synchronous: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _track_writes(engine: Engine) -> None:
+    """Flag in ``Connection.info`` every statement that may write (see ``WROTE``)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info[WROTE] = True

@@ -6,9 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
-from loadtest.server.storage.tables import idempotency_keys
+from loadtest.server.storage.lean import Lean
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,15 @@ def fingerprint(method: str, path: str, canonical_body: str) -> str:
 
 def lookup(conn: Connection, platform: str, key: str) -> StoredResponse | None:
     """The stored response for this platform's key, if any."""
-    row = conn.execute(
-        select(idempotency_keys.c.fingerprint, idempotency_keys.c.status_code,
-               idempotency_keys.c.body)
-        .where(idempotency_keys.c.platform == platform, idempotency_keys.c.key == key)
-    ).first()
-    return None if row is None else StoredResponse(row.fingerprint, row.status_code, row.body)
+    row = Lean(conn).run("SELECT fingerprint, status_code, body FROM idempotency_keys"
+                         " WHERE platform = ? AND key = ?", (platform, key)).fetchone()
+    return None if row is None else StoredResponse(row[0], int(row[1]), row[2])
 
 
 def remember(conn: Connection, platform: str, key: str, stored: StoredResponse,
              now: datetime) -> None:
     """Keep the response in the current transaction (a concurrent twin fails on the key)."""
-    conn.execute(insert(idempotency_keys).values(
-        platform=platform, key=key, fingerprint=stored.fingerprint,
-        status_code=stored.status_code, body=stored.body, created_at=now))
+    db = Lean(conn)
+    db.run("INSERT INTO idempotency_keys (platform, key, fingerprint, status_code, body,"
+           " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+           (platform, key, stored.fingerprint, stored.status_code, stored.body, db.stamp(now)))

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, or_, select
 
 from loadtest.server.storage.pages import Page, apply_page, split_page
 from loadtest.server.storage.tables import order_history, orders
-
-
-def insert_order(conn: Connection, values: dict[str, Any], platform: str, now: datetime) -> int:
-    """Store a new order (status created) and its first history entry; its id."""
-    row = {**values, "status": "created", "created_at": now, "updated_at": now}
-    order_id = conn.execute(insert(orders).values(**row).returning(orders.c.id)).scalar_one()
-    conn.execute(insert(order_history).values(order_id=order_id, status="created", at=now,
-                                              by=platform))
-    return int(order_id)
-
-
-def order_for_update(conn: Connection, order_id: int) -> Any | None:
-    """The order's row, locked until the transaction ends (PostgreSQL; SQLite locks it all)."""
-    return conn.execute(select(orders).where(orders.c.id == order_id).with_for_update()).first()
 
 
 def order_lines(conn: Connection, order_id: int) -> tuple[str, str | None] | None:
@@ -30,21 +15,6 @@ def order_lines(conn: Connection, order_id: int) -> tuple[str, str | None] | Non
     row = conn.execute(select(orders.c.owner_line, orders.c.dispatched_to_line)
                        .where(orders.c.id == order_id)).first()
     return None if row is None else (row.owner_line, row.dispatched_to_line)
-
-
-def move_order(conn: Connection, order_id: int, change: dict[str, Any], platform: str,
-               now: datetime) -> None:
-    """Apply a status change and append it to the history."""
-    status, note, sat = change["status"], change.get("note"), change.get("satisfaction")
-    values: dict[str, Any] = {"status": status, "updated_at": now}
-    if status == "answered" and note is not None:
-        values["feedback"] = note
-    if status == "closed" and sat is not None:
-        values["satisfaction"] = sat
-    conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
-    conn.execute(insert(order_history).values(order_id=order_id, status=status,
-                                              at=change.get("at") or now, by=platform,
-                                              note=note, satisfaction=sat))
 
 
 def get_orders(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The live drill's web app (FastAPI): pages, assets, the JSON API and server-sent events.
 
 Each link carries a token (``/trainer/TOKEN``, ``/console/TOKEN``); the pages send it back as
-``Authorization: Bearer TOKEN`` (or ``?token=`` where a browser cannot set headers: the event
-stream and the CSV download). Every asset is package data: the app works on a LAN without
+``Authorization: Bearer TOKEN``; ``?token=`` is taken only where a browser cannot set headers
+(the event stream and the CSV download), and a page is served for its link's own token only. Every asset is package data: the app works on a LAN without
 internet access.
 """
 
@@ -38,14 +38,14 @@ STREAM_POLL_S = 0.5
 class DecisionIn(BaseModel):
     """A trainee's decision; the server stamps the time."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "1" is not the number 1
     decision_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$",
                              description="client-generated id: a retry sends the same one")
     inject_id: int
-    category: str = Field("", max_length=24, description="diversion-list code, or empty")
+    category: str = Field(min_length=1, max_length=24, description="diversion-list code")
     handling: str = Field(max_length=40)
     target_line: str = Field(max_length=10)
-    first_dispatch: str = Field("", max_length=10, description="110, 119, 120, 122 or empty")
+    first_dispatch: str = Field(max_length=10, description="110, 119, 120, 122 or empty: none")
 
 
 class Pushes:
@@ -65,25 +65,55 @@ class Pushes:
             await asyncio.wait_for(self.event.wait(), timeout)
 
 
-def who(request: Request, token: str | None = None) -> tuple[str, str]:
-    """(role, trainee) of the request's token; 401 without one, 403 with a wrong one."""
-    header = request.headers.get("authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else token
-    if not given:
-        raise ApiError(401, "unauthorized", "no token: open the link hotline drill serve printed")
+def _caller(request: Request, given: str) -> tuple[str, str]:
     found = request.app.state.tokens.get(given)
     if found is None:
         raise ApiError(403, "forbidden", "unknown token")
     return found
 
 
+def _bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header; 401 for any other scheme."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "expected the header Authorization: Bearer TOKEN")
+    return token.strip()
+
+
+def who(request: Request) -> tuple[str, str]:
+    """(role, trainee) of the request's bearer token; 401 without one, 403 with a wrong one."""
+    given = _bearer(request)
+    if given is None:
+        hint = ("?token= is taken only by the event stream and the CSV download; send "
+                "Authorization: Bearer TOKEN") if "token" in request.query_params else \
+            "no token: open the link hotline drill serve printed"
+        raise ApiError(401, "unauthorized", hint)
+    return _caller(request, given)
+
+
+def who_or_query(request: Request, token: str | None = None) -> tuple[str, str]:
+    """As :func:`who`, or ``?token=`` where a browser cannot set headers (EventSource, a link)."""
+    if "authorization" in request.headers or token is None:
+        return who(request)
+    return _caller(request, token)
+
+
 Who = Annotated[tuple[str, str], Depends(who)]
+WhoOrQuery = Annotated[tuple[str, str], Depends(who_or_query)]
 
 
 def trainer(caller: Who) -> None:
     """Only the trainer's token."""
     if caller[0] != TRAINER:
         raise ApiError(403, "forbidden", "the trainer's link is needed for this")
+
+
+def trainer_or_query(caller: WhoOrQuery) -> None:
+    """Only the trainer's token, as a header or ``?token=`` (the CSV download link)."""
+    trainer(caller)
 
 
 def trainee(caller: Who) -> str:
@@ -148,12 +178,12 @@ def _page_routes(app: FastAPI, live: LiveDrill) -> None:
 
     @app.get("/trainer/{token}", response_class=HTMLResponse, tags=["pages"])
     async def trainer_page(request: Request, token: str) -> HTMLResponse:
-        trainer(who(request, token))
+        trainer(_caller(request, token))  # the link's token, whatever the headers say
         return _page("trainer.html")
 
     @app.get("/console/{token}", response_class=HTMLResponse, tags=["pages"])
     async def console_page(request: Request, token: str) -> HTMLResponse:
-        trainee(who(request, token))
+        trainee(_caller(request, token))
         return _page("console.html")
 
 
@@ -167,7 +197,7 @@ def _view_routes(app: FastAPI, live: LiveDrill) -> None:
         return _view(live, caller)
 
     @app.get("/api/events", tags=["drill"])
-    async def events(request: Request, caller: Who) -> StreamingResponse:
+    async def events(request: Request, caller: WhoOrQuery) -> StreamingResponse:
         return StreamingResponse(_stream(request, live, caller), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -192,7 +222,7 @@ def _action_routes(app: FastAPI, live: LiveDrill) -> None:
     async def get_score() -> dict[str, Any]:
         return score(live)
 
-    @app.get("/api/responses.csv", tags=["trainer"], dependencies=[Depends(trainer)])
+    @app.get("/api/responses.csv", tags=["trainer"], dependencies=[Depends(trainer_or_query)])
     async def get_responses() -> Response:
         return Response(responses_csv(live), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="responses.csv"'})
@@ -206,7 +236,8 @@ async def _stream(request: Request, live: LiveDrill, caller: tuple[str, str]
     while not state.stopping and not await request.is_disconnected():
         if live.version != sent:
             sent, quiet = live.version, 0.0
-            yield f"event: state\ndata: {json.dumps(_view(live, caller), ensure_ascii=False)}\n\n"
+            view = json.dumps(_view(live, caller), ensure_ascii=False, allow_nan=False)
+            yield f"event: state\ndata: {view}\n\n"
         elif quiet >= KEEPALIVE_S:
             quiet = 0.0
             yield ": keepalive\n\n"

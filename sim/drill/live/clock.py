@@ -29,15 +29,23 @@ class DrillClock:
     status: str = READY
     base_s: float = 0.0
     real: Callable[[], float] = time.monotonic
+    held: bool = False
+    """Held: reads ``base_s`` whatever its status, until :meth:`release` (a server starting up)."""
 
     def __post_init__(self) -> None:
         self.base_real = self.real()
 
     def now(self) -> float:
         """Drill seconds now, never past the duration."""
-        if self.status != RUNNING:
+        if self.status != RUNNING or self.held:
             return self.base_s
         return min(self.duration_s, self.base_s + (self.real() - self.base_real) * self.speed)
+
+    def release(self) -> None:
+        """Let a held clock run on from ``base_s`` as of now (no real time before counts)."""
+        if self.held:
+            self.held = False
+            self.base_real = self.real()
 
     def act(self, action: str) -> str:
         """Apply a trainer action (start, pause, resume, stop); the new status."""
@@ -47,6 +55,7 @@ class DrillClock:
         if self.status not in allowed:
             raise ClockError(f"cannot {action} a drill that is {self.status}")
         self._set(after)
+        self.held = False  # _set read the held clock and restarted real time from now
         return after
 
     def tick(self) -> bool:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.drill.live.session import DrillFiles, LiveDrill
+from sim.drill.live.files import DrillFiles
+from sim.drill.live.session import LiveDrill
 from sim.drill.live.store import TRAINEE, TRAINER, Store, fingerprint
 from sim.errors import InputError
 
@@ -29,14 +32,22 @@ class Links:
 
 
 def open_live(directory: Path, db: Path | None, speed: float, grace_s: float,
-              reset: bool = False) -> LiveDrill:
-    """The live drill of ``directory`` with its database (resumed when it exists)."""
+              reset: bool = False, held: bool = False) -> LiveDrill:
+    """The live drill of ``directory`` with its database (resumed when it exists).
+
+    ``held``: a resumed running clock stands still until :meth:`LiveDrill.serving` (the server
+    calls it once it accepts connections), so no drill time passes while nobody can reach it.
+    """
     directory = Path(directory)
+    for option, value in (("--speed", speed), ("--grace", grace_s)):
+        if not math.isfinite(value) or value < 0 or (option == "--speed" and value == 0):
+            raise InputError(f"expected a finite number{' > 0' if option == '--speed' else ''}"
+                             f"; got {value!r}", source=option)
     files = DrillFiles.read(directory)  # first: a bad directory writes no database
     db = directory / DB_NAME if db is None else Path(db)
     trainees = sorted({i["trainee"] for i in files.injects.values()}, key=lambda t: (len(t), t))
     store = Store(db, fingerprint(directory / "answers.json"), trainees, reset)
-    return LiveDrill(files, store, speed, grace_s)
+    return LiveDrill(files, store, speed, grace_s, held=held)
 
 
 def links(live: LiveDrill, base: str) -> Links:
@@ -70,6 +81,15 @@ def base_url(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
+def check_links_path(path: Path) -> None:
+    """``--links``: ``InputError`` unless the file can be written (checked before the database)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"no such directory: {parent}", source="--links")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"cannot write {path}: permission denied", source="--links")
+
+
 def write_links(path: Path, found: Links) -> None:
     """The links as JSON (written through a temporary file, so a reader never sees half)."""
     tmp = path.with_name(path.name + ".tmp")
@@ -78,8 +98,20 @@ def write_links(path: Path, found: Links) -> None:
     tmp.replace(path)
 
 
-def serve(live: LiveDrill, sock: socket.socket, log_level: str = "warning") -> None:
+def serve(live: LiveDrill, sock: socket.socket, on_serving: Callable[[], None] = lambda: None,
+          log_level: str = "warning") -> None:
     """Serve until SIGINT/SIGTERM (open event streams are closed after a second)."""
+    make_server(live, on_serving, log_level).run(sockets=[sock])
+
+
+def make_server(live: LiveDrill, on_serving: Callable[[], None] = lambda: None,
+                log_level: str = "warning"):
+    """The uvicorn server of ``live`` (run it with ``.run(sockets=[sock])``).
+
+    Once uvicorn accepts connections, the held clock is released and ``on_serving`` runs (the
+    command prints the links and writes ``--links`` then, never before a page can connect):
+    importing the web stack and starting up (about a second) costs a resumed drill no time.
+    """
     import uvicorn
 
     from sim.drill.live.app import create_app
@@ -87,10 +119,16 @@ def serve(live: LiveDrill, sock: socket.socket, log_level: str = "warning") -> N
     app = create_app(live)
 
     class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                live.serving()
+                on_serving()
+
         def handle_exit(self, sig, frame) -> None:
             app.state.stopping = True  # event streams end, so shutdown need not cancel them
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(app, log_level=log_level, access_log=False,
                             timeout_graceful_shutdown=3)
-    _Server(config).run(sockets=[sock])
+    return _Server(config)

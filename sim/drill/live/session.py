@@ -13,14 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from sim.drill.live.clock import ENDED, READY, RUNNING, DrillClock
+from sim.drill.live.files import DrillFiles
 from sim.drill.live.store import Store
-from sim.drill.play import load_drill
-from sim.drill.score import load_key
-from sim.errors import InputError
 from sim.taxonomy import NO_OWNER, OWNERS
 
 TARGET_LINES = tuple(o for o in OWNERS if o != NO_OWNER)
@@ -48,29 +44,11 @@ class Submission:
     first_dispatch: str
 
 
-@dataclass(frozen=True)
-class DrillFiles:
-    """A drill directory's ``drill.json`` and answer key, checked against each other."""
-
-    meta: dict[str, Any]
-    phases: list[dict[str, Any]]
-    injects: dict[int, dict[str, Any]]
-    key: dict[int, dict[str, Any]]
-
-    @classmethod
-    def read(cls, directory: Path) -> DrillFiles:
-        """Read and check (``InputError`` naming the file and inject when they disagree)."""
-        doc = load_drill(directory)
-        key = load_key(directory)
-        injects = _checked(directory, doc, key)
-        return cls(doc["meta"], doc.get("phases", []), injects, key)
-
-
 class LiveDrill:
     """A drill directory played live: the clock, the key, the decisions and their store."""
 
     def __init__(self, files: DrillFiles, store: Store, speed: float, grace_s: float,
-                 real: Callable[[], float] = time.monotonic) -> None:
+                 real: Callable[[], float] = time.monotonic, held: bool = False) -> None:
         self.key, self.injects = files.key, files.injects
         self.meta, self.phases = files.meta, files.phases
         self.trainees = sorted({i["trainee"] for i in self.injects.values()},
@@ -78,11 +56,15 @@ class LiveDrill:
         self.store, self.grace_s, self.real = store, grace_s, real
         status, drill_s = store.clock()
         drill_s = max([drill_s, *(d.decided_at_s for d in store.decisions())])
-        self.clock = DrillClock(speed, float(self.meta["duration_s"]), status, drill_s, real)
+        self.clock = DrillClock(speed, float(self.meta["duration_s"]), status, drill_s, real, held)
         self.decisions = {d.inject_id: d for d in store.decisions()}
         self.version = 0
         self._signature = self.signature()
         self._saved_at = real()
+
+    def serving(self) -> None:
+        """The server accepts connections: a held clock (a resumed running drill) runs on."""
+        self.clock.release()
 
     def now(self) -> float:
         """Drill seconds now."""
@@ -91,14 +73,14 @@ class LiveDrill:
     def delivered(self, inject_id: int, now: float | None = None) -> bool:
         """Has this inject rung yet?"""
         now = self.now() if now is None else now
-        return self.clock.status != READY and int(self.injects[inject_id]["offset_s"]) <= now
+        return self.clock.status != READY and float(self.injects[inject_id]["offset_s"]) <= now
 
     def missed(self, inject_id: int, now: float | None = None) -> bool:
         """Undecided past its target plus the grace period, or at the end of the drill."""
         if inject_id in self.decisions:
             return False
         now = self.now() if now is None else now
-        deadline = int(self.injects[inject_id]["offset_s"]) + self.key[inject_id]["target_s"]
+        deadline = float(self.injects[inject_id]["offset_s"]) + self.key[inject_id]["target_s"]
         return (self.clock.status == ENDED and self.delivered(inject_id, now)) or \
             (self.delivered(inject_id, now) and now > deadline + self.grace_s)
 
@@ -135,34 +117,3 @@ class LiveDrill:
             self.version += 1
             return True
         return False
-
-
-INJECT_KEYS = ("inject_id", "trainee", "offset_s", "clock", "line", "region", "region_name",
-               "persona", "emotion", "opening")
-KEY_KEYS = ("trainee", "offset_s", "target_s", "category", "handling", "target_line",
-            "first_dispatch")
-
-
-def _checked(directory: Path, doc: dict, key: dict[int, dict]) -> dict[int, dict]:
-    """drill.json's injects by id, checked against the answer key (``InputError`` otherwise)."""
-    drill_path, key_path = Path(directory) / "drill.json", Path(directory) / "answers.json"
-    meta = doc.get("meta")
-    if not isinstance(meta, dict) or not isinstance(meta.get("duration_s"), int | float):
-        raise InputError("expected meta.duration_s, a number of seconds", source=drill_path,
-                         key="meta.duration_s")
-    injects = {}
-    for n, inject in enumerate(doc["injects"]):
-        missing = [k for k in INJECT_KEYS if not isinstance(inject, dict) or k not in inject]
-        if missing:
-            raise InputError(f"missing {', '.join(missing)}", source=drill_path,
-                             key=f"injects[{n}]")
-        injects[int(inject["inject_id"])] = inject
-    if set(injects) != set(key):
-        raise InputError(f"the answer key has injects {sorted(set(key) ^ set(injects))[:5]} "
-                         "that drill.json has not (or the other way round)", source=key_path)
-    for i, row in key.items():
-        missing = [k for k in KEY_KEYS if k not in row]
-        if missing:
-            raise InputError(f"missing {', '.join(missing)}", source=key_path,
-                             key=f"injects[inject_id={i}]")
-    return injects

@@ -63,7 +63,7 @@ def trainee_view(live: LiveDrill, trainee: str) -> dict[str, Any]:
                 "decided_at_s")}
         calls.append(row)
     return {"role": "trainee", "trainee": trainee, "clock": clock_view(live),
-            "phases": [_phase(p) for p in live.phases], "calls": calls,
+            "phases": [_phase(p, notes=False) for p in live.phases], "calls": calls,
             "scheduled": sum(i["trainee"] == trainee for i in live.injects.values())}
 
 
@@ -77,12 +77,21 @@ def trainer_view(live: LiveDrill) -> dict[str, Any]:
             "feed": _feed(live)[:FEED_ROWS],
             "score": {"trainees": doc["trainees"], "overall": doc["overall"],
                       "head": TABLE_HEAD, "rows": table_rows(doc),
+                      "never_delivered": never_delivered(live),
                       "final": live.clock.status == "ended"}}
 
 
-def _phase(p: dict[str, Any]) -> dict[str, Any]:
-    return {k: p[k] for k in ("phase", "label_zh", "label_en", "start_s", "end_s", "note_zh",
-                              "note_en")}
+def never_delivered(live: LiveDrill) -> list[int]:
+    """Injects that have not rung (yet, or ever when the drill was stopped early): they are
+    scored as unanswered, as ``hotline drill score`` scores the exported ``responses.csv``."""
+    now = live.now()
+    return [i for i in sorted(live.injects) if not live.delivered(i, now)]
+
+
+def _phase(p: dict[str, Any], notes: bool = True) -> dict[str, Any]:
+    """A phase of the timeline; the facilitator's notes are for the trainer only."""
+    keys = ("phase", "label_zh", "label_en", "start_s", "end_s")
+    return {k: p[k] for k in (*keys, *(("note_zh", "note_en") if notes else ()))}
 
 
 def _progress(live: LiveDrill, trainee: str, verdicts: dict[int, dict]) -> dict[str, Any]:
@@ -93,6 +102,7 @@ def _progress(live: LiveDrill, trainee: str, verdicts: dict[int, dict]) -> dict[
     missed = [i for i in mine if live.missed(i, now)]
     times = [verdicts[i]["decision_s"] for i in answered]
     return {"trainee": trainee, "scheduled": len(mine), "delivered": len(delivered),
+            "not_delivered": len(mine) - len(delivered),
             "answered": len(answered), "missed": len(missed),
             "pending": len(delivered) - len(answered) - len(missed),
             "correct": sum(_correct(verdicts[i]) for i in answered),

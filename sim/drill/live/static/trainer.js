@@ -35,6 +35,10 @@ function renderScore(score) {
     h("tr", { "data-trainee": cells[0] }, cells.map((c) => h("td", {}, c)))));
   document.getElementById("score-kind").textContent = score.final
     ? "最终 final (= hotline drill score)" : "实时 so far (unanswered count as wrong 未处置计为错误)";
+  const undelivered = score.never_delivered;
+  document.getElementById("never-delivered").textContent = score.final && undelivered.length
+    ? "未响铃 never delivered (stopped early; scored as unanswered 计为未处置): inject " + undelivered.join(", ")
+    : "";
 }
 
 function renderFeed(feed) {
