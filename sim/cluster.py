@@ -94,15 +94,15 @@ def _worker_name() -> str:
         return f"pid {os.getpid()}"
 
 
-def cluster_task(data, scenario, seq, index: int, audit: bool = False) -> tuple[str, str, Any]:
-    """A replication as a cluster task: self-contained (the data files' text comes with it,
-    ``sim.datafiles``), returning ``(code fingerprint, worker, summary)``."""
+def cluster_task(data, fn: Callable[..., Any], *args: Any) -> tuple[str, str, Any]:
+    """``fn(*args)`` as a cluster task, self-contained: the data files' text comes with it
+    (``sim.datafiles``), so the worker opens no project file. Returns ``(code fingerprint,
+    worker, value)``."""
     from sim import datafiles
-    from sim.replications import run_one
 
     with datafiles.provided(data):
-        summary = run_one(scenario, seq, index, audit)
-    return code_fingerprint(), _worker_name(), summary
+        value = fn(*args)
+    return code_fingerprint(), _worker_name(), value
 
 
 def check_fingerprint(fingerprint: str, worker: str) -> None:
@@ -192,6 +192,22 @@ class Session:
         except BaseException:
             client.cancel(futures, force=True)
             raise
+
+    def map_replications(self, scenario, fn: Callable[..., Any], tasks: Sequence[tuple],
+                         on_result: Callable[[int, Any], None]) -> None:
+        """``map`` for replications of ``scenario``: each task carries the scenario's data
+        files (``cluster_task``) and each result is refused unless computed by this client's
+        code (``check_fingerprint``, an ``InputError`` naming the worker)."""
+        from sim import datafiles
+
+        data = datafiles.bundle(scenario)
+
+        def checked(i: int, value: tuple) -> None:
+            fingerprint, worker, result = value
+            check_fingerprint(fingerprint, worker)
+            on_result(i, result)
+
+        self.map(cluster_task, [(data, fn, *task) for task in tasks], checked)
 
     def close(self) -> None:
         """Close the client and the ``LocalCluster`` this session started (if any), with

@@ -171,7 +171,7 @@ def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
 
     session = cluster.current()
     if session is not None:
-        session.map(worker, tasks, done)
+        session.map_replications(scenario, worker, tasks, done)
     elif jobs <= 1 or len(tasks) == 1:
         for k, task in enumerate(tasks):
             done(k, worker(*task))

@@ -160,7 +160,7 @@ def run_replications(scenario: Scenario, jobs: int = 1,
     clock passes each hour (``fraction`` of its simulated hours done). ``audit`` checks the
     model's invariants in every replication.
     """
-    from sim import cluster, datafiles
+    from sim import cluster
 
     on_hour = None
     if on_progress is not None:
@@ -180,14 +180,7 @@ def run_replications(scenario: Scenario, jobs: int = 1,
 
     session = cluster.current()
     if session is not None:
-        data = datafiles.bundle(scenario)
-
-        def checked(i: int, value: tuple) -> None:
-            fingerprint, worker, summary = value
-            cluster.check_fingerprint(fingerprint, worker)
-            done(i, summary)
-
-        session.map(cluster.cluster_task, [(data, *task) for task in tasks], checked)
+        session.map_replications(scenario, run_one, tasks, done)
     elif jobs <= 1 or len(tasks) == 1:
         for task in tasks:
             done(task[2], run_one(*task, on_hour=on_hour))

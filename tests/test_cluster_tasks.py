@@ -18,7 +18,7 @@ from sim.runner import prepare
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = ["horizon_hours=3", "drain_hours=1", "warmup_hours=0"]
-# A worker that has the package and nothing else: it unpickles (data, scenario, seq, index)
+# A worker that has the package and nothing else: it unpickles (data, fn, scenario, seq, ...)
 # from stdin, runs the task and pickles the result (or the error's text) to stdout.
 WORKER = """
 import pickle, sys
@@ -57,10 +57,10 @@ def test_task_runs_on_a_worker_without_scenario_files_and_matches_local(tmp_path
     assert scenario.linkage is not None  # the diversion list is needed
     seq = replication_seeds(scenario.seed, 1)[0]
     # without the hand-over the bare worker cannot find the data files: the setting is real
-    status, message = _bare_worker(tmp_path / "a", (None, scenario, seq, 0, False))
+    status, message = _bare_worker(tmp_path / "a", (None, run_one, scenario, seq, 0, False))
     assert status == "error" and "not found" in message
     status, (fingerprint, _, remote) = _bare_worker(
-        tmp_path / "b", (datafiles.bundle(scenario), scenario, seq, 0, False))
+        tmp_path / "b", (datafiles.bundle(scenario), run_one, scenario, seq, 0, False))
     assert status == "ok"
     local = run_one(scenario, seq, 0)
     assert remote.calls_gz == local.calls_gz and remote.calls == local.calls
@@ -82,7 +82,10 @@ def test_task_uses_the_clients_data_not_the_workers(tmp_path):
 
 
 def test_a_worker_with_other_code_is_refused_naming_it(monkeypatch):
-    class FakeSession:
+    class FakeSession(cluster.Session):
+        def __init__(self):
+            super().__init__(cluster.ClusterSpec(local_workers=1))
+
         def map(self, fn, tasks, on_result):
             for i in range(len(tasks)):
                 on_result(i, ("0.0+deadbeef", "tcp://10.0.0.7:40123", None))
@@ -90,6 +93,30 @@ def test_a_worker_with_other_code_is_refused_naming_it(monkeypatch):
     monkeypatch.setattr(cluster, "current", lambda: FakeSession())
     with pytest.raises(InputError, match=r"worker tcp://10\.0\.0\.7:40123 runs different"):
         run_replications(_scenario())
+
+
+@pytest.mark.parametrize("entry", ["run_replications", "precision_batch"])
+def test_every_cluster_entry_sends_self_contained_checked_tasks(monkeypatch, entry):
+    """Plain runs and precision batches both send the data files with each task."""
+    from sim.precision import run_batch
+
+    sent = []
+
+    class Recorder(cluster.Session):
+        def map(self, fn, tasks, on_result):
+            sent.extend((fn, task) for task in tasks)
+            for i, task in enumerate(tasks):
+                on_result(i, (cluster.code_fingerprint(), "w", run_one(*task[2:])))
+
+    monkeypatch.setattr(cluster, "current", lambda: Recorder(cluster.ClusterSpec(None, 1)))
+    scenario = _scenario()
+    if entry == "run_replications":
+        results = run_replications(scenario)
+    else:
+        results = run_batch(scenario, 0, 1, jobs=1)
+    assert len(results) == 1 and results[0].index == 0
+    (fn, task), = sent
+    assert fn is cluster.cluster_task and task[0] == datafiles.bundle(scenario)
 
 
 def test_fingerprint_is_version_and_source_hash():
