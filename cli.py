@@ -165,6 +165,10 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     scn = prepare(path, overrides, replications=replications, seed=seed)
     if max_replications is not None and not precision:
         raise click.UsageError("--max-replications needs --precision")
+    if max_replications is not None and replications is not None \
+            and max_replications < replications:
+        raise click.UsageError(f"--max-replications {max_replications} is below "
+                               f"--replications {replications}")
     targets = parse_targets(precision, scn)
     from sim.check import input_warnings
 

@@ -171,6 +171,11 @@ def evaluate(slo: SloFile, totals: Totals) -> list[Check]:
     if slo.lag_max_ms is not None:
         checks.append(_row("schedule lag max", "<=", slo.lag_max_ms,
                            lag.get_max_value() / 1000 if lag else None, " ms", reason="lag"))
+    # A replay that schedules nothing (a profile filter that matches no event, an empty
+    # window) tests nothing: it can never certify a platform.
+    some = totals.scheduled > 0
+    checks.append(Check("requests scheduled", "> 0", str(totals.scheduled), some,
+                        "" if some else "no requests"))
     accounted = totals.sent + totals.not_sent
     ok = accounted == totals.scheduled
     checks.append(Check("every scheduled request sent or counted", f"= {totals.scheduled}",

@@ -72,10 +72,54 @@ def paired_diff(base: Sequence[float | None], variant: Sequence[float | None],
 
 
 def paired_entries(base: dict | None, variant: dict | None) -> PairedDiff | None:
-    """:func:`paired_diff` of two kpis.json entries (``{"mean", "ci95", "values"}``)."""
+    """Variant minus base for two kpis.json entries (``{"mean", "ci95", "values"}``).
+
+    A ratio KPI (an entry with ``weights``, each replication's denominator) is compared as the
+    difference of the two ratios of totals — the same quantity as the levels printed beside it
+    — with a paired delta-method interval; any other KPI by :func:`paired_diff`.
+    """
     if not base or not variant:
         return None
+    if base.get("weights") and variant.get("weights"):
+        return paired_ratio_diff(base["values"], base["weights"], variant["values"],
+                                 variant["weights"])
     return paired_diff(base.get("values") or [], variant.get("values") or [])
+
+
+def paired_ratio_diff(base: Sequence, base_w: Sequence, variant: Sequence, variant_w: Sequence,
+                      level: float = LEVEL) -> PairedDiff | None:
+    """R_variant − R_base for ratios of totals R = Σ value·weight / Σ weight, replication i of
+    both runs paired (common random numbers).
+
+    Linearised (delta method): u_i = (a_i − R·w_i) / w̄ per run, d_i = u_variant,i − u_base,i;
+    Var(Δ) ≈ s_d² / n, with a Student-t interval on n − 1 degrees of freedom.
+    """
+    def parts(values, weights):
+        w = [0.0 if x is None else float(x) for x in weights]
+        a = [0.0 if not _defined(v) or wi == 0 else float(v) * wi for v, wi in zip(values, w,
+                                                                                  strict=True)]
+        return a, w
+    ab, wb = parts(base, base_w)
+    av, wv = parts(variant, variant_w)
+    n = min(len(ab), len(av))
+    ab, wb, av, wv = ab[:n], wb[:n], av[:n], wv[:n]
+    if n == 0 or sum(wb) == 0 or sum(wv) == 0:
+        return None
+    rb, rv = sum(ab) / sum(wb), sum(av) / sum(wv)
+    delta = rv - rb
+    if n < 2:
+        return PairedDiff(delta, None, None, None, n)
+    mb, mv = sum(wb) / n, sum(wv) / n
+    d = [(a2 - rv * w2) / mv - (a1 - rb * w1) / mb for a1, w1, a2, w2 in zip(ab, wb, av, wv,
+                                                                           strict=True)]
+    mean = sum(d) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+    if sd <= 1e-12 * max(1.0, abs(delta)):
+        return PairedDiff(delta, delta, delta, 1.0 if delta == 0 else 0.0, n)
+    se = sd / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    p = float(2 * stats.t.sf(abs(delta) / se, n - 1))
+    return PairedDiff(delta, delta - half, delta + half, p, n)
 
 
 def unpaired_half_width(base: dict | None, variant: dict | None,

@@ -75,7 +75,8 @@ def summarise_records(result: ReplicationResult, net: Network, scenario: Scenari
         window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
         extra["sections"]["flows"] = flow_kpis(cols, net.plans, net.table, net.line_names, window)
         extra["sections"]["flows"]["deflected"] = result.extra["deflected"]
-        extra["sections"]["orders"] = order_kpis(result.extra["orders"], lo, hi)
+        extra["sections"]["orders"] = order_kpis(result.extra["orders"], lo, hi,
+                                                 hi + scenario.drain_hours * 3600.0)
     if scenario.borrowing:
         extra["sections"]["borrowing"] = borrowing_kpis(events, net.plans, hours)
         extra["sections"]["borrowing"]["lent_below_target"] = lending_below_target(events,

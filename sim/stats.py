@@ -67,7 +67,7 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
 
 
 def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
-             level: float = 0.95) -> Estimate:
+             level: float = 0.95, proportion: bool = False) -> Estimate:
     """Ratio of totals R = Σa / Σb over replications, with a delta-method interval.
 
     With d_i = a_i − R·b_i, Var(R) ≈ s_d² / (n·b̄²) (the first-order Taylor expansion of a/b
@@ -88,7 +88,27 @@ def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
     d = a - r * b
     se = float(d.std(ddof=1)) / (math.sqrt(n) * float(b.mean()))
     half = t_quantile(level, n - 1) * se
-    return Estimate(r, r - half, r + half, n)
+    low, high = r - half, r + half
+    if proportion:  # sparse counts: never narrower than the pooled binomial interval, in [0, 1]
+        w_low, w_high = wilson(float(a.sum()), float(b.sum()), level)
+        low, high = max(0.0, min(low, w_low)), min(1.0, max(high, w_high))
+    return Estimate(r, low, high, n)
+
+
+def wilson(successes: float, trials: float, level: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion of ``successes`` in ``trials``."""
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / \
+        (1 + z * z / trials)
+    return centre - half, centre + half
+
+
+def is_proportion(name: str) -> bool:
+    """Whether a ratio KPI is a share of calls (bounded by 0 and 1, binomial-like)."""
+    return name in _BY_HUMAN_OFFERED or _is_service_level(name) or name in ("bot_rate",
+                                                                            "p_wait")
 
 
 def control_variate_ci(values: Sequence[float], controls: Sequence[Sequence[float]],
@@ -176,7 +196,7 @@ def kpi_estimate(name: str, per_replication: Sequence[dict[str, float]],
     if all(d is not None for d in dens):
         nums = [0.0 if d == 0 or v is None or math.isnan(v) else v * d
                 for v, d in zip(values, dens, strict=True)]
-        return ratio_ci(nums, dens, level)
+        return ratio_ci(nums, dens, level, proportion=is_proportion(name))
     mean, lo, hi = mean_ci(values, level)
     return Estimate(mean, lo, hi, len(values))
 
@@ -194,6 +214,9 @@ def summarise(per_replication: Sequence[dict[str, float]], level: float = 0.95
         est = kpi_estimate(name, per_replication, level)
         out[name] = {"mean": _clean(est.value), "ci95": [_clean(est.low), _clean(est.high)],
                      "values": [_clean(v) for v in values]}
+        weights = [denominator(name, r) for r in per_replication]
+        if all(w is not None for w in weights):  # a ratio of totals: each replication's weight
+            out[name]["weights"] = [_clean(float(w)) for w in weights]
     return out
 
 

@@ -155,7 +155,8 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
                    f"{_pct(k['abandon_rate']):>13}{_pct(k['block_rate']):>12}"
                    f"{(_pct(sl) + mark) if sl else '—':>17}{_num(k['asa'], '{:.1f}'):>8}"
                    f"{_pct(k['occupancy']):>11}")
-    out.append("SL@target: answered within the line's target seconds / offered; ✓ = mean "
+    out.append("SL@target: answered within the line's target seconds / calls reaching the "
+               "seats (offered − bot); ✓ = mean "
                "meets the target level (%), ✗ = 95 % CI below it (the mean, with one "
                "replication), ≈ = not distinguishable, – = no calls.")
     return "\n".join(out)

@@ -121,8 +121,46 @@ class Check:
         return self.inside and self.precise
 
 
+def require_closed_form(scenario: Scenario, model: str) -> None:
+    """Refuse a validation scenario that breaks the assumptions of its closed form (an input
+    error naming the key), so a violated assumption is never scored as a model failure."""
+    def need(ok: bool, key: str, expected: str) -> None:
+        if not ok:
+            raise InputError(f"the {model} closed form needs {expected}", source=scenario.name,
+                             key=key)
+    for key in ("disasters", "outages", "borrowing", "kpi_windows"):
+        need(not getattr(scenario, key), key, "none")
+    need(not scenario.incidents, "incidents", "none")
+    need(scenario.bot is None or not scenario.bot.enabled, "bot", "no bot")
+    need(scenario.merge is None, "merge", "no merge")
+    for name, line in scenario.lines.items():
+        need(line.wrapup.dist == "deterministic" and line.wrapup.mean == 0,
+             f"lines.{name}.wrapup", "no wrap-up")
+        need(line.redial.after_abandon == 0 and line.redial.after_blocked == 0,
+             f"lines.{name}.redial", "no redials")
+        need(line.hour_profile is None and line.day_profile is None
+             and line.busyness_variance == 0, f"lines.{name}.hour_profile",
+             "stationary Poisson arrivals (no profiles, no busyness factor)")
+    for key, centre in scenario.centres.items():
+        line = scenario.lines[key.partition("/")[2]]
+        talk = centre.talk or line.talk
+        patience = centre.patience or line.patience
+        need(centre.wrapup is None or centre.wrapup.mean == 0, f"centres.{key}.wrapup",
+             "no wrap-up")
+        need(not centre.arrival_times, f"centres.{key}.arrival_times", "Poisson arrivals")
+        if model == "erlang_b":  # insensitive to the talk law; every seat has a trunk
+            need(centre.trunks == centre.seats.constant, f"centres.{key}.trunks",
+                 "trunks = seats")
+        elif model in ("erlang_c", "erlang_a"):
+            need(talk.dist == "exponential", f"centres.{key}.talk", "exponential talk")
+            need(centre.trunks is None, f"centres.{key}.trunks", "no trunk limit")
+            want = "none" if model == "erlang_c" else "exponential"
+            need(patience.dist == want, f"centres.{key}.patience", f"{want} patience")
+
+
 def analytic_values(scenario: Scenario, model: str) -> dict[str, float]:
     """The closed-form KPIs of a case's scenario (rates per second, times in seconds)."""
+    require_closed_form(scenario, model)
     if model == "jackson":
         return jackson_values(scenario)
     (key, centre), = scenario.centres.items()

@@ -531,3 +531,18 @@ def test_naming_one_urgency_keeps_the_others_defaults(tmp_path):
     by_urgency = load_scenario(path).linkage.orders.processing_by_urgency
     assert set(by_urgency) == {"emergency", "urgent", "normal"}
     assert by_urgency["emergency"].mean == 3600.0 and by_urgency["normal"].mean == 60.0
+
+
+def test_on_time_rate_counts_only_orders_due_by_the_end_of_observation():
+    from sim.linkage.flows import order_kpis
+    from sim.linkage.orders import OrderRecord
+
+    def order(i, deadline, closed, on_time):
+        return OrderRecord(i, "work_order", i, -1, "620100", "12345", "d", "c", "normal", 0.0,
+                           deadline, 10.0, closed, on_time, 0, math.nan)
+    orders = [order(0, 100.0, 50.0, 1),       # due and closed on time
+              order(1, 100.0, math.nan, 0),   # due, still open: late
+              order(2, 500.0, 60.0, 1)]       # closed early, but due after the end: left out
+    kpis = order_kpis(orders, 0.0, 200.0, end=300.0)
+    assert kpis["all:on_time_rate"] == 0.5  # counting the early closer would give 2/3
+    assert (kpis["all:created"], kpis["all:open"]) == (3, 1)

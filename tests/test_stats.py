@@ -103,3 +103,34 @@ def test_replications_needed_is_the_smallest_count_reaching_the_half_width(extra
 def test_replications_needed_rejects_a_pilot_without_interval():
     with pytest.raises(ValueError):
         replications_needed(Estimate(1.0, math.nan, math.nan, 1), 0.1, 0.99)
+
+
+def test_paired_ratio_difference_is_the_difference_of_the_printed_levels():
+    from sim.paired import paired_entries
+    # base: 1 of 2 and 8 of 8 -> 9/10; variant: 2 of 2 and 6 of 8 -> 8/10. The mean of the
+    # per-replication differences would be +0.375; the levels differ by -0.1.
+    base = {"values": [0.5, 1.0], "weights": [2, 8]}
+    variant = {"values": [1.0, 0.75], "weights": [2, 8]}
+    d = paired_entries(base, variant)
+    assert d.delta == pytest.approx(-0.1)
+    # by hand: u_base = (-0.16, 0.16), u_variant = (0.08, -0.08), d = (0.24, -0.24), s_d/√2 = 0.24
+    assert d.half_width == pytest.approx(12.706204736174707 * 0.24)
+    assert d.p_value == pytest.approx(2 * sst.t.sf(0.1 / 0.24, 1))
+
+
+def test_sparse_proportions_get_at_least_the_pooled_wilson_interval_within_0_and_1():
+    from sim.stats import ratio_ci
+    est = ratio_ci([1, 1], [1, 1], proportion=True)  # one call each, both in target
+    assert est.value == 1.0 and est.high == 1.0
+    assert 0.2 < est.low < 0.5  # Wilson on 2 of 2, not a zero-width interval
+    plain = ratio_ci([1, 1], [1, 1])
+    assert plain.low == plain.high == 1.0  # what the delta method alone says
+
+
+def test_max_replications_below_replications_is_refused():
+    from click.testing import CliRunner
+
+    from cli import main
+    result = CliRunner().invoke(main, ["run", "validation/mmc-12", "-r", "6",
+                                       "--max-replications", "3", "--precision", "sl15=0.05"])
+    assert result.exit_code == 2 and "below --replications" in result.output

@@ -140,3 +140,18 @@ def test_the_plan_sizes_a_case_from_its_pilot_and_the_controls_help():
     assert plan.needed["mean_wait"] > 60
     # Offered calls and mean talk explain much of the spread of the mean wait.
     assert 0 < plan.variance_kept["mean_wait"] < 0.9
+
+
+@pytest.mark.parametrize("override, key", [
+    ("lines.110.wrapup={dist: exponential, mean: 20}", "lines.110.wrapup"),
+    ("lines.110.talk={dist: lognormal, mean: 60, cv: 0.5}", "centres.620100/110.talk"),
+    ("lines.110.redial.after_abandon=0.5", "lines.110.redial"),
+])
+def test_a_broken_assumption_is_refused_not_scored(override, key):
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+    from sim.validation import analytic_values
+    scenario = load_scenario("validation/mmc-12", [override])
+    with pytest.raises(InputError) as info:
+        analytic_values(scenario, "erlang_c")
+    assert info.value.key == key

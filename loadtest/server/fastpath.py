@@ -63,6 +63,8 @@ class FastWrites:
         token = None
         for name, value in scope["headers"]:
             if name == b"authorization":
+                if token is not None:
+                    return None  # two Authorization headers: the app's path decides, as ever
                 token = value
             elif name == b"idempotency-key":
                 return None  # keyed retries take the app's path (validation of the key)

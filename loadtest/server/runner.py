@@ -22,11 +22,13 @@ from uvicorn.supervisors import Multiprocess
 from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
 from loadtest.server.storage import Database
+from sim.errors import InputError
 
 
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1, port_file: Path | None = None, log_level: str = "warning") -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully)."""
+    sock = _bind(host, port)  # first: a busy port is bad input, before any database is made
     db = Database(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     db.create_schema()
     db.dispose()
@@ -38,7 +40,6 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
                                 workers=workers, **options)
     else:
         config = uvicorn.Config(serving_app(settings, create_schema=False), **options)
-    sock = _bind(host, port)
     threading.Thread(target=_announce_when_serving, args=(sock, port_file),
                      name="hotline-announce", daemon=True).start()
     server = uvicorn.Server(config)
@@ -55,7 +56,12 @@ def _bind(host: str, port: int) -> socket.socket:
     family, kind, proto, _, address = info[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(address)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                         source="--port") from None
     sock.set_inheritable(True)  # worker processes serve on it
     return sock
 

@@ -83,9 +83,16 @@ def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np
     return out
 
 
-def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float) -> dict[str, float]:
+def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float, end: float | None = None
+               ) -> dict[str, float]:
     """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction,
-    and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon)."""
+    and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon).
+
+    The on-time rate counts the orders due by ``end`` (the end of observation, default ``hi``):
+    their outcome is always known (closed by the deadline, or not), whereas an order due later
+    is known only if it closed early, which would bias the rate upwards.
+    """
+    end = hi if end is None else end
     out: dict[str, float] = {}
     mine = [o for o in orders if lo <= o.created < hi]
     groups: dict[str, list[OrderRecord]] = {"all": mine}
@@ -98,8 +105,7 @@ def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float) -> dict[str,
         out[f"{name}:created"] = len(group)
         out[f"{name}:sign_hours"] = _mean([(o.signed - o.created) / 3600 for o in group
                                            if not math.isnan(o.signed)])
-        # Known outcomes only: closed orders, and open ones already past their deadline.
-        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in group if o.on_time >= 0])
+        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in group if o.deadline <= end])
         out[f"{name}:reopen_rate"] = _mean([o.reopened > 0 for o in closed])
         out[f"{name}:satisfaction"] = _mean(scores)
         out[f"{name}:open"] = sum(1 for o in group if not o.closed <= hi)  # NaN: never closed

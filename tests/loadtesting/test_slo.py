@@ -45,7 +45,8 @@ def test_unsent_requests_count_as_errors_and_are_accounted(tmp_path: Path) -> No
     slo = load_slo(_slo(tmp_path, "error_rate: 0.01\n"))
     checks = evaluate(slo, _totals([0.01] * 10, not_sent=5))
     assert {c.target: c.passed for c in checks} == {
-        "error rate": False, "every scheduled request sent or counted": True}
+        "error rate": False, "requests scheduled": True,
+        "every scheduled request sent or counted": True}
 
 
 @pytest.mark.parametrize(("text", "key", "message"), [
@@ -106,3 +107,15 @@ def test_no_error_rate_in_the_slo_means_none_allowed(tmp_path) -> None:
     assert rows["error rate"].passed and "implicit" in rows["error rate"].note
     rows = {c.target: c for c in evaluate(slo, _totals([0.01] * 50, not_sent=1))}
     assert not rows["error rate"].passed
+
+
+def test_a_replay_that_schedules_nothing_never_passes(tmp_path):
+    from loadtest.results import Totals
+    from loadtest.slo import evaluate, failure_reasons, load_slo
+
+    path = tmp_path / "lat.yaml"
+    path.write_text('requests:\n  "*": {p99_ms: 500}\n', encoding="utf-8")
+    slo = load_slo(path)
+    checks = evaluate(slo, Totals())
+    assert not all(c.passed for c in checks)
+    assert "no requests" in failure_reasons(checks)
