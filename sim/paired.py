@@ -58,17 +58,22 @@ def paired_diff(base: Sequence[float | None], variant: Sequence[float | None],
     d = [v - b for b, v in zip(base, variant, strict=False) if _defined(b) and _defined(v)]
     if not d:
         return None
+    return _t_interval(sum(d) / len(d), d, level)
+
+
+def _t_interval(delta: float, d: Sequence[float], level: float) -> PairedDiff:
+    """``delta`` with the Student-t interval and p-value from the spread of the pairs ``d``."""
     n = len(d)
-    mean = sum(d) / n
     if n < 2:
-        return PairedDiff(mean, None, None, None, n)
+        return PairedDiff(delta, None, None, None, n)
+    mean = sum(d) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
-    if sd <= 1e-12 * max(1.0, abs(mean)):
-        return PairedDiff(mean, mean, mean, 1.0 if mean == 0 else 0.0, n)
+    if sd <= 1e-12 * max(1.0, abs(delta)):
+        return PairedDiff(delta, delta, delta, 1.0 if delta == 0 else 0.0, n)
     se = sd / math.sqrt(n)
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
-    return PairedDiff(mean, mean - half, mean + half, p, n)
+    p = float(2 * stats.t.sf(abs(delta) / se, n - 1))
+    return PairedDiff(delta, delta - half, delta + half, p, n)
 
 
 def paired_entries(base: dict | None, variant: dict | None) -> PairedDiff | None:
@@ -106,20 +111,10 @@ def paired_ratio_diff(base: Sequence, base_w: Sequence, variant: Sequence, varia
     if n == 0 or sum(wb) == 0 or sum(wv) == 0:
         return None
     rb, rv = sum(ab) / sum(wb), sum(av) / sum(wv)
-    delta = rv - rb
-    if n < 2:
-        return PairedDiff(delta, None, None, None, n)
     mb, mv = sum(wb) / n, sum(wv) / n
     d = [(a2 - rv * w2) / mv - (a1 - rb * w1) / mb for a1, w1, a2, w2 in zip(ab, wb, av, wv,
                                                                            strict=True)]
-    mean = sum(d) / n
-    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
-    if sd <= 1e-12 * max(1.0, abs(delta)):
-        return PairedDiff(delta, delta, delta, 1.0 if delta == 0 else 0.0, n)
-    se = sd / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    p = float(2 * stats.t.sf(abs(delta) / se, n - 1))
-    return PairedDiff(delta, delta - half, delta + half, p, n)
+    return _t_interval(rv - rb, d, level)
 
 
 def unpaired_half_width(base: dict | None, variant: dict | None,
