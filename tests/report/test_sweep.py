@@ -45,13 +45,16 @@ def test_sweep_writes_table_and_plots_and_sl_rises_with_seats(rcli, stationary, 
     # the line table gives Δ ± half-width and p against the first point, as compare does
     assert "Δ = point − first point" in result.output
     doc = json.loads((out / "sweep.json").read_text())
-    first, more = (doc["points"][i]["kpis"]["lines"]["110"]["sl20"]["values"] for i in (0, 2))
+    entries = [doc["points"][i]["kpis"]["lines"]["110"]["sl20"] for i in (0, 2)]
     assert doc["points"][2]["values"]["centres.620100/110.seats"] == "12"
-    diffs = np.subtract(more, first)
+    # a ratio KPI: the difference of the ratios of totals, delta method on paired replications
+    (vb, wb), (vv, wv) = ((np.array(e["values"]), np.array(e["weights"])) for e in entries)
+    rb, rv = (vb * wb).sum() / wb.sum(), (vv * wv).sum() / wv.sum()
+    diffs = (vv * wv - rv * wv) / wv.mean() - (vb * wb - rb * wb) / wb.mean()
     half = stats.t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
     row = next(ln for ln in result.output.splitlines()
                if ln.split()[:2] == ["12", "30"] and ("p<" in ln or "p=" in ln))
-    assert f"{100 * diffs.mean():+.1f}±{100 * half:.1f} pp" in row and "*" in row
+    assert f"{100 * (rv - rb):+.1f}±{100 * half:.1f} pp" in row and "*" in row
 
 
 def test_sweep_unknown_kpi_is_exit_2_before_any_run(rcli, stationary, tmp_path):
