@@ -122,14 +122,32 @@ def sparse_warnings(doc: dict) -> list[str]:
     if n < FEW_REPLICATIONS:
         out.append(f"warning: only {n} replication(s); intervals are wide or missing "
                    f"(use -r {FEW_REPLICATIONS} or more before acting on a difference).")
-    wide = [t for t in doc.get("targets", []) if _half(t) is not None and _half(t) > WIDE_HALF]
+    wide = [(t["name"], t["kpi"], _half(t)) for t in doc.get("targets", [])
+            if _half(t) is not None and _half(t) > WIDE_HALF]
+    wide += _wide_reported(doc)
     if wide:
-        names = ", ".join(f"{t['name']} {t['kpi']} ±{100 * _half(t):.0f}" for t in wide[:8])
+        names = ", ".join(f"{name} {kpi} ±{100 * half:.1f}" for name, kpi, half in wide[:8])
         more = f" and {len(wide) - 8} more" if len(wide) > 8 else ""
-        out.append(f"warning: {len(wide)} target KPI(s) with a 95 % half-width over "
+        out.append(f"warning: {len(wide)} reported KPI(s) with a 95 % half-width over "
                    f"{100 * WIDE_HALF:.0f} points: {names}{more} (sparse data: more "
                    "replications or a longer horizon).")
     return out
+
+
+REPORTED_RATES = ("human_answer_rate", "abandon_rate", "block_rate", "occupancy")
+"""The shares the summary table prints per line and overall (besides the targets)."""
+
+
+def _wide_reported(doc: dict) -> list[tuple[str, str, float]]:
+    """The summary table's rates per line and overall whose half-width is over the limit."""
+    rows = [*doc.get("lines", {}).items(), ("all", doc.get("overall", {}))]
+    found = []
+    for name, kpis in rows:
+        for kpi in REPORTED_RATES:
+            half = _half(kpis.get(kpi) or {})
+            if half is not None and half > WIDE_HALF:
+                found.append((name, kpi, half))
+    return found
 
 
 def _half(t: dict) -> float | None:

@@ -134,3 +134,14 @@ def test_max_replications_below_replications_is_refused():
     result = CliRunner().invoke(main, ["run", "validation/mmc-12", "-r", "6",
                                        "--max-replications", "3", "--precision", "sl15=0.05"])
     assert result.exit_code == 2 and "below --replications" in result.output
+
+
+def test_wide_intervals_of_reported_rates_are_warned_not_only_targets():
+    from sim.summary import sparse_warnings
+    entry = {"mean": 0.1, "ci95": [0.01, 0.19], "values": [0.1, 0.1]}  # ±9 points
+    narrow = {"mean": 0.9, "ci95": [0.89, 0.91], "values": [0.9, 0.9]}
+    doc = {"replications": 10, "targets": [],
+           "lines": {"110": {"abandon_rate": entry, "human_answer_rate": narrow}},
+           "overall": {"abandon_rate": narrow}}
+    (warning,) = sparse_warnings(doc)
+    assert "110 abandon_rate ±9.0" in warning and "human_answer_rate" not in warning
