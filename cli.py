@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 SCENARIO_HELP = "Scenario file or built-in name (see `hotline scenarios`)."
 
@@ -67,7 +67,7 @@ def _use_cluster(ctx: click.Context, param: click.Parameter, value: str | None) 
     if not value.strip():
         raise click.BadParameter("empty: give a scheduler address (tcp://host:8786) or local:N; "
                                  "leave the option out to run locally", ctx, param)
-    from sim.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
+    from sim.experiments.cluster import CLUSTER_ENV, configure, parse_cluster, shutdown
 
     # click sets the parameter's source only after this callback, so compare with the variable
     from_env = os.environ.get(CLUSTER_ENV) == value
@@ -145,12 +145,13 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
 
     Example: hotline run gansu-baseline --precision 622900/110:sl15=0.01 --max-replications 40
     """
-    from sim.linkage.summary import format_flows, format_orders
-    from sim.paths import DEFAULT_SCENARIO
-    from sim.precision import parse_targets
-    from sim.progress import progress_bar
-    from sim.runner import prepare, run_scenario
-    from sim.summary import (
+    from sim.domain.paths import DEFAULT_SCENARIO
+    from sim.experiments.precision import parse_targets
+    from sim.experiments.progress import progress_bar
+    from sim.experiments.runner import prepare, run_scenario
+    from sim.experiments.variants import format_comparison, run_variants
+    from sim.report.linkage_tables import format_flows, format_orders
+    from sim.report.tables import (
         format_disaster,
         format_merge_test,
         format_summary,
@@ -158,7 +159,6 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         missed_targets,
         sparse_warnings,
     )
-    from sim.variants import format_comparison, run_variants
 
     path = scenario or DEFAULT_SCENARIO
     jobs = jobs or os.cpu_count() or 1
@@ -170,7 +170,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         raise click.UsageError(f"--max-replications {max_replications} is below "
                                f"--replications {replications}")
     targets = parse_targets(precision, scn)
-    from sim.check import input_warnings
+    from sim.experiments.check import input_warnings
 
     for note in input_warnings(scn):
         click.echo(f"{'note' if _is_reach(note) else 'warning'}: {note}", err=True)
@@ -237,7 +237,7 @@ def _run_report(directory: Path, lang: str, name: str, quiet: bool) -> Path:
     """Write the run's report; Ctrl-C here says what is complete and what was not written."""
     import time
 
-    from sim.progress import progress_bar
+    from sim.experiments.progress import progress_bar
     from sim.report import write_report
 
     began = time.time()
@@ -277,7 +277,7 @@ def check(scenario, overrides) -> None:
     which centres each disaster, incidents block, outage, borrowing rule and the bot reach.
     Example: hotline check gansu-baseline
     """
-    from sim.check import centre_loads, format_loads, input_warnings
+    from sim.experiments.check import centre_loads, format_loads, input_warnings
     from sim.scenario import load_scenario
 
     scn = load_scenario(scenario, overrides)
@@ -295,7 +295,7 @@ def _is_reach(note: str) -> bool:
 @main.command()
 def scenarios() -> None:
     """List the built-in scenarios, one line each."""
-    from sim.catalogue import builtin_scenarios
+    from sim.scenario.catalogue import builtin_scenarios
 
     for name, description in builtin_scenarios():
         click.echo(f"{name:<28} {_first_sentence(name, description)}")
@@ -330,7 +330,7 @@ def erlang() -> None:
 @click.option("--offered", "-a", type=click.FloatRange(min=0), required=True, help="Offered load in Erlangs.")
 def erlang_b_cmd(servers, offered) -> None:
     """Blocking probability of M/M/n/n. Example: hotline erlang b -n 10 -a 5"""
-    from sim import erlang as e
+    from sim.queueing import erlang as e
 
     click.echo(f"P(block) = {e.erlang_b(servers, offered):.6g}")
 
@@ -367,7 +367,7 @@ def _parse_target(text: str) -> tuple[float, float]:
 
 def _seats_mode(servers, target, rate: float, talk: float) -> tuple[float, float] | None:
     """The --target goal, or None for --servers; exit 2 for both, neither or too big a load."""
-    from sim.erlang import MAX_OFFERED
+    from sim.queueing.erlang import MAX_OFFERED
 
     if (servers is None) == (target is None):
         raise InputError("give either --servers N (the queue with N seats) or --target "
@@ -418,7 +418,7 @@ def erlang_c_cmd(servers, rate, talk, within, target, max_occupancy) -> None:
     hotline erlang c --target 0.8/20 --rate 0.5 --talk 180 --max-occupancy 0.85
     (rates and times in one unit, here seconds).
     """
-    from sim import erlang as e
+    from sim.queueing import erlang as e
 
     goal = _seats_mode(servers, target, rate, talk)
     if goal is not None and _no_load(rate):
@@ -445,7 +445,7 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
     Examples: hotline erlang a -n 50 --rate 45 --talk 1 --patience 2;
     hotline erlang a --target 0.8/0.3333 --rate 45 --talk 1 --patience 2 --max-occupancy 0.9
     """
-    from sim import erlang as e
+    from sim.queueing import erlang as e
 
     goal = _seats_mode(servers, target, rate, talk)
     if goal is not None and _no_load(rate):
@@ -475,9 +475,9 @@ def validate(jobs, quiet) -> None:
     Prints each KPI's simulated estimate with its 99 % CI, the relative half-width against
     its bound, and the analytic value (scenarios/validation/cases.yaml; docs/erlang.md).
     """
-    from sim.progress import progress_bar
-    from sim.validation import HEADER, format_check, planned_replications, summary_line
-    from sim.validation import validate as run_validation
+    from sim.experiments.progress import progress_bar
+    from sim.experiments.validation import HEADER, format_check, planned_replications, summary_line
+    from sim.experiments.validation import validate as run_validation
 
     click.echo(HEADER)
     with progress_bar(planned_replications(), "validate", quiet) as (bar, rep):
@@ -504,7 +504,7 @@ def bench_core_cmd(callers, rounds) -> None:
     Prints callers/s of each, their accuracy against Erlang A, and the ratios (target: ≥ 6 ×
     SimPy). Example: hotline bench core --callers 200000
     """
-    from sim.bench import bench_core
+    from sim.bench.core import bench_core
 
     _, report = bench_core(callers, rounds)
     click.echo(report)
@@ -522,7 +522,7 @@ def bench_model_cmd(scenario, overrides, callers) -> None:
     Prints legs/s of the whole replication and of the Erlang-A fast path, their ratio, the
     split simulate / summarise / write and the peak memory. Example: hotline bench model
     """
-    from sim.bench_model import bench_model
+    from sim.bench.model import bench_model
 
     _, _, report = bench_model(scenario, callers, tuple(overrides))
     click.echo(report)
@@ -543,7 +543,7 @@ def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
     Prints start-up and run time of each, seconds per replication and the speed-up (target
     ≥ 1.8 on 2 cores). Example: hotline bench cluster -r 2 --rounds 2
     """
-    from sim.bench_cluster import bench_cluster
+    from sim.bench.cluster import bench_cluster
 
     _, report = bench_cluster(scenario, replications, tuple(overrides), rounds)
     click.echo(report)
@@ -556,8 +556,8 @@ def _register() -> None:
     """Commands that live beside their library (each imports its heavy modules lazily)."""
     from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
     from loadtest.server.cli import serve
-    from sim.drill.cli import drill
-    from sim.report.cli import compare, report, roster, staff, sweep
+    from sim.commands.analysis import compare, report, roster, staff, sweep
+    from sim.commands.drill import drill
 
     main.add_command(trace)
     main.add_command(loadtest)

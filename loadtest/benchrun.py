@@ -50,7 +50,7 @@ def synthetic(mode: str, rate: float, seconds: float) -> list[Event]:
     in order, so requests a millisecond apart would queue behind their call's previous
     request and measure that wait (one durable commit each) rather than the target's latency.
     """
-    from sim.taxonomy import category_codes
+    from sim.domain.taxonomy import category_codes
 
     per_call = 3 if mode == "orders" else 1
     calls = int(rate * seconds / per_call)

@@ -1,7 +1,7 @@
 """Click commands of the load tester: ``trace``, ``loadtest``, ``bench replay``, ``bench server``.
 
 The root ``cli.py`` registers them. Locust is never imported here: ``loadtest`` and the benches
-run it as a child process. Bad input raises ``sim.errors.InputError`` (exit code 2 at the root).
+run it as a child process. Bad input raises ``sim.domain.errors.InputError`` (exit code 2 at the root).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 
 @click.command("trace")
@@ -50,7 +50,7 @@ def trace(source: str, out: Path, window: str | None, lines: str | None, replica
 
 def _run(scenario: str, overrides: tuple[str, ...], replication: int, seed: int | None,
          out_dir: Path) -> Path:
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     result = run_scenario(scenario, overrides, replications=replication + 1, seed=seed, jobs=1,
                           out_dir=out_dir)

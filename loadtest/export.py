@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.trace import Event, TraceHeader, write_trace
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 PLATFORM_LINES = ("12345", "110", "119", "120", "122")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"

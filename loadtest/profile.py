@@ -26,7 +26,7 @@ from loadtest.template import (
 )
 from loadtest.trace import EVENT_KINDS, Event, Trace
 from loadtest.yamlfile import YamlDoc, check_keys, read_yaml
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = PROFILES_DIR / "reference.yaml"

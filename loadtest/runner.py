@@ -21,7 +21,7 @@ from loadtest.procs import die_with_parent
 from loadtest.profile import load_profile
 from loadtest.slo import load_slo
 from loadtest.trace import read_trace
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfiles" / "replay.py"

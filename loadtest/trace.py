@@ -3,7 +3,7 @@
 JSON Lines. Line 1 is the header (format name, version, scenario, seed, start timestamp, the
 window and lines it was cut with); every further line is one event, sorted by ``t`` with the
 events of one call in their original order. This module writes and reads that format; a bad
-file is an :class:`~sim.errors.InputError` naming the file, the line and the field.
+file is an :class:`~sim.domain.errors.InputError` naming the file, the line and the field.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 FORMAT = "hotline-trace"
 VERSION = 1

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 from sim.scenario.yamlsource import read_yaml as read_with_lines
 
 

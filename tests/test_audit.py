@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from sim.audit import Auditor
-from sim.calls import ANSWERED, BLOCKED, Call
-from sim.catalogue import builtin_scenarios
-from sim.linkage.orders import OrderRecord
-from sim.linkage.routing import LinkState
-from sim.network import Network, simulate
+from sim.domain.streams import replication_seeds
+from sim.model.audit import Auditor
+from sim.model.calls import ANSWERED, BLOCKED, Call
+from sim.model.linkage.orders import OrderRecord
+from sim.model.linkage.routing import LinkState
+from sim.model.network import Network, simulate
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
+from sim.scenario.catalogue import builtin_scenarios
 
 NAN = math.nan
 TINY = {"name": "tiny", "horizon_hours": 1, "drain_hours": 0, "replications": 1,

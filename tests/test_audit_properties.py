@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from test_correctness import EXTRA
 from test_linkage_rules import CATEGORIES
 
-from sim.network import Network, simulate
+from sim.domain.streams import replication_seeds
+from sim.model.network import Network, simulate
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
 
 CODES = ["A-LOCAL", "B-POLICE", "C-UNCLEAR", "D-GASLEAK", "E-DISPUTE", "F-HARASS", "G-OUT",
          "H-FIRE", "I-WORK", "J-DANGER-LOCAL", "L-UNCLEAR-LOCAL", "M-EMERGENCY-WORK"]

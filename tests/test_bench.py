@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import erlang
-from sim.bench import (
+from sim.bench.core import (
     PATIENCE_MIN,
     RATE_PER_MIN,
     SERVERS,
@@ -16,6 +15,7 @@ from sim.bench import (
     run_heapq_floor,
     run_plain_simpy,
 )
+from sim.queueing import erlang
 
 EXACT = erlang.erlang_a(SERVERS, RATE_PER_MIN, TALK_MIN, PATIENCE_MIN)
 
@@ -60,7 +60,7 @@ def test_bench_model_splits_the_replication(cli):
 
 
 def test_bench_model_verdicts_only_for_the_baseline_week():
-    from sim.bench_model import ModelTimings, format_model, is_reference
+    from sim.bench.model import ModelTimings, format_model, is_reference
 
     assert is_reference("gansu-baseline")
     assert not is_reference("gansu-baseline", ("horizon_hours=6",))

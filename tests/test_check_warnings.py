@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.check import input_warnings
+from sim.experiments.check import input_warnings
 from sim.scenario import load_scenario
 
 
@@ -41,8 +41,8 @@ def test_run_prints_the_warnings_before_running(cli, write_scenario, tmp_path):
 
 
 def test_earthquake_incidents_happen_only_in_the_affected_regions():
-    from sim.incidents import incident_calls
-    from sim.plan import build_plans
+    from sim.model.incidents import incident_calls
+    from sim.scenario.plan import build_plans
     scn = load_scenario("jishishan-earthquake")
     assert set(scn.incidents["119"].regions) == set(scn.disasters[0].regions)
     codes = {"F-FIRE": 0, "F-RESCUE": 1, "M-EMERGENCY": 2}

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import cluster
-from sim.cluster import ClusterSpec, Session, parse_cluster
-from sim.errors import InputError
-from sim.runner import prepare, run_scenario
+from sim.domain.errors import InputError
+from sim.experiments import cluster
+from sim.experiments.cluster import ClusterSpec, Session, parse_cluster
+from sim.experiments.runner import prepare, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 # The baseline network (linkage, orders, borrowing, bot on), shortened so a test stays quick.
@@ -230,9 +230,9 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path, del
 
 
 def _pretend_other_code() -> None:
-    import sim.cluster
+    import sim.experiments.cluster
 
-    sim.cluster.code_fingerprint = lambda: "0.0.0+0123456789abcdef"
+    sim.experiments.cluster.code_fingerprint = lambda: "0.0.0+0123456789abcdef"
 
 
 @pytest.mark.slow

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sim import cluster, datafiles
-from sim.errors import InputError
-from sim.replications import replication_seeds, run_one, run_replications
-from sim.runner import prepare
+from sim.domain import datafiles
+from sim.domain.errors import InputError
+from sim.experiments import cluster
+from sim.experiments.replications import replication_seeds, run_one, run_replications
+from sim.experiments.runner import prepare
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = ["horizon_hours=3", "drain_hours=1", "warmup_hours=0"]
@@ -23,7 +24,7 @@ SHORT = ["horizon_hours=3", "drain_hours=1", "warmup_hours=0"]
 WORKER = """
 import pickle, sys
 import sim
-from sim import cluster
+from sim.experiments import cluster
 task = pickle.load(sys.stdin.buffer)
 try:
     out = ("ok", sim.__file__, cluster.cluster_task(*task))
@@ -98,7 +99,7 @@ def test_a_worker_with_other_code_is_refused_naming_it(monkeypatch):
 @pytest.mark.parametrize("entry", ["run_replications", "precision_batch"])
 def test_every_cluster_entry_sends_self_contained_checked_tasks(monkeypatch, entry):
     """Plain runs and precision batches both send the data files with each task."""
-    from sim.precision import run_batch
+    from sim.experiments.precision import run_batch
 
     sent = []
 

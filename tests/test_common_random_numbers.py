@@ -1,6 +1,6 @@
 """Common random numbers: variants stay in step wherever their inputs do not differ.
 
-Every caller's draws are keyed to the caller (sim.draws), and every stream is named after its
+Every caller's draws are keyed to the caller (sim.domain.draws), and every stream is named after its
 centre or region, so changing one centre's seats changes nothing in regions it cannot reach.
 """
 
@@ -10,10 +10,10 @@ from collections import Counter
 
 import yaml
 
-from sim.calls import CallLeg
-from sim.network import Network, simulate
+from sim.domain.streams import replication_seeds
+from sim.model.calls import CallLeg
+from sim.model.network import Network, simulate
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
 
 REGIONS = ("620100", "620400", "620500")  # no region lacks a line here, so none borrows another's
 LINES = {

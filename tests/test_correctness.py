@@ -14,13 +14,13 @@ import pytest
 import yaml
 from test_linkage_rules import CATEGORIES
 
-from sim.calls import DISPOSITIONS, OUTCOMES, TRANSFER_MODES, CallLeg
-from sim.events import Callback
-from sim.kpis import replication_kpis
-from sim.network import ModelEnvironment, Network, simulate
-from sim.records import to_columns
+from sim.domain.streams import replication_seeds
+from sim.model.calls import DISPOSITIONS, OUTCOMES, TRANSFER_MODES, CallLeg
+from sim.model.events import Callback
+from sim.model.network import ModelEnvironment, Network, simulate
+from sim.results.kpis import replication_kpis
+from sim.results.records import to_columns
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
 
 EXTRA = """\
   - {code: J-DANGER-LOCAL, zh: 本地险情, en: local danger, items: [x], owner: "12345",
@@ -154,7 +154,7 @@ def test_transferred_leg_abandons_at_its_deadline_and_redials_on_time(tmp_path):
 
 
 def test_scheduling_an_event_in_the_past_raises():
-    from sim.errors import SimulationError
+    from sim.domain.errors import SimulationError
     env = ModelEnvironment()
     env.run(until=10)
     with pytest.raises(SimulationError, match="in the past"):
@@ -353,7 +353,7 @@ def test_outage_with_nowhere_to_go_leads_to_a_redial(tmp_path):
 
 
 def test_occupancy_counts_seats_kept_past_their_shift_and_never_exceeds_one(tmp_path):
-    from sim.replications import run_one
+    from sim.experiments.replications import run_one
     lines = {"110": {"talk": {"dist": "exponential", "mean": 3500}}}
     data = scenario(tmp_path, "B-POLICE", {"110": [0, 3500]}, lines=lines,
                     seats={"110": {"hourly": [1, 0]}})
@@ -399,7 +399,7 @@ def test_desk_serves_emergency_first_with_its_own_processing_time(tmp_path):
 
 
 def test_orders_open_at_the_horizon_are_reported_open(tmp_path):
-    from sim.linkage.flows import order_kpis
+    from sim.results.flows import order_kpis
     data = scenario(tmp_path, "I-WORK", {"12345": [0]})
     _, _, net, result = run(tmp_path, data)
     (order,) = result.extra["orders"]
@@ -438,7 +438,7 @@ mix:"""), encoding="utf-8")
 
 
 def test_merged_calls_busy_their_host_seats_not_an_empty_centre(tmp_path):
-    from sim.replications import run_one
+    from sim.experiments.replications import run_one
     data = merge_scenario(tmp_path, "A-LOCAL", [0, 1000])
     data["linkage"]["mix"]["gas"] = {"A-LOCAL": 1}
     path = tmp_path / "m.yaml"
@@ -515,7 +515,7 @@ def test_new_remote_seat_is_free_while_a_sent_home_one_finishes(tmp_path):
                                                          "value": 5}}}}, "Emergency"),
 ])
 def test_new_linkage_keys_are_checked(tmp_path, bad, expected):
-    from sim.errors import ScenarioError
+    from sim.domain.errors import ScenarioError
     data = scenario(tmp_path, "A-LOCAL", {"12345": [0]}, linkage=bad)
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -534,8 +534,8 @@ def test_naming_one_urgency_keeps_the_others_defaults(tmp_path):
 
 
 def test_on_time_rate_counts_only_orders_due_by_the_end_of_observation():
-    from sim.linkage.flows import order_kpis
-    from sim.linkage.orders import OrderRecord
+    from sim.model.linkage.orders import OrderRecord
+    from sim.results.flows import order_kpis
 
     def order(i, deadline, closed, on_time):
         return OrderRecord(i, "work_order", i, -1, "620100", "12345", "d", "c", "normal", 0.0,

@@ -8,12 +8,12 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from sim.calls import OUTCOMES, CallLeg
-from sim.disasters import suppression_factor, surge_multiple
-from sim.network import Network, simulate
+from sim.domain.streams import replication_seeds
+from sim.model.calls import OUTCOMES, CallLeg
+from sim.model.network import Network, simulate
+from sim.model.surges import suppression_factor, surge_multiple
 from sim.scenario import load_scenario
 from sim.scenario.disasters import Suppression, Surge
-from sim.streams import replication_seeds
 
 
 def run(write_scenario, data):
@@ -178,6 +178,6 @@ def test_merged_utility_line_is_answered_by_12345_seats(write_scenario):
     {"borrowing": [{"line": "119"}]},
 ])
 def test_disaster_keys_are_checked(write_scenario, bad):
-    from sim.errors import ScenarioError
+    from sim.domain.errors import ScenarioError
     with pytest.raises(ScenarioError):
         load_scenario(write_scenario(base(**bad)))

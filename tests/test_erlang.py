@@ -1,4 +1,4 @@
-"""Tests of sim.erlang against exact values computed independently of the module.
+"""Tests of sim.queueing.erlang against exact values computed independently of the module.
 
 Independent routes used here: the shared reference file (two methods each), exact rational
 arithmetic (fractions.Fraction) for Erlang B and C, a published Erlang B table, the Poisson law
@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.erlang import (
+from sim.domain.errors import InputError
+from sim.queueing.erlang import (
     ErlangA,
     ErlangC,
     erlang_a,
@@ -28,7 +29,6 @@ from sim.erlang import (
     servers_for_blocking,
     servers_for_service_level,
 )
-from sim.errors import InputError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "erlang.json"
 EXACT = 1e-9  # relative tolerance against exact values
@@ -240,7 +240,7 @@ def _a(n: int, load: float, talk: float, patience_ratio: float) -> ErlangA:
 
 def _birth_death(n: int, rate: float, talk: float, patience: float) -> dict[str, float]:
     """M/M/n+M from its birth-death chain, truncated where the tail is negligible: an
-    independent computation (no formula of sim.erlang is used)."""
+    independent computation (no formula of sim.queueing.erlang is used)."""
     mu, theta = 1 / talk, 1 / patience
     weights = [1.0]
     k = 0

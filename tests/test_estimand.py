@@ -17,9 +17,9 @@ import json
 import numpy as np
 import pytest
 
-from sim.paths import SCENARIOS_DIR
-from sim.runner import run_scenario
-from sim.stats import denominator, kpi_estimate
+from sim.domain.paths import SCENARIOS_DIR
+from sim.experiments.runner import run_scenario
+from sim.results.stats import denominator, kpi_estimate
 
 
 @pytest.fixture(scope="module")

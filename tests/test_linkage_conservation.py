@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from sim.records import read_calls
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
+from sim.results.records import read_calls
 
 STRESS = [  # more mistakes, disagreements and redials than the baseline, on a short horizon
     "horizon_hours=6", "replications=2", "linkage.accuracy.default=0.8",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 
-from sim.calls import DISPOSITIONS, OUTCOMES, TRANSFER_MODES, CallLeg
-from sim.network import Network, simulate
+from sim.domain.streams import replication_seeds
+from sim.model.calls import DISPOSITIONS, OUTCOMES, TRANSFER_MODES, CallLeg
+from sim.model.network import Network, simulate
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
 
 CATEGORIES = """\
 categories:

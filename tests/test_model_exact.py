@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from sim.calls import CallLeg
-from sim.network import simulate
+from sim.domain.streams import replication_seeds
+from sim.model.calls import CallLeg
+from sim.model.network import simulate
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
 
 
 def run(path, *overrides):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sim.errors import ScenarioError
+from sim.domain.errors import ScenarioError
 from sim.scenario import load_scenario
 from sim.scenario.overrides import apply_override
 

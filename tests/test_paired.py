@@ -1,4 +1,4 @@
-"""Paired-difference Student-t intervals (sim.paired) against hand-computed values."""
+"""Paired-difference Student-t intervals (sim.results.paired) against hand-computed values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sim.paired import paired_diff, paired_entries, unpaired_half_width
+from sim.results.paired import paired_diff, paired_entries, unpaired_half_width
 
 
 def test_paired_interval_matches_the_hand_computation():

@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sim.errors import InputError
-from sim.paths import SCENARIOS_DIR
-from sim.precision import (
+from sim.domain.errors import InputError
+from sim.domain.paths import SCENARIOS_DIR
+from sim.experiments.precision import (
     MIN_BATCH,
     estimates,
     parse_target,
     parse_targets,
     run_to_precision,
 )
-from sim.replications import run_replications
+from sim.experiments.replications import run_replications
 from sim.scenario import load_scenario
 
 MMC = SCENARIOS_DIR / "validation" / "mmc-12.yaml"

@@ -41,7 +41,7 @@ def test_met_targets_and_few_replications(cli, write_scenario, tmp_path):
 
 
 def test_status_of_a_target_follows_its_interval():
-    from sim.summary import target_status
+    from sim.report.tables import target_status
 
     row = {"target": 0.8}
     assert target_status({**row, "mean": 0.81, "ci95": [0.7, 0.9]}) == "met"
@@ -51,12 +51,12 @@ def test_status_of_a_target_follows_its_interval():
 
 
 def test_ctrl_c_is_130(cli, monkeypatch, understaffed, tmp_path):
-    import sim.runner
+    import sim.experiments.runner
 
     def interrupt(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.runner, "run_scenario", interrupt)
+    monkeypatch.setattr(sim.experiments.runner, "run_scenario", interrupt)
     result = cli("run", understaffed, "--out", tmp_path / "x", "-q")
     assert result.exit_code == 130 and "interrupted" in result.output
     assert not (tmp_path / "x").exists()
@@ -75,18 +75,18 @@ def test_broken_pipe_is_not_a_missed_target(tmp_path):
 
 
 def test_a_closed_output_pipe_is_141_not_1(cli, monkeypatch, understaffed, tmp_path):
-    import sim.runner
+    import sim.experiments.runner
 
     def closed(*_a, **_k):
         raise BrokenPipeError
 
-    monkeypatch.setattr(sim.runner, "run_scenario", closed)
+    monkeypatch.setattr(sim.experiments.runner, "run_scenario", closed)
     assert cli("run", understaffed, "--out", tmp_path / "x", "-q").exit_code == 141
 
 
 def test_no_calls_is_neither_met_nor_missed_and_never_fails_the_run(cli, write_scenario,
                                                                      tmp_path):
-    from sim.summary import target_status
+    from sim.report.tables import target_status
 
     assert target_status({"target": 0.8, "mean": None, "ci95": [None, None]}) == "no-data"
     quiet = {**STATIONARY, "replications": 2, "centres": {

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.records import read_calls
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
+from sim.results.records import read_calls
 
 SMALL = {
     "name": "small", "horizon_hours": 3, "replications": 3, "seed": 11,
@@ -85,7 +85,7 @@ def test_calls_file_is_a_valid_gzip_with_documented_columns(write_scenario, tmp_
     run = run_scenario(write_scenario(SMALL), out_dir=tmp_path / "r")
     with gzip.open(run.directory / "calls.csv.gz", "rt") as fh:
         header = fh.readline().strip().split(",")
-    from sim.records import CALL_COLUMNS
+    from sim.results.records import CALL_COLUMNS
     assert tuple(header) == CALL_COLUMNS
     documented = (Path(__file__).parents[1] / "docs" / "records.md").read_text()
     for column in CALL_COLUMNS:
@@ -111,7 +111,7 @@ def test_occupancy_matches_offered_load_in_a_stationary_queue(write_scenario, tm
 def test_distribution_sample_mean_matches_its_mean(dist):
     from pydantic import TypeAdapter
 
-    from sim.distributions import Distribution
+    from sim.domain.distributions import Distribution
     d = TypeAdapter(Distribution).validate_python(dist)
     x = d.sample(np.random.default_rng(5), 200_000)
     se = x.std(ddof=1) / math.sqrt(len(x))
@@ -119,8 +119,8 @@ def test_distribution_sample_mean_matches_its_mean(dist):
 
 
 def test_poisson_arrivals_follow_the_hour_profile():
-    from sim.arrivals import arrival_times
-    from sim.plan import build_plans
+    from sim.model.arrivals import arrival_times
+    from sim.scenario.plan import build_plans
     from sim.scenario.schema import Scenario
     profile = [1.0] * 12 + [3.0] * 12
     scenario = Scenario.model_validate({

@@ -13,10 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sim.output import RunWriter, remove_stale_partials
-from sim.progress import SIMULATE_SHARE, ReplicationProgress, progress_bar
-from sim.replications import run_replications
-from sim.runner import prepare
+from sim.experiments.progress import SIMULATE_SHARE, ReplicationProgress, progress_bar
+from sim.experiments.replications import run_replications
+from sim.experiments.runner import prepare
+from sim.results.output import RunWriter, remove_stale_partials
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sim.errors import ScenarioError
+from sim.domain.errors import ScenarioError
 from sim.scenario import load_scenario
 
 GOOD = """\

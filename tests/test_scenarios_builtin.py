@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim.catalogue import builtin_scenarios
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
+from sim.experiments.variants import overlap, run_variants
 from sim.scenario import load_scenario
-from sim.variants import overlap, run_variants
+from sim.scenario.catalogue import builtin_scenarios
 
 NAMES = [name for name, _ in builtin_scenarios() if not name.startswith("validation/")]
 
@@ -61,7 +61,7 @@ def _loans_from_donors_below_target(run_dir, scenario) -> list[tuple]:
     window at the moment of lending, or had callers waiting."""
     from collections import defaultdict
 
-    from sim.records import read_calls
+    from sim.results.records import read_calls
 
     loans = [r for r in read_calls(run_dir / "borrowing.csv.gz")
              if r["kind"] == "lend" and r["donor"] != "pool"]

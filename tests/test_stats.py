@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats as sst
 
-from sim.stats import Estimate, control_variate_ci, mean_ci, ratio_ci, replications_needed
+from sim.results.stats import Estimate, control_variate_ci, mean_ci, ratio_ci, replications_needed
 
 
 def test_ratio_of_totals_by_hand():
@@ -106,7 +106,7 @@ def test_replications_needed_rejects_a_pilot_without_interval():
 
 
 def test_paired_ratio_difference_is_the_difference_of_the_printed_levels():
-    from sim.paired import paired_entries
+    from sim.results.paired import paired_entries
     # base: 1 of 2 and 8 of 8 -> 9/10; variant: 2 of 2 and 6 of 8 -> 8/10. The mean of the
     # per-replication differences would be +0.375; the levels differ by -0.1.
     base = {"values": [0.5, 1.0], "weights": [2, 8]}
@@ -119,7 +119,7 @@ def test_paired_ratio_difference_is_the_difference_of_the_printed_levels():
 
 
 def test_sparse_proportions_get_at_least_the_pooled_wilson_interval_within_0_and_1():
-    from sim.stats import ratio_ci
+    from sim.results.stats import ratio_ci
     est = ratio_ci([1, 1], [1, 1], proportion=True)  # one call each, both in target
     assert est.value == 1.0 and est.high == 1.0
     assert 0.2 < est.low < 0.5  # Wilson on 2 of 2, not a zero-width interval
@@ -137,7 +137,7 @@ def test_max_replications_below_replications_is_refused():
 
 
 def test_wide_intervals_of_reported_rates_are_warned_not_only_targets():
-    from sim.summary import sparse_warnings
+    from sim.report.tables import sparse_warnings
     entry = {"mean": 0.1, "ci95": [0.01, 0.19], "values": [0.1, 0.1]}  # ±9 points
     narrow = {"mean": 0.9, "ci95": [0.89, 0.91], "values": [0.9, 0.9]}
     doc = {"replications": 10, "targets": [],

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.errors import InputError
-from sim.taxonomy import (
+from sim.domain.errors import InputError
+from sim.domain.taxonomy import (
     LINES,
     NO_OWNER,
     OWNERS,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.plan import build_plans
-from sim.replications import ReplicationSummary
-from sim.runner import prepare, timeseries_csv
-from sim.timeseries import SERIES, interval_edges
+from sim.experiments.replications import ReplicationSummary
+from sim.experiments.runner import prepare, timeseries_csv
+from sim.results.timeseries import SERIES, interval_edges
+from sim.scenario.plan import build_plans
 
 
 def test_fields_match_the_reference_formatting():

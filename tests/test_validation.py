@@ -3,18 +3,18 @@
 Each case's 99 % interval must contain the analytic value (family-wise, Bonferroni over the
 suite) and be narrow enough (3 % of the value for probabilities, 6 % for the mean wait); a
 deliberately wrong model must fail. Seeds are fixed in the scenario files before any result
-was seen; run lengths come from ``python -m sim.validation_plan``.
+was seen; run lengths come from ``python -m sim.experiments.validation_plan``.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
+from sim.experiments.validation import CASES_FILE, case_scenario, load_suite, run_case
+from sim.experiments.validation_network import jackson_values, total_rates
+from sim.experiments.validation_plan import WRONG_MODELS, wrong_model
 from sim.scenario import load_scenario
-from sim.validation import CASES_FILE, case_scenario, load_suite, run_case
-from sim.validation_network import jackson_values, total_rates
-from sim.validation_plan import WRONG_MODELS, wrong_model
 
 SUITE = load_suite()
 SINGLE = [c for c in SUITE.cases if c.model != "jackson"]
@@ -115,8 +115,8 @@ def test_a_case_without_its_run_length_is_an_error_naming_it(tmp_path):
 
 
 def test_the_table_prints_the_relative_half_width_and_flags_a_wide_one():
-    from sim.stats import Estimate
-    from sim.validation import Check, format_check, summary_line
+    from sim.experiments.validation import Check, format_check, summary_line
+    from sim.results.stats import Estimate
 
     narrow = Check("mmc-12", "erlang_c", "p_wait", Estimate(0.45, 0.44, 0.46, 60),
                    Estimate(0.45, 0.435, 0.465, 60), 0.449, 0.03)
@@ -130,8 +130,8 @@ def test_the_table_prints_the_relative_half_width_and_flags_a_wide_one():
 
 
 def test_the_plan_sizes_a_case_from_its_pilot_and_the_controls_help():
-    from sim.validation import Case
-    from sim.validation_plan import plan_case
+    from sim.experiments.validation import Case
+    from sim.experiments.validation_plan import plan_case
 
     case = Case("mmc-12.yaml", "erlang_c", ("p_wait", "mean_wait", "sl20"), 10, 2.0)
     plan = plan_case(case, SUITE, jobs=1)
@@ -148,9 +148,9 @@ def test_the_plan_sizes_a_case_from_its_pilot_and_the_controls_help():
     ("lines.110.redial.after_abandon=0.5", "lines.110.redial"),
 ])
 def test_a_broken_assumption_is_refused_not_scored(override, key):
-    from sim.errors import InputError
+    from sim.domain.errors import InputError
+    from sim.experiments.validation import analytic_values
     from sim.scenario import load_scenario
-    from sim.validation import analytic_values
     scenario = load_scenario("validation/mmc-12", [override])
     with pytest.raises(InputError) as info:
         analytic_values(scenario, "erlang_c")

@@ -12,7 +12,7 @@ from loadtest.server.config import (
     load_tokens,
     resolve_db_url,
 )
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 
 @click.command("serve")

@@ -1,15 +1,15 @@
 """The region and category codes the API accepts.
 
-Region codes are GB/T 2260 codes from ``scenarios/data/regions.yaml`` (``sim.regions``);
-category codes are those of the diversion list (``sim.taxonomy``). Both are read once.
+Region codes are GB/T 2260 codes from ``scenarios/data/regions.yaml`` (``sim.domain.regions``);
+category codes are those of the diversion list (``sim.domain.taxonomy``). Both are read once.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sim.regions import load_regions
-from sim.taxonomy import category_codes as taxonomy_category_codes
+from sim.domain.regions import load_regions
+from sim.domain.taxonomy import category_codes as taxonomy_category_codes
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from typing import Literal
 
 import yaml
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 LINES: tuple[str, ...] = ("12345", "110", "119", "120", "122")
 """The hotline platforms that exchange calls and orders."""

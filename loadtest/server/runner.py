@@ -22,7 +22,7 @@ from uvicorn.supervisors import Multiprocess
 from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
 from loadtest.server.storage import Database
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,

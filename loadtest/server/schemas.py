@@ -72,7 +72,7 @@ def _region(value: str) -> str:
 
 def _category(value: str) -> str:
     if value not in category_codes():
-        raise ValueError("unknown category code (see the diversion list, sim.taxonomy)")
+        raise ValueError("unknown category code (see the diversion list, sim.domain.taxonomy)")
     return value
 
 

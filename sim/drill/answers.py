@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sim.taxonomy import NO_OWNER, Category
+from sim.domain.taxonomy import NO_OWNER, Category
 
 HANDLINGS = ("resolve", "work_order", "police_order", "dual_order", "dispatch", "guidance",
              "one_key_transfer", "three_way_call", "system_dispatch")

@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from sim.domain.errors import InputError
+from sim.domain.regions import load_regions
+from sim.domain.taxonomy import Taxonomy, load_taxonomy
 from sim.drill.answers import Answer, answer_for
 from sim.drill.openings import OpeningWriter
 from sim.drill.phases import Phase, first_surge, timeline
 from sim.drill.select import DEFAULT_PACE_S, Slot, assign, draw_category, thin
 from sim.drill.traffic import Run
-from sim.errors import InputError
-from sim.regions import load_regions
-from sim.taxonomy import Taxonomy, load_taxonomy
 
 DRILL_SCHEMA = "hotline-sim/drill/1"
 LEAD_IN = 1 / 6

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.regions import load_regions
-from sim.taxonomy import Category
+from sim.domain.regions import load_regions
+from sim.domain.taxonomy import Category
 
 DATA = Path(__file__).resolve().parent / "data" / "openings.yaml"
 LANGS = ("zh", "en")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 Emit = Callable[["Cue"], None]
 LIVE_ROWS = 12

@@ -4,7 +4,7 @@
 ``trainee,inject_id,category,handling,target_line,first_dispatch,decided_at_s``. ``category``
 and ``first_dispatch`` may be empty; ``decided_at_s`` is seconds from the drill's start, not
 before the inject's offset. Rows are numbered like a spreadsheet (the header is row 1); any
-malformed cell raises :class:`~sim.errors.InputError` with ``key="row N, column NAME"``.
+malformed cell raises :class:`~sim.domain.errors.InputError` with ``key="row N, column NAME"``.
 
 Per trainee and overall, over the injects assigned (an unanswered inject counts as wrong):
 category right, routing right (handling and target line both), first dispatch respected (over
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.domain.errors import InputError
+from sim.domain.taxonomy import NO_OWNER, OWNERS, load_taxonomy
 from sim.drill.answers import EMERGENCY_LINES, normalise_handling
-from sim.errors import InputError
-from sim.taxonomy import NO_OWNER, OWNERS, load_taxonomy
 
 COLUMNS = ("trainee", "inject_id", "category", "handling", "target_line", "first_dispatch",
            "decided_at_s")

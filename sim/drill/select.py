@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domain.taxonomy import Category, Taxonomy
 from sim.drill.traffic import WindowCall
-from sim.taxonomy import Category, Taxonomy
 
 CHALLENGES = ("routine", "emergency", "misdialled", "ambiguous")
 DIFFICULTY: dict[str, dict[str, float]] = {
@@ -94,7 +94,7 @@ def fits(category: Category, line: str, challenge: str) -> bool:
     if challenge == "misdialled":
         return category.transferred_from(line) and not emergency
     if challenge == "ambiguous":
-        # As in the model (sim/linkage/routing.py): a three-way call over an unclear scope is a
+        # As in the model (sim/model/linkage/routing.py): a three-way call over an unclear scope is a
         # 12345↔110 matter, for a matter some line owns (S1 exclusions get guidance).
         return category.scope_unclear > 0 and not category.out_of_scope \
             and line in ("12345", "110")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import InputError
-from sim.plan import build_plans, expected_calls_by_hour
-from sim.records import read_calls
+from sim.domain.errors import InputError
+from sim.results.records import read_calls
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.plan import build_plans, expected_calls_by_hour
 
 RUN_FILES = ("scenario.resolved.yaml", "timeseries.csv", "calls.csv.gz")
 DEFAULT_TALK_MEAN = 120.0
@@ -47,7 +47,7 @@ class Interval:
     """The whole network in one time-series interval.
 
     ``offered`` and ``borrowed`` are summed over centres; ``normal`` is the scenario's expected
-    first attempts without disasters (``sim.plan.expected_calls_by_hour``), 0 when unknown;
+    first attempts without disasters (``sim.scenario.plan.expected_calls_by_hour``), 0 when unknown;
     ``excess`` is the calls above normal at the centres that surge in this interval.
     """
 

@@ -1,7 +1,7 @@
 """Plots, ``report.html``, what-if comparison, parameter sweeps and the staffing optimiser.
 
 ``write_report(run_dir, lang)`` is what ``hotline run`` calls at its end; the commands
-``compare``, ``sweep`` and ``staff`` live in ``sim.report.cli``. matplotlib is imported only
+``compare``, ``sweep`` and ``staff`` live in ``sim.commands.analysis``. matplotlib is imported only
 by the plotting modules, and only when a plot is drawn.
 """
 

@@ -1,13 +1,13 @@
-"""Text of the centre and region changes (:mod:`sim.changes`) for compare, sweep and run."""
+"""Text of the centre and region changes (:mod:`sim.results.changes`) for compare, sweep and run."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.changes import Q_LEVEL, ChangeRow
-from sim.paired import PairedDiff
 from sim.report.html import fmt_kpi, is_rate, kpi_label
-from sim.summary import place_label
+from sim.report.tables import place_label
+from sim.results.changes import Q_LEVEL, ChangeRow
+from sim.results.paired import PairedDiff
 
 
 def format_diff(kpi: str, d: PairedDiff | None) -> str:

@@ -1,10 +1,10 @@
 """What-if comparison: KPIs of several runs side by side, with paired differences.
 
 Each run is compared with the first by a paired-difference Student-t interval over
-replications (:mod:`sim.paired`): runs of one scenario with the same seed give replication *i*
-the same random streams (common random numbers, ``sim/streams.py``), so the difference is
+replications (:mod:`sim.results.paired`): runs of one scenario with the same seed give replication *i*
+the same random streams (common random numbers, ``sim/domain/streams.py``), so the difference is
 judged replication by replication. Before the line table come the centres and regions whose
-inputs differ and those whose KPIs changed significantly (:mod:`sim.changes`).
+inputs differ and those whose KPIs changed significantly (:mod:`sim.results.changes`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.changes import (
+from sim.domain.errors import InputError
+from sim.report.html import fmt_kpi, fmt_value, is_rate, kpi_label
+from sim.results.changes import (
     EVERYTHING,
     ChangeRow,
     Selection,
@@ -22,10 +24,8 @@ from sim.changes import (
     outside_selection,
     unknown_kpis,
 )
-from sim.errors import InputError
-from sim.paired import PairedDiff, paired_entries
-from sim.report.html import fmt_kpi, fmt_value, is_rate, kpi_label
-from sim.report.rundata import load_kpis
+from sim.results.paired import PairedDiff, paired_entries
+from sim.results.rundata import load_kpis
 
 COMPARE_KPIS = ("offered", "human_answer_rate", "abandon_rate", "block_rate", "asa", "p90_wait",
                 "occupancy", "seat_hours")
@@ -124,7 +124,7 @@ def compare_docs(names: Sequence[str], docs: Sequence[dict],
 def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
     """Caveats, first of all the run-wide settings the runs differ in (horizon, start,
     warm-up: the KPIs cover different hours), then seeds and replication counts."""
-    from sim.changes import PERIOD_SETTINGS, RUN_SETTINGS, setting_changes
+    from sim.results.changes import PERIOD_SETTINGS, RUN_SETTINGS, setting_changes
 
     notes = []
     for name, d in zip(names[1:], docs[1:], strict=True):
@@ -167,7 +167,7 @@ def compare_runs(run_dirs: Sequence[Path], kpis: Sequence[str] | None = None,
 
 def read_resolved(run_dir: Path):
     """The run's resolved scenario, or None when it is missing or no longer loads."""
-    from sim.report.rundata import _read_scenario
+    from sim.results.rundata import _read_scenario
 
     path = run_dir / "scenario.resolved.yaml"
     try:
@@ -265,7 +265,7 @@ def run_variants(scenario: str, variants: Sequence[tuple[str, list[str]]], commo
                  out: Path, *, replications: int | None, seed: int | None, jobs: int,
                  on_done: Callable[[object], None] | None = None) -> list[Path]:
     """Run each variant of one scenario (same seed: common random numbers) into ``out/NAME``."""
-    from sim.runner import prepare, run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     names = [n for n, _ in variants]
     if len(set(names)) != len(names):
@@ -289,7 +289,7 @@ def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str 
     from sim.report.fonts import configure_matplotlib, resolve_lang
     from sim.report.html import data_uri, render, write_atomic
     from sim.report.report import PlotEntry
-    from sim.report.rundata import read_series
+    from sim.results.rundata import read_series
 
     lang = resolve_lang(lang)
     configure_matplotlib(lang)

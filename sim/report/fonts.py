@@ -46,7 +46,7 @@ def cjk_font() -> str | None:
 def resolve_lang(lang: str) -> str:
     """The language plots and reports can use: ``zh`` only when a CJK font is installed."""
     if lang not in LANGS:
-        from sim.errors import InputError
+        from sim.domain.errors import InputError
 
         raise InputError(f"expected one of {', '.join(LANGS)}, got {lang!r}", key="--lang")
     if lang == "zh" and cjk_font() is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sim.stats import mean_ci
+from sim.results.stats import mean_ci
 
 RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy",
              "bot_rate"}
@@ -40,7 +40,7 @@ def fmt_kpi(kpi: str, entry: dict | None) -> str:
     """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``); when the
     interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low, high]``
     with the ends clamped to the range."""
-    from sim.summary import clamp_interval
+    from sim.report.tables import clamp_interval
 
     if not entry or entry.get("mean") is None:
         return "—"
@@ -79,7 +79,7 @@ def target_rows(doc: dict) -> list[dict]:
     it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
     but the CI reaches the target: not distinguishable), ``missed`` (the CI is below it),
     ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls)."""
-    from sim.summary import target_status
+    from sim.report.tables import target_status
 
     rows = []
     for tg in doc.get("targets", []):
@@ -113,7 +113,7 @@ SECTION_TITLES = {"borrowing": "Remote seats 远程坐席 (S12)", "bot": "Bot �
 def section_table(name: str, value: dict) -> dict | None:
     """A section of kpis.json whose entries are ``{"mean", "ci95", "values"}`` as a labelled
     table: ``ROW:COLUMN`` keys pivot into rows (centres by name) and columns, mean ± 95 % CI."""
-    from sim.summary import place_label
+    from sim.report.tables import place_label
 
     entries = {k: v for k, v in value.items() if isinstance(v, dict) and "mean" in v}
     if not entries or len(entries) < len(value):

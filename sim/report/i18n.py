@@ -53,7 +53,7 @@ def line_label(line: str, lang: str) -> str:
 def region_label(code: str, lang: str) -> str:
     """A region code with its name from the region table, when known."""
     try:
-        from sim.regions import load_regions
+        from sim.domain.regions import load_regions
 
         region = load_regions().get(code)
     except (KeyError, OSError, ValueError):

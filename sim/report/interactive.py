@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from sim.report.i18n import t
-from sim.report.rundata import Series
-from sim.summary import place_label
+from sim.report.tables import place_label
+from sim.results.rundata import Series
 
 # A schematic tile map (列, 行) of Gansu's regions, north-west to south-east, so that
 # neighbours touch: the Hexi corridor along the top, Lanzhou in the middle, the south below.

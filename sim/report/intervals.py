@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.report.html import write_atomic
-from sim.report.rundata import Series
-from sim.summary import place_label
+from sim.report.tables import place_label
+from sim.results.rundata import Series
 
 COLUMNS = ("centre", "name", "region", "line", "date", "weekday", "time", "offered", "answered",
            "abandoned", "blocked", "service_level", "asa_s", "seats", "borrowed", "waiting")
@@ -54,7 +54,7 @@ def intervals_csv(series: Series, start: str) -> str:
 
 def merge(series: Series, factor: int) -> Series:
     """Intervals ``factor`` times longer: counts summed, levels averaged."""
-    from sim.report.rundata import LEVEL_COLUMNS
+    from sim.results.rundata import LEVEL_COLUMNS
 
     n = len(series.t) // factor
     v = series.values[:, : n * factor, :].reshape(len(series.centres), n, factor, -1)

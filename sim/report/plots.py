@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim.report.i18n import region_label, t  # noqa: E402
-from sim.report.rundata import Series  # noqa: E402
+from sim.results.rundata import Series  # noqa: E402
 
 COLOURS = {"offered": "#4c72b0", "answered": "#55a868", "abandoned": "#dd8452",
            "blocked": "#c44e52", "queue": "#8172b3", "seats": "#4c72b0", "borrowed": "#e5ae38",

@@ -15,7 +15,7 @@ from sim.report.html import is_rate, kpi_label  # noqa: E402
 from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save, service_level  # noqa: E402
 from sim.report.plots_extra import PALETTE  # noqa: E402
-from sim.report.rundata import Series  # noqa: E402
+from sim.results.rundata import Series  # noqa: E402
 
 
 def plot_sl_overlay(runs: Sequence[tuple[str, Series]], targets: dict[str, float], out: Path,

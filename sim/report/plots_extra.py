@@ -17,7 +17,7 @@ from matplotlib.path import Path as MPath  # noqa: E402
 
 from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save  # noqa: E402
-from sim.stats import mean_ci  # noqa: E402
+from sim.results.stats import mean_ci  # noqa: E402
 
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
            "#8c8c8c", "#ccb974", "#64b5cd")

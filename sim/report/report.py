@@ -20,8 +20,8 @@ from sim.report.html import (
     write_atomic,
 )
 from sim.report.i18n import line_label, region_label, t
-from sim.report.rundata import RunData, load_run
-from sim.summary import place_label, sparse_warnings
+from sim.report.tables import place_label, sparse_warnings
+from sim.results.rundata import RunData, load_run
 
 N_CENTRES = 3
 

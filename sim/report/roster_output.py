@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
+from sim.planning.roster import CentreRoster, ShiftRules, roster_all, wraps
 from sim.report.html import write_atomic
-from sim.roster import CentreRoster, ShiftRules, roster_all, wraps
 
 OVERRIDE = "staffing-override.yaml"
 
@@ -40,8 +40,8 @@ class StaffingInput:
 
 def read_staffing(directory: Path) -> StaffingInput:
     """Load a ``hotline staff`` output directory; exit-2 errors name the missing file."""
-    from sim.plan import build_plans
     from sim.scenario import load_scenario
+    from sim.scenario.plan import build_plans
 
     directory = Path(directory)
     csv_path, yaml_path = directory / "staffing.csv", directory / OVERRIDE
@@ -111,7 +111,7 @@ def coverage_csv(rosters: Sequence[CentreRoster], start) -> str:
 
 def roster_scenario(inp: StaffingInput, rosters: Sequence[CentreRoster], out: Path) -> str:
     """The staffed scenario with every rostered centre's seats = agents on a seat each hour."""
-    from sim.report.staffing import hourly_list
+    from sim.planning.staffing import hourly_list
 
     data = dict(inp.data)
     parent = (inp.directory / data["extends"]).resolve()
@@ -161,7 +161,7 @@ def wrap_note(rosters: Sequence[CentreRoster]) -> str | None:
 
 def format_roster(rosters: Sequence[CentreRoster], rules: ShiftRules) -> str:
     """FTEs, agent-hours and the gap to the LP bound per centre, and the total."""
-    from sim.summary import place_label
+    from sim.report.tables import place_label
 
     head = (f"{'centre 中心':<40}{'shifts':>7}{'agent-h':>9}{'LP bound':>10}{'gap':>7}"
             f"{'FTE':>7}{'covered':>9}")
@@ -192,10 +192,10 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
     """Simulate the roster scenario; per rostered centre and target: (centre, target, value,
     verdict) with verdict ``met``, ``not distinguishable``, ``missed`` (95 % CI) or ``no calls``
     (no service level: neither met nor missed)."""
-    from sim.plan import build_plans
+    from sim.experiments.runner import run_scenario
+    from sim.planning.staff_targets import parse_target
     from sim.report.html import fmt_kpi
-    from sim.report.staff_targets import parse_target
-    from sim.runner import run_scenario
+    from sim.scenario.plan import build_plans
 
     result = run_scenario(scenario_path, replications=replications, seed=seed, jobs=jobs,
                           out_dir=out, on_done=on_done)

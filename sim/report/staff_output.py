@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from sim.planning.staffing import MIN_CALLS, StaffResult, hourly_list
 from sim.report.html import write_atomic
 from sim.report.i18n import line_label
-from sim.report.staffing import MIN_CALLS, StaffResult, hourly_list
 from sim.scenario.overrides import apply_override, parse_override
 from sim.scenario.yamlsource import deep_merge
 

@@ -2,9 +2,9 @@
 replications, then a table and KPI-against-parameter plots with 95 % CI bands.
 
 Every point runs with the same seed (common random numbers), so each point is compared with the
-first by paired differences (:mod:`sim.paired`): the table marks ``*`` where the paired test
+first by paired differences (:mod:`sim.results.paired`): the table marks ``*`` where the paired test
 finds a difference (p < 0.05), and before it come, per point, the centres and regions whose
-inputs differ from the first point's and those that changed significantly (:mod:`sim.changes`).
+inputs differ from the first point's and those that changed significantly (:mod:`sim.results.changes`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 from sim.report.compare import split_top_level
 from sim.report.html import fmt_kpi, kpi_label
 
@@ -52,8 +52,8 @@ def run_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], common: Se
               replications: int | None, seed: int | None, jobs: int,
               on_done: Callable[[object], None] | None = None) -> list[Point]:
     """Run every grid point (replications in ``jobs`` processes); same seed at every point."""
-    from sim.replications import run_replications
-    from sim.runner import kpis_document, prepare
+    from sim.experiments.replications import run_replications
+    from sim.experiments.runner import kpis_document, prepare
 
     if not varies:
         raise InputError("give at least one --vary PATH=v1,v2,...", key="--vary")
@@ -96,7 +96,7 @@ def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str
 def point_changes(points: Sequence[Point], kpis: Sequence[str] | None = None,
                   selection=None) -> list[list]:
     """Per point after the first: its centre and region changes against the first point."""
-    from sim.changes import EVERYTHING, centre_changes, input_changes
+    from sim.results.changes import EVERYTHING, centre_changes, input_changes
 
     base = points[0]
     return [centre_changes(base.doc, pt.doc, input_changes(base.scenario, pt.scenario)
@@ -108,8 +108,8 @@ def format_point_changes(paths: Sequence[str], points: Sequence[Point],
                          changes: Sequence[list], selection=None) -> str:
     """The changes of every point against the first, as text blocks; with a ``selection``,
     the centres whose inputs differ outside it are named too."""
-    from sim.changes import input_changes, outside_selection
     from sim.report.changes_text import format_changes
+    from sim.results.changes import input_changes, outside_selection
 
     def name(pt: Point) -> str:
         return ", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(paths, pt.values, strict=True))
@@ -125,7 +125,7 @@ def format_point_changes(paths: Sequence[str], points: Sequence[Point],
 
 
 def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str:
-    from sim.paired import paired_entries
+    from sim.results.paired import paired_entries
 
     d = None if first else paired_entries(base, entry)
     return fmt_kpi(kpi, entry) + (" *" if d is not None and d.significant else "  ")
@@ -133,8 +133,8 @@ def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str
 
 def _delta(kpi: str, base: dict | None, entry: dict | None) -> str:
     """``−3.2±0.8 pp p=0.001 *``: the paired difference from the first point and its p."""
-    from sim.paired import paired_entries
     from sim.report.compare import format_paired
+    from sim.results.paired import paired_entries
 
     d = paired_entries(base, entry)
     if d is None:

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import Distribution, Exponential
+from sim.domain.distributions import Distribution, Exponential
 from sim.scenario.schema_base import Frozen, Probability, Weight
 
 
@@ -86,7 +86,7 @@ class Incidents(Frozen):
     @field_validator("regions")
     @classmethod
     def _known_regions(cls, codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        from sim.regions import load_regions
+        from sim.domain.regions import load_regions
 
         table = load_regions()
         unknown = [c for c in codes or () if c not in table]

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
 
-from sim.distributions import Deterministic, Distribution, Exponential, Lognormal
+from sim.domain.distributions import Deterministic, Distribution, Exponential, Lognormal
 from sim.scenario.schema_base import Frozen, Probability, Weight
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.errors import ScenarioError
-from sim.paths import SCENARIOS_DIR
-from sim.regions import load_regions
+from sim.domain.errors import ScenarioError
+from sim.domain.paths import SCENARIOS_DIR
+from sim.domain.regions import load_regions
 from sim.scenario.overrides import apply_override, created_paths, parse_override
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlsource import Origin, deep_merge, read_yaml

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import ScenarioError
+from sim.domain.errors import ScenarioError
 
 INDEX = re.compile(r"[0-9]+|-[1-9][0-9]*")  # a list index: plain digits, or negative from the end
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
-from sim.distributions import Deterministic, Distribution, Exponential, Never
+from sim.domain.distributions import Deterministic, Distribution, Exponential, Never
 from sim.scenario.disasters import (
     Borrowing,
     Bot,

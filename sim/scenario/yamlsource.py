@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import InputError, ScenarioError
+from sim.domain.errors import InputError, ScenarioError
 
 Origin = dict[tuple[str, ...], tuple[str, int]]
 """Key path (as a tuple of str keys / list indices) → (file, 1-based line)."""

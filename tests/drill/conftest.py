@@ -45,7 +45,7 @@ def small_scenario(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def run_dir(small_scenario, tmp_path_factory) -> Path:
     """A run directory of the small scenario (one replication), shared by the session."""
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     out = tmp_path_factory.mktemp("run") / "run"
     run_scenario(small_scenario, replications=1, out_dir=out)
@@ -56,7 +56,7 @@ def run_dir(small_scenario, tmp_path_factory) -> Path:
 def hotline() -> click.Group:
     """The root `hotline` group (exit code 2 on InputError) with `drill` registered."""
     from cli import HotlineGroup
-    from sim.drill.cli import drill
+    from sim.commands.drill import drill
 
     root = HotlineGroup(name="hotline", context_settings={"help_option_names": ["-h", "--help"]})
     root.add_command(drill)

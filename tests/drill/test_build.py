@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.domain.taxonomy import LINES, load_taxonomy
 from sim.drill.answers import HANDLINGS, answer_for
 from sim.drill.build import DrillSpec, build_drill, default_start
 from sim.drill.openings import DATA
 from sim.drill.render import FILES
 from sim.drill.select import MIN_GAP_S
 from sim.drill.traffic import Interval, open_run
-from sim.taxonomy import LINES, load_taxonomy
 
 TAXONOMY = load_taxonomy()
 
@@ -167,7 +167,7 @@ def _with_categories(run_dir: Path, out: Path, category) -> Path:
     import gzip
     import shutil
 
-    from sim.records import read_calls
+    from sim.results.records import read_calls
 
     shutil.copytree(run_dir, out)
     rows = list(read_calls(run_dir / "calls.csv.gz"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import pytest
 
-from sim.drill.cli import drill, parse_duration
-from sim.errors import InputError
+from sim.commands.drill import drill, parse_duration
+from sim.domain.errors import InputError
 
 
 def test_every_drill_command_and_option_has_help(drill_cli):

@@ -48,8 +48,8 @@ def test_non_finite_options_exit_2(drill_cli, four, tmp_path, option, value):
 
 @pytest.mark.parametrize("option", ["--speed", "--grace"])
 def test_open_live_refuses_non_finite_numbers_too(four, tmp_path, option):
+    from sim.domain.errors import InputError
     from sim.drill.live.serve import open_live
-    from sim.errors import InputError
 
     speed, grace = (float("nan"), 30.0) if option == "--speed" else (1.0, float("inf"))
     with pytest.raises(InputError, match=option):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.domain.errors import InputError
 from sim.drill.score import COLUMNS, score_drill
-from sim.errors import InputError
 
 
 def answer_key(directory: Path) -> list[dict]:

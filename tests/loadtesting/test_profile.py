@@ -10,7 +10,7 @@ import pytest
 from loadtest.profile import load_profile
 from loadtest.template import MissingValue, Scope, compile_template, render
 from loadtest.trace import Trace, TraceHeader
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 RECEIVED = {"t": 0.0, "kind": "call.received", "call_id": 7, "line": "12345", "region": "620100",
             "category": "c1", "caller_id": 70, "attempt": 1, "channel": "voice", "priority": 1,

@@ -8,7 +8,7 @@ import pytest
 
 from loadtest.results import Recorder, merge
 from loadtest.slo import evaluate, format_verdict, load_slo, verdict_document
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 
 def _totals(latencies_s: list[float], failed: int = 0, not_sent: int = 0):

@@ -17,7 +17,7 @@ from loadtest.cli import trace
 from loadtest.export import call_events
 from loadtest.runner import LoadtestOptions, run_loadtest
 from loadtest.trace import read_trace
-from sim.taxonomy import category_codes
+from sim.domain.taxonomy import category_codes
 from tests.loadtesting.records import leg
 
 pytestmark = pytest.mark.timeout(180)

@@ -9,7 +9,7 @@ import pytest
 
 from loadtest.export import export_trace, parse_window
 from loadtest.trace import TraceHeader, read_trace, write_trace
-from sim.errors import InputError
+from sim.domain.errors import InputError
 from tests.loadtesting.records import leg, order, write_run
 
 

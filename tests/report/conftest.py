@@ -28,7 +28,7 @@ def stationary(write_scenario) -> Path:
 def rcli():
     """Invoke compare/sweep/staff/report inside a group that maps InputError to exit 2."""
     from cli import HotlineGroup
-    from sim.report.cli import compare, report, roster, staff, sweep
+    from sim.commands.analysis import compare, report, roster, staff, sweep
 
     group = HotlineGroup(name="hotline", commands={c.name: c for c in
                                                    (compare, sweep, staff, report, roster)})
@@ -43,8 +43,8 @@ def rcli():
 @pytest.fixture(scope="session")
 def baseline_run(tmp_path_factory) -> Path:
     """The default scenario shortened to 24 h, 2 replications: a run directory."""
-    from sim.paths import DEFAULT_SCENARIO
-    from sim.runner import run_scenario
+    from sim.domain.paths import DEFAULT_SCENARIO
+    from sim.experiments.runner import run_scenario
 
     out = tmp_path_factory.mktemp("baseline") / "run"
     run_scenario(DEFAULT_SCENARIO, ["horizon_hours=24"], replications=2, jobs=2, out_dir=out)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 from sim.report.compare import compare_runs, parse_variant, split_top_level
 
 
@@ -34,7 +34,7 @@ def test_compare_flags_clearly_different_variants(rcli, stationary, tmp_path):
 
 
 def test_compare_finds_nothing_between_two_seeds_of_one_scenario(rcli, stationary, tmp_path):
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     # Two seeds of one scenario: every null hypothesis is true, so each paired test flags a
     # difference with probability 5 %. Of ~18 rows (strongly correlated) a handful at most may
@@ -73,7 +73,7 @@ def test_unknown_kpi_and_selection_exit_2_listing_the_valid_names(rcli, stationa
 
 @pytest.mark.slow
 def test_halving_linxia_110_seats_shows_that_centre_first_and_significant(rcli, tmp_path):
-    from sim.paths import DEFAULT_SCENARIO
+    from sim.domain.paths import DEFAULT_SCENARIO
 
     out = tmp_path / "cmp"
     result = rcli("compare", DEFAULT_SCENARIO, "--set", "horizon_hours=24", "--variant", "base:",
@@ -98,7 +98,7 @@ def test_halving_linxia_110_seats_shows_that_centre_first_and_significant(rcli, 
 
 
 def test_seats_are_compared_on_the_clock_hours_both_runs_cover(stationary):
-    from sim.changes import input_changes
+    from sim.results.changes import input_changes
     from sim.scenario import load_scenario
 
     base = load_scenario(stationary)

@@ -14,7 +14,7 @@ import pytest
 from sim.report import write_report
 from sim.report.fonts import cjk_font, resolve_lang
 from sim.report.plots import region_hour_matrix
-from sim.report.rundata import Series, load_run
+from sim.results.rundata import Series, load_run
 
 from .chromium import chromium_binary, open_page
 
@@ -67,7 +67,7 @@ def _synthetic_extras(run: Path) -> None:
 
 
 def test_transfer_order_and_extension_data_appear_when_present(stationary, tmp_path):
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
     _synthetic_extras(run)
@@ -104,7 +104,7 @@ def test_zh_falls_back_to_english_without_a_cjk_font(monkeypatch):
 
 @pytest.mark.skipif(cjk_font() is None, reason="no CJK font (apt-get install fonts-wqy-microhei)")
 def test_chinese_report_when_a_cjk_font_is_installed(stationary, tmp_path):
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
     assert resolve_lang("zh") == "zh"
@@ -113,7 +113,7 @@ def test_chinese_report_when_a_cjk_font_is_installed(stationary, tmp_path):
 
 
 def _missed_target_run(write_scenario, tmp_path) -> Path:
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     path = write_scenario({
         "name": "two-centres", "seed": 3, "horizon_hours": 4, "drain_hours": 0, "replications": 3,
@@ -163,7 +163,7 @@ def test_a_miss_whose_interval_reaches_the_target_is_not_distinguishable():
 
 
 def test_report_command_regenerates_in_place(rcli, stationary, tmp_path):
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
     result = rcli("report", run, "--centre", "620100/110")
@@ -195,7 +195,7 @@ def test_displayed_intervals_stay_inside_the_kpis_range():
     import re
 
     from sim.report.html import fmt_kpi
-    from sim.summary import _pct
+    from sim.report.tables import _pct
 
     wait = fmt_kpi("p90_wait", {"mean": 3.9, "ci95": [3.9 - 12.7, 3.9 + 12.7]})
     assert wait == "3.9 [0.0, 16.6]" and "-" not in wait

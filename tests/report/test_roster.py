@@ -7,8 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-from sim.errors import InputError
-from sim.roster import Shift, ShiftRules, patterns, solve_centre
+from sim.domain.errors import InputError
+from sim.planning.roster import Shift, ShiftRules, patterns, solve_centre
 
 DIURNAL = {  # one 110 centre over a day: quiet night, busy afternoon; Erlang-A-like callers
     "name": "diurnal", "seed": 5, "start": "2024-06-03T00:00:00+08:00", "horizon_hours": 24,
@@ -79,7 +79,7 @@ def test_roster_of_a_directory_without_staffing_is_exit_2(rcli, tmp_path):
 
 def _on_seat_from_rows(rows: list[dict], hours: int) -> np.ndarray:
     """Agents on a seat per hour from roster.csv rows without breaks, computed here (not by
-    sim.roster) and without wrapping: hours past the period's end cover nothing."""
+    sim.planning.roster) and without wrapping: hours past the period's end cover nothing."""
     cover = np.zeros(hours, dtype=int)
     for row in rows:
         assert row["break_h"] == "0"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.erlang import servers_for_service_level
-from sim.errors import InputError
-from sim.report.staff_targets import parse_interval, parse_target
-from sim.report.staffing import hourly_list
+from sim.domain.errors import InputError
+from sim.planning.staff_targets import parse_interval, parse_target
+from sim.planning.staffing import hourly_list
+from sim.queueing.erlang import servers_for_service_level
 from sim.scenario import load_scenario
 
 LINES, CENTRES = {"110", "12345"}, {"620100/110"}
@@ -44,7 +44,7 @@ def test_hourly_list_is_by_clock_hour_when_24_long(write_scenario):
     scn = load_scenario(path)
     per_hour = np.arange(24)
     hourly = hourly_list(per_hour, scn)
-    from sim.plan import build_plans
+    from sim.scenario.plan import build_plans
 
     staffed = load_scenario(path, [f"centres.620100/110.seats={{hourly: {list(hourly)}}}"])
     assert build_plans(staffed)[0].seats_by_hour[:24].tolist() == per_hour.tolist()
@@ -68,8 +68,8 @@ def test_stationary_mmcm_gets_the_erlang_a_seat_count(rcli, stationary, tmp_path
 
 @pytest.mark.slow
 def test_baseline_schedule_meets_the_targets_with_a_new_seed(rcli, tmp_path):
-    from sim.paths import DEFAULT_SCENARIO
-    from sim.runner import run_scenario
+    from sim.domain.paths import DEFAULT_SCENARIO
+    from sim.experiments.runner import run_scenario
 
     out = tmp_path / "staff"
     targets = {"110": 0.9, "120": 0.9}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 from sim.report.sweep import grid, parse_vary
 
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from sim.errors import InputError
+from sim.domain.errors import InputError
 
 
 def test_busy_port_is_bad_input_before_any_database_is_made(tmp_path):

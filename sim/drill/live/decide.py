@@ -6,12 +6,12 @@ import csv
 import io
 from typing import Any
 
+from sim.domain.taxonomy import load_taxonomy
 from sim.drill.answers import EMERGENCY_LINES, normalise_handling
 from sim.drill.live.clock import RUNNING
 from sim.drill.live.session import TARGET_LINES, DecisionError, LiveDrill, Submission
 from sim.drill.live.store import Decision
 from sim.drill.score import COLUMNS, Response, score_responses
-from sim.taxonomy import load_taxonomy
 
 
 def decide(live: LiveDrill, trainee: str, sub: Submission) -> tuple[Decision, bool]:

@@ -2,7 +2,7 @@
 
 Everything the live drill reads from the two files is checked once, here: a wrong type, a
 non-finite number (JSON's ``NaN``/``Infinity``, which Python's parser accepts) or an inject whose
-trainee or offset differs between the two files is an :class:`~sim.errors.InputError` naming the
+trainee or offset differs between the two files is an :class:`~sim.domain.errors.InputError` naming the
 file and the key, before any database is written. So a live drill can never deliver, score or
 push what ``hotline drill score`` would refuse on the exported ``responses.csv``.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.domain.errors import InputError
 from sim.drill.play import load_drill
 from sim.drill.score import load_key
-from sim.errors import InputError
 
 INJECT_KEYS = ("inject_id", "trainee", "offset_s", "clock", "line", "region", "region_name",
                "persona", "emotion", "opening")

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.domain.errors import InputError
 from sim.drill.live.files import DrillFiles
 from sim.drill.live.session import LiveDrill
 from sim.drill.live.store import TRAINEE, TRAINER, Store, fingerprint
-from sim.errors import InputError
 
 DB_NAME = "live.sqlite"
 

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.domain.taxonomy import NO_OWNER, OWNERS
 from sim.drill.live.clock import ENDED, READY, RUNNING, DrillClock
 from sim.drill.live.files import DrillFiles
 from sim.drill.live.store import Store
-from sim.taxonomy import NO_OWNER, OWNERS
 
 TARGET_LINES = tuple(o for o in OWNERS if o != NO_OWNER)
 HEARTBEAT_S = 0.5

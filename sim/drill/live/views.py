@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.domain.taxonomy import load_taxonomy
 from sim.drill.answers import HANDLINGS
 from sim.drill.live.decide import responses, score
 from sim.drill.live.session import TARGET_LINES, LiveDrill
 from sim.drill.score import TABLE_HEAD, judge, table_rows
-from sim.taxonomy import load_taxonomy
 
 HANDLING_LABELS = {
     "resolve": ("直接办结", "resolve here"), "work_order": ("工单", "work order"),

@@ -1,0 +1,1 @@
+"""Benchmarks (``hotline bench``): ratios against baselines measured in the same run."""

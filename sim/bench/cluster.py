@@ -1,0 +1,87 @@
+"""``hotline bench cluster``: replications per minute on a LocalCluster of 1 and of 2 workers.
+
+The same replications (same scenario and seed, so the same work) run on a one-worker and then
+a two-worker ``LocalCluster`` in the same invocation; the speed-up is the ratio of their wall
+times, measured from submitting the first task to receiving the last summary (the cluster's
+start-up is timed apart, and so is the client writing the run directory). The mean time per
+replication on one worker is the figure to scale a cluster from (docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sim.experiments import cluster
+from sim.experiments.cluster import ClusterSpec
+
+CLUSTER_TARGET = 1.8  # issue 16: 2 workers at least 1.8 × 1 worker on 2 cores
+
+
+@dataclass(frozen=True)
+class ClusterTiming:
+    """Replications on a LocalCluster of ``workers`` processes."""
+
+    workers: int
+    replications: int
+    startup: float
+    seconds: float
+    write: float  # the client writing the run directory from the summaries
+
+
+def time_cluster(scenario, workers: int) -> ClusterTiming:
+    """Run the scenario's replications on ``local:workers``; time start-up and the run."""
+    import tempfile
+    from pathlib import Path
+
+    from sim.experiments.replications import run_replications
+    from sim.experiments.runner import write_run
+
+    t0 = time.perf_counter()
+    cluster.configure(ClusterSpec(local_workers=workers))
+    try:
+        cluster.current().client.wait_for_workers(workers)
+        t1 = time.perf_counter()
+        summaries = run_replications(scenario)
+        t2 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
+            write_run(scenario, summaries, Path(tmp) / "run")  # as a run does, cluster still up
+        t3 = time.perf_counter()
+    finally:
+        cluster.shutdown()
+    return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
+
+
+def _total(runs: list[ClusterTiming]) -> ClusterTiming:
+    return ClusterTiming(runs[0].workers, sum(r.replications for r in runs),
+                         sum(r.startup for r in runs), sum(r.seconds for r in runs),
+                         sum(r.write for r in runs))
+
+
+def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 2,
+                  overrides: tuple[str, ...] = (), rounds: int = 2,
+                  ) -> tuple[list[ClusterTiming], str]:
+    """Time 1 and 2 workers on the same replications, alternating for ``rounds`` rounds (so a
+    change of load on a shared machine hits both); return the totals and the report."""
+    import os
+
+    from sim.experiments.runner import prepare
+
+    scn = prepare(scenario_name, overrides, replications=replications)
+    load = os.getloadavg()[0]
+    runs = [[time_cluster(scn, 1), time_cluster(scn, 2)] for _ in range(rounds)]
+    timings = [_total([r[0] for r in runs]), _total([r[1] for r in runs])]
+    one, two = timings
+    speedup = one.seconds / two.seconds
+    lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h per run, "
+             f"{rounds} alternating rounds, LocalCluster (threads_per_worker=1); load average "
+             f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+             f"{'workers':<9}{'start-up s':>11}{'run s':>9}{'s/replication':>15}"
+             f"{'client write s':>16}"]
+    lines += [f"{t.workers:<9}{t.startup:>11.1f}{t.seconds:>9.1f}"
+              f"{t.seconds * t.workers / t.replications:>15.1f}{t.write:>16.1f}"
+              for t in timings]
+    lines.append(f"speed-up 2 workers / 1 worker: {speedup:.2f} (target ≥ {CLUSTER_TARGET:g} "
+                 f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'}); by round: "
+                 + ", ".join(f"{a.seconds / b.seconds:.2f}" for a, b in runs))
+    return timings, "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The command line's commands (click), thin over the library."""

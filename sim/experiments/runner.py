@@ -1,0 +1,185 @@
+"""``hotline run``: scenario in, run directory out (resolved scenario, KPIs, records, series)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
+from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.results.flows import ORDER_COLUMNS
+from sim.results.kpis import kpi_names
+from sim.results.output import RunWriter
+from sim.results.records import CALL_COLUMNS, header_member
+from sim.results.stats import summarise
+from sim.results.timeseries import SERIES, interval_edges
+from sim.scenario import Scenario, dump_resolved, load_scenario
+from sim.scenario.plan import build_plans
+
+KPIS_SCHEMA = "hotline-sim/kpis/1"
+SEAT_EVENT_COLUMNS = ("replication", "t", "kind", "recipient", "donor", "seats", "donor_sl",
+                      "recipient_sl")
+
+
+@dataclass
+class RunResult:
+    """A finished run: where it was written and its KPI document."""
+
+    directory: Path
+    scenario: Scenario
+    kpis: dict
+    violations: list = field(default_factory=list)  # (replication, Violation) with --audit
+    precision: PrecisionOutcome | None = None
+
+
+def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
+            seed: int | None = None) -> Scenario:
+    """Load the scenario with ``--set`` overrides, ``--replications`` and ``--seed`` applied."""
+    extra = list(overrides)
+    if replications is not None:
+        extra.append(f"replications={replications}")
+    if seed is not None:
+        extra.append(f"seed={seed}")
+    return load_scenario(scenario, extra)
+
+
+def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
+                 replications: int | None = None, seed: int | None = None, jobs: int = 1,
+                 out_dir: Path | None = None,
+                 on_done: Callable[[ReplicationSummary], None] | None = None,
+                 on_progress: Callable[[int, float], None] | None = None,
+                 on_phase: Callable[[str], None] | None = None,
+                 audit: bool = False, precision: Sequence[PrecisionTarget] = (),
+                 max_replications: int | None = None) -> RunResult:
+    """Run every replication and write the run directory; return its KPIs.
+
+    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
+    run where ``run_replications`` sends them (``jobs`` local processes or the configured
+    cluster); this process writes the directory, so its bytes do not depend on where they ran.
+    ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
+    ``on_phase("write")`` is called when the replications are done and writing starts. With
+    ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
+    With ``precision`` targets, replications are added until each is met (``sim.experiments.precision``).
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = prepare(scenario, overrides, replications=replications, seed=seed)
+    out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
+    outcome = None
+    if precision:
+        cap = max_replications or max(scenario.replications, 100)
+        summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done, audit)
+        scenario = scenario.model_copy(update={"replications": len(summaries)})
+    else:
+        summaries = run_replications(scenario, jobs=jobs, on_done=on_done,
+                                     on_progress=on_progress, audit=audit)
+    if on_phase:
+        on_phase("write")
+    kpis = write_run(scenario, summaries, out)
+    return RunResult(out, scenario, kpis,
+                     [(s.index, v) for s in summaries for v in s.violations], outcome)
+
+
+def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:
+    """Write the run directory from the replications' summaries; return the KPI document.
+
+    Every file is staged under a temporary name and the set is renamed at the end.
+    """
+    kpis = kpis_document(scenario, summaries)
+    writer = RunWriter(out)
+    try:
+        writer.write_text("scenario.resolved.yaml", dump_resolved(scenario))
+        writer.write_text("kpis.json", json.dumps(kpis, indent=1, ensure_ascii=False) + "\n")
+        writer.write_bytes("calls.csv.gz",
+                           [header_member(CALL_COLUMNS)] + [s.calls_gz for s in summaries])
+        writer.write_text("timeseries.csv", timeseries_csv(scenario, summaries))
+        for name, payload in _extra_files(summaries).items():
+            writer.write_bytes(name, payload)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return kpis
+
+
+def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
+    """Files that model extensions add (e.g. orders), as gzip members per replication."""
+    files: dict[str, list[bytes]] = {}
+    headers = {"orders.csv.gz": header_member(ORDER_COLUMNS),
+               "borrowing.csv.gz": header_member(SEAT_EVENT_COLUMNS)}
+    for s in summaries:
+        for name, payload in s.extra.get("files", {}).items():
+            files.setdefault(name, [headers[name]] if name in headers else []).extend(payload)
+    return files
+
+
+def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> dict:
+    """The ``kpis.json`` document: every KPI's mean, 95 % CI and per-replication values."""
+    plans = build_plans(scenario)
+    doc: dict = {
+        "schema": KPIS_SCHEMA, "scenario": scenario.name, "seed": scenario.seed,
+        "start": scenario.start.isoformat(), "horizon_hours": scenario.horizon_hours,
+        "warmup_hours": scenario.warmup_hours, "replications": len(summaries),
+        "kpi_names": list(kpi_names(sl_thresholds(scenario))),
+        "overall": summarise([s.kpis["overall"] for s in summaries]),
+    }
+    for group in ("lines", "regions", "centres"):
+        doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
+                      for name in summaries[0].kpis[group]}
+    doc["targets"] = targets(scenario, doc, plans)
+    windows = summaries[0].extra.get("windows", {})
+    if windows:
+        doc["windows"] = {
+            name: {key: summarise([s.extra["windows"][name][key] for s in summaries])
+                   for key in centres}
+            for name, centres in windows.items()}
+    for section in summaries[0].extra.get("sections", {}):
+        per_rep = [s.extra["sections"][section] for s in summaries]
+        names = list(dict.fromkeys(k for rep in per_rep for k in rep))
+        doc[section] = summarise([{k: rep.get(k, _missing(k)) for k in names}
+                                  for rep in per_rep])
+    return doc
+
+
+def _missing(key: str) -> float:
+    """A KPI a replication did not produce: a count of zero, or an undefined time."""
+    return math.nan if key.endswith(("first_request_hours", "released_after_hours")) else 0
+
+
+def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
+    """Each line's and centre's service-level target, and whether the mean meets it."""
+    rows = []
+    for kind, items in (("line", scenario.lines.items()),
+                        ("centre", [(p.key, p) for p in plans])):
+        for name, spec in items:
+            target = spec.target
+            kpis = doc["lines" if kind == "line" else "centres"].get(name)
+            if not kpis:
+                continue
+            got = kpis[f"sl{target.seconds:g}"]
+            rows.append({"kind": kind, "name": name, "kpi": f"sl{target.seconds:g}",
+                         "target": target.level, "mean": got["mean"], "ci95": got["ci95"],
+                         "met": got["mean"] is not None and got["mean"] >= target.level})
+    return rows
+
+
+def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:
+    """Per centre and interval, the mean over replications of each series (an undefined mean,
+    NaN, is an empty field)."""
+    plans = build_plans(scenario)
+    edges = interval_edges(scenario)
+    mean = np.mean(np.stack([s.series for s in summaries]), axis=0)
+    start = scenario.start
+    lines = ["centre,region,line,t,time," + ",".join(SERIES)]
+    heads = [f"{t:g},{(start + timedelta(seconds=float(t))).isoformat()}" for t in edges[:-1]]
+    row = ",".join(["%.6g"] * len(SERIES))  # "%.6g" formats as f"{v:.6g}"; NaN gives "nan"
+    for plan in plans:
+        for head, values in zip(heads, mean[plan.index].tolist(), strict=True):
+            text = (row % tuple(values)).replace("nan", "")
+            lines.append(f"{plan.key},{plan.region},{plan.line},{head},{text}")
+    return "\n".join(lines) + "\n"

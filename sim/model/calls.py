@@ -1,0 +1,128 @@
+"""Calls in flight and their immutable records.
+
+A ``Call`` is the mutable state of one call leg while the model runs. It doubles as its own
+SimPy event (it has ``callbacks``), because a leg waits on at most one timer at a time: this
+saves an allocation per event on the hot path. When a leg ends, the model appends one plain
+tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of that record.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+# Outcome of a leg at its centre. ``not_joined``: the receiving leg of a three-way call whose
+# platform did not answer within the conference's ring time (the first receiver keeps the call).
+ANSWERED, ABANDONED, BLOCKED, BOT, UNFINISHED, NOT_JOINED = range(6)
+OUTCOMES = ("answered", "abandoned", "blocked", "bot", "unfinished", "not_joined")
+
+# What the seat did after talking (answered legs).
+(RESOLVED, WORK_ORDER, POLICE_ORDER, DUAL_ORDER, GUIDANCE, TRANSFER, DISPATCH,
+ SYSTEM_DISPATCH, RETURNED) = range(9)
+DISPOSITIONS = ("resolved", "work_order", "police_order", "dual_order", "guidance",
+                "transfer", "dispatch", "system_dispatch", "returned")
+
+# How a leg > 0 reached its centre.
+NO_MODE, ONE_KEY, THREE_WAY = range(3)
+TRANSFER_MODES = ("", "one_key", "three_way")
+
+# Which kind of seat answered.
+NO_SEAT, OWN_SEAT, BORROWED_SEAT, BOT_SEAT = range(4)
+SEATS = ("", "own", "borrowed", "bot")
+
+# Leg state while in flight.
+WAITING, SERVED, GONE = range(3)
+
+VOICE, WEB = range(2)
+CHANNELS = ("voice", "web")
+
+NAN = math.nan
+_NO_LINK = (NAN, NAN)  # hold_end, negotiation_end of a leg with no link state
+
+
+class CallLeg(NamedTuple):
+    """The immutable record of one call leg (see docs/records.md for every field)."""
+
+    call_id: int
+    leg: int
+    caller_id: int
+    attempt: int
+    centre: int
+    category: int
+    channel: int
+    priority: int
+    incident_id: int
+    arrival: float
+    answered: float
+    talk_end: float
+    released: float
+    ended: float
+    outcome: int
+    disposition: int
+    transfer_mode: int
+    to_line: int
+    seat: int
+    redial_of: int
+    parent_leg: int
+    hold_end: float
+    negotiation_end: float
+    deadline: float
+
+
+class Call:
+    """One call leg in flight (mutable; becomes a ``CallLeg`` record when it ends)."""
+
+    __slots__ = (
+        "call_id", "leg", "caller_id", "attempt", "centre", "origin", "category", "channel",
+        "priority", "incident_id", "arrival", "deadline", "answered", "talk_end", "state",
+        "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line", "link",
+        "parent_leg", "key", "talk", "wrap",
+        "callbacks", "_value",
+    )
+    _ok = True  # read by SimPy's step(): this event always succeeds
+
+    def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
+                 arrival: float, deadline: float, priority: int = 2, redial_of: int = -1,
+                 incident_id: int = -1, channel: int = VOICE, key: int = 0, talk: float = -1.0,
+                 wrap: float = -1.0) -> None:
+        self.call_id = call_id
+        self.leg = 0
+        self.caller_id = caller_id
+        self.attempt = attempt
+        self.centre = centre
+        self.origin = centre
+        self.category = category
+        self.channel = channel
+        self.priority = priority
+        self.incident_id = incident_id
+        self.arrival = arrival
+        self.deadline = deadline
+        self.answered = NAN
+        self.talk_end = NAN
+        self.state = WAITING
+        self.seat = NO_SEAT
+        self.transfer_mode = NO_MODE
+        self.talk_factor = 1.0
+        self.redial_of = redial_of
+        self.disposition = RESOLVED
+        self.to_line = -1
+        self.link = None
+        self.parent_leg = -1
+        self.key = key  # the caller's random key for this leg (sim.domain.draws)
+        self.talk = talk  # talk and wrap-up drawn ahead (first attempts); -1: draw by key
+        self.wrap = wrap
+        self.callbacks = None
+        self._value = None
+
+    def record(self, released: float, ended: float, outcome: int) -> tuple:
+        """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the
+        leg cannot give up; the columns show it empty)."""
+        answered = outcome in (ANSWERED, BOT)
+        link = self.link
+        hold, negotiation = _NO_LINK if link is None else (link.hold_end, link.negotiation_end)
+        return (self.call_id, self.leg, self.caller_id, self.attempt, self.centre,
+                self.category, self.channel, self.priority, self.incident_id, self.arrival,
+                self.answered, self.talk_end, released, ended, outcome,
+                self.disposition if answered else -1, self.transfer_mode,
+                self.to_line, self.seat, self.redial_of, self.parent_leg, hold, negotiation,
+                self.deadline)

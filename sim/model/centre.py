@@ -1,0 +1,307 @@
+"""A centre (话务中心): trunks, a priority queue, seats on a shift schedule.
+
+Events are callbacks on SimPy's event loop rather than a generator process per call, and
+abandonment is settled lazily: a waiting caller whose patience has run out left at
+``arrival + patience``, which the centre notes the next time it looks at its queue (an arrival,
+a seat freeing, an observer). Only when the moment matters to the future (a redial follows an
+abandonment) does the centre arm one watchdog event at its earliest deadline.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import TYPE_CHECKING
+
+from simpy.events import NORMAL
+
+from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
+from sim.model.calls import (
+    ANSWERED,
+    BLOCKED,
+    BORROWED_SEAT,
+    GONE,
+    NAN,
+    OWN_SEAT,
+    SERVED,
+    UNFINISHED,
+    WAITING,
+    Call,
+)
+from sim.model.events import Callback
+
+if TYPE_CHECKING:
+    from sim.model.network import Network
+    from sim.scenario.plan import CentrePlan
+
+PRIORITIES = 3
+"""Queue classes: 0 emergencies, 1 transferred calls, 2 everything else (FIFO within a class)."""
+
+INF = float("inf")
+
+
+class Centre:
+    """One line in one region: the state of its trunks, queue and seats.
+
+    Own seats and borrowed (remote) seats are two pools: a free seat of either pool answers,
+    own seats first. ``own_busy`` counts busy seats on duty; a seat that goes off duty while
+    busy (shift end, lent away, a remote seat sent home) moves to ``own_leaving`` and goes home
+    when its call ends, so seats coming on duty meanwhile are free at once. ``talking`` counts
+    callers connected to a seat, including a caller held on a three-way conference; with
+    ``waiting`` and the bot's calls they hold trunks.
+    """
+
+    def __init__(self, net: Network, plan: CentrePlan) -> None:
+        self.net = net
+        self.env = net.env
+        self.plan = plan
+        self.index = plan.index
+        self.lines = {plan.line}  # lines whose calls these seats answer (S18 adds merged ones)
+        self.trunks = plan.trunks if plan.trunks is not None else 1 << 62
+        self.own_seats = plan.seats_at(0)
+        self.borrowed_seats = 0
+        self.own_busy = 0
+        self.borrowed_busy = 0
+        self.own_leaving = 0
+        self.borrowed_leaving = 0
+        self.talking = 0
+        self.waiting = 0
+        self.bot_busy = 0
+        self.queues: list[deque[Call]] = [deque() for _ in range(PRIORITIES)]
+        self.deadlines: list[tuple[float, int, Call]] = []
+        self.watched: list[tuple[float, int, Call]] = []
+        self._seq = 0
+        # Talk and wrap-up follow the line the caller dialled (``call.centre``'s plan), which is
+        # this centre's own plan except where a merged line's calls reach these seats (S18);
+        # a first attempt brings them drawn ahead, other legs draw by their key (sim.domain.draws).
+        self._talk = [p.talk for p in net.plans]
+        self._wrapup = [p.wrapup for p in net.plans]
+        self.borrowed_talk_factor = 1.0
+        self._redial_watch = net.redials_after_abandon
+        self._watch_at = INF
+        self._watch_gen = 0
+        self.lent = 0  # own seats lent to other centres (remote seat borrowing)
+        self.offered_n = 0  # counters the coordinator reads
+        self.in_target_n = 0
+        self.target_seconds = plan.target.seconds
+        self.record = net.records.append
+
+    def talk_for(self, call: Call) -> float:
+        """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
+        return self._talk[call.centre].quantile(uniform(call.key, TALK_ON))
+
+    def free_seat(self) -> bool:
+        """Whether a seat of either pool is free to answer now."""
+        return self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats
+
+    def trunk_free(self) -> bool:
+        """Whether a trunk line is free for one more caller now (abandonments settled)."""
+        if self.deadlines and self.deadlines[0][0] <= self.env._now:
+            self.expire(self.env._now)
+        return self.talking + self.waiting + self.bot_busy < self.trunks
+
+    def in_progress(self) -> int:
+        """Calls on seats now (on duty or finishing before going off duty)."""
+        return self.own_busy + self.own_leaving + self.borrowed_busy + self.borrowed_leaving
+
+    # -- arrivals ---------------------------------------------------------------------------
+    def arrive(self, call: Call) -> None:
+        """A call leg reaches the centre now: busy signal, a free seat, or the queue."""
+        now = self.env._now
+        self.offered_n += 1
+        if self.deadlines and self.deadlines[0][0] <= now:
+            self.expire(now)
+        if self.talking + self.waiting + self.bot_busy >= self.trunks:
+            self.record(call.record(NAN, now, BLOCKED))
+            self.net.on_blocked(call, now)
+            return
+        if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
+            call.state = SERVED
+            self._answer(call, now)
+            return
+        call.state = WAITING
+        self.queues[call.priority].append(call)
+        self.waiting += 1
+        deadline = call.deadline
+        if deadline < INF:
+            self._seq += 1
+            entry = (deadline, self._seq, call)
+            heapq.heappush(self.deadlines, entry)
+            if self._redial_watch[call.origin] or call.link is not None:
+                # something depends on the moment it gives up (a redial, a conference held
+                # at the first receiver): settle it exactly
+                heapq.heappush(self.watched, entry)
+                if deadline < self._watch_at:
+                    self._arm(deadline)
+
+    # -- service ----------------------------------------------------------------------------
+    def _answer(self, call: Call, now: float) -> None:
+        call.answered = now
+        if now - call.arrival <= self.target_seconds:
+            self.in_target_n += 1
+        self.talking += 1
+        link = call.link
+        if link is not None and link.next_talk >= 0:  # a three-way negotiation
+            talk, link.next_talk = link.next_talk, -1.0
+        else:
+            talk = call.talk if call.talk >= 0 else \
+                self._talk[call.centre].quantile(uniform(call.key, TALK))
+            talk *= call.talk_factor
+        if self.own_busy < self.own_seats:
+            self.own_busy += 1
+            call.seat = OWN_SEAT
+        else:
+            self.borrowed_busy += 1
+            call.seat = BORROWED_SEAT
+            talk *= self.borrowed_talk_factor
+        call.callbacks = (self._talk_done,)
+        self.env.schedule(call, NORMAL, talk)
+
+    def _talk_done(self, call: Call) -> None:
+        now = self.env._now
+        call.talk_end = now
+        hold = self.net.after_talk(call, self, now)
+        if hold is None:  # held on a three-way conference: the router ends the hold
+            return
+        self.talking -= 1
+        wrap = (call.wrap if call.wrap >= 0 else
+                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
+        if wrap > 0:
+            call.callbacks = (self._wrapped,)
+            self.env.schedule(call, NORMAL, wrap)
+        else:
+            self._release(call, now)
+
+    def _wrap(self, call: Call, now: float) -> None:
+        wrap = call.wrap if call.wrap >= 0 else \
+            self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
+        if wrap > 0:
+            call.callbacks = (self._wrapped,)
+            self.env.schedule(call, NORMAL, wrap)
+        else:
+            self._release(call, now)
+
+    def continue_talk(self, call: Call, duration: float) -> None:
+        """A seated call talks on for ``duration`` (after a three-way negotiation)."""
+        call.callbacks = (self._talk_done,)
+        self.env.schedule(call, NORMAL, duration)
+
+    def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
+        """``old``'s hold ends now and ``new`` (a later leg of the same call) keeps its seat.
+
+        Used when a three-way call comes back to the first receiver: the seat and the trunk
+        never free, so the two legs' busy times are contiguous and occupancy stays exact.
+        """
+        old.link.hold_end = now
+        self.record(old.record(now, now, ANSWERED))
+        new.answered = now
+        new.seat = old.seat
+        new.state = SERVED
+        self.continue_talk(new, duration)
+
+    def finish_held(self, call: Call, now: float) -> None:
+        """End a held call's conference now (taken over, or kept), then wrap up."""
+        call.link.hold_end = now
+        self.talking -= 1
+        self._wrap(call, now)
+
+    def _wrapped(self, call: Call) -> None:
+        self._release(call, self.env._now)
+
+    def _release(self, call: Call, now: float) -> None:
+        if call.seat == OWN_SEAT:
+            if self.own_leaving:  # a seat finishing past its duty goes home
+                self.own_leaving -= 1
+            else:
+                self.own_busy -= 1
+        elif self.borrowed_leaving:
+            self.borrowed_leaving -= 1
+        else:
+            self.borrowed_busy -= 1
+        link = call.link
+        held = link is not None and link.hold_end == link.hold_end  # a three-way hold ended
+        self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
+        if self.waiting and (self.own_busy < self.own_seats
+                             or self.borrowed_busy < self.borrowed_seats):
+            self.serve_queue(now)
+
+    def serve_queue(self, now: float) -> None:
+        """Answer waiting callers (highest priority first, FIFO within) while seats are free."""
+        if self.deadlines and self.deadlines[0][0] <= now:
+            self.expire(now)
+        queues = self.queues
+        while self.waiting and (self.own_busy < self.own_seats
+                                or self.borrowed_busy < self.borrowed_seats):
+            for queue in queues:
+                while queue:
+                    call = queue.popleft()
+                    if call.state == WAITING:
+                        break
+                else:
+                    continue
+                break
+            call.state = SERVED
+            self.waiting -= 1
+            self._answer(call, now)
+
+    # -- abandonment --------------------------------------------------------------------------
+    def expire(self, now: float) -> None:
+        """Settle every waiting caller whose patience (or ring time) ran out by ``now``."""
+        deadlines = self.deadlines
+        while deadlines and deadlines[0][0] <= now:
+            deadline, _, call = heapq.heappop(deadlines)
+            if call.state == WAITING:
+                call.state = GONE
+                self.waiting -= 1
+                self.net.on_expire(call, deadline)
+
+    def _arm(self, at: float) -> None:
+        self._watch_gen += 1
+        self._watch_at = at
+        Callback(self._watchdog, self._watch_gen).at(self.env, at)
+
+    def _watchdog(self, event: Callback) -> None:
+        if event.tag != self._watch_gen:
+            return
+        self._watch_at = INF
+        self.expire(self.env._now)
+        watched = self.watched
+        while watched and watched[0][2].state != WAITING:
+            heapq.heappop(watched)
+        if watched:
+            self._arm(watched[0][0])
+
+    # -- seats ------------------------------------------------------------------------------
+    def set_seats(self, own: int | None = None, borrowed: int | None = None) -> None:
+        """Change seats on duty now; seats going off duty finish their call first."""
+        if own is not None:
+            self.own_seats = own
+            if self.own_busy > own:
+                self.own_leaving += self.own_busy - own
+                self.own_busy = own
+        if borrowed is not None:
+            self.borrowed_seats = borrowed
+            if self.borrowed_busy > borrowed:
+                self.borrowed_leaving += self.borrowed_busy - borrowed
+                self.borrowed_busy = borrowed
+        if self.waiting:
+            self.serve_queue(self.env._now)
+
+    def scheduled_seats(self) -> int:
+        """Own seats the shift schedule puts on duty now."""
+        return self.plan.seats_at(int(self.env._now // 3600))
+
+    def queue_length(self) -> int:
+        """Callers waiting now (abandonments settled first)."""
+        self.expire(self.env._now)
+        return self.waiting
+
+    def drain_unfinished(self, end: float) -> None:
+        """At the end of the run: record callers still waiting as unfinished (they waited
+        until the end of observation ``end``, or arrived after it)."""
+        for queue in self.queues:
+            for call in queue:
+                if call.state == WAITING:
+                    call.state = GONE
+                    self.record(call.record(NAN, max(end, call.arrival), UNFINISHED))
+        self.waiting = 0

@@ -1,0 +1,298 @@
+"""Routing after the talk: the seed's rules between 12345, 110, 119, 120, 122 and utilities.
+
+Rules, in the order they apply to a call of category ``c`` answered at line ``L``:
+
+1. No owner (S1 exclusions, invalid calls): guidance only, or resolved on the call.
+2. Unclear scope at 12345 or 110 (chance ``c.scope_unclear``): three-way call (三方通话, S4)
+   with the other platform; both seats are held for the negotiation. If they agree, the owner
+   per the list takes it; if not, the platform that first received it keeps it, and where there
+   is danger to life, property or public safety 110 dispatches first (S7).
+3. The call-taker classifies: right with the line's accuracy, else picks a wrong line (a
+   misclassified call goes to the wrong line and must come back: a bounced transfer).
+4. Belongs here: handled per the list: resolve, work order, police order, dispatch, guidance,
+   or dual (S8: a police order now plus a work order through 12345 to the local government).
+5. Belongs to another line: danger reaching a line other than 110 goes to 110 first (S7);
+   otherwise the category's mode: one-key transfer carrying the record (一键携号转接, S3: queued
+   with priority, shorter talk there), three-way call, or system dispatch of an order (系统派件,
+   S5). A line with no centre reachable gets a system-dispatched order. After ``max_hops``
+   transfers the current centre keeps the call.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.domain.draws import AGREE, CLASSIFY, NEGOTIATION, SCOPE, WRONG_LINE, uniform
+from sim.domain.taxonomy import NO_OWNER, Category
+from sim.model.calls import (
+    DISPATCH,
+    DUAL_ORDER,
+    GUIDANCE,
+    ONE_KEY,
+    POLICE_ORDER,
+    RESOLVED,
+    RETURNED,
+    SYSTEM_DISPATCH,
+    THREE_WAY,
+    TRANSFER,
+    WORK_ORDER,
+    Call,
+)
+from sim.model.linkage.categories import CategoryTable
+from sim.model.linkage.orders import POLICE_ORDER as POLICE
+from sim.model.linkage.orders import WORK_ORDER as WORK
+from sim.model.linkage.orders import OrderSystem
+from sim.scenario.linkage import Linkage
+
+if TYPE_CHECKING:
+    from sim.model.centre import Centre
+    from sim.model.network import Network
+
+HOLD = None
+"""``after_talk`` result: the seat stays held until the router releases it."""
+COUNTERPART = {"12345": "110", "110": "12345"}
+DEFAULT_ACCURACY = 0.95
+
+
+class LinkState:
+    """Per-call linkage state, created only for calls that need it."""
+
+    __slots__ = ("partner", "agreement", "next_talk", "negotiated", "keep", "police_done",
+                 "police_order", "hold_end", "negotiation_end")
+
+    def __init__(self) -> None:
+        self.partner: Call | None = None
+        self.agreement = 1.0
+        self.next_talk = -1.0
+        self.negotiated = False
+        self.keep = False
+        self.police_done = False
+        self.police_order = -1  # the call's police order, once there is one
+        self.hold_end = math.nan  # first leg: when its seat's hold on the conference ended
+        self.negotiation_end = math.nan  # receiving leg: when the negotiation ended
+
+    def carried(self) -> LinkState:
+        """The state a next leg of the call inherits: what was negotiated and dispatched."""
+        new = LinkState()
+        new.negotiated = self.negotiated
+        new.police_done = self.police_done
+        new.police_order = self.police_order
+        return new
+
+
+def state(call: Call) -> LinkState:
+    """The call's link state, created on first use."""
+    if call.link is None:
+        call.link = LinkState()
+    return call.link
+
+
+class ResolveAll:
+    """The default strategy without linkage: every answered call is resolved on the call."""
+
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        """Resolve; the seat is free after wrap-up."""
+        call.disposition = RESOLVED
+        return 0.0
+
+
+class DiversionRouter:
+    """The seed's routing rules over the diversion list (see the module docstring)."""
+
+    def __init__(self, net: Network, spec: Linkage, table: CategoryTable,
+                 orders: OrderSystem) -> None:
+        self.net = net
+        self.spec = spec
+        self.table = table
+        self.orders = orders
+        self.negotiation = spec.three_way.negotiation
+        default = spec.accuracy.get("default", DEFAULT_ACCURACY)
+        self.accuracy = {line: spec.accuracy.get(line, default) for line in net.line_names}
+        self.served_lines = sorted({p.line for p in net.plans})
+
+    # -- the decision ----------------------------------------------------------------------
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
+        cat = self.table.categories[call.category]
+        if cat is None:
+            call.disposition = RESOLVED
+            return 0.0
+        link = call.link
+        if link is not None and link.partner is not None:
+            return self._end_negotiation(call, centre, cat, now)
+        line = centre.plan.line
+        if link is not None and link.keep:
+            return self._first_receiver(call, centre, cat)
+        if cat.owner == NO_OWNER:
+            call.disposition = GUIDANCE if cat.out_of_scope and cat.kind == "out_of_scope" \
+                else RESOLVED
+            return 0.0
+        if line == "110" and cat.danger and cat.owner != "110":
+            self._police_first(call, centre, cat)
+        other = COUNTERPART.get(line)
+        if (other and cat.scope_unclear and not (link and link.negotiated)
+                and call.leg < self.spec.max_hops and uniform(call.key, SCOPE) < cat.scope_unclear):
+            target = self.net.reachable(centre.plan.region, other)
+            if target is not None:
+                return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
+        perceived = cat.owner if uniform(call.key, CLASSIFY) < self.accuracy[line] \
+            else self._wrong(call, cat)
+        here = centre.lines  # this seat's line, and lines merged into it (S18)
+        if perceived == line or (perceived in here and not cat.danger):
+            return self._at_owner(call, centre, cat) if cat.owner in here \
+                else self._first_receiver(call, centre, cat)
+        if call.leg >= self.spec.max_hops:
+            return self._first_receiver(call, centre, cat)
+        return self._pass_on(call, centre, cat, perceived)
+
+    def _wrong(self, call: Call, cat: Category) -> str:
+        """A misclassification: some other served line than the owner."""
+        pool = [ln for ln in self.served_lines if ln != cat.owner]
+        return pool[int(uniform(call.key, WRONG_LINE) * len(pool))] if pool else cat.owner
+
+    def _pass_on(self, call: Call, centre: Centre, cat: Category, perceived: str) -> float | None:
+        line = centre.plan.line
+        mode = cat.transfer_mode if perceived == cat.owner else "one_key"
+        target_line = perceived
+        link = call.link
+        if cat.danger and line != "110" and perceived != "110" and not (link and link.police_done) \
+                and self.net.reachable(centre.plan.region, "110") is not None:
+            target_line, mode = "110", "one_key"  # S7: 110 dispatches first
+        target = self.net.reachable(centre.plan.region, target_line)
+        if target is not None and self.net.centres[target] is centre:  # merged into these seats
+            return self._first_receiver(call, centre, cat)
+        if target is None or mode == "system_dispatch":
+            return self._system_dispatch(call, centre, cat, target_line)
+        if mode == "three_way":
+            return self._start_three_way(call, centre, target, 1.0)
+        return self._one_key(call, centre, target)
+
+    # -- handling where the call stays -------------------------------------------------------
+    def _at_owner(self, call: Call, centre: Centre, cat: Category) -> float:
+        handling = cat.handling
+        if handling == "resolve":
+            call.disposition = RESOLVED
+        elif handling == "guidance":
+            call.disposition = GUIDANCE
+        elif handling == "dispatch":
+            call.disposition = DISPATCH
+        elif handling == "work_order":
+            call.disposition = WORK_ORDER
+            owner = cat.owner if cat.owner in centre.lines else centre.plan.line
+            self._order(WORK, call, centre, cat, owner)
+        elif handling == "police_order":
+            call.disposition = POLICE_ORDER
+            if not (call.link and call.link.police_done):
+                self._order(POLICE, call, centre, cat, "110")
+        else:  # dual (S8): a police order now and a work order through 12345, linked
+            call.disposition = DUAL_ORDER
+            link = call.link
+            police = link.police_order if link is not None and link.police_done \
+                else self._order(POLICE, call, centre, cat, "110")  # police may be there first
+            work = self._order(WORK, call, centre, cat, "12345", linked=police)
+            self.orders.link(police, work)
+        return 0.0
+
+    def _first_receiver(self, call: Call, centre: Centre, cat: Category) -> float:
+        """S7: the platform that first received the call handles it (an order to the owner)."""
+        if cat.owner in centre.lines:
+            return self._at_owner(call, centre, cat)
+        if cat.owner == NO_OWNER:
+            call.disposition = GUIDANCE
+            return 0.0
+        return self._system_dispatch(call, centre, cat, cat.owner)
+
+    def _system_dispatch(self, call: Call, centre: Centre, cat: Category, line: str) -> float:
+        call.disposition = SYSTEM_DISPATCH
+        call.to_line = self.net.line_index(line)
+        kind = POLICE if line == "110" else WORK
+        if not (kind == POLICE and call.link and call.link.police_done):
+            self._order(kind, call, centre, cat, line)
+        return 0.0
+
+    def _police_first(self, call: Call, centre: Centre, cat: Category) -> None:
+        link = state(call)
+        if not link.police_done:
+            link.police_done = True
+            self._order(POLICE, call, centre, cat, "110")
+
+    def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
+               linked: int = -1) -> int:
+        department = cat.department or f"{line} 平台"
+        if kind == POLICE:
+            department = cat.department if cat.owner == "110" and cat.department else "属地派出所"
+        order = self.orders.create(kind, call.call_id, centre.plan.region, line, department,
+                                   cat.code, cat.urgency, linked)
+        if kind == POLICE:  # one police order per call, whatever legs follow
+            link = state(call)
+            link.police_done, link.police_order = True, order
+        return order
+
+    # -- voice transfers -------------------------------------------------------------------
+    def _one_key(self, call: Call, centre: Centre, target: int) -> float:
+        call.disposition = TRANSFER
+        leg = self.net.next_leg(call, target, ONE_KEY, self._priority(call))
+        leg.talk_factor = call.talk_factor * self.spec.transfer_talk_factor
+        self.net.centres[target].arrive(leg)
+        return 0.0
+
+    def _start_three_way(self, call: Call, centre: Centre, target: int,
+                         agreement: float) -> float | None:
+        call.disposition = TRANSFER
+        state(call).negotiated = True
+        leg = self.net.next_leg(call, target, THREE_WAY, self._priority(call),
+                                ring=self.spec.three_way.ring_seconds)
+        link = state(leg)
+        link.partner, link.agreement, link.negotiated = call, agreement, True
+        link.next_talk = self.negotiation.quantile(uniform(leg.key, NEGOTIATION))
+        self.net.centres[target].arrive(leg)  # may end at once (busy trunks): see not_joined
+        return HOLD
+
+    def not_joined(self, leg: Call, at: float) -> None:
+        """The other platform did not join the conference (busy trunks, or no seat answered
+        within the ring time): the first receiver keeps the call (S7) and its seat is released
+        after handling; where there is danger, 110 dispatches first."""
+        first = leg.link.partner
+        leg.link.partner = None
+        first_centre = self.net.centres[first.centre]
+        cat = self.table.categories[first.category]
+        state(first).keep = True
+        if cat.danger:
+            self._police_first(first, first_centre, cat)
+        self._first_receiver(first, first_centre, cat)
+        first_centre.finish_held(first, at)
+
+    def _end_negotiation(self, leg: Call, centre: Centre, cat: Category,
+                         now: float) -> float | None:
+        link = leg.link
+        first = link.partner
+        link.partner = None
+        link.negotiation_end = now
+        first_centre = self.net.centres[first.centre]
+        agreed = uniform(leg.key, AGREE) < link.agreement
+        factor = self.table.talk_factor[leg.category] * self.spec.transfer_talk_factor
+        if agreed and cat.owner in centre.lines:
+            first_centre.finish_held(first, now)
+            leg.talk_factor = factor
+            centre.continue_talk(leg, centre.talk_for(leg) * factor)
+            return HOLD
+        # Back to the first receiver: a leg of its own on the seat that never freed.
+        leg.disposition = RETURNED
+        back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, seated=True)
+        sent = first.link if first.link.police_done else link
+        back.link = first.link.carried()
+        back.link.negotiated = True
+        back.link.police_done, back.link.police_order = sent.police_done, sent.police_order
+        if not agreed:
+            back.link.keep = True  # S7: the platform that first received it handles it
+            if cat.danger:
+                self._police_first(back, centre if centre.plan.line == "110" else first_centre,
+                                   cat)
+        first_centre.hand_over(first, back, now, first_centre.talk_for(back) * factor)
+        return 0.0
+
+    def _priority(self, call: Call) -> int:
+        if call.priority == 0:
+            return 0
+        return 1 if self.spec.transfer_priority else 2

@@ -1,0 +1,1 @@
+"""Planning: the staffing optimiser (seats per interval and centre) and the shift roster."""

@@ -1,0 +1,135 @@
+"""Linkage KPIs from the records: transfers between lines, bounces, first-contact resolution,
+orders (S13-S15). Each function returns a flat ``{name: value}`` dict for one replication, so
+replications aggregate like every other KPI (mean and CI per name).
+
+Names: ``transfer:FROM>TO:MODE`` (voice legs passed on: one_key or three_way),
+``dispatch:FROM>TO`` (system-dispatched orders, S5), ``bounced`` (transfers that reached a line
+that does not own the call and is not 110 dispatching first: misclassifications),
+``answer_wait_transferred`` (mean wait of transferred legs at the receiving centre),
+``fcr`` (first-contact resolution: answered first legs handled without a transfer or dispatch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, TRANSFER_MODES
+from sim.model.linkage.categories import CategoryTable
+from sim.model.linkage.orders import OrderRecord
+from sim.scenario.plan import CentrePlan
+
+
+def flow_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan], table: CategoryTable,
+              line_names: Sequence[str], window: np.ndarray) -> dict[str, float]:
+    """Transfers by mode and line pair, bounces, time to answer after a transfer, FCR."""
+    centre_line = np.array([p.line for p in plans] or [""], dtype=object)
+    line = centre_line[cols["centre"]] if len(cols["centre"]) else np.empty(0, dtype=object)
+    leg = cols["leg"]
+    out: dict[str, float] = {}
+    later = np.flatnonzero((leg > 0) & window)
+    key = cols["call_id"] * 64 + leg  # records are sorted by (call_id, leg)
+    parent = np.searchsorted(key, cols["call_id"][later] * 64 + cols["parent_leg"][later])
+    counts = Counter(zip(line[parent], line[later], cols["transfer_mode"][later], strict=True))
+    for (src, dst, mode), n in sorted(counts.items()):
+        out[f"transfer:{src}>{dst}:{TRANSFER_MODES[mode]}"] = n
+    disp = np.flatnonzero((cols["disposition"] == SYSTEM_DISPATCH) & window)
+    names = np.asarray([*line_names, ""], dtype=object)
+    for (src, dst), n in sorted(Counter(zip(line[disp], names[cols["to_line"][disp]],
+                                            strict=True)).items()):
+        out[f"dispatch:{src}>{dst}"] = n
+    owner = np.array([c.owner if c else "" for c in table.categories], dtype=object)
+    danger = np.array([bool(c and c.danger) for c in table.categories])
+    cat = cols["category"][later]
+    wrong = (owner[cat] != line[later]) & ~((line[later] == "110") & danger[cat]) \
+        & (cols["transfer_mode"][later] == 1)
+    out["transfers"] = len(later)
+    out["bounced"] = int(wrong.sum())
+    answered_later = later[cols["outcome"][later] == ANSWERED]
+    waits = cols["answered"][answered_later] - cols["arrival"][answered_later]
+    out["answer_wait_transferred"] = float(waits.mean()) if len(waits) else math.nan
+    first = (leg == 0) & (cols["outcome"] == ANSWERED) & window
+    passed = np.isin(cols["disposition"], (TRANSFER, SYSTEM_DISPATCH))
+    out["fcr"] = float((first & ~passed).sum() / first.sum()) if first.any() else math.nan
+    for i, name in enumerate(DISPOSITIONS):
+        out[f"disposition:{name}"] = int(((cols["disposition"] == i) & window).sum())
+    out.update(category_flows(cols, table, window))
+    return out
+
+
+def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np.ndarray
+                   ) -> dict[str, float]:
+    """Per category: calls (first legs), voice transfers, system dispatches, orders at the
+    first centre, and answered first legs handled there without being passed on."""
+    first = (cols["leg"] == 0) & window
+    disposition = cols["disposition"]
+    out: dict[str, float] = {}
+    counts = {
+        "calls": first,
+        "transferred": window & (disposition == TRANSFER),
+        "dispatched": window & (disposition == SYSTEM_DISPATCH),
+        "first_contact": first & (cols["outcome"] == ANSWERED)
+        & ~np.isin(disposition, (TRANSFER, SYSTEM_DISPATCH)),
+    }
+    n = len(table.codes)
+    tallies = {k: np.bincount(cols["category"][m], minlength=n) for k, m in counts.items()}
+    for i, code in enumerate(table.codes):
+        if tallies["calls"][i] or tallies["transferred"][i]:
+            for kind, tally in tallies.items():
+                out[f"category:{code}:{kind}"] = int(tally[i])
+    return out
+
+
+def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float, end: float | None = None
+               ) -> dict[str, float]:
+    """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction,
+    and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon).
+
+    The on-time rate counts the orders due by ``end`` (the end of observation, default ``hi``):
+    their outcome is always known (closed by the deadline, or not), whereas an order due later
+    is known only if it closed early, which would bias the rate upwards.
+    """
+    end = hi if end is None else end
+    out: dict[str, float] = {}
+    mine = [o for o in orders if lo <= o.created < hi]
+    groups: dict[str, list[OrderRecord]] = {"all": mine}
+    for o in mine:
+        groups.setdefault(o.kind, []).append(o)
+        groups.setdefault(f"{o.kind}@{o.line}", []).append(o)
+    for name, group in sorted(groups.items()):
+        closed = [o for o in group if not math.isnan(o.closed)]
+        scores = [o.satisfaction for o in closed if not math.isnan(o.satisfaction)]
+        out[f"{name}:created"] = len(group)
+        out[f"{name}:sign_hours"] = _mean([(o.signed - o.created) / 3600 for o in group
+                                           if not math.isnan(o.signed)])
+        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in group if o.deadline <= end])
+        out[f"{name}:reopen_rate"] = _mean([o.reopened > 0 for o in closed])
+        out[f"{name}:satisfaction"] = _mean(scores)
+        out[f"{name}:open"] = sum(1 for o in group if not o.closed <= hi)  # NaN: never closed
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan
+
+
+ORDER_COLUMNS = ("replication", *OrderRecord._fields)
+
+
+def format_orders_csv(orders: Sequence[OrderRecord], replication: int) -> str:
+    """The rows (no header) of ``orders.csv.gz`` for one replication."""
+    rows = []
+    for o in orders:
+        cells = [str(replication)]
+        for name, value in zip(OrderRecord._fields, o, strict=True):
+            if isinstance(value, float):
+                cells.append("" if math.isnan(value) else f"{value:.3f}")
+            elif name == "on_time" and value < 0:
+                cells.append("")
+            else:
+                cells.append(str(value))
+        rows.append(",".join(cells))
+    return "\n".join(rows) + ("\n" if rows else "")

@@ -1,0 +1,198 @@
+"""KPIs of one replication, computed from its call-leg records only.
+
+Definitions (each per centre, line, region and overall, over legs arriving in
+[warm-up, horizon); docs/kpis.md has them with examples):
+
+- ``offered``: legs reaching the centre (first attempts, redials and transfers in), blocked ones
+  too. ``bot``: legs the bot/IVR handled (answered itself or moved online). ``human_offered`` =
+  offered − bot: the legs that reach the human queue (or its busy signal).
+- Outcomes of the human legs: ``answered`` (by a seat), ``abandoned``, ``blocked`` (busy signal:
+  every trunk in use), ``unfinished`` (still waiting when the run ended), ``not_joined`` (a
+  three-way conference leg this centre did not answer within the ring time).
+- Shares: ``bot_rate`` = bot / offered; ``human_answer_rate`` = answered / human_offered (the
+  60 % test of S18), ``abandon_rate``, ``block_rate``, ``unfinished_rate`` and
+  ``not_joined_rate`` likewise over human_offered. The five human shares add up to 100 %, and
+  bot_rate + (1 − bot_rate) × 100 % = 100 % of offered.
+- wait: answer time − arrival for answered legs; hang-up time − arrival for abandoned ones.
+- ``sl{T}``: service level, answered within T seconds / human_offered.
+- ``sl{T}_excl``: answered within T / (answered + abandoned after T) — the variant that does
+  not count callers who gave up within T and excludes blocked calls.
+- ``p_wait``: share of human legs that entered the queue (not blocked, not unfinished) and did
+  not get a seat at once.
+- ``mean_wait``: mean wait over answered and abandoned legs (Erlang A's "mean wait");
+  ``asa``: mean wait of answered legs; ``p90_wait``: 90th percentile wait of answered legs.
+- ``occupancy``: seat-seconds busy (talk, three-way hold and wrap-up) inside [warm-up, horizon),
+  over seat-seconds present: seats on duty, plus seats kept past the end of their duty to finish
+  a call. It never exceeds 1.
+- ``redials``: attempts after the first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.model.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, UNFINISHED
+from sim.scenario.plan import CentrePlan
+from sim.scenario.schema import Scenario
+
+KPI_NAMES_BASE = (
+    "offered", "answered", "bot", "abandoned", "blocked", "unfinished", "not_joined",
+    "human_offered", "redials", "p_wait", "mean_wait", "asa", "p90_wait", "abandon_rate",
+    "block_rate", "unfinished_rate", "not_joined_rate", "human_answer_rate", "bot_rate",
+    "occupancy", "seat_hours",
+)
+_COUNTS = 9  # the count KPIs above, printed before the service levels
+
+
+def kpi_names(sl_seconds: Sequence[float]) -> tuple[str, ...]:
+    """All KPI names for the given service-level thresholds, in output order."""
+    sl = []
+    for t in sl_seconds:
+        sl += [f"sl{t:g}", f"sl{t:g}_excl"]
+    return KPI_NAMES_BASE[:_COUNTS] + tuple(sl) + KPI_NAMES_BASE[_COUNTS:]
+
+
+def _window(cols: dict[str, np.ndarray], scenario: Scenario) -> np.ndarray:
+    arrival = cols["arrival"]
+    return (arrival >= scenario.warmup_hours * 3600.0) & (arrival < scenario.horizon)
+
+
+def waits(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Wait of each leg: to the answer, or to the hang-up; NaN for blocked and unfinished."""
+    outcome = cols["outcome"]
+    w = np.full(len(outcome), np.nan)
+    answered = (outcome == ANSWERED) | (outcome == BOT)
+    w[answered] = cols["answered"][answered] - cols["arrival"][answered]
+    gone = outcome == ABANDONED
+    w[gone] = cols["ended"][gone] - cols["arrival"][gone]
+    return w
+
+
+def overlap_seconds(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> float:
+    """Total length of the intervals [start, end) inside [lo, hi)."""
+    if len(starts) == 0:
+        return 0.0
+    return float(np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0, None).sum())
+
+
+def staffed_seconds(seats_by_hour: np.ndarray, lo: float, hi: float) -> float:
+    """Seat-seconds on duty in [lo, hi) for one centre's hourly seat schedule."""
+    edges = np.arange(len(seats_by_hour) + 1) * 3600.0
+    inside = np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
+    return float(np.dot(seats_by_hour, inside))
+
+
+def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
+               staffed: float, sl_seconds: Sequence[float], busy: float = math.nan,
+               ) -> dict[str, float]:
+    """KPIs of the legs selected by ``mask`` (see the module docstring for definitions).
+
+    ``busy`` and ``staffed`` are the seat-seconds busy and present in the KPI window.
+    """
+    outcome = cols["outcome"][mask]
+    w = wait[mask]
+    offered = len(outcome)
+    answered = outcome == ANSWERED
+    abandoned = outcome == ABANDONED
+    n_ans, n_ab = int(answered.sum()), int(abandoned.sum())
+    n_block, n_bot = int((outcome == BLOCKED).sum()), int((outcome == BOT).sum())
+    n_unf, n_nj = int((outcome == UNFINISHED).sum()), int((outcome == NOT_JOINED).sum())
+    human = offered - n_bot
+    entered = human - n_block - n_unf
+    w_ans = w[answered]
+    out: dict[str, float] = {
+        "offered": offered, "answered": n_ans, "bot": n_bot, "abandoned": n_ab,
+        "blocked": n_block, "unfinished": n_unf, "not_joined": n_nj, "human_offered": human,
+        "redials": int(((cols["attempt"][mask] > 1) & (cols["leg"][mask] == 0)).sum()),
+    }
+    for t in sl_seconds:
+        within = int((w_ans <= t).sum())
+        late_ab = int((w[abandoned] > t).sum())
+        out[f"sl{t:g}"] = _ratio(within, human)
+        out[f"sl{t:g}_excl"] = _ratio(within, n_ans + late_ab)
+    waited = int((w_ans > 0).sum()) + n_ab + n_nj
+    queued = w[answered | abandoned]
+    out.update({
+        "p_wait": _ratio(waited, entered),
+        "mean_wait": float(queued.mean()) if len(queued) else math.nan,
+        "asa": float(w_ans.mean()) if len(w_ans) else math.nan,
+        "p90_wait": float(np.percentile(w_ans, 90)) if len(w_ans) else math.nan,
+        "abandon_rate": _ratio(n_ab, human), "block_rate": _ratio(n_block, human),
+        "unfinished_rate": _ratio(n_unf, human), "not_joined_rate": _ratio(n_nj, human),
+        "human_answer_rate": _ratio(n_ans, human), "bot_rate": _ratio(n_bot, offered),
+        "occupancy": busy / staffed if staffed > 0 else math.nan,
+        "seat_hours": staffed / 3600.0,
+    })
+    return out
+
+
+def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float
+                 ) -> float:
+    """Seat-seconds busy inside [lo, hi) of the answered legs selected by ``mask`` (any arrival
+    time: a call that arrived before the window but talks into it is busy in it)."""
+    sel = mask & (cols["outcome"] == ANSWERED)
+    return overlap_seconds(cols["answered"][sel], cols["released"][sel], lo, hi)
+
+
+def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.ndarray,
+                     seat_levels: np.ndarray, lo: float, hi: float) -> float:
+    """Seat-seconds in [lo, hi) during which a centre had more seats busy than on duty.
+
+    Seats leaving duty finish their call first; those minutes are seat time present but not
+    scheduled. ``seat_levels[k]`` is the number of seats on duty from ``seat_times[k]`` on.
+    """
+    sel = (cols.get("seat_centre", cols["centre"]) == centre) & (cols["outcome"] == ANSWERED)
+    starts, ends = np.sort(cols["answered"][sel]), np.sort(cols["released"][sel])
+    if len(starts) == 0 or hi <= lo:
+        return 0.0
+    edges = np.unique(np.concatenate([[lo, hi], starts, ends, seat_times]))
+    edges = edges[(edges >= lo) & (edges <= hi)]
+    t = edges[:-1]
+    busy = np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
+    k = np.searchsorted(seat_times, t, side="right") - 1
+    seats = np.where(k >= 0, seat_levels[np.clip(k, 0, None)], 0)
+    return float(np.dot(np.clip(busy - seats, 0, None), np.diff(edges)))
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
+                     scenario: Scenario, staffed_by_centre: np.ndarray,
+                     ) -> dict[str, dict[str, dict[str, float]]]:
+    """KPIs overall and by line, region and centre for one replication.
+
+    ``staffed_by_centre`` holds each centre's seat-seconds present within the KPI window (on
+    duty plus overtime, see ``overtime_seconds``); occupancy counts busy time inside the window.
+    """
+    lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
+    window = _window(cols, scenario)
+    wait = waits(cols)
+    centre = cols["centre"]
+    sl = scenario.service_level_seconds
+    result: dict[str, dict[str, dict[str, float]]] = {
+        "overall": {}, "lines": {}, "regions": {}, "centres": {}}
+
+    def members(attr: str, value: str) -> list[int]:
+        return [p.index for p in plans if getattr(p, attr) == value]
+
+    groups = [("overall", "all", [p.index for p in plans])]
+    groups += [("lines", line, members("line", line))
+               for line in dict.fromkeys(p.line for p in plans)]
+    groups += [("regions", region, members("region", region))
+               for region in dict.fromkeys(p.region for p in plans)]
+    groups += [("centres", p.key, [p.index]) for p in plans]
+    seats = cols.get("seat_centre", centre)  # S18: merged lines' calls busy their host's seats
+    for kind, name, idx in groups:
+        mask = window & np.isin(centre, idx)
+        kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl,
+                          busy_seconds(cols, np.isin(seats, idx), lo, hi))
+        if kind == "overall":
+            result["overall"] = kpis
+        else:
+            result[kind][name] = kpis
+    return result

@@ -1,0 +1,229 @@
+"""Across replications: means, ratios of totals and control-variate estimates with intervals.
+
+Three estimators, each with a Student-t interval over independent replications:
+
+- ``mean_ci``: the mean of one value per replication (counts, times).
+- ``ratio_ci``: a ratio KPI (比率指标: service level, abandonment, occupancy, on-time rate) as
+  the **ratio of totals** Σ numerator / Σ denominator, with a delta-method interval. The mean
+  of per-replication ratios weights a replication with 3 calls like one with 3,000 and is
+  biased when numerator and denominator co-vary; the ratio of totals is the rate of the
+  pooled calls, the quantity a planner means.
+- ``control_variate_ci``: a mean corrected by controls of known expectation (e.g. the number
+  of arrivals, whose mean λT the scenario fixes), the classic variance reduction of
+  Lavenberg and Welch (1981); ``hotline validate`` uses it.
+
+``kpi_estimate`` picks the estimator by KPI (``denominator`` knows each ratio KPI's count);
+``replications_needed`` turns a pilot's spread into the count that reaches a half-width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with the two ends of its confidence interval and the replications used."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width (NaN when there is no interval)."""
+        return (self.high - self.low) / 2
+
+
+def _clean_values(values: Sequence[float]) -> np.ndarray:
+    return np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+
+
+def t_quantile(level: float, df: int) -> float:
+    """The two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom."""
+    return float(stats.t.ppf(0.5 + level / 2, df))
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and the two ends of its Student-t confidence interval over replications.
+
+    NaN values (a KPI undefined in a replication, e.g. a rate with nothing offered) are left
+    out; with fewer than two values the interval is (NaN, NaN).
+    """
+    x = _clean_values(values)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if len(x) < 2:
+        return mean, math.nan, math.nan
+    half = t_quantile(level, len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+    return mean, mean - half, mean + half
+
+
+def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
+             level: float = 0.95, proportion: bool = False) -> Estimate:
+    """Ratio of totals R = Σa / Σb over replications, with a delta-method interval.
+
+    With d_i = a_i − R·b_i, Var(R) ≈ s_d² / (n·b̄²) (the first-order Taylor expansion of a/b
+    around the means; Cochran's ratio estimator), and the interval is R ± t(n−1)·√Var(R).
+    Replications with a zero denominator add nothing to either total but count in n, as they
+    do in the pooled rate. The ratio is NaN when every denominator is zero.
+    """
+    a = np.asarray(numerators, dtype=float)
+    b = np.asarray(denominators, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"{len(a)} numerators but {len(b)} denominators")
+    n = len(a)
+    if n == 0 or b.sum() == 0:
+        return Estimate(math.nan, math.nan, math.nan, n)
+    r = float(a.sum() / b.sum())
+    if n < 2:
+        return Estimate(r, math.nan, math.nan, n)
+    d = a - r * b
+    se = float(d.std(ddof=1)) / (math.sqrt(n) * float(b.mean()))
+    half = t_quantile(level, n - 1) * se
+    low, high = r - half, r + half
+    if proportion:  # sparse counts: never narrower than the pooled binomial interval, in [0, 1]
+        w_low, w_high = wilson(float(a.sum()), float(b.sum()), level)
+        low, high = max(0.0, min(low, w_low)), min(1.0, max(high, w_high))
+    return Estimate(r, low, high, n)
+
+
+def wilson(successes: float, trials: float, level: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion of ``successes`` in ``trials``."""
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / \
+        (1 + z * z / trials)
+    return centre - half, centre + half
+
+
+def is_proportion(name: str) -> bool:
+    """Whether a ratio KPI is a share of calls (bounded by 0 and 1, binomial-like)."""
+    return name in _BY_HUMAN_OFFERED or _is_service_level(name) or name in ("bot_rate",
+                                                                            "p_wait")
+
+
+def control_variate_ci(values: Sequence[float], controls: Sequence[Sequence[float]],
+                       known_means: Sequence[float], level: float = 0.95) -> Estimate:
+    """Mean of ``values`` corrected by controls whose expectations are known exactly.
+
+    Fits Y_i = β₀ + Σ_j β_j (C_ij − μ_j) + e_i by least squares; β₀ estimates E[Y] and its
+    interval uses t with n − q − 1 degrees of freedom (exact when (Y, C) is jointly normal,
+    which replication means of long runs are to a good approximation). Needs n > q + 1.
+    """
+    y = np.asarray(values, dtype=float)
+    q = len(controls)
+    if len(y) <= q + 1:
+        raise ValueError(f"{len(y)} replications cannot carry {q} controls (need > {q + 1})")
+    x = np.column_stack([np.ones(len(y))] + [np.asarray(c, dtype=float) - m
+                                             for c, m in zip(controls, known_means, strict=True)])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    df = len(y) - q - 1
+    s2 = float(resid @ resid) / df
+    se = math.sqrt(s2 * float(np.linalg.inv(x.T @ x)[0, 0]))
+    half = t_quantile(level, df) * se
+    value = float(beta[0])
+    return Estimate(value, value - half, value + half, len(y))
+
+
+def replications_needed(pilot: Estimate, half_width: float, level: float,
+                        extra_df: int = 0, minimum: int = 2) -> int:
+    """Replications for the half-width of a pilot estimate to reach ``half_width``.
+
+    The half-width falls like t(n)/√n, so n = n₀·(h₀/h)² adjusted for the t quantile
+    (iterated to a fixed point); ``extra_df`` is the degrees of freedom lost to controls.
+    """
+    if not (half_width > 0) or math.isnan(pilot.half_width):
+        raise ValueError("needs a positive target and a pilot with an interval")
+    n0 = pilot.n
+    spread = pilot.half_width * math.sqrt(n0) / t_quantile(level, n0 - 1 - extra_df)
+    n = max(minimum, extra_df + 2)
+    for _ in range(50):
+        nxt = max(minimum, extra_df + 2,
+                  math.ceil((t_quantile(level, n - 1 - extra_df) * spread / half_width) ** 2))
+        if nxt == n:
+            break
+        n = nxt
+    return n
+
+
+_BY_HUMAN_OFFERED = ("abandon_rate", "block_rate", "unfinished_rate", "not_joined_rate",
+                     "human_answer_rate")
+
+
+def _is_service_level(name: str) -> bool:
+    return name.startswith("sl") and name[2:].replace(".", "").isdigit()
+
+
+def denominator(name: str, rep: dict[str, float]) -> float | None:
+    """The count a ratio KPI of one replication divides by, or ``None`` for a plain value.
+
+    Every ratio KPI of ``sim/results/kpis.py`` is numerator / denominator of counts in the same
+    replication, so numerator = value × denominator. The order rates of the linkage
+    (``…:on_time_rate`` over orders with a known outcome, ``…:reopen_rate`` over closed ones)
+    do not publish their denominators, so they stay means of per-replication ratios.
+    """
+    human = rep.get("human_offered", rep.get("offered"))
+    if name in _BY_HUMAN_OFFERED or _is_service_level(name):
+        return human
+    if name == "bot_rate":
+        return rep.get("offered")
+    if name == "p_wait" and human is not None and "blocked" in rep:
+        return human - rep["blocked"] - rep["unfinished"]
+    if name == "occupancy":
+        return rep.get("seat_hours")
+    if name == "mean_wait" and "answered" in rep:
+        return rep["answered"] + rep["abandoned"]
+    if name == "asa":
+        return rep.get("answered")
+    return None
+
+
+def kpi_estimate(name: str, per_replication: Sequence[dict[str, float]],
+                 level: float = 0.95) -> Estimate:
+    """A KPI over replications: ratio of totals for ratio KPIs, else the mean of values."""
+    dens = [denominator(name, r) for r in per_replication]
+    values = [r[name] for r in per_replication]
+    if all(d is not None for d in dens):
+        nums = [0.0 if d == 0 or v is None or math.isnan(v) else v * d
+                for v, d in zip(values, dens, strict=True)]
+        return ratio_ci(nums, dens, level, proportion=is_proportion(name))
+    mean, lo, hi = mean_ci(values, level)
+    return Estimate(mean, lo, hi, len(values))
+
+
+def summarise(per_replication: Sequence[dict[str, float]], level: float = 0.95
+              ) -> dict[str, dict[str, object]]:
+    """``{kpi: {"mean", "ci95", "values"}}`` from one KPI dict per replication.
+
+    ``mean`` is the ratio of totals for ratio KPIs (``kpi_estimate``); ``values`` are always
+    the per-replication values.
+    """
+    out: dict[str, dict[str, object]] = {}
+    for name in per_replication[0]:
+        values = [r[name] for r in per_replication]
+        est = kpi_estimate(name, per_replication, level)
+        out[name] = {"mean": _clean(est.value), "ci95": [_clean(est.low), _clean(est.high)],
+                     "values": [_clean(v) for v in values]}
+        weights = [denominator(name, r) for r in per_replication]
+        if all(w is not None for w in weights):  # a ratio of totals: each replication's weight
+            out[name]["weights"] = [_clean(float(w)) for w in weights]
+    return out
+
+
+def _clean(x: float) -> float | None:
+    """JSON has no NaN: undefined values become null; floats keep 10 significant digits."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    if isinstance(x, float):
+        return float(f"{x:.10g}")
+    return x
