@@ -24,14 +24,11 @@ import yaml
 
 from sim.domain import datafiles
 from sim.domain.errors import InputError
+from sim.domain.lines import LINES, UTILITY_LINES
 from sim.domain.paths import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "diversion-list.yaml"
 
-LINES = ("12345", "110", "119", "120", "122")
-"""The linked hotlines (12345 政务服务便民热线, 110 报警, 119 火警, 120 急救, 122 交通事故)."""
-UTILITY_LINES = ("water", "power", "gas", "heating")
-"""Public-utility hotlines (水电气热公共事业服务热线, S10)."""
 NO_OWNER = "none"
 """Owner of matters no line takes: S1 exclusions (guidance only) and invalid calls."""
 OWNERS = (*LINES, *UTILITY_LINES, NO_OWNER)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from sim.domain.lines import EMERGENCY_LINES
 from sim.domain.taxonomy import NO_OWNER, Category
 
 HANDLINGS = ("resolve", "work_order", "police_order", "dual_order", "dispatch", "guidance",
@@ -34,7 +35,6 @@ AT_OWNER_HANDLING = {"resolve": "resolve", "work_order": "work_order",
 HANDLING_ALIASES = {"one_key": "one_key_transfer", "three_way": "three_way_call",
                     "dual": "dual_order", "transfer": "one_key_transfer"}
 """Spellings a response file may use for a handling (normalised to :data:`HANDLINGS`)."""
-EMERGENCY_LINES = ("110", "119", "120", "122")
 """Lines with their own crews to dispatch (police, fire, ambulance, traffic police)."""
 URGENCY_FACTOR = {"emergency": 0.5, "urgent": 0.75, "normal": 1.0}
 """Share of the mean talk time within which a decision is due: emergencies decide fast."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sim.domain.lines import LINES
+
 
 def format_flows(doc: dict) -> str:
     """Voice transfers and system dispatches between lines (means over replications)."""
@@ -53,5 +55,5 @@ def _n(value, fmt: str) -> str:
 
 
 def _line_order(line: str) -> tuple[int, str]:
-    order = ["12345", "110", "119", "120", "122"]
+    order = list(LINES)
     return (order.index(line) if line in order else len(order), line)

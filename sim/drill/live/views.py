@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.domain.lines import EMERGENCY_LINES
 from sim.domain.taxonomy import load_taxonomy
 from sim.drill.answers import HANDLINGS
 from sim.drill.live.decide import responses, score
@@ -34,7 +35,7 @@ def choices() -> dict[str, Any]:
         "handlings": [{"code": h, "zh": HANDLING_LABELS[h][0], "en": HANDLING_LABELS[h][1]}
                       for h in HANDLINGS],
         "target_lines": list(TARGET_LINES),
-        "first_dispatch": ["110", "119", "120", "122"],
+        "first_dispatch": list(EMERGENCY_LINES),
     }
 
 
