@@ -116,9 +116,9 @@ class OrderSystem:
     def _signed(self, event: Callback) -> None:
         state = event.tag
         state["signed"] = self.env.now
-        self._queue(state)
+        self._to_desk(state)
 
-    def _queue(self, state: dict) -> None:
+    def _to_desk(self, state: dict) -> None:
         desk = self._desk(state["region"], state["dispatched_to"])
         if desk.busy < desk.capacity:
             self._start(desk, state)
@@ -143,7 +143,7 @@ class OrderSystem:
         if state["reopened"] < MAX_REOPEN and \
                 self._draws(state["region"]).rng.random() < self.spec.reopen:
             state["reopened"] += 1
-            self._queue(state)  # back to the end of the desk's queue
+            self._to_desk(state)  # back to the end of the desk's queue
         else:
             self._close(state, self.env.now)
 
