@@ -191,3 +191,13 @@ def test_the_parts_of_the_model_do_not_import_the_network(module):
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert "sim.model.network" not in imported
+
+
+def test_only_the_loop_touches_simpys_clock_and_heap():
+    root = Path(__file__).resolve().parent.parent / "sim"
+    private = ("._now", "._queue", "._eid")
+    found = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+             if p.name != "loop.py" or p.parent.name != "model"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if any(name in line for name in private)]
+    assert found == []
