@@ -385,13 +385,13 @@ def test_desk_serves_emergency_first_with_its_own_processing_time(tmp_path):
     def before(net):
         # the second call is an emergency work order (same department desk)
         em = net.table.codes.index("M-EMERGENCY-WORK")
-        original = net._arrival
+        original = net.callers.first_attempt
 
         def arrival(i):
             if i == 2:
-                net._feed.categories[i] = em
+                net.callers.feed.categories[i] = em
             original(i)
-        net._arrival = arrival
+        net.callers.first_attempt = arrival
     _, _, _, result = run(tmp_path, data, before=before)
     closed = {(o.category, o.created): o.closed for o in result.extra["orders"]}
     assert closed == {("I-WORK", 100.0): 3760.0, ("I-WORK", 200.0): 9160.0,

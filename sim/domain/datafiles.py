@@ -5,8 +5,8 @@ The model reads two data files while it runs: the diversion list (分流目录,
 region table (``scenarios/data/regions.yaml``). A cluster worker may be installed from a wheel
 (no ``scenarios/`` folder) or hold other versions of them, so the client reads them once
 (``bundle``) and sends their text with every task; in the task, ``provided(bundle)`` makes
-``sim.domain.taxonomy`` and ``sim.domain.regions`` parse that text instead of opening files, and a file that
-was not sent is an error rather than a silent read of the worker's copy.
+``sim.domain.taxonomy`` and ``sim.domain.regions`` parse that text instead of opening files,
+and a file that was not sent is an error rather than a silent read of the worker's copy.
 """
 
 from __future__ import annotations
@@ -16,13 +16,23 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sim.domain.errors import InputError
 from sim.domain.paths import DATA_DIR
 
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
+
+class _LinkageFiles(Protocol):
+    @property
+    def diversion_list(self) -> str | None: ...
+
+
+class ScenarioFiles(Protocol):
+    """What the data files of a run depend on: a scenario's linkage and its diversion list
+    (``sim.scenario.schema.Scenario``; the domain layer does not import the scenario layer)."""
+
+    @property
+    def linkage(self) -> _LinkageFiles | None: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ def data_key(path: str | Path) -> str:
     return str(path)
 
 
-def model_files(scenario: Scenario) -> list[Path]:
+def model_files(scenario: ScenarioFiles) -> list[Path]:
     """The data files a replication of ``scenario`` reads."""
     from sim.domain.taxonomy import DEFAULT_PATH
 
@@ -58,7 +68,7 @@ def model_files(scenario: Scenario) -> list[Path]:
     return files
 
 
-def bundle(scenario: Scenario) -> DataBundle:
+def bundle(scenario: ScenarioFiles) -> DataBundle:
     """Read, on the client, the data files ``scenario``'s replications need."""
     return DataBundle(tuple((data_key(p), read_text(p)) for p in model_files(scenario)))
 

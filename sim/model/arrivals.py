@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sim.domain.lines import HOUR, MINUTE
 from sim.model.surges import affecting, expected_on_grid
 from sim.scenario.plan import CentrePlan, expected_calls_by_hour
 from sim.scenario.schema import Scenario
@@ -39,8 +40,8 @@ def arrival_times(plan: CentrePlan, scenario: Scenario, rng: np.random.Generator
     busy = busyness_factors(int(day_of_hour[-1]) + 1, plan.busyness_variance, rng)
     hourly = expected * busy[day_of_hour]
     # A disaster's curve changes within the hour: then the rate is constant per minute.
-    step = 60.0 if affecting(scenario, plan) else 3600.0
-    if step < 3600.0:
+    step = MINUTE if affecting(scenario, plan) else HOUR
+    if step < HOUR:
         hourly = hourly.copy()
         hourly[-1] /= max(scenario.horizon_hours - (hours - 1), 1e-9)  # undo the partial hour
         expected_bins = expected_on_grid(plan, scenario, hourly, step)
@@ -65,7 +66,7 @@ def offered_erlangs_by_hour(plan: CentrePlan, scenario: Scenario) -> np.ndarray:
     if affecting(scenario, plan):
         hourly = expected.copy()
         hourly[-1] /= max(scenario.horizon_hours - (len(hourly) - 1), 1e-9)
-        expected = expected_on_grid(plan, scenario, hourly, 3600.0)
+        expected = expected_on_grid(plan, scenario, hourly, HOUR)
     if not math.isfinite(plan.mean_handle):
         raise ValueError(f"{plan.key}: talk or wrap-up has no finite mean")
-    return expected * plan.mean_handle / 3600.0
+    return expected * plan.mean_handle / HOUR

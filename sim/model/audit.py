@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from sim.model.calls import ABANDONED, ANSWERED, BOT, NOT_JOINED, OWN_SEAT, Call, CallLeg
 from sim.model.centre import Centre
 
 if TYPE_CHECKING:
-    from sim.model.network import Network
+    from sim.model.host import CentreHost
+    from sim.model.linkage.orders import OrderSystem
+    from sim.scenario.plan import CentrePlan
 
 EPS = 1e-9
 MAX_PER_RULE = 20  # violations kept per rule (the count is exact)
@@ -33,10 +36,18 @@ class Violation(NamedTuple):
     detail: str
 
 
+class AuditedRun(Protocol):
+    """What the auditor reads of a replication (``sim.model.network.Network``)."""
+
+    unique_centres: Sequence[Centre]
+    next_call_id: int
+    orders: OrderSystem | None
+
+
 class Auditor:
     """Collects violations for one replication."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: AuditedRun) -> None:
         self.net = net
         self.violations: list[Violation] = []
         self.counts: Counter[str] = Counter()
@@ -163,9 +174,12 @@ class Auditor:
 class AuditedCentre(Centre):
     """A centre that checks the invariants before each answer and after each arrival."""
 
+    def __init__(self, host: CentreHost, plan: CentrePlan, auditor: Auditor) -> None:
+        super().__init__(host, plan)
+        self.auditor = auditor
 
     def _answer(self, call: Call, now: float) -> None:
-        auditor = self.net.auditor
+        auditor = self.auditor
         auditor.clock(now)
         if now > call.deadline + EPS:
             auditor.flag("patience", f"{self.plan.key}: call {call.call_id} leg {call.leg} "
@@ -185,12 +199,12 @@ class AuditedCentre(Centre):
 
     def arrive(self, call: Call) -> None:
         """Check the clock, arrive, then check the trunks."""
-        self.net.auditor.clock(self.env.now)
+        self.auditor.clock(self.env.now)
         super().arrive(call)
         self._trunks()
 
     def _trunks(self) -> None:
         if self.talking + self.waiting + self.bot_busy > self.trunks:
-            self.net.auditor.flag("trunks", f"{self.plan.key} at {self.env.now:g}: "
+            self.auditor.flag("trunks", f"{self.plan.key} at {self.env.now:g}: "
                                             f"{self.talking + self.waiting + self.bot_busy} "
                                             f"callers on {self.trunks} trunks")

@@ -14,23 +14,34 @@ import numpy as np
 
 from sim.domain.draws import BOT as BOT_DRAW
 from sim.domain.draws import BOT_TIME, uniform
+from sim.domain.lines import MINUTE
 from sim.model.calls import BOT, BOT_SEAT, RESOLVED, WEB, WORK_ORDER, Call
 from sim.model.events import Callback
 from sim.scenario.disasters import Bot
 
 if TYPE_CHECKING:
     from sim.model.centre import Centre
-    from sim.model.network import Network
+    from sim.model.linkage.categories import CategoryTable
+    from sim.model.linkage.orders import OrderSystem
+    from sim.model.loop import ModelEnvironment
 
 
 class BotStage:
-    """The bot in front of the queues of the lines it serves."""
+    """The bot in front of the queues of the lines it serves.
 
-    def __init__(self, net: Network, spec: Bot) -> None:
-        self.net = net
+    ``surge_multiple``: per centre index, the surge multiple per minute (``when: surge``);
+    ``orders``: where a call moved online becomes a work item (None: no linkage).
+    """
+
+    def __init__(self, env: ModelEnvironment, spec: Bot, table: CategoryTable,
+                 surge_multiple: dict[int, np.ndarray], orders: OrderSystem | None) -> None:
+        self.env = env
         self.spec = spec
+        self.table = table
+        self.surge_multiple = surge_multiple
+        self.orders = orders
         self.lines = set(spec.lines)
-        self.eligible = {i for i, c in enumerate(net.table.categories)
+        self.eligible = {i for i, c in enumerate(table.categories)
                          if c is None or c.kind in spec.kinds}
         self.contained = 0
         self.online = 0
@@ -39,8 +50,8 @@ class BotStage:
         """Whether the bot answers at this centre now."""
         if self.spec.when == "always":
             return True
-        grid = self.net.surge_multiple.get(centre.index)
-        return grid is not None and grid[min(int(now // 60), len(grid) - 1)] \
+        grid = self.surge_multiple.get(centre.index)
+        return grid is not None and grid[min(int(now // MINUTE), len(grid) - 1)] \
             >= self.spec.surge_threshold
 
     def takes(self, call: Call, centre: Centre, now: float) -> bool:
@@ -64,17 +75,16 @@ class BotStage:
             self._work_item(call, centre)
         centre.record(call.record(np.nan, call.talk_end, BOT))
         centre.bot_busy += 1  # the IVR holds a trunk line while it talks
-        if self.net.auditor is not None:
-            centre.bot_took()
-        Callback(self._hang_up, centre).at(self.net.env, call.talk_end)
+        centre.bot_took()
+        Callback(self._hang_up, centre).at(self.env, call.talk_end)
         return True
 
     def _hang_up(self, event: Callback) -> None:
         event.tag.bot_busy -= 1
 
     def _work_item(self, call: Call, centre: Centre) -> None:
-        orders = self.net.orders
-        cat = self.net.table.categories[call.category]
+        orders = self.orders
+        cat = self.table.categories[call.category]
         if orders is not None and cat is not None:
             orders.create("work_order", call.call_id, centre.plan.region, centre.plan.line,
                           cat.department or "网上12345", cat.code, cat.urgency)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from sim.domain.lines import ORDINARY_CLASS
+
 # Outcome of a leg at its centre. ``not_joined``: the receiving leg of a three-way call whose
 # platform did not answer within the conference's ring time (the first receiver keeps the call).
 ANSWERED, ABANDONED, BLOCKED, BOT, UNFINISHED, NOT_JOINED = range(6)
@@ -82,7 +84,7 @@ class Call:
     _ok = True  # read by SimPy's step(): this event always succeeds
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
-                 arrival: float, deadline: float, priority: int = 2, redial_of: int = -1,
+                 arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
                  incident_id: int = -1, channel: int = VOICE, key: int = 0, talk: float = -1.0,
                  wrap: float = -1.0) -> None:
         self.call_id = call_id

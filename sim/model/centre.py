@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from simpy.events import NORMAL
 
 from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
+from sim.domain.lines import EMERGENCY_CLASS, HOUR, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.model.calls import (
     ANSWERED,
     BLOCKED,
@@ -31,11 +32,12 @@ from sim.model.calls import (
 from sim.model.events import Callback
 
 if TYPE_CHECKING:
-    from sim.model.network import Network
+    from sim.model.host import CentreHost
     from sim.scenario.plan import CentrePlan
 
-PRIORITIES = 3
-"""Queue classes: 0 emergencies, 1 transferred calls, 2 everything else (FIFO within a class)."""
+PRIORITIES = max(EMERGENCY_CLASS, TRANSFER_CLASS, ORDINARY_CLASS) + 1
+"""Queue classes (sim.domain.lines): emergencies, transferred calls, everything else; a seat
+that frees serves the lowest class first, FIFO within a class."""
 
 INF = float("inf")
 
@@ -51,9 +53,9 @@ class Centre:
     ``waiting`` and the bot's calls they hold trunks.
     """
 
-    def __init__(self, net: Network, plan: CentrePlan) -> None:
-        self.net = net
-        self.env = net.env
+    def __init__(self, host: CentreHost, plan: CentrePlan) -> None:
+        self.host = host
+        self.env = host.env
         self.plan = plan
         self.index = plan.index
         self.lines = {plan.line}  # lines whose calls these seats answer (S18 adds merged ones)
@@ -74,17 +76,17 @@ class Centre:
         # Talk and wrap-up follow the line the caller dialled (``call.centre``'s plan), which is
         # this centre's own plan except where a merged line's calls reach these seats (S18);
         # a first attempt brings them drawn ahead, other legs draw by their key (sim.domain.draws).
-        self._talk = [p.talk for p in net.plans]
-        self._wrapup = [p.wrapup for p in net.plans]
+        self._talk = host.talk
+        self._wrapup = host.wrapup
         self.borrowed_talk_factor = 1.0
-        self._redial_watch = net.redials_after_abandon
+        self._redial_watch = host.redial_watch
         self._watch_at = INF
         self._watch_gen = 0
         self.lent = 0  # own seats lent to other centres (remote seat borrowing)
         self.offered_n = 0  # counters the coordinator reads
         self.in_target_n = 0
         self.target_seconds = plan.target.seconds
-        self.record = net.records.append
+        self.record = host.record
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -96,9 +98,13 @@ class Centre:
 
     def trunk_free(self) -> bool:
         """Whether a trunk line is free for one more caller now (abandonments settled)."""
-        if self.deadlines and self.deadlines[0][0] <= self.env._now:
-            self.expire(self.env._now)
+        now = self.env.now
+        if self.deadlines and self.deadlines[0][0] <= now:
+            self.expire(now)
         return self.talking + self.waiting + self.bot_busy < self.trunks
+
+    def bot_took(self) -> None:
+        """The bot took a call here and holds a trunk (a hook for ``AuditedCentre``)."""
 
     def in_progress(self) -> int:
         """Calls on seats now (on duty or finishing before going off duty)."""
@@ -107,13 +113,13 @@ class Centre:
     # -- arrivals ---------------------------------------------------------------------------
     def arrive(self, call: Call) -> None:
         """A call leg reaches the centre now: busy signal, a free seat, or the queue."""
-        now = self.env._now
+        now = self.env.now
         self.offered_n += 1
         if self.deadlines and self.deadlines[0][0] <= now:
             self.expire(now)
         if self.talking + self.waiting + self.bot_busy >= self.trunks:
             self.record(call.record(NAN, now, BLOCKED))
-            self.net.on_blocked(call, now)
+            self.host.on_blocked(call, now)
             return
         if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
@@ -158,9 +164,9 @@ class Centre:
         self.env.schedule(call, NORMAL, talk)
 
     def _talk_done(self, call: Call) -> None:
-        now = self.env._now
+        now = self.env.now
         call.talk_end = now
-        hold = self.net.after_talk(call, self, now)
+        hold = self.host.after_talk(call, self, now)
         if hold is None:  # held on a three-way conference: the router ends the hold
             return
         self.talking -= 1
@@ -206,7 +212,7 @@ class Centre:
         self._wrap(call, now)
 
     def _wrapped(self, call: Call) -> None:
-        self._release(call, self.env._now)
+        self._release(call, self.env.now)
 
     def _release(self, call: Call, now: float) -> None:
         if call.seat == OWN_SEAT:
@@ -253,7 +259,7 @@ class Centre:
             if call.state == WAITING:
                 call.state = GONE
                 self.waiting -= 1
-                self.net.on_expire(call, deadline)
+                self.host.on_expire(call, deadline)
 
     def _arm(self, at: float) -> None:
         self._watch_gen += 1
@@ -264,7 +270,7 @@ class Centre:
         if event.tag != self._watch_gen:
             return
         self._watch_at = INF
-        self.expire(self.env._now)
+        self.expire(self.env.now)
         watched = self.watched
         while watched and watched[0][2].state != WAITING:
             heapq.heappop(watched)
@@ -285,15 +291,15 @@ class Centre:
                 self.borrowed_leaving += self.borrowed_busy - borrowed
                 self.borrowed_busy = borrowed
         if self.waiting:
-            self.serve_queue(self.env._now)
+            self.serve_queue(self.env.now)
 
     def scheduled_seats(self) -> int:
         """Own seats the shift schedule puts on duty now."""
-        return self.plan.seats_at(int(self.env._now // 3600))
+        return self.plan.seats_at(int(self.env.now // HOUR))
 
     def queue_length(self) -> int:
         """Callers waiting now (abandonments settled first)."""
-        self.expire(self.env._now)
+        self.expire(self.env.now)
         return self.waiting
 
     def drain_unfinished(self, end: float) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, NamedTuple
 
+from sim.domain.lines import HOUR, MINUTE
 from sim.model.arrivals import offered_erlangs_by_hour
 from sim.model.events import Callback
 from sim.queueing import erlang
@@ -26,7 +27,8 @@ from sim.scenario.disasters import Borrowing
 
 if TYPE_CHECKING:
     from sim.model.centre import Centre
-    from sim.model.network import Network
+    from sim.model.loop import ModelEnvironment
+    from sim.scenario.schema import Scenario
 
 
 class SeatEvent(NamedTuple):
@@ -45,14 +47,22 @@ class SeatEvent(NamedTuple):
 
 
 class Coordinator:
-    """One line's borrowing policy, run every ``check_minutes``."""
+    """One line's borrowing policy, run every ``check_minutes``.
 
-    def __init__(self, net: Network, spec: Borrowing) -> None:
-        self.net = net
+    ``centres``: the centre answering each centre index (merged lines share one); ``end``: the
+    end of observation, after which no check is scheduled.
+    """
+
+    def __init__(self, env: ModelEnvironment, spec: Borrowing, centres: list[Centre],
+                 scenario: Scenario, end: float) -> None:
+        self.env = env
         self.spec = spec
+        self.scenario = scenario
+        self.end = end
+        self.by_index = centres
         seen: set[int] = set()
         self.centres: list[Centre] = []
-        for c in net.centres:
+        for c in centres:
             if c.plan.line == spec.line and id(c) not in seen:
                 seen.add(id(c))
                 self.centres.append(c)
@@ -67,7 +77,7 @@ class Coordinator:
         self._struck: set[str] = set()
         self._need: dict[tuple[int, int], int] = {}
         self._load: dict[int, object] = {}
-        self._every = spec.check_minutes * 60.0
+        self._every = spec.check_minutes * MINUTE
 
     def start(self) -> None:
         """Schedule the first check."""
@@ -75,21 +85,21 @@ class Coordinator:
             self._schedule(self._every)
 
     def _schedule(self, delay: float) -> None:
-        self._tick.after(self.net.env, delay)
+        self._tick.after(self.env, delay)
 
     # -- observation ---------------------------------------------------------------------------
     def window_sl(self, c: Centre, now: float) -> tuple[float, int]:
         """Answered within target / offered over the last window (1.0 with nothing offered),
         and the number offered."""
         hist = self.history[c.index]
-        since = now - self.spec.window_minutes * 60.0
+        since = now - self.spec.window_minutes * MINUTE
         base = next(((o, a) for t, o, a in reversed(hist) if t <= since + 1e-9), (0, 0))
         offered = c.offered_n - base[0]
         return ((c.in_target_n - base[1]) / offered if offered > 0 else 1.0), offered
 
     def struck(self, now: float) -> set[str]:
         """Regions of every disaster that has begun: their centres do not lend seats."""
-        return {code for d in self.net.scenario.disasters if d.start_hours * 3600.0 <= now
+        return {code for d in self.scenario.disasters if d.start_hours * HOUR <= now
                 for code, x in d.regions.items() if x > 0}
 
     def waiting_per_seat(self, c: Centre) -> float:
@@ -100,7 +110,7 @@ class Coordinator:
 
     # -- the check ------------------------------------------------------------------------------
     def _check(self, _event) -> None:
-        now = self.net.env._now
+        now = self.env.now
         windows = {c.index: self.window_sl(c, now) for c in self.centres}
         levels = {k: sl for k, (sl, _) in windows.items()}
         self._struck = self.struck(now)
@@ -113,7 +123,7 @@ class Coordinator:
         # The worst-off centre is served first when seats are scarce.
         for c in sorted(self.centres, key=lambda c: (levels[c.index], c.index)):
             self._update(c, levels, windows[c.index][1], now)
-        if now + self._every < self.net.horizon + self.net.scenario.drain_hours * 3600.0:
+        if now + self._every < self.end:
             self._schedule(self._every)
 
     def _update(self, c: Centre, levels: dict[int, float], offered: int, now: float) -> None:
@@ -127,10 +137,10 @@ class Coordinator:
                 and busy <= spec.release.own_occupancy_below * c.own_seats)
         self.bad_since = _track(self.bad_since, c.index, bad, now)
         self.good_since = _track(self.good_since, c.index, good, now)
-        if bad and now - self.bad_since[c.index] >= spec.trigger.hold_minutes * 60.0:
+        if bad and now - self.bad_since[c.index] >= spec.trigger.hold_minutes * MINUTE:
             self._borrow(c, levels, now)
         elif good and c.index in self.loans and \
-                now - self.good_since[c.index] >= spec.release.hold_minutes * 60.0:
+                now - self.good_since[c.index] >= spec.release.hold_minutes * MINUTE:
             self._release(c, levels[c.index], now)
 
     def _borrow(self, c: Centre, levels: dict[int, float], now: float) -> None:
@@ -168,12 +178,12 @@ class Coordinator:
     def _needed(self, donor: Centre) -> int:
         """Seats the donor's own expected calls need, this hour and the next, to meet its
         target by Erlang A (Erlang C without patience) — it keeps at least these."""
-        hour = int(self.net.env._now // 3600)
+        hour = int(self.env.now // HOUR)
         key = (donor.index, hour)
         if key not in self._need:
             plan = donor.plan
             if donor.index not in self._load:
-                self._load[donor.index] = offered_erlangs_by_hour(plan, self.net.scenario)
+                self._load[donor.index] = offered_erlangs_by_hour(plan, self.scenario)
             load = self._load[donor.index]
             erlangs = max(load[min(h, len(load) - 1)] for h in (hour, hour + 1))
             patience = plan.patience.mean
@@ -188,15 +198,15 @@ class Coordinator:
         loan = [donor, seats, False]
         self.loans.setdefault(c.index, []).append(loan)
         self.events.append(SeatEvent(now, "lend", c.index, donor, seats, donor_sl, sl))
-        Callback(lambda _e: self._arrive(c, loan)).after(self.net.env,
-                                                         self.spec.activation_minutes * 60.0)
+        Callback(lambda _e: self._arrive(c, loan)).after(self.env,
+                                                         self.spec.activation_minutes * MINUTE)
 
     def _arrive(self, c: Centre, loan: list) -> None:
         if loan not in self.loans.get(c.index, ()):
             return  # released before it arrived
         loan[2] = True
         c.set_seats(borrowed=c.borrowed_seats + loan[1])
-        self.events.append(SeatEvent(self.net.env._now, "arrive", c.index, loan[0], loan[1],
+        self.events.append(SeatEvent(self.env.now, "arrive", c.index, loan[0], loan[1],
                                      math.nan, math.nan))
 
     def _release(self, c: Centre, sl: float, now: float) -> None:
@@ -204,7 +214,7 @@ class Coordinator:
             if arrived:
                 c.set_seats(borrowed=c.borrowed_seats - seats)
             if donor >= 0:
-                d = self.net.centres[donor]
+                d = self.by_index[donor]
                 d.lent -= seats
                 d.set_seats(own=max(0, d.scheduled_seats() - d.lent))
             else:
@@ -212,14 +222,13 @@ class Coordinator:
             self.events.append(SeatEvent(now, "release", c.index, donor, seats, math.nan, sl,
                                          arrived))
 
-
     def _recall(self, donor: Centre, now: float) -> None:
         for recipient, loans in list(self.loans.items()):
             for loan in [loan for loan in loans if loan[0] == donor.index]:
                 loans.remove(loan)
                 _, seats, arrived = loan
                 if arrived:
-                    r = self.net.centres[recipient]
+                    r = self.by_index[recipient]
                     r.set_seats(borrowed=r.borrowed_seats - seats)
                 donor.lent -= seats
                 self.events.append(SeatEvent(now, "recall", recipient, donor.index, seats,

@@ -27,7 +27,7 @@ class Callback:
 
     def at(self, env: simpy.Environment, time: float) -> Callback:
         """Fire at absolute ``time``."""
-        return self.after(env, time - env._now)
+        return self.after(env, time - env.now)
 
     def after(self, env: simpy.Environment, delay: float) -> Callback:
         """Fire ``delay`` seconds from now."""

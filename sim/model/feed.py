@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domain.lines import HOUR, MINUTE
 from sim.domain.streams import Streams
 from sim.model.arrivals import arrival_times
 from sim.model.incidents import incident_calls
@@ -44,7 +45,7 @@ def shift_mix(plan: CentrePlan, scenario: Scenario, table: CategoryTable, times:
         surge = disaster.lines.get(plan.line)
         if surge is None or not surge.mix_shift:
             continue
-        level = x * surge_level_one(surge, times / 3600.0 - disaster.start_hours)
+        level = x * surge_level_one(surge, times / HOUR - disaster.start_hours)
         swap = rng.random(len(times)) < level * surge.mix_shift_share
         names = [c for c in surge.mix_shift if c in index]
         p = np.asarray([surge.mix_shift[c] for c in names], dtype=float)
@@ -96,7 +97,7 @@ def caller_draws(plan: CentrePlan, n: int, streams: Streams) -> tuple[np.ndarray
 def minute_grids(plans: list[CentrePlan], scenario: Scenario) -> dict[str, dict[int, np.ndarray]]:
     """Per affected centre, per minute: the surge multiple, patience and redial multipliers."""
     grids: dict[str, dict[int, np.ndarray]] = {"multiple": {}, "patience": {}, "redial": {}}
-    minutes = (np.arange(int(np.ceil(scenario.horizon / 60))) + 0.5) / 60.0
+    minutes = (np.arange(int(np.ceil(scenario.horizon / MINUTE))) + 0.5) / MINUTE
     for p in plans:
         found = [(d, x) for d, x in affecting(scenario, p) if p.line in d.lines]
         if not found:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sim.domain.lines import DAY, HOUR
 from sim.model.surges import affecting, surge_shape
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
@@ -27,8 +28,8 @@ def incident_calls(plan: CentrePlan, scenario: Scenario, codes: dict[str, int],
         return empty
     step = 600.0
     n = math.ceil(scenario.horizon / step)
-    mids = (np.arange(n) + 0.5) * step / 3600.0
-    rate = np.full(n, spec.rate_per_day * step / 86400.0)
+    mids = (np.arange(n) + 0.5) * step / HOUR
+    rate = np.full(n, spec.rate_per_day * step / DAY)
     for disaster, x in affecting(scenario, plan):
         surge = disaster.lines.get(plan.line)
         if surge is not None:

@@ -6,6 +6,7 @@ centres if given, else the same line's centre in each neighbouring region, then 
 
 from __future__ import annotations
 
+from sim.domain.lines import HOUR
 from sim.domain.regions import load_regions
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
@@ -21,8 +22,8 @@ class OutageTable:
         regions = load_regions()
         for outage in scenario.outages:
             c = index[outage.centre]
-            self.windows.setdefault(c, []).append((outage.start_hours * 3600.0,
-                                                   outage.end_hours * 3600.0))
+            self.windows.setdefault(c, []).append((outage.start_hours * HOUR,
+                                                   outage.end_hours * HOUR))
             plan = plans[c]
             keys = list(outage.fallback) or [
                 f"{n}/{plan.line}" for n in (regions.get(plan.region).neighbours

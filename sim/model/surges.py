@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.domain.lines import HOUR
 from sim.scenario.disasters import Disaster, Suppression, Surge
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
@@ -56,11 +57,11 @@ def affecting(scenario: Scenario, plan: CentrePlan) -> list[tuple[Disaster, floa
 def expected_on_grid(plan: CentrePlan, scenario: Scenario, hourly: np.ndarray,
                      step: float) -> np.ndarray:
     """Expected calls per grid bin (``step`` seconds) with every disaster applied."""
-    per_bin = int(round(3600 / step))
+    per_bin = int(round(HOUR / step))
     base = np.repeat(hourly / per_bin, per_bin)
     n = int(np.ceil(scenario.horizon / step))
     base = base[:n]
-    mids = (np.arange(n) + 0.5) * step / 3600.0
+    mids = (np.arange(n) + 0.5) * step / HOUR
     out = base.copy()
     for disaster, x in affecting(scenario, plan):
         since = mids - disaster.start_hours

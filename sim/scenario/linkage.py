@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
 
 from sim.domain.distributions import Deterministic, Distribution, Exponential, Lognormal
+from sim.domain.lines import HOUR
 from sim.scenario.schema_base import Frozen, Probability, Weight
 
 
@@ -42,8 +43,8 @@ class Satisfaction(Frozen):
 
 
 Urgency = Literal["emergency", "urgent", "normal"]
-URGENT_PROCESSING = {"emergency": Lognormal(mean=3600.0, cv=0.8),
-                     "urgent": Lognormal(mean=8 * 3600.0, cv=0.8)}
+URGENT_PROCESSING = {"emergency": Lognormal(mean=HOUR, cv=0.8),
+                     "urgent": Lognormal(mean=8 * HOUR, cv=0.8)}
 
 
 class Orders(Frozen):
@@ -51,7 +52,7 @@ class Orders(Frozen):
 
     sign_delay: Distribution = Exponential(mean=1800.0)
     processing: Distribution = Field(
-        default=Lognormal(mean=48 * 3600.0, cv=0.8),
+        default=Lognormal(mean=48 * HOUR, cv=0.8),
         description="a work order's processing time, for urgencies not in processing_by_urgency")
     processing_by_urgency: dict[Urgency, Distribution] = Field(
         default=URGENT_PROCESSING,

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
 from sim.domain.distributions import Deterministic, Distribution, Exponential, Never
+from sim.domain.lines import HOUR
 from sim.scenario.disasters import (
     Borrowing,
     Bot,
@@ -173,7 +174,7 @@ class Scenario(Frozen):
     @property
     def horizon(self) -> float:
         """Horizon in seconds."""
-        return self.horizon_hours * 3600.0
+        return self.horizon_hours * HOUR
 
     @property
     def horizon_whole_hours(self) -> int:

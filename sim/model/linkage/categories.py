@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.domain.errors import ScenarioError
+from sim.domain.lines import EMERGENCY_CLASS, ORDINARY_CLASS
 from sim.domain.taxonomy import Category, Taxonomy, load_taxonomy
 from sim.scenario.schema import Scenario
 
@@ -22,7 +23,7 @@ class CategoryTable:
     categories: tuple[Category | None, ...]
     mixes: dict[str, tuple[np.ndarray, np.ndarray]]  # line -> (category ids, probabilities)
     talk_factor: tuple[float, ...]
-    priority: tuple[int, ...]  # queue class: 0 emergencies, 2 the rest
+    priority: tuple[int, ...]  # queue class (sim.domain.lines): emergencies, the rest
 
     def draw(self, line: str, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` category ids for calls arriving at ``line``."""
@@ -74,5 +75,6 @@ def _bind(taxonomy: Taxonomy, scenario: Scenario) -> CategoryTable:
     return CategoryTable(
         codes=codes, categories=cats, mixes=mixes,
         talk_factor=tuple(c.talk_factor for c in cats),
-        priority=tuple(0 if c.urgency == "emergency" else 2 for c in cats),
+        priority=tuple(EMERGENCY_CLASS if c.urgency == "emergency" else ORDINARY_CLASS
+                       for c in cats),
     )

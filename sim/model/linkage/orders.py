@@ -21,11 +21,13 @@ from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 from sim.domain.distributions import block_sampler
+from sim.domain.lines import HOUR
 from sim.model.events import Callback
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
-    from sim.model.network import Network
+    from sim.domain.streams import Streams
+    from sim.model.loop import ModelEnvironment
 
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
@@ -54,17 +56,18 @@ class OrderRecord(NamedTuple):
 
 
 class OrderSystem:
-    """Creates orders and runs each through its department desk."""
+    """Creates orders and runs each through its department desk; ``end``: the end of
+    observation (orders still open then are recorded open)."""
 
-    def __init__(self, net: Network, spec: Orders) -> None:
-        self.env = net.env
+    def __init__(self, env: ModelEnvironment, spec: Orders, end: float, streams: Streams) -> None:
+        self.env = env
         self.spec = spec
-        self.end = net.horizon + net.scenario.drain_hours * 3600.0
+        self.end = end
         self.records: list[OrderRecord] = []
         self._desks: dict[tuple[str, str], _Desk] = {}
         self._next_id = 0
         self.created = 0
-        self._streams = net.streams
+        self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
         self._open: dict[int, dict] = {}
 
@@ -87,7 +90,7 @@ class OrderSystem:
                  "linked_order_id": linked, "region": region, "line": line,
                  "dispatched_to": department, "category": category, "urgency": urgency,
                  "created": now,
-                 "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * 3600.0,
+                 "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * HOUR,
                  "signed": math.nan, "reopened": 0}
         self._open[order_id] = state
         self._later(self._signed, state, self._draws(region).sign())
@@ -112,10 +115,10 @@ class OrderSystem:
 
     def _signed(self, event: Callback) -> None:
         state = event.tag
-        state["signed"] = self.env._now
-        self._queue(state)
+        state["signed"] = self.env.now
+        self._to_desk(state)
 
-    def _queue(self, state: dict) -> None:
+    def _to_desk(self, state: dict) -> None:
         desk = self._desk(state["region"], state["dispatched_to"])
         if desk.busy < desk.capacity:
             self._start(desk, state)
@@ -140,9 +143,9 @@ class OrderSystem:
         if state["reopened"] < MAX_REOPEN and \
                 self._draws(state["region"]).rng.random() < self.spec.reopen:
             state["reopened"] += 1
-            self._queue(state)  # back to the end of the desk's queue
+            self._to_desk(state)  # back to the end of the desk's queue
         else:
-            self._close(state, self.env._now)
+            self._close(state, self.env.now)
 
     def _close(self, state: dict, closed: float) -> None:
         on_time = closed <= state["deadline"]

@@ -21,9 +21,11 @@ Rules, in the order they apply to a call of category ``c`` answered at line ``L`
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.domain.draws import AGREE, CLASSIFY, NEGOTIATION, SCOPE, WRONG_LINE, uniform
+from sim.domain.lines import EMERGENCY_CLASS, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.domain.taxonomy import NO_OWNER, Category
 from sim.model.calls import (
     DISPATCH,
@@ -47,7 +49,10 @@ from sim.scenario.linkage import Linkage
 
 if TYPE_CHECKING:
     from sim.model.centre import Centre
-    from sim.model.network import Network
+    from sim.model.directory import Directory
+
+NextLeg = Callable[..., Call]
+"""``sim.model.callers.Callers.next_leg``: a call's next leg, arriving now at a centre."""
 
 HOLD = None
 """``after_talk`` result: the seat stays held until the router releases it."""
@@ -98,18 +103,24 @@ class ResolveAll:
 
 
 class DiversionRouter:
-    """The seed's routing rules over the diversion list (see the module docstring)."""
+    """The seed's routing rules over the diversion list (see the module docstring).
 
-    def __init__(self, net: Network, spec: Linkage, table: CategoryTable,
-                 orders: OrderSystem) -> None:
-        self.net = net
+    ``directory``: where a line's centre is for a region (and the centres by index);
+    ``next_leg``: makes the leg a transfer or conference sends on.
+    """
+
+    def __init__(self, directory: Directory, next_leg: NextLeg, spec: Linkage,
+                 table: CategoryTable, orders: OrderSystem) -> None:
+        self.directory = directory
+        self.centres = directory.centres
+        self.next_leg = next_leg
         self.spec = spec
         self.table = table
         self.orders = orders
         self.negotiation = spec.three_way.negotiation
         default = spec.accuracy.get("default", DEFAULT_ACCURACY)
-        self.accuracy = {line: spec.accuracy.get(line, default) for line in net.line_names}
-        self.served_lines = sorted({p.line for p in net.plans})
+        self.accuracy = {line: spec.accuracy.get(line, default) for line in directory.line_names}
+        self.served_lines = sorted({p.line for p in directory.plans})
 
     # -- the decision ----------------------------------------------------------------------
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
@@ -133,7 +144,7 @@ class DiversionRouter:
         other = COUNTERPART.get(line)
         if (other and cat.scope_unclear and not (link and link.negotiated)
                 and call.leg < self.spec.max_hops and uniform(call.key, SCOPE) < cat.scope_unclear):
-            target = self.net.reachable(centre.plan.region, other)
+            target = self.directory.reachable(centre.plan.region, other)
             if target is not None:
                 return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
         perceived = cat.owner if uniform(call.key, CLASSIFY) < self.accuracy[line] \
@@ -157,10 +168,10 @@ class DiversionRouter:
         target_line = perceived
         link = call.link
         if cat.danger and line != "110" and perceived != "110" and not (link and link.police_done) \
-                and self.net.reachable(centre.plan.region, "110") is not None:
+                and self.directory.reachable(centre.plan.region, "110") is not None:
             target_line, mode = "110", "one_key"  # S7: 110 dispatches first
-        target = self.net.reachable(centre.plan.region, target_line)
-        if target is not None and self.net.centres[target] is centre:  # merged into these seats
+        target = self.directory.reachable(centre.plan.region, target_line)
+        if target is not None and self.centres[target] is centre:  # merged into these seats
             return self._first_receiver(call, centre, cat)
         if target is None or mode == "system_dispatch":
             return self._system_dispatch(call, centre, cat, target_line)
@@ -205,7 +216,7 @@ class DiversionRouter:
 
     def _system_dispatch(self, call: Call, centre: Centre, cat: Category, line: str) -> float:
         call.disposition = SYSTEM_DISPATCH
-        call.to_line = self.net.line_index(line)
+        call.to_line = self.directory.line_index(line)
         kind = POLICE if line == "110" else WORK
         if not (kind == POLICE and call.link and call.link.police_done):
             self._order(kind, call, centre, cat, line)
@@ -232,21 +243,21 @@ class DiversionRouter:
     # -- voice transfers -------------------------------------------------------------------
     def _one_key(self, call: Call, centre: Centre, target: int) -> float:
         call.disposition = TRANSFER
-        leg = self.net.next_leg(call, target, ONE_KEY, self._priority(call))
+        leg = self.next_leg(call, target, ONE_KEY, self._priority(call))
         leg.talk_factor = call.talk_factor * self.spec.transfer_talk_factor
-        self.net.centres[target].arrive(leg)
+        self.centres[target].arrive(leg)
         return 0.0
 
     def _start_three_way(self, call: Call, centre: Centre, target: int,
                          agreement: float) -> float | None:
         call.disposition = TRANSFER
         state(call).negotiated = True
-        leg = self.net.next_leg(call, target, THREE_WAY, self._priority(call),
+        leg = self.next_leg(call, target, THREE_WAY, self._priority(call),
                                 ring=self.spec.three_way.ring_seconds)
         link = state(leg)
         link.partner, link.agreement, link.negotiated = call, agreement, True
         link.next_talk = self.negotiation.quantile(uniform(leg.key, NEGOTIATION))
-        self.net.centres[target].arrive(leg)  # may end at once (busy trunks): see not_joined
+        self.centres[target].arrive(leg)  # may end at once (busy trunks): see not_joined
         return HOLD
 
     def not_joined(self, leg: Call, at: float) -> None:
@@ -255,7 +266,7 @@ class DiversionRouter:
         after handling; where there is danger, 110 dispatches first."""
         first = leg.link.partner
         leg.link.partner = None
-        first_centre = self.net.centres[first.centre]
+        first_centre = self.centres[first.centre]
         cat = self.table.categories[first.category]
         state(first).keep = True
         if cat.danger:
@@ -269,7 +280,7 @@ class DiversionRouter:
         first = link.partner
         link.partner = None
         link.negotiation_end = now
-        first_centre = self.net.centres[first.centre]
+        first_centre = self.centres[first.centre]
         agreed = uniform(leg.key, AGREE) < link.agreement
         factor = self.table.talk_factor[leg.category] * self.spec.transfer_talk_factor
         if agreed and cat.owner in centre.lines:
@@ -279,7 +290,7 @@ class DiversionRouter:
             return HOLD
         # Back to the first receiver: a leg of its own on the seat that never freed.
         leg.disposition = RETURNED
-        back = self.net.next_leg(leg, first.centre, THREE_WAY, first.priority, seated=True)
+        back = self.next_leg(leg, first.centre, THREE_WAY, first.priority, seated=True)
         sent = first.link if first.link.police_done else link
         back.link = first.link.carried()
         back.link.negotiated = True
@@ -293,6 +304,6 @@ class DiversionRouter:
         return 0.0
 
     def _priority(self, call: Call) -> int:
-        if call.priority == 0:
-            return 0
-        return 1 if self.spec.transfer_priority else 2
+        if call.priority == EMERGENCY_CLASS:
+            return EMERGENCY_CLASS
+        return TRANSFER_CLASS if self.spec.transfer_priority else ORDINARY_CLASS
