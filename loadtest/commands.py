@@ -89,7 +89,7 @@ def loadtest(ctx: click.Context, trace_path: Path, host: str, speedup: float, pr
     Example:
       hotline loadtest trace.jsonl --host http://127.0.0.1:8000 --speedup 60 --processes 2
     """
-    from loadtest.runner import LoadtestOptions, run_loadtest
+    from loadtest.locust_run import LoadtestOptions, run_loadtest
 
     if expect_workers is not None and (expect_workers < 1 or processes != 1):
         raise InputError("expected N >= 1 and no --processes", source="--expect-workers")
