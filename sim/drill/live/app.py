@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.domain.api_errors import ApiError
 from sim.drill.live import views
 from sim.drill.live.decide import decide, responses_csv, score
-from sim.drill.live.errors import ApiError, install_error_handlers
+from sim.drill.live.errors import install_error_handlers
 from sim.drill.live.session import LiveDrill, Submission
 from sim.drill.live.store import TRAINEE, TRAINER
 
