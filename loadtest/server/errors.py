@@ -12,21 +12,15 @@ import re
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from sim.domain.api_errors import (
-    STATUS_CODES,
-    ApiError,
-    api_error_response,
-    error_response,
-    http_code_message,
-    internal_response,
-    validation_response,
-)
+from sim.domain import api_errors
+from sim.domain.api_errors import STATUS_CODES, http_code_message, internal_response
+from sim.domain.api_errors import ApiError as ApiError  # raised by the routes
+from sim.domain.api_errors import error_response as error_response  # used by the fast path
 
 log = logging.getLogger("hotline.server")
 
@@ -41,14 +35,6 @@ def _validation_code(kind: str) -> str:
     if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type"):
         return "wrong_type"
     return "invalid_value"
-
-
-async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-    return validation_response(exc, _validation_code)
-
-
-async def _on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return api_error_response(exc)
 
 
 async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
@@ -97,15 +83,7 @@ async def busy_response(exc: Exception) -> JSONResponse:
                           "Idempotency-Key", headers={"Retry-After": "1"})
 
 
-async def _on_internal(_: Request, exc: Exception) -> JSONResponse:
-    return internal_response(log, exc)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one error shape."""
-    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(PoolTimeout, _on_busy)
-    app.add_exception_handler(OperationalError, _on_busy)
-    app.add_exception_handler(Exception, _on_internal)
+    api_errors.install_error_handlers(app, log, validation_code=_validation_code, on_http=_on_http,
+                                      more={PoolTimeout: _on_busy, OperationalError: _on_busy})

@@ -9,12 +9,16 @@ the server is a 5xx. Each API installs its own handlers, built from these pieces
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+
+Handler = Callable[[Request, Any], Awaitable[JSONResponse]]
+"""An exception handler of a FastAPI app."""
 
 STATUS_CODES: Mapping[int, str] = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
                                    404: "not_found", 405: "method_not_allowed", 409: "conflict",
@@ -82,3 +86,36 @@ def internal_response(log: logging.Logger, exc: Exception) -> JSONResponse:
     """Log the traceback of a fault and answer 500 without details."""
     log.exception("internal error", exc_info=exc)
     return error_response(500, "internal", "internal server error")
+
+
+def install_error_handlers(app: FastAPI, log: logging.Logger, *,
+                           validation_code: Callable[[str], str] | None = None,
+                           on_http: Handler | None = None,
+                           more: Mapping[type[Exception], Handler] | None = None) -> None:
+    """Route every exception of ``app`` through the one error shape.
+
+    An :class:`ApiError` answers as raised; request validation as :func:`validation_response`
+    (codes by ``validation_code``, default ``invalid_value``); an ``HTTPException`` by
+    ``on_http`` (default: :func:`http_code_message`); any other exception is logged to ``log``
+    and a 500, unless ``more`` maps its class to a handler.
+    """
+    code_of = validation_code or (lambda _kind: "invalid_value")
+
+    async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return api_error_response(exc)
+
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_response(exc, code_of)
+
+    async def on_http_default(_: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, *http_code_message(exc))
+
+    async def on_internal(_: Request, exc: Exception) -> JSONResponse:
+        return internal_response(log, exc)
+
+    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, on_api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, on_http or on_http_default)  # type: ignore[arg-type]
+    for kind, handler in (more or {}).items():
+        app.add_exception_handler(kind, handler)
+    app.add_exception_handler(Exception, on_internal)

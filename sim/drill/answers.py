@@ -19,7 +19,7 @@ dialled times the category's ``talk_factor`` times :data:`URGENCY_FACTOR`, round
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sim.domain.lines import EMERGENCY_LINES, GOVERNMENT_LINE, POLICE_LINE
 from sim.domain.taxonomy import NO_OWNER, Category
@@ -56,10 +56,6 @@ class Answer:
     priority: str
     target_s: int
     rule: str
-
-    def to_dict(self) -> dict[str, object]:
-        """The answer as a plain mapping (answer key CSV/JSON)."""
-        return asdict(self)
 
 
 def first_dispatch(category: Category, ambiguous: bool) -> str:

@@ -217,7 +217,7 @@ def _action_routes(app: FastAPI, live: LiveDrill) -> None:
         request.app.state.pushes.notify()
         if replayed:
             response.status_code = 200
-        return {"saved": True, "replayed": replayed, "decision": decision.__dict__}
+        return {"saved": True, "replayed": replayed, "decision": decision.to_dict()}
 
     @app.get("/api/score", tags=["trainer"], dependencies=[Depends(trainer)])
     async def get_score() -> dict[str, Any]:
