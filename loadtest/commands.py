@@ -23,12 +23,18 @@ from sim.domain.errors import InputError
 @click.option("--lines", default=None, metavar="LINE,...", help="Only calls first received on these lines.")
 @click.option("--replication", type=click.IntRange(min=0), default=0, show_default=True,
               help="The replication to export.")
+# --set and --seed as `hotline run` has them (they apply when SOURCE is a scenario)
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Scenario override when SOURCE is a scenario (repeatable).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed when SOURCE is a scenario.")
+              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
+                   "(repeatable; typed like the key).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Scenario seed (default: the scenario's); replication seeds derive from it.")
 def trace(source: str, out: Path, window: str | None, lines: str | None, replication: int,
           overrides: tuple[str, ...], seed: int | None) -> None:
     """Export the event trace of a run (RUN_DIR) or of a fresh run of SCENARIO.
+
+    A SCENARIO runs replications 0 to --replication in this process (with its --set and
+    --seed, as `hotline run` reads them); a RUN_DIR is read as it is.
 
     \b
     Example:

@@ -109,7 +109,8 @@ class DrillGroup(click.Group):
 @click.option("--from-run", "from_run", type=click.Path(file_okay=False, path_type=Path),
               help="Use this run directory's traffic instead of running SCENARIO.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key before running it (repeatable).")
+              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
+                   "(repeatable; typed like the key).")
 @click.option("--duration", required=True, metavar="DURATION",
               help="Length of the drill, e.g. 90m or 1h30m.")
 @click.option("--trainees", type=click.IntRange(min=1), default=6, show_default=True,
