@@ -554,8 +554,13 @@ def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
 
 def _register() -> None:
     """Commands that live beside their library (each imports its heavy modules lazily)."""
-    from loadtest.commands import bench_replay_command, bench_server_command, loadtest, trace
-    from loadtest.drill_sender import install as install_drill_sender
+    from loadtest.commands import (
+        bench_replay_command,
+        bench_server_command,
+        install_drill_sender,
+        loadtest,
+        trace,
+    )
     from loadtest.server.command import serve
     from sim.commands.analysis import compare, report, roster, staff, sweep
     from sim.commands.drill import drill

@@ -1,4 +1,5 @@
-"""Click commands of the load tester: ``trace``, ``loadtest``, ``bench replay``, ``bench server``.
+"""Click commands of the load tester: ``trace``, ``loadtest``, ``bench replay``, ``bench server``,
+and ``drill play --profile`` (:func:`install_drill_sender`).
 
 The root ``cli.py`` registers them. Locust is never imported here: ``loadtest`` and the benches
 run it as a child process. Bad input raises ``sim.domain.errors.InputError`` (exit code 2 at the root).
@@ -8,10 +9,28 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.domain.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.commands.drill import DrillGroup
+    from sim.drill.send import InjectSender, Log
+
+
+def install_drill_sender(drill_group: DrillGroup) -> None:
+    """Let ``hotline drill play --profile FILE`` send through endpoint profiles
+    (``loadtest.drill_sender``, imported only when a drill is played with ``--profile``)."""
+    drill_group.profile_senders = _profile_sender
+
+
+def _profile_sender(url: str, profile_path: Path, drill: dict[str, Any],
+                    answers: dict[int, dict[str, Any]], *, log: Log) -> InjectSender:
+    from loadtest.drill_sender import make_sender
+
+    return make_sender(url, profile_path, drill, answers, log=log)
 
 
 @click.command("trace")

@@ -6,8 +6,8 @@ voice, ``category`` the hidden category, plus the inject's fields, usable in tem
 (docs/loadtest.md). A platform that shows the category to trainees should leave
 ``{category}`` out of its profile.
 
-The drill player (``sim.drill``) knows nothing of profiles: :func:`install` gives the
-``hotline drill`` group this module's :func:`make_sender` for ``--profile``.
+The drill player (``sim.drill``) knows nothing of profiles: ``loadtest.commands.install_drill_sender``
+gives the ``hotline drill`` group this module's :func:`make_sender` for ``--profile``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -24,9 +24,6 @@ from loadtest.profile import Profile, load_profile
 from loadtest.template import MissingValue
 from sim.drill.play import Cue
 from sim.drill.send import Log, Sender, no_log
-
-if TYPE_CHECKING:
-    from sim.commands.drill import DrillGroup
 
 PRIORITY = {"emergency": 0, "urgent": 1, "normal": 2}
 
@@ -77,8 +74,3 @@ def make_sender(url: str, profile_path: Path, drill: dict[str, Any],
     start = datetime.fromisoformat(start_time) if start_time else None
     return ProfileSender(url, client or httpx.Client(), profile=profile, start=start,
                          answers=answers, log=log)
-
-
-def install(drill_group: DrillGroup) -> None:
-    """Let ``hotline drill play --profile FILE`` send through endpoint profiles."""
-    drill_group.profile_senders = make_sender

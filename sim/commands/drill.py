@@ -77,7 +77,7 @@ class DrillGroup(click.Group):
     """A group whose default form takes a SCENARIO: an unknown first word builds a drill.
 
     ``profile_senders`` makes the senders of ``play --profile`` (the load tester's endpoint
-    profiles): the layer that assembles the command sets it (``loadtest.drill_sender.install``),
+    profiles): the layer that assembles the command sets it (``loadtest.commands.install_drill_sender``),
     since ``sim`` never imports ``loadtest``.
     """
 
@@ -234,8 +234,9 @@ def _sender(ctx: click.Context, url, profile, doc, directory) -> InjectSender | 
         return make_sender(url, log=log)
     senders = getattr(ctx.parent.command if ctx.parent else None, "profile_senders", None)
     if senders is None:
-        raise InputError("endpoint profiles need the load tester (loadtest.drill_sender.install "
-                         "was not called on this drill group)", source="--profile")
+        raise InputError("endpoint profiles need the load tester (loadtest.commands."
+                         "install_drill_sender was not called on this drill group)",
+                         source="--profile")
     return senders(url, profile, doc, answers, log=log)
 
 

@@ -126,4 +126,4 @@ def test_play_profile_without_the_load_tester_is_bad_input(built, drill_cli, mon
     result = drill_cli("play", built, "--speed", 1e7, "--plain", "--to", "http://127.0.0.1:9",
                        "--profile", _reference_profile())
     assert result.exit_code == 2
-    assert "loadtest.drill_sender.install" in result.output
+    assert "install_drill_sender" in result.output
