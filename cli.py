@@ -554,10 +554,18 @@ def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
 
 def _register() -> None:
     """Commands that live beside their library (each imports its heavy modules lazily)."""
-    from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
-    from loadtest.server.cli import serve
+    from loadtest.commands import (
+        bench_replay_command,
+        bench_server_command,
+        install_drill_sender,
+        loadtest,
+        trace,
+    )
+    from loadtest.server.command import serve
     from sim.commands.analysis import compare, report, roster, staff, sweep
     from sim.commands.drill import drill
+
+    install_drill_sender(drill)  # `drill play --profile`: endpoint profiles are the load tester's
 
     main.add_command(trace)
     main.add_command(loadtest)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from loadtest.runner import run_locust
+from loadtest.locust_run import run_locust
 
 LOCUSTFILES = Path(__file__).resolve().parent / "locustfiles"
 Trial = dict[str, Any]

@@ -25,8 +25,8 @@ from typing import Any
 
 from loadtest.trace import Event, TraceHeader, write_trace
 from sim.domain.errors import InputError
+from sim.domain.lines import LINES
 
-PLATFORM_LINES = ("12345", "110", "119", "120", "122")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
                        r"(?:(\d+(?:\.\d+)?)s?)?$")
 
@@ -194,7 +194,7 @@ def build_events(run_dir: Path, *, replication: int = 0, window: tuple[float, fl
     """All selected events of one replication, sorted by ``t`` (stable), times window-relative."""
     calls = _group(run_dir / "calls.csv.gz", replication, "call_id")
     orders = _group(run_dir / "orders.csv.gz", replication, "call_id")
-    lines_known = set(PLATFORM_LINES) | {leg["line"] for legs in calls.values() for leg in legs}
+    lines_known = set(LINES) | {leg["line"] for legs in calls.values() for leg in legs}
     begin, end = window if window else (0.0, float("inf"))
     selected: list[Event] = []
     for call_id in sorted(calls):

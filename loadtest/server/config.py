@@ -16,9 +16,7 @@ from typing import Literal
 import yaml
 
 from sim.domain.errors import InputError
-
-LINES: tuple[str, ...] = ("12345", "110", "119", "120", "122")
-"""The hotline platforms that exchange calls and orders."""
+from sim.domain.lines import LINES
 
 PLATFORMS: tuple[str, ...] = (*LINES, "admin")
 """Every platform that holds a token; ``admin`` sees and changes everything."""

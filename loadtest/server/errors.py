@@ -1,6 +1,8 @@
 """Every error the API returns has one shape: ``{"error": {"code", "message", "field"}}``.
 
-Client mistakes are 4xx with the field at fault; only a fault of the server is 5xx.
+Client mistakes are 4xx with the field at fault; only a fault of the server is 5xx. The shape
+and its pieces are the project's one (:mod:`sim.domain.api_errors`); this module adds the
+server's own answers (finer validation codes, ``Allow`` on 405, 503 for a busy database).
 """
 
 from __future__ import annotations
@@ -10,43 +12,19 @@ import re
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from sim.domain import api_errors
+from sim.domain.api_errors import STATUS_CODES, http_code_message, internal_response
+from sim.domain.api_errors import ApiError as ApiError  # raised by the routes
+from sim.domain.api_errors import error_response as error_response  # used by the fast path
+
 log = logging.getLogger("hotline.server")
 
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 409: "conflict", 413: "body_too_large",
-                 415: "unsupported_media_type", 422: "invalid_value"}
-_LOCATIONS = ("body", "query", "path", "header", "cookie")
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status, stable code, message and (when one is at fault) field."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
-        self.headers = headers
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """The JSON response for one error."""
-    body = {"error": {"code": code, "message": message, "field": field}}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def field_name(loc: tuple[Any, ...] | list[Any]) -> str | None:
-    """The dotted field path of a pydantic error location, without ``body``/``query``/…."""
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in _LOCATIONS:
-        parts = parts[1:]
-    return ".".join(parts) or None
+_STATUS_CODES = {**STATUS_CODES, 413: "body_too_large", 415: "unsupported_media_type"}
 
 
 def _validation_code(kind: str) -> str:
@@ -59,25 +37,8 @@ def _validation_code(kind: str) -> str:
     return "invalid_value"
 
 
-async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = exc.errors()
-    first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid request"}
-    if first.get("type") == "json_invalid":
-        return error_response(400, "invalid_json", "body is not valid JSON")
-    field = field_name(first.get("loc", ()))
-    message = str(first.get("msg", "invalid"))
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more)"
-    return error_response(422, _validation_code(str(first.get("type", ""))), message, field)
-
-
-async def _on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
-
-
 async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
-    code = _STATUS_CODES.get(exc.status_code, "error")
-    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    code, message = http_code_message(exc, _STATUS_CODES)
     headers = getattr(exc, "headers", None)
     if exc.status_code == 400:
         code, message = "invalid_json", f"body is not valid JSON ({message})"
@@ -117,22 +78,12 @@ async def _on_busy(_: Request, exc: Exception) -> JSONResponse:
 async def busy_response(exc: Exception) -> JSONResponse:
     """503 with Retry-After for a locked database or an exhausted pool; else the 500 answer."""
     if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
-        log.exception("internal error", exc_info=exc)
-        return error_response(500, "internal", "internal server error")
+        return internal_response(log, exc)
     return error_response(503, "busy", "the database is busy; retry with the same "
                           "Idempotency-Key", headers={"Retry-After": "1"})
 
 
-async def _on_internal(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("internal error", exc_info=exc)
-    return error_response(500, "internal", "internal server error")
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one error shape."""
-    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, _on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(PoolTimeout, _on_busy)
-    app.add_exception_handler(OperationalError, _on_busy)
-    app.add_exception_handler(Exception, _on_internal)
+    api_errors.install_error_handlers(app, log, validation_code=_validation_code, on_http=_on_http,
+                                      more={PoolTimeout: _on_busy, OperationalError: _on_busy})

@@ -13,8 +13,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from loadtest.server.codes import category_codes, region_codes
+from sim.domain.lines import LINES
 
 Line = Literal["12345", "110", "119", "120", "122"]
+"""A line as the API takes it: literal for the OpenAPI schema, equal to ``LINES`` (tested)."""
 Platform = Literal["12345", "110", "119", "120", "122", "admin"]
 TransferMode = Literal["one_key", "three_way", "system_dispatch"]
 OrderKind = Literal["work_order", "police_order"]
@@ -109,8 +111,6 @@ def _not_equal(first: str, second: str) -> dict[str, object]:
              "required": [first, second]} for line in LINES]
     return {"not": {"anyOf": same}}
 
-
-LINES: tuple[str, ...] = ("12345", "110", "119", "120", "122")
 
 
 class CallIn(_Request):

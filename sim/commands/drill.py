@@ -14,10 +14,14 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sim.domain.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.drill.send import InjectSender, ProfileSenders
 
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
@@ -70,11 +74,17 @@ class _BuildCommand(click.Command):
 
 
 class DrillGroup(click.Group):
-    """A group whose default form takes a SCENARIO: an unknown first word builds a drill."""
+    """A group whose default form takes a SCENARIO: an unknown first word builds a drill.
+
+    ``profile_senders`` makes the senders of ``play --profile`` (the load tester's endpoint
+    profiles): the layer that assembles the command sets it (``loadtest.commands.install_drill_sender``),
+    since ``sim`` never imports ``loadtest``.
+    """
 
     def __init__(self, *args, build: click.Command, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.build = build
+        self.profile_senders: ProfileSenders | None = None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in _HELP_WORDS:
@@ -99,7 +109,8 @@ class DrillGroup(click.Group):
 @click.option("--from-run", "from_run", type=click.Path(file_okay=False, path_type=Path),
               help="Use this run directory's traffic instead of running SCENARIO.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key before running it (repeatable).")
+              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
+                   "(repeatable; typed like the key).")
 @click.option("--duration", required=True, metavar="DURATION",
               help="Length of the drill, e.g. 90m or 1h30m.")
 @click.option("--trainees", type=click.IntRange(min=1), default=6, show_default=True,
@@ -184,7 +195,8 @@ def drill() -> None:
                    "to URL/v1/drill/injects.")
 @click.option("--trainee", default=None, help="Play only this trainee's injects (e.g. T2).")
 @click.option("--plain", is_flag=True, help="Plain lines even on a terminal (no live table).")
-def play(directory, speed, url, profile, trainee, plain) -> None:
+@click.pass_context
+def play(ctx, directory, speed, url, profile, trainee, plain) -> None:
     """Pace a drill's injects in real time, on screen and optionally to a platform.
 
     Exit code 1 when a request to --to failed. Example: hotline drill play drills/js --speed 10
@@ -193,7 +205,7 @@ def play(directory, speed, url, profile, trainee, plain) -> None:
 
     doc = load_drill(directory)
     items = cues(doc, trainee)
-    sender = _sender(url, profile, doc, directory)
+    sender = _sender(ctx, url, profile, doc, directory)
     live = not plain and sys.stdout.isatty()
     if live:
         with LiveView(f"{doc['meta'].get('scenario', '')} ×{speed:g}") as view:
@@ -206,7 +218,7 @@ def play(directory, speed, url, profile, trainee, plain) -> None:
             sys.exit(1)
 
 
-def _sender(url, profile, doc, directory):
+def _sender(ctx: click.Context, url, profile, doc, directory) -> InjectSender | None:
     if url is None:
         if profile is not None:
             raise InputError("--profile needs --to URL", source="--profile")
@@ -214,8 +226,18 @@ def _sender(url, profile, doc, directory):
     from sim.drill.score import load_key
     from sim.drill.send import make_sender
 
-    return make_sender(url, profile, doc, load_key(directory),
-                       log=lambda line: click.echo(f"warning: {line}", err=True))
+    def log(line: str) -> None:
+        click.echo(f"warning: {line}", err=True)
+
+    answers = load_key(directory)  # a drill directory without its key is refused either way
+    if profile is None:
+        return make_sender(url, log=log)
+    senders = getattr(ctx.parent.command if ctx.parent else None, "profile_senders", None)
+    if senders is None:
+        raise InputError("endpoint profiles need the load tester (loadtest.commands."
+                         "install_drill_sender was not called on this drill group)",
+                         source="--profile")
+    return senders(url, profile, doc, answers, log=log)
 
 
 @drill.command()

@@ -19,9 +19,9 @@ dialled times the category's ``talk_factor`` times :data:`URGENCY_FACTOR`, round
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from sim.domain.lines import EMERGENCY_LINES
+from sim.domain.lines import EMERGENCY_LINES, GOVERNMENT_LINE, POLICE_LINE
 from sim.domain.taxonomy import NO_OWNER, Category
 
 HANDLINGS = ("resolve", "work_order", "police_order", "dual_order", "dispatch", "guidance",
@@ -57,10 +57,6 @@ class Answer:
     target_s: int
     rule: str
 
-    def to_dict(self) -> dict[str, object]:
-        """The answer as a plain mapping (answer key CSV/JSON)."""
-        return asdict(self)
-
 
 def first_dispatch(category: Category, ambiguous: bool) -> str:
     """The line that must dispatch first (S7), or ``""`` when the category has no danger."""
@@ -68,7 +64,7 @@ def first_dispatch(category: Category, ambiguous: bool) -> str:
         return ""
     if not ambiguous and category.owner in EMERGENCY_LINES:
         return category.owner
-    return "110"
+    return POLICE_LINE
 
 
 def routing(category: Category, line: str, ambiguous: bool) -> tuple[str, str, str]:
@@ -87,7 +83,7 @@ def routing(category: Category, line: str, ambiguous: bool) -> tuple[str, str, s
         return handling, line, f"S6 owned here: {handling}"
     mode = category.transfer_mode or "one_key"
     handling = TRANSFER_HANDLING[mode]
-    if category.harassment and line == "12345":
+    if category.harassment and line == GOVERNMENT_LINE:
         return handling, owner, "S9 harassment or threat at 12345: to 110"
     return handling, owner, f"S3/S5 owned by {owner}: {handling}"
 

@@ -72,7 +72,7 @@ class Inject:
 
     def key_row(self) -> dict[str, Any]:
         """One row of the answer key."""
-        return {**self.public(), "challenge": self.challenge, **self.answer.to_dict(),
+        return {**self.public(), "challenge": self.challenge, **asdict(self.answer),
                 "source_call_id": self.source_call_id, "category_source": self.category_source}
 
 
@@ -87,7 +87,7 @@ class Drill:
     def to_dict(self) -> dict[str, Any]:
         """The drill with answers (``answers.json``)."""
         return {"schema": DRILL_SCHEMA, "meta": self.meta,
-                "phases": [p.to_dict() for p in self.phases],
+                "phases": [asdict(p) for p in self.phases],
                 "injects": [i.key_row() for i in self.injects]}
 
 

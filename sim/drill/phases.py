@@ -21,7 +21,7 @@ Rules, per interval of ``timeseries.csv``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import median
 
 from sim.drill.traffic import Interval
@@ -62,10 +62,6 @@ class Phase:
     borrowed: float
     note_zh: str
     note_en: str
-
-    def to_dict(self) -> dict[str, object]:
-        """The phase as a plain mapping (JSON)."""
-        return asdict(self)
 
 
 def _tests(intervals: Sequence[Interval]):

@@ -4,7 +4,8 @@ The player reads ``drill.json`` (no answers), merges the facilitator timeline's 
 with the injects into one list of cues sorted by drill time, and emits each cue when it is due:
 at ``offset / speed`` seconds after the start. The clock and the sleep are passed in, so tests
 pace a whole drill without sleeping. Emitting goes to a view (plain lines, or a rich live table
-on a terminal) and, with ``--to URL``, to a sender (:mod:`sim.drill.send`).
+on a terminal) and, with ``--to URL``, to a sender (:mod:`sim.drill.send`; endpoint profiles:
+``loadtest.drill_sender``).
 """
 
 from __future__ import annotations

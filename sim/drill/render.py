@@ -18,6 +18,7 @@ import io
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ def answers_csv(drill: Drill) -> str:
 def public_json(drill: Drill) -> str:
     """``drill.json``: what ``drill play`` paces; no answers."""
     doc = {"schema": DRILL_SCHEMA, "meta": drill.meta,
-           "phases": [p.to_dict() for p in drill.phases],
+           "phases": [asdict(p) for p in drill.phases],
            "injects": [i.public() for i in drill.injects]}
     return _dumps(doc)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domain.lines import GOVERNMENT_LINE, POLICE_LINE
 from sim.domain.taxonomy import Category, Taxonomy
 from sim.drill.traffic import WindowCall
 
@@ -97,7 +98,7 @@ def fits(category: Category, line: str, challenge: str) -> bool:
         # As in the model (sim/model/linkage/routing.py): a three-way call over an unclear scope is a
         # 12345↔110 matter, for a matter some line owns (S1 exclusions get guidance).
         return category.scope_unclear > 0 and not category.out_of_scope \
-            and line in ("12345", "110")
+            and line in (GOVERNMENT_LINE, POLICE_LINE)
     return not emergency and not category.transferred_from(line)
 
 

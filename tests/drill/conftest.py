@@ -54,9 +54,13 @@ def run_dir(small_scenario, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def hotline() -> click.Group:
-    """The root `hotline` group (exit code 2 on InputError) with `drill` registered."""
+    """The root `hotline` group (exit code 2 on InputError) with `drill` registered (and its
+    endpoint-profile sender installed, as the root cli.py does)."""
     from cli import HotlineGroup
+    from loadtest.commands import install_drill_sender
     from sim.commands.drill import drill
+
+    install_drill_sender(drill)
 
     root = HotlineGroup(name="hotline", context_settings={"help_option_names": ["-h", "--help"]})
     root.add_command(drill)

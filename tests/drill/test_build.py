@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.domain.taxonomy import LINES, load_taxonomy
+from sim.domain.lines import LINES
+from sim.domain.taxonomy import load_taxonomy
 from sim.drill.answers import HANDLINGS, answer_for
 from sim.drill.build import DrillSpec, build_drill, default_start
 from sim.drill.openings import DATA

@@ -63,7 +63,7 @@ def test_play_sends_plain_json_posts_without_answers(built):
         return httpx.Response(201, json={"id": len(seen)})
 
     doc = load_drill(built)
-    sender = make_sender("http://drill.test", None, doc, load_key(built),
+    sender = make_sender("http://drill.test",
                          client=httpx.Client(transport=httpx.MockTransport(handler)))
     clock = FakeClock()
     pace(cues(doc), 1e6, sender, clock=clock, sleep=clock.sleep)
@@ -80,10 +80,12 @@ def test_play_sends_through_an_endpoint_profile(built):
         seen.append(request)
         return httpx.Response(500 if len(seen) == 2 else 201, json={"id": "c1"})
 
+    from loadtest.drill_sender import make_sender as make_profile_sender
+
     doc = load_drill(built)
-    sender = make_sender("http://platform.test/", _reference_profile(), doc,
-                         load_key(built),
-                         client=httpx.Client(transport=httpx.MockTransport(handler)))
+    sender = make_profile_sender("http://platform.test/", _reference_profile(), doc,
+                                 load_key(built),
+                                 client=httpx.Client(transport=httpx.MockTransport(handler)))
     clock = FakeClock()
     pace(cues(doc), 1e6, sender, clock=clock, sleep=clock.sleep)
     assert len(seen) == len(doc["injects"])
@@ -106,3 +108,22 @@ def test_play_reports_failed_sends_with_exit_1(built, drill_cli):
                        "--trainee", "T1")
     assert result.exit_code == 1
     assert "failed" in result.output
+
+
+def test_play_sends_through_a_profile_from_the_command_line(built, drill_cli):
+    result = drill_cli("play", built, "--speed", 1e7, "--plain", "--to", "http://127.0.0.1:9",
+                       "--profile", _reference_profile(), "--trainee", "T1")
+    injects = [i for i in load_drill(built)["injects"] if i["trainee"] == "T1"]
+    assert result.exit_code == 1
+    assert f"sent 0 requests to http://127.0.0.1:9; {len(injects)} failed" in result.output
+    assert "POST /v1/calls: ConnectError" in result.output  # the profile's request, not plain
+
+
+def test_play_profile_without_the_load_tester_is_bad_input(built, drill_cli, monkeypatch):
+    from sim.commands.drill import drill
+
+    monkeypatch.setattr(drill, "profile_senders", None)
+    result = drill_cli("play", built, "--speed", 1e7, "--plain", "--to", "http://127.0.0.1:9",
+                       "--profile", _reference_profile())
+    assert result.exit_code == 2
+    assert "install_drill_sender" in result.output

@@ -9,13 +9,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from loadtest.bench import search_rate
-from loadtest.cli import bench_replay_command, bench_server_command, loadtest, trace
+from loadtest.commands import bench_replay_command, bench_server_command, loadtest, trace
 from loadtest.trace import read_trace
 from tests.loadtesting.records import leg, write_run
 
 
 def test_importing_the_load_tester_does_not_import_locust_or_gevent() -> None:
-    code = ("import sys, loadtest.cli, loadtest.runner, loadtest.export, loadtest.bench, "
+    code = ("import sys, loadtest.commands, loadtest.locust_run, loadtest.export, loadtest.bench, "
             "loadtest.slo, loadtest.profile; "
             "bad = [m for m in ('locust', 'gevent') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

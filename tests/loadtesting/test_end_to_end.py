@@ -15,8 +15,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from loadtest.cli import trace
-from loadtest.runner import LoadtestOptions, run_loadtest
+from loadtest.commands import trace
+from loadtest.locust_run import LoadtestOptions, run_loadtest
 from loadtest.trace import read_trace
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from loadtest.cli import loadtest
-from loadtest.runner import LoadtestOptions, run_loadtest
+from loadtest.commands import loadtest
+from loadtest.locust_run import LoadtestOptions, run_loadtest
 from tests.loadtesting.conftest import call_events, make_trace
 
 pytestmark = pytest.mark.timeout(120)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from loadtest.cli import trace
+from loadtest.commands import trace
 from loadtest.export import call_events
-from loadtest.runner import LoadtestOptions, run_loadtest
+from loadtest.locust_run import LoadtestOptions, run_loadtest
 from loadtest.trace import read_trace
 from sim.domain.taxonomy import category_codes
 from tests.loadtesting.records import leg

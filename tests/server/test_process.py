@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from loadtest.server import start_server
-from loadtest.server.cli import serve
+from loadtest.server.command import serve
 from loadtest.server.config import resolve_db_url
 from tests.server.support import PG_ENV
 

@@ -10,7 +10,7 @@ from sim.domain.errors import InputError
 
 
 def test_busy_port_is_bad_input_before_any_database_is_made(tmp_path):
-    from loadtest.server.runner import _bind
+    from loadtest.server.serving import _bind
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()

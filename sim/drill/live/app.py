@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.domain.api_errors import ApiError
 from sim.drill.live import views
 from sim.drill.live.decide import decide, responses_csv, score
-from sim.drill.live.errors import ApiError, install_error_handlers
+from sim.drill.live.errors import install_error_handlers
 from sim.drill.live.session import LiveDrill, Submission
 from sim.drill.live.store import TRAINEE, TRAINER
 
@@ -216,7 +217,7 @@ def _action_routes(app: FastAPI, live: LiveDrill) -> None:
         request.app.state.pushes.notify()
         if replayed:
             response.status_code = 200
-        return {"saved": True, "replayed": replayed, "decision": decision.__dict__}
+        return {"saved": True, "replayed": replayed, "decision": decision.to_dict()}
 
     @app.get("/api/score", tags=["trainer"], dependencies=[Depends(trainer)])
     async def get_score() -> dict[str, Any]:

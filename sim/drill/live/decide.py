@@ -22,8 +22,8 @@ def decide(live: LiveDrill, trainee: str, sub: Submission) -> tuple[Decision, bo
         return _replay(stored, trainee, sub), True
     fields = _checked_fields(sub)
     _check_allowed(live, trainee, sub.inject_id)
-    decision = Decision(sub.decision_id, trainee, sub.inject_id, *fields,
-                        decided_at_s=round(live.now(), 3))
+    decision = Decision(trainee, sub.inject_id, *fields, decided_at_s=round(live.now(), 3),
+                        decision_id=sub.decision_id)
     live.store.add_decision(decision)
     live.decisions[decision.inject_id] = decision
     live.tick()
@@ -81,10 +81,8 @@ def _check_allowed(live: LiveDrill, trainee: str, inject_id: int) -> None:
 
 
 def responses(live: LiveDrill) -> list[Response]:
-    """The decisions as scoring responses, in the order they were made."""
-    return [Response(d.trainee, d.inject_id, d.category, d.handling, d.target_line,
-                     d.first_dispatch, d.decided_at_s)
-            for d in sorted(live.decisions.values(), key=lambda d: (d.decided_at_s, d.inject_id))]
+    """The decisions (scoring responses), in the order they were made."""
+    return sorted(live.decisions.values(), key=lambda d: (d.decided_at_s, d.inject_id))
 
 
 def score(live: LiveDrill) -> dict[str, Any]:

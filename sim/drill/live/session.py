@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.domain.api_errors import ApiError
 from sim.domain.taxonomy import NO_OWNER, OWNERS
 from sim.drill.live.clock import ENDED, READY, RUNNING, DrillClock
 from sim.drill.live.files import DrillFiles
@@ -24,12 +25,8 @@ HEARTBEAT_S = 0.5
 """Real seconds between saves of a running clock: the most a kill -9 can set the clock back."""
 
 
-class DecisionError(Exception):
+class DecisionError(ApiError):
     """A refused decision: HTTP status, a stable code, a message and the field at fault."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
 
 
 @dataclass(frozen=True)

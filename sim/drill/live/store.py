@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sim.domain.errors import InputError
+from sim.drill.score import COLUMNS, Response
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,24 +29,22 @@ CREATE TABLE IF NOT EXISTS decisions (
     category TEXT NOT NULL, handling TEXT NOT NULL, target_line TEXT NOT NULL,
     first_dispatch TEXT NOT NULL, decided_at_s REAL NOT NULL);
 """
-DECISION_FIELDS = ("decision_id", "trainee", "inject_id", "category", "handling", "target_line",
-                   "first_dispatch", "decided_at_s")
+DECISION_FIELDS = ("decision_id", *COLUMNS)
+"""The columns of the decisions table (and the keys of a decision as the API returns it)."""
 TRAINER = "trainer"
 TRAINEE = "trainee"
 
 
 @dataclass(frozen=True)
-class Decision:
-    """One stored decision of a trainee on an inject (drill seconds from the start)."""
+class Decision(Response):
+    """One stored decision of a trainee on an inject (drill seconds from the start): a response
+    with the id its console gave it."""
 
-    decision_id: str
-    trainee: str
-    inject_id: int
-    category: str
-    handling: str
-    target_line: str
-    first_dispatch: str
-    decided_at_s: float
+    decision_id: str = field(kw_only=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as the API returns it (``DECISION_FIELDS`` in order)."""
+        return {name: getattr(self, name) for name in DECISION_FIELDS}
 
 
 def fingerprint(answers: Path) -> str:
@@ -112,7 +112,7 @@ class Store:
         """Every decision, in the order they were made."""
         rows = self.conn.execute(f"SELECT {', '.join(DECISION_FIELDS)} FROM decisions "
                                  "ORDER BY decided_at_s, rowid")
-        return [Decision(*row) for row in rows]
+        return [Decision(**dict(zip(DECISION_FIELDS, row, strict=True))) for row in rows]
 
     def add_decision(self, decision: Decision) -> None:
         """Insert and commit one decision (the caller checked it is new)."""

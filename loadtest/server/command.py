@@ -53,7 +53,7 @@ def serve(db: str | None, host: str, port: int, tokens_file: Path | None,
         )
     except InputError as exc:
         raise click.UsageError(str(exc)) from exc
-    from loadtest.server.runner import serve as run_server  # FastAPI and uvicorn: only to serve
+    from loadtest.server.serving import serve as run_server  # FastAPI and uvicorn: only to serve
 
     run_server(settings, host=host, port=port, workers=workers, port_file=port_file,
                log_level=log_level)

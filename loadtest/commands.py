@@ -1,4 +1,5 @@
-"""Click commands of the load tester: ``trace``, ``loadtest``, ``bench replay``, ``bench server``.
+"""Click commands of the load tester: ``trace``, ``loadtest``, ``bench replay``, ``bench server``,
+and ``drill play --profile`` (:func:`install_drill_sender`).
 
 The root ``cli.py`` registers them. Locust is never imported here: ``loadtest`` and the benches
 run it as a child process. Bad input raises ``sim.domain.errors.InputError`` (exit code 2 at the root).
@@ -8,10 +9,28 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sim.domain.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.commands.drill import DrillGroup
+    from sim.drill.send import InjectSender, Log
+
+
+def install_drill_sender(drill_group: DrillGroup) -> None:
+    """Let ``hotline drill play --profile FILE`` send through endpoint profiles
+    (``loadtest.drill_sender``, imported only when a drill is played with ``--profile``)."""
+    drill_group.profile_senders = _profile_sender
+
+
+def _profile_sender(url: str, profile_path: Path, drill: dict[str, Any],
+                    answers: dict[int, dict[str, Any]], *, log: Log) -> InjectSender:
+    from loadtest.drill_sender import make_sender
+
+    return make_sender(url, profile_path, drill, answers, log=log)
 
 
 @click.command("trace")
@@ -23,12 +42,18 @@ from sim.domain.errors import InputError
 @click.option("--lines", default=None, metavar="LINE,...", help="Only calls first received on these lines.")
 @click.option("--replication", type=click.IntRange(min=0), default=0, show_default=True,
               help="The replication to export.")
+# --set and --seed as `hotline run` has them (they apply when SOURCE is a scenario)
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Scenario override when SOURCE is a scenario (repeatable).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed when SOURCE is a scenario.")
+              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
+                   "(repeatable; typed like the key).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Scenario seed (default: the scenario's); replication seeds derive from it.")
 def trace(source: str, out: Path, window: str | None, lines: str | None, replication: int,
           overrides: tuple[str, ...], seed: int | None) -> None:
     """Export the event trace of a run (RUN_DIR) or of a fresh run of SCENARIO.
+
+    A SCENARIO runs replications 0 to --replication in this process (with its --set and
+    --seed, as `hotline run` reads them); a RUN_DIR is read as it is.
 
     \b
     Example:
@@ -89,7 +114,7 @@ def loadtest(ctx: click.Context, trace_path: Path, host: str, speedup: float, pr
     Example:
       hotline loadtest trace.jsonl --host http://127.0.0.1:8000 --speedup 60 --processes 2
     """
-    from loadtest.runner import LoadtestOptions, run_loadtest
+    from loadtest.locust_run import LoadtestOptions, run_loadtest
 
     if expect_workers is not None and (expect_workers < 1 or processes != 1):
         raise InputError("expected N >= 1 and no --processes", source="--expect-workers")
