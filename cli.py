@@ -23,11 +23,17 @@ SCENARIO_HELP = "Scenario file or built-in name (see `hotline scenarios`)."
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+ARGV_KEY = "hotline.argv"
 
 
 class HotlineGroup(click.Group):
     """Turns ``InputError`` anywhere below into a clear message and exit code 2, Ctrl-C into
     130 and a closed output pipe into 141 (never 1, which means a missed target)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Keep the command line for the run's record (``run.json``)."""
+        ctx.meta[ARGV_KEY] = ["hotline", *args]
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -180,7 +186,8 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         result = run_scenario(scn, jobs=jobs, out_dir=out_dir, on_done=lambda s: rep.done(s.index),
                               on_progress=rep.progress, audit=audit,
                               on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"),
-                              precision=targets, max_replications=max_replications)
+                              precision=targets, max_replications=max_replications,
+                              command=click.get_current_context().meta.get(ARGV_KEY))
         reps = result.scenario.replications if targets else replications
         others = run_variants(path, overrides, result.directory, replications=reps,
                               seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
