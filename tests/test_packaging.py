@@ -67,6 +67,7 @@ def test_the_wheel_holds_every_data_file(wheel):
     assert f"{SCENARIOS_PACKAGE}/validation/mmc-12.yaml" in names
 
 
+@pytest.mark.slow  # ~12 s on an idle machine, ~30 s under load
 def test_a_non_editable_install_lists_and_runs_the_built_in_scenarios(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
@@ -94,6 +95,9 @@ def test_a_non_editable_install_lists_and_runs_the_built_in_scenarios(wheel, tmp
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
     assert {"gansu-baseline", "jishishan-earthquake", "validation/mmc-12"} <= set(names)
+
+    checked = run(hotline, "check", "jishishan-earthquake")  # extends a base, reads data/
+    assert checked.returncode == 0 and "valid" in checked.stdout, checked.stderr
 
     out = tmp_path / "run"
     done = run(hotline, "run", "gansu-baseline", "-r", 1, "--set", "horizon_hours=6",

@@ -19,6 +19,7 @@ from sim.commands.options import (
     set_option,
     with_cluster,
 )
+from sim.domain.paths import RESULTS_DIR
 from sim.report import write_report
 
 __all__ = ["compare", "report", "roster", "staff", "sweep", "write_report"]
@@ -106,7 +107,7 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
     """
     from sim.report.compare import compare_runs, format_comparison, parse_variant, run_variants
 
-    out = out_dir or Path("results") / "compare"
+    out = out_dir or RESULTS_DIR / "compare"
     selection = _selection(sel_centres, sel_regions, sel_lines)
     if variants:
         if len(sources) != 1:
@@ -171,7 +172,7 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
     base = load(scenario, overrides, replications=replications)
     selection = _selection(sel_centres, sel_regions, sel_lines)
     _check_kpis(kpis, base, selection)
-    out = out_dir or Path("results") / f"{base.name}-sweep"
+    out = out_dir or RESULTS_DIR / f"{base.name}-sweep"
     _note_overwrite(out / "sweep.html")
     with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
         points = run_sweep(scenario, parsed, overrides, replications=replications, seed=seed,
@@ -230,7 +231,7 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
         result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
                           max_iterations=max_iterations, trim=trim, on_done=lambda _s: bar.update())
         bar.total = bar.n
-    out = out_dir or Path("results") / f"{scn.name}-staffing"
+    out = out_dir or RESULTS_DIR / f"{scn.name}-staffing"
     write_staffing(result, resolve_path(scenario), overrides, out, lang)
     click.echo(format_staffing(result))
     click.echo(f"written: {out}/staffing.csv, staffing-override.yaml, plots/staffing.png")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
 from sim.results.flows import ORDER_COLUMNS
@@ -83,7 +84,7 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
-    out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR / scenario.name
     check_run_directory(out)
     started = time.time()
     outcome = None
