@@ -140,3 +140,26 @@ def test_a_folder_that_holds_no_run_is_refused_before_any_work(cli, write_scenar
     assert result.exit_code == 2
     assert "holds no run" in result.output
     assert sorted(p.name for p in folder.iterdir()) == ["letter.txt"]
+
+
+def test_the_current_folder_is_refused(cli, write_scenario, tmp_path, monkeypatch):
+    path = write_scenario(SMALL)
+    assert cli("run", path, "--out", tmp_path / "run", *ARGS).exit_code == 0
+    monkeypatch.chdir(tmp_path / "run")
+    before = sorted(p.name for p in (tmp_path / "run").iterdir())
+    for out in (".", ".."):
+        result = cli("run", path, "--out", out, *ARGS)
+        assert result.exit_code == 2 and "current folder" in result.output
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == before
+
+
+def test_a_run_through_a_symbolic_link_replaces_the_folder_it_points_to(cli, write_scenario,
+                                                                         tmp_path):
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
+    path = write_scenario(SMALL)
+    for _ in range(2):
+        assert cli("run", path, "--out", link, *ARGS).exit_code == 0
+    assert link.is_symlink() and (real / "run.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real", "scenario.yaml"]

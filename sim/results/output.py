@@ -17,7 +17,8 @@ target holding an earlier complete run (its ``kpis.json``) keeps it whole, with 
 **A folder that is not a run directory is refused** (:func:`check_run_directory`, exit 2 before
 any work): an existing non-empty folder without ``run.json``, ``run.failed.json``,
 ``kpis.json`` or ``scenario.resolved.yaml`` is not replaced (``--out ~/Documents`` must not
-empty it).
+empty it), nor is the current folder or one holding it (``--out .``). Through a symbolic link,
+the folder it points to is replaced and the link stays.
 
 A run killed outright (SIGKILL) cannot remove its staging directory: the next writer into the
 same parent removes those of dead processes (and the ``.NAME.partial-PID`` files that earlier
@@ -52,6 +53,12 @@ RUN_FILES = ("scenario.resolved.yaml", "kpis.json", "calls.csv.gz", "timeseries.
              "orders.csv.gz", "borrowing.csv.gz", "report.html", RUN_RECORD)
 """Every file a run writes at the top of its directory (the report adds report.html)."""
 _MARKERS = (RUN_RECORD, FAILED_RECORD, "kpis.json", "scenario.resolved.yaml")
+
+
+def _target(directory: Path) -> Path:
+    """The directory to replace: absolute, through symbolic links (a link's target is the run
+    directory, the link stays)."""
+    return Path(os.path.realpath(directory))
 
 
 def _alive(pid: int) -> bool:
@@ -101,6 +108,10 @@ def check_run_directory(directory: Path) -> None:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise InputError("is a file, not a run directory", source=str(directory), key="--out")
+    if Path.cwd().resolve().is_relative_to(_target(directory)):
+        raise InputError("is the current folder or holds it: a run replaces its directory as a "
+                         "whole, so give a folder below it (e.g. results/NAME)",
+                         source=str(directory), key="--out")
     if not is_run_directory(directory):
         raise InputError("is a folder that holds no run (no run.json or kpis.json): a run "
                          "replaces its directory as a whole, so give a new or empty folder",
@@ -111,7 +122,7 @@ class RunWriter:
     """Collects a run's files in a staging directory and puts it in place at once."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+        self.directory = _target(directory)
         remove_stale_partials(self.directory)
         self.staging = self.directory.parent / f".{self.directory.name}.staging-{os.getpid()}"
         if self.staging.exists():  # left by an earlier writer of this process
@@ -195,7 +206,7 @@ def record_failure(directory: Path, record: dict) -> Path:
     """Record a failed or interrupted run (see the module's docstring); return the file.
 
     Never raises: the run's own exception is the one to report."""
-    directory = Path(directory)
+    directory = _target(directory)
     try:
         if (directory / "kpis.json").is_file():  # an earlier complete run: keep it whole
             target = directory / FAILED_RECORD
