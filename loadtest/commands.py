@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sim.commands.options import seed_option, set_option
 from sim.domain.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,11 +44,8 @@ def _profile_sender(url: str, profile_path: Path, drill: dict[str, Any],
 @click.option("--replication", type=click.IntRange(min=0), default=0, show_default=True,
               help="The replication to export.")
 # --set and --seed as `hotline run` has them (they apply when SOURCE is a scenario)
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
-                   "(repeatable; typed like the key).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Scenario seed (default: the scenario's); replication seeds derive from it.")
+@set_option()
+@seed_option()
 def trace(source: str, out: Path, window: str | None, lines: str | None, replication: int,
           overrides: tuple[str, ...], seed: int | None) -> None:
     """Export the event trace of a run (RUN_DIR) or of a fresh run of SCENARIO.
@@ -75,10 +73,13 @@ def trace(source: str, out: Path, window: str | None, lines: str | None, replica
 
 def _run(scenario: str, overrides: tuple[str, ...], replication: int, seed: int | None,
          out_dir: Path) -> Path:
+    from sim.commands.group import command_line
+    from sim.commands.options import load
     from sim.experiments.runner import run_scenario
 
-    result = run_scenario(scenario, overrides, replications=replication + 1, seed=seed, jobs=1,
-                          out_dir=out_dir)
+    loaded = load(scenario, overrides, replications=replication + 1, seed=seed)
+    result = run_scenario(loaded, replications=replication + 1, seed=seed, jobs=1,
+                          out_dir=out_dir, command=command_line())
     return Path(getattr(result, "directory", result))
 
 

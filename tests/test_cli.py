@@ -62,3 +62,48 @@ def test_check_warns_where_load_reaches_seats(cli, write_scenario):
 def test_scenarios_lists_the_builtins(cli):
     out = cli("scenarios").output
     assert "gansu-baseline" in out and "validation/mmcm-50" in out and "_base" not in out
+
+
+def _params(name: str) -> list[tuple[str, click.Parameter]]:
+    commands = [*all_commands(main)]
+    drill = main.commands["drill"]
+    commands.append(("drill (build)", drill.build))  # the build form is not a subcommand
+    return [(cmd_name, p) for cmd_name, cmd in commands for p in cmd.params
+            if isinstance(p, click.Option) and name in p.opts]
+
+
+def test_shared_options_have_one_meaning_everywhere():
+    """--jobs: replication processes, 0 = one per core (the callback turns 0 into the count);
+    --set, -r, --seed, --lang, -q: one type and one parameter name each (issue 15)."""
+    from sim.commands.options import all_cores
+
+    jobs = _params("--jobs")
+    assert {n for n, _ in jobs} >= {"run", "validate", "compare", "sweep", "staff", "roster"}
+    for name, p in jobs:
+        assert (p.callback, p.default, p.opts, p.name) == (all_cores, 0, ["--jobs", "-j"],
+                                                           "jobs"), name
+    assert all_cores(None, None, 0) >= 1 and all_cores(None, None, 3) == 3
+    sets = [p for n, p in _params("--set") if not n.startswith(("trace",))]
+    assert len(sets) >= 8 and all((p.name, p.multiple, p.metavar) == ("overrides", True,
+                                                                     "PATH=VALUE") for p in sets)
+    for option, name in (("--replications", "replications"), ("--seed", "seed"),
+                         ("--quiet", "quiet"), ("--lang", "lang")):
+        found = _params(option)
+        assert found and all(p.name == name for _, p in found), option
+    assert all(p.opts == ["--replications", "-r"] for _, p in _params("--replications"))
+    assert all(set(p.type.choices) == {"en", "zh"} for _, p in _params("--lang"))
+
+
+def test_the_top_cli_only_assembles_and_the_commands_never_import_loadtest():
+    import ast
+
+    repo = Path(__file__).parents[1]
+    tree = ast.parse((repo / "cli.py").read_text(encoding="utf-8"))
+    decorated = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                 and n.decorator_list]
+    assert decorated == ["main"]  # the group; every command lives in sim.commands or loadtest
+    for path in (repo / "sim" / "commands").rglob("*.py"):  # loadtest's are added by cli.py
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.split(".")[0] == "loadtest" for n in names), path

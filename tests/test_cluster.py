@@ -24,6 +24,16 @@ SHORT = ["horizon_hours=12", "drain_hours=1"]
 SHORT_SETS = [a for s in SHORT for a in ("--set", s)]
 
 
+def _nothing_but_the_record(out: Path, status: str) -> bool:
+    """Absent, empty, or only the stopped run's record (run.json, issue 15) with ``status``."""
+    import json
+
+    if not out.exists() or not any(out.iterdir()):
+        return True
+    names = sorted(p.name for p in out.iterdir())
+    return names == ["run.json"] and json.loads((out / "run.json").read_text())["status"] == status
+
+
 def _files(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
@@ -197,7 +207,7 @@ def test_sigint_of_a_cluster_run_stops_it_and_writes_nothing(tmp_path):
         while watcher.run_on_scheduler(_scheduler_tasks) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert watcher.run_on_scheduler(_scheduler_tasks) == 0
-    assert not out.exists() or not any(out.iterdir())
+    assert _nothing_but_the_record(out, "interrupted")
 
 
 @pytest.mark.slow
@@ -226,7 +236,7 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path, del
     assert [line for line in err.splitlines() if line.strip()
             and not line.startswith(("note:", "warning:"))] == [
         "interrupted: nothing complete was written"], err
-    assert not out.exists() or not any(out.iterdir())
+    assert _nothing_but_the_record(out, "interrupted")
 
 
 def _pretend_other_code() -> None:
@@ -252,4 +262,4 @@ def test_a_worker_running_other_code_stops_the_run_with_exit_2(tmp_path):
     assert done.returncode == 2, done.stderr
     assert f"worker {worker} runs different hotline-sim code (0.0.0+0123456789abcdef)" in (
         " ".join(done.stderr.split()))
-    assert not out.exists() or not any(out.iterdir())
+    assert _nothing_but_the_record(out, "failed")

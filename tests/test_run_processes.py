@@ -21,6 +21,16 @@ from sim.results.output import RunWriter, remove_stale_partials
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _nothing_but_the_record(out: Path, status: str) -> bool:
+    """Absent, empty, or only the stopped run's record (run.json, issue 15) with ``status``."""
+    import json
+
+    if not out.exists() or not any(out.iterdir()):
+        return True
+    names = sorted(p.name for p in out.iterdir())
+    return names == ["run.json"] and json.loads((out / "run.json").read_text())["status"] == status
+
+
 def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
@@ -28,22 +38,35 @@ def _dead_pid() -> int:
 
 
 def test_next_writer_removes_partials_of_dead_runs_only(tmp_path):
-    dead = tmp_path / f".calls.csv.gz.partial-{_dead_pid()}"
-    alive = tmp_path / f".kpis.json.partial-{os.getppid()}"  # a running process (pytest's parent)
+    """Staging directories of dead runs beside the target and temporary files inside it go;
+    those of running processes, and other files, stay."""
+    run = tmp_path / "run"
+    run.mkdir()
+    dead = run / f".calls.csv.gz.partial-{_dead_pid()}"
+    alive = run / f".kpis.json.partial-{os.getppid()}"  # a running process (pytest's parent)
+    dead_staging = tmp_path / f".run.staging-{_dead_pid()}"
+    alive_staging = tmp_path / f".run.staging-{os.getppid()}"
     unrelated = tmp_path / "notes.partial-1.txt"
+    for path in (dead_staging, alive_staging):
+        path.mkdir()
+        (path / "kpis.json").write_text("x")
     for path in (dead, alive, unrelated):
         path.write_text("x")
-    writer = RunWriter(tmp_path)
+    removed = remove_stale_partials(run)
+    assert sorted(removed) == sorted([dead, dead_staging])
+    assert alive.exists() and alive_staging.exists() and unrelated.exists()
+    writer = RunWriter(run)
     writer.write_text("kpis.json", "{}")
     writer.commit()
-    assert not dead.exists()
-    assert alive.exists() and unrelated.exists()
-    assert (tmp_path / "kpis.json").read_text() == "{}"
+    assert (run / "kpis.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [alive_staging.name, "notes.partial-1.txt", "run"])
     assert remove_stale_partials(tmp_path / "missing") == []
 
 
-def test_rerun_into_a_used_directory_leaves_only_its_own_run_files(tmp_path):
-    """An earlier run's borrowing.csv.gz and report.html go; user files and folders stay."""
+def test_rerun_into_a_used_directory_starts_from_a_clean_one(tmp_path):
+    """An earlier run's borrowing.csv.gz, report, folders and any other file go: the directory
+    holds exactly the new run's files (issue 15: a rerun starts from a clean directory)."""
     first = RunWriter(tmp_path)
     for name in ("kpis.json", "calls.csv.gz", "borrowing.csv.gz", "report.html"):
         first.write_text(name, "first")
@@ -55,11 +78,11 @@ def test_rerun_into_a_used_directory_leaves_only_its_own_run_files(tmp_path):
     second.write_text("kpis.json", "second")
     second.write_text("calls.csv.gz", "second")
     removed = second.commit()
-    assert sorted(p.name for p in removed) == ["borrowing.csv.gz", "report.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv.gz", "kpis.json",
-                                                          "notes.txt", "plots"]
+    assert sorted(p.name for p in removed) == ["borrowing.csv.gz", "notes.txt", "plots",
+                                               "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv.gz", "kpis.json"]
     assert (tmp_path / "kpis.json").read_text() == "second"
-    assert (tmp_path / "plots" / "sl.png").exists()
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
 
 
 def test_failed_rerun_keeps_the_earlier_run_whole(tmp_path):
@@ -70,6 +93,7 @@ def test_failed_rerun_keeps_the_earlier_run_whole(tmp_path):
     second.write_text("kpis.json", "second")
     second.abort()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["borrowing.csv.gz"]
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
 
 
 @pytest.mark.slow
@@ -188,4 +212,4 @@ def test_sigint_of_a_pool_run_stops_at_once_and_writes_nothing(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert not out.exists() or not any(out.iterdir())
+    assert _nothing_but_the_record(out, "interrupted")

@@ -3,33 +3,34 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
+from sim.commands.options import (
+    jobs_option,
+    lang_option,
+    load,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
+    with_cluster,
+)
+from sim.domain.paths import RESULTS_DIR
 from sim.report import write_report
 
 __all__ = ["compare", "report", "roster", "staff", "sweep", "write_report"]
 
-LANG = click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-                    help="Labels of plots and HTML: zh needs a CJK font (else English).")
-SETS = click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-                    help="Override a scenario key for every run (repeatable).")
-REPS = click.option("--replications", "-r", type=click.IntRange(min=2), default=None,
-                    help="Replications per run (default: the scenario's; at least 2 for CIs).")
-SEED = click.option("--seed", type=click.IntRange(min=0), default=None,
-                    help="Scenario seed (default: the scenario's).")
-def all_cores(_ctx, _param, value: int) -> int:
-    """``--jobs 0`` (the default) means one process per CPU core, as in ``hotline run``."""
-    return value or os.cpu_count() or 1
-
-
-JOBS = click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
-                    callback=all_cores,
-                    help="Replications run in parallel processes (0: one per CPU core).")
-QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+LANG = lang_option()
+SETS = set_option("Override a scenario key for every run (repeatable).")
+REPS = replications_option("Replications per run (default: the scenario's; at least 2 for CIs).",
+                           minimum=2)
+SEED = seed_option("Scenario seed (default: the scenario's).")
+JOBS = jobs_option()
+QUIET = quiet_option()
 
 
 def selection_options(f):
@@ -75,6 +76,7 @@ def _bar(total: int, desc: str, quiet: bool):
     return tqdm(total=total, desc=desc, unit="rep", disable=quiet, delay=1, file=sys.stderr)
 
 
+@with_cluster
 @click.command()
 @click.argument("sources", nargs=-1, required=True, metavar="RUN_DIR... | SCENARIO")
 @click.option("--variant", "variants", multiple=True, metavar="NAME:PATH=VALUE[,PATH=VALUE]",
@@ -87,8 +89,7 @@ def _bar(total: int, desc: str, quiet: bool):
               help="KPIs to compare, e.g. sl15 or abandon_rate (default: a standard set; an "
                    "unknown name is an error listing the valid ones).")
 @selection_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where compare.html (and variant runs) go (default: results/compare/).")
+@out_option("Where compare.html (and variant runs) go (default: results/compare/).")
 @LANG
 @QUIET
 def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_centres,
@@ -106,15 +107,13 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
     """
     from sim.report.compare import compare_runs, format_comparison, parse_variant, run_variants
 
-    out = out_dir or Path("results") / "compare"
+    out = out_dir or RESULTS_DIR / "compare"
     selection = _selection(sel_centres, sel_regions, sel_lines)
     if variants:
         if len(sources) != 1:
             raise click.UsageError("with --variant give exactly one SCENARIO")
         parsed = [parse_variant(v) for v in variants]
-        from sim.experiments.runner import prepare
-
-        base = prepare(sources[0], overrides, replications=replications)
+        base = load(sources[0], overrides, replications=replications)
         _check_kpis(kpis, base, selection)
         for name, _ in parsed:
             _note_overwrite(out / name)
@@ -131,6 +130,7 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
     click.echo(f"written: {write_compare(result, dirs, out, lang)}")
 
 
+@with_cluster
 @click.command()
 @click.argument("scenario")
 @click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=v1,v2,...",
@@ -143,8 +143,7 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
               "(default: answered, abandoned, ASA, occupancy; targets always; an unknown name "
               "is an error listing the valid ones).")
 @selection_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default: results/<scenario>-sweep/).")
+@out_option("Output directory (default: results/<scenario>-sweep/).")
 @LANG
 @QUIET
 def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centres, sel_regions,
@@ -158,7 +157,6 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
 
     Example: hotline sweep gansu-baseline --vary lines.110.patience.mean=30,60,90 -r 5 -j 2
     """
-    from sim.experiments.runner import prepare
     from sim.report.sweep import (
         SWEEP_KPIS,
         format_point_changes,
@@ -171,10 +169,10 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
     )
 
     parsed = [parse_vary(v) for v in varies]
-    base = prepare(scenario, overrides, replications=replications)
+    base = load(scenario, overrides, replications=replications)
     selection = _selection(sel_centres, sel_regions, sel_lines)
     _check_kpis(kpis, base, selection)
-    out = out_dir or Path("results") / f"{base.name}-sweep"
+    out = out_dir or RESULTS_DIR / f"{base.name}-sweep"
     _note_overwrite(out / "sweep.html")
     with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
         points = run_sweep(scenario, parsed, overrides, replications=replications, seed=seed,
@@ -188,6 +186,7 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
     click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang, changes)}")
 
 
+@with_cluster
 @click.command()
 @click.argument("scenario")
 @click.option("--target", "targets", multiple=True, required=True, metavar="LINE:KPI>=X",
@@ -205,8 +204,7 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
               help="Also try one seat fewer where a target is met (more rounds, fewest seats).")
 @click.option("--min-seats", type=click.IntRange(min=0), default=1, show_default=True,
               help="Seats every targeted centre keeps in every interval.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default: results/<scenario>-staffing/).")
+@out_option("Output directory (default: results/<scenario>-staffing/).")
 @LANG
 @QUIET
 def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_iterations,
@@ -220,21 +218,20 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
 
     Example: hotline staff gansu-baseline --target "110:sl15>=0.90" --interval 60m -r 5 -j 2
     """
-    from sim.experiments.runner import prepare
     from sim.planning.staff_targets import parse_interval, parse_target
     from sim.planning.staffing import optimise
     from sim.report.staff_output import format_staffing, write_staffing
     from sim.scenario import resolve_path
 
     hours = parse_interval(interval)
-    scn = prepare(scenario, overrides, replications=replications, seed=seed)
+    scn = load(scenario, overrides, replications=replications, seed=seed)
     lines, centres = set(scn.lines), set(scn.centres)
     parsed = [parse_target(t, lines, centres) for t in targets]
     with _bar(scn.replications * max_iterations, "staffing rounds", quiet) as bar:
         result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
                           max_iterations=max_iterations, trim=trim, on_done=lambda _s: bar.update())
         bar.total = bar.n
-    out = out_dir or Path("results") / f"{scn.name}-staffing"
+    out = out_dir or RESULTS_DIR / f"{scn.name}-staffing"
     write_staffing(result, resolve_path(scenario), overrides, out, lang)
     click.echo(format_staffing(result))
     click.echo(f"written: {out}/staffing.csv, staffing-override.yaml, plots/staffing.png")
@@ -289,8 +286,7 @@ def _hours_list(text: str, key: str) -> tuple[int, ...]:
 @REPS
 @SEED
 @JOBS
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory (default: STAFFING_DIR).")
+@out_option("Output directory (default: STAFFING_DIR).")
 @QUIET
 def roster(staffing_dir, shifts, starts, break_hours, shrinkage, contract_hours, time_limit,
            verify, replications, seed, jobs, out_dir, quiet) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sim.commands.options import lang_option, load, out_option, seed_option, set_option
 from sim.domain.errors import InputError
 
 if TYPE_CHECKING:
@@ -108,9 +109,7 @@ class DrillGroup(click.Group):
 @click.argument("scenario", required=False)
 @click.option("--from-run", "from_run", type=click.Path(file_okay=False, path_type=Path),
               help="Use this run directory's traffic instead of running SCENARIO.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario key, e.g. --set centres.622900/110.seats.peak=40 "
-                   "(repeatable; typed like the key).")
+@set_option()
 @click.option("--duration", required=True, metavar="DURATION",
               help="Length of the drill, e.g. 90m or 1h30m.")
 @click.option("--trainees", type=click.IntRange(min=1), default=6, show_default=True,
@@ -120,14 +119,12 @@ class DrillGroup(click.Group):
                    "(default: just before the first surge, else the busiest window).")
 @click.option("--difficulty", type=click.Choice(["easy", "mixed", "hard"]), default="mixed",
               show_default=True, help="Share of ambiguous, misdialled and emergency calls.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the callers' openings.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Drill seed (default: the scenario's); also the run's seed when running.")
+@lang_option("Language of the callers' openings.", default="zh")
+@seed_option("Drill seed (default: the scenario's); also the run's seed when running.")
 @click.option("--pace", type=click.FloatRange(min=10), default=120.0, show_default=True,
               help="Mean seconds between one trainee's injects (the thinning rule).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Drill directory to write (script, trainee sheet, answer key, drill.json).")
+@out_option("Drill directory to write (script, trainee sheet, answer key, drill.json).",
+            required=True)
 def build_command(scenario, from_run, overrides, duration, trainees, start, difficulty, lang,
                   seed, pace, out_dir) -> None:
     """Build a drill from a window of SCENARIO's simulated traffic.
@@ -156,7 +153,7 @@ def build_command(scenario, from_run, overrides, duration, trainees, start, diff
 
 def _open_traffic(scenario, from_run, overrides, seed, tmp: Path):
     from sim.drill.traffic import open_run
-    from sim.experiments.runner import prepare, run_scenario
+    from sim.experiments.runner import run_scenario
 
     if from_run is not None:
         if scenario or overrides:
@@ -164,7 +161,7 @@ def _open_traffic(scenario, from_run, overrides, seed, tmp: Path):
         return open_run(from_run)
     if not scenario:
         raise InputError("give a SCENARIO to run, or --from-run DIR", source="hotline drill")
-    scn = prepare(scenario, overrides, replications=1, seed=seed)
+    scn = load(scenario, overrides, replications=1, seed=seed)
     click.echo(f"running {scn.name} (1 replication, {scn.horizon_hours:g} h) ...", err=True)
     run_scenario(scn, jobs=1, out_dir=tmp / "run")
     return open_run(tmp / "run")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,11 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
 from sim.results.flows import ORDER_COLUMNS
 from sim.results.kpis import kpi_names
-from sim.results.output import RunWriter
+from sim.results.output import (
+    RUN_RECORD,
+    RunWriter,
+    check_run_directory,
+    record_failure,
+    record_text,
+    run_record,
+)
 from sim.results.records import CALL_COLUMNS, header_member
 from sim.results.stats import summarise
 from sim.results.timeseries import SERIES, interval_edges
@@ -56,7 +65,8 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
                  on_progress: Callable[[int, float], None] | None = None,
                  on_phase: Callable[[str], None] | None = None,
                  audit: bool = False, precision: Sequence[PrecisionTarget] = (),
-                 max_replications: int | None = None) -> RunResult:
+                 max_replications: int | None = None,
+                 command: Sequence[str] | None = None) -> RunResult:
     """Run every replication and write the run directory; return its KPIs.
 
     ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
@@ -66,33 +76,59 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     ``on_phase("write")`` is called when the replications are done and writing starts. With
     ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
     With ``precision`` targets, replications are added until each is met (``sim.experiments.precision``).
+
+    The directory gets ``run.json`` (``sim.results.output``): status, runtime, version,
+    ``command`` (default: this process's command line), scenario and seed; a run that fails or
+    is interrupted after it started records that and re-raises. A folder that holds no run is
+    refused (``InputError``) before any work.
     """
     if not isinstance(scenario, Scenario):
         scenario = prepare(scenario, overrides, replications=replications, seed=seed)
-    out = Path(out_dir) if out_dir is not None else Path("results") / scenario.name
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR / scenario.name
+    check_run_directory(out)
+    started = time.time()
     outcome = None
-    if precision:
-        cap = max_replications or max(scenario.replications, 100)
-        summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done, audit)
-        scenario = scenario.model_copy(update={"replications": len(summaries)})
-    else:
-        summaries = run_replications(scenario, jobs=jobs, on_done=on_done,
-                                     on_progress=on_progress, audit=audit)
-    if on_phase:
-        on_phase("write")
-    kpis = write_run(scenario, summaries, out)
+    try:
+        if precision:
+            cap = max_replications or max(scenario.replications, 100)
+            summaries, outcome = run_to_precision(scenario, precision, cap, jobs, on_done, audit)
+            scenario = scenario.model_copy(update={"replications": len(summaries)})
+        else:
+            summaries = run_replications(scenario, jobs=jobs, on_done=on_done,
+                                         on_progress=on_progress, audit=audit)
+        if on_phase:
+            on_phase("write")
+        kpis = write_run(scenario, summaries, out,
+                         record=_record("ok", scenario, started, command))
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        record_failure(out, _record(status, scenario, started, command, exc))
+        raise
     return RunResult(out, scenario, kpis,
                      [(s.index, v) for s in summaries for v in s.violations], outcome)
 
 
-def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path) -> dict:
+def _record(status: str, scenario: Scenario, started: float,
+            command: Sequence[str] | None, error: BaseException | None = None) -> dict:
+    return run_record(status, scenario=scenario.name, seed=scenario.seed,
+                      replications=scenario.replications, started=started, command=command,
+                      error=error)
+
+
+def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path, *,
+              record: dict | None = None) -> dict:
     """Write the run directory from the replications' summaries; return the KPI document.
 
-    Every file is staged under a temporary name and the set is renamed at the end.
+    Every file is staged in a sibling directory that then replaces ``out`` as a whole
+    (``sim.results.output.RunWriter``); ``record`` is its ``run.json`` (default: status ok,
+    this process's command line).
     """
     kpis = kpis_document(scenario, summaries)
+    if record is None:
+        record = _record("ok", scenario, time.time(), None)
     writer = RunWriter(out)
     try:
+        writer.write_text(RUN_RECORD, record_text(record))
         writer.write_text("scenario.resolved.yaml", dump_resolved(scenario))
         writer.write_text("kpis.json", json.dumps(kpis, indent=1, ensure_ascii=False) + "\n")
         writer.write_bytes("calls.csv.gz",

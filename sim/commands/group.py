@@ -1,0 +1,53 @@
+"""The ``hotline`` group's conventions: exit codes, and the command line kept for the record.
+
+Exit codes: 0 success; 1 a target missed (``run --fail-on-miss``), an SLO missed or validation
+outside its interval; 2 bad input (a scenario, trace, profile or argument), reported with the
+file and key path before any work is done; 3 a model invariant broken (``run --audit``); 130
+interrupted (Ctrl-C); 141 the output pipe closed (``hotline ... | head``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import click
+
+from sim.domain.errors import InputError
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+ARGV_KEY = "hotline.argv"
+
+
+class HotlineGroup(click.Group):
+    """Turns ``InputError`` anywhere below into a clear message and exit code 2, Ctrl-C into
+    130 and a closed output pipe into 141 (never 1, which means a missed target)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Keep the command line for the run's record (``run.json``)."""
+        ctx.meta[ARGV_KEY] = ["hotline", *args]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing complete was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # Python would complain again when it flushes stdout at exit: point it at devnull.
+            # (stdout may not be a file, e.g. when a test captures it)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
+
+
+def command_line() -> list[str] | None:
+    """``["hotline", *args]`` of the command being run (``None`` outside the group)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(ARGV_KEY) if ctx is not None else None

@@ -1,0 +1,165 @@
+"""``run.json``: every run directory records what ran and how it ended, even when it failed;
+a rerun into a directory starts from a clean one; bad input writes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_run_outputs import SMALL
+
+ARGS = ("-r", 2, "-j", 1, "-q", "--no-report", "--no-variants")
+
+
+def _record(directory):
+    return json.loads((directory / "run.json").read_text(encoding="utf-8"))
+
+
+def test_a_run_records_status_runtime_version_command_and_scenario(cli, write_scenario,
+                                                                    tmp_path):
+    out = tmp_path / "run"
+    result = cli("run", write_scenario(SMALL), "--out", out, "--seed", 5, *ARGS)
+    assert result.exit_code == 0, result.output
+    doc = _record(out)
+    assert doc["status"] == "ok" and doc["exception"] is None
+    assert (doc["scenario"], doc["seed"], doc["replications"]) == ("small", 5, 2)
+    assert doc["command"][:2] == ["hotline", "run"] and "--out" in doc["command"]
+    assert doc["command"][doc["command"].index("--seed") + 1] == "5"
+    assert doc["runtime_s"] >= 0 and doc["started"].endswith("+00:00")
+    assert doc["version"] and doc["python"]
+    assert not (out / "run.failed.json").exists()
+
+
+def _break_replication(monkeypatch, exc: BaseException):
+    from sim.experiments import replications
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:  # the second replication: the run has started
+            raise exc
+        return real(*args, **kwargs)
+
+    real = replications.run_one
+    monkeypatch.setattr(replications, "run_one", broken)
+
+
+def test_a_failed_run_leaves_run_json_with_the_exception(cli, write_scenario, tmp_path,
+                                                        monkeypatch):
+    _break_replication(monkeypatch, RuntimeError("replication 1 broke"))
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="replication 1 broke"):
+        cli("run", write_scenario(SMALL), "--out", out, *ARGS)
+    assert sorted(p.name for p in out.iterdir()) == ["run.json"]
+    doc = _record(out)
+    assert doc["status"] == "failed" and doc["scenario"] == "small"
+    assert doc["exception"]["type"] == "RuntimeError"
+    assert doc["exception"]["message"] == "replication 1 broke"
+    assert "replication 1 broke" in doc["exception"]["traceback"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]
+
+
+def test_a_failed_run_exits_non_zero(write_scenario, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    _break_replication(monkeypatch, RuntimeError("boom"))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(write_scenario(SMALL)), "--out", str(out),
+                                       *map(str, ARGS)])
+    assert result.exit_code != 0
+    assert _record(out)["status"] == "failed"
+
+
+def test_an_interrupted_run_records_it(cli, write_scenario, tmp_path, monkeypatch):
+    _break_replication(monkeypatch, KeyboardInterrupt())
+    out = tmp_path / "run"
+    result = cli("run", write_scenario(SMALL), "--out", out, *ARGS)
+    assert result.exit_code == 130
+    doc = _record(out)
+    assert doc["status"] == "interrupted" and doc["exception"]["type"] == "KeyboardInterrupt"
+
+
+def test_a_failed_rerun_keeps_the_earlier_run_and_records_the_failure_beside_it(
+        cli, write_scenario, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    assert cli("run", write_scenario(SMALL), "--out", out, *ARGS).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _break_replication(monkeypatch, RuntimeError("second run broke"))
+    with pytest.raises(RuntimeError):
+        cli("run", write_scenario(SMALL), "--out", out, *ARGS)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    failed = json.loads(after.pop("run.failed.json"))
+    assert after == before  # the earlier run, whole, with its own run.json
+    assert failed["status"] == "failed" and failed["exception"]["message"] == "second run broke"
+    monkeypatch.undo()
+    assert cli("run", write_scenario(SMALL), "--out", out, *ARGS).exit_code == 0
+    assert not (out / "run.failed.json").exists()  # the next good run starts clean
+
+
+def test_a_rerun_starts_from_a_clean_directory(cli, write_scenario, tmp_path):
+    out = tmp_path / "run"
+    assert cli("run", write_scenario(SMALL), "--out", out, *ARGS).exit_code == 0
+    (out / "plots").mkdir()
+    (out / "plots" / "old.png").write_bytes(b"old")
+    (out / "borrowing.csv.gz").write_bytes(b"stale")
+    (out / "report.html").write_text("stale")
+    (out / "notes.txt").write_text("an earlier run's neighbour")
+    assert cli("run", write_scenario(SMALL), "--out", out, *ARGS).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calls.csv.gz", "kpis.json", "run.json", "scenario.resolved.yaml", "timeseries.csv"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]
+
+
+@pytest.mark.parametrize("bad", [
+    ("no-such-scenario",),
+    ("SCENARIO", "--set", "horizon_hours=-1"),
+    ("SCENARIO", "--set", "no_such_key.x=1"),
+])
+def test_bad_input_writes_nothing_and_touches_no_directory(cli, write_scenario, tmp_path, bad):
+    path = write_scenario(SMALL)
+    args = [str(path) if a == "SCENARIO" else a for a in bad]
+    fresh, used = tmp_path / "fresh", tmp_path / "used"
+    assert cli("run", path, "--out", used, *ARGS).exit_code == 0
+    before = {p.name: p.read_bytes() for p in used.iterdir()}
+    for out in (fresh, used):
+        result = cli("run", *args, "--out", out, *ARGS)
+        assert result.exit_code == 2, result.output
+    assert not fresh.exists()
+    assert {p.name: p.read_bytes() for p in used.iterdir()} == before
+
+
+def test_a_folder_that_holds_no_run_is_refused_before_any_work(cli, write_scenario, tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "letter.txt").write_text("keep me")
+    result = cli("run", write_scenario(SMALL), "--out", folder, *ARGS)
+    assert result.exit_code == 2
+    assert "holds no run" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["letter.txt"]
+
+
+def test_the_current_folder_is_refused(cli, write_scenario, tmp_path, monkeypatch):
+    path = write_scenario(SMALL)
+    assert cli("run", path, "--out", tmp_path / "run", *ARGS).exit_code == 0
+    monkeypatch.chdir(tmp_path / "run")
+    before = sorted(p.name for p in (tmp_path / "run").iterdir())
+    for out in (".", ".."):
+        result = cli("run", path, "--out", out, *ARGS)
+        assert result.exit_code == 2 and "current folder" in result.output
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == before
+
+
+def test_a_run_through_a_symbolic_link_replaces_the_folder_it_points_to(cli, write_scenario,
+                                                                         tmp_path):
+    real, link = tmp_path / "real", tmp_path / "link"
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
+    path = write_scenario(SMALL)
+    for _ in range(2):
+        assert cli("run", path, "--out", link, *ARGS).exit_code == 0
+    assert link.is_symlink() and (real / "run.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real", "scenario.yaml"]
