@@ -113,7 +113,7 @@ def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
     headers = {"orders.csv.gz": header_member(ORDER_COLUMNS),
                "borrowing.csv.gz": header_member(SEAT_EVENT_COLUMNS)}
     for s in summaries:
-        for name, payload in s.extra.get("files", {}).items():
+        for name, payload in s.files.items():
             files.setdefault(name, [headers[name]] if name in headers else []).extend(payload)
     return files
 
@@ -132,14 +132,14 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> di
         doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
                       for name in summaries[0].kpis[group]}
     doc["targets"] = targets(scenario, doc, plans)
-    windows = summaries[0].extra.get("windows", {})
+    windows = summaries[0].windows
     if windows:
         doc["windows"] = {
-            name: {key: summarise([s.extra["windows"][name][key] for s in summaries])
+            name: {key: summarise([s.windows[name][key] for s in summaries])
                    for key in centres}
             for name, centres in windows.items()}
-    for section in summaries[0].extra.get("sections", {}):
-        per_rep = [s.extra["sections"][section] for s in summaries]
+    for section in summaries[0].sections:
+        per_rep = [s.sections[section] for s in summaries]
         names = list(dict.fromkeys(k for rep in per_rep for k in rep))
         doc[section] = summarise([{k: rep.get(k, _missing(k)) for k in names}
                                   for rep in per_rep])
