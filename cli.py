@@ -149,7 +149,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     from sim.experiments.precision import parse_targets
     from sim.experiments.progress import progress_bar
     from sim.experiments.runner import prepare, run_scenario
-    from sim.experiments.variants import format_comparison, run_variants
+    from sim.experiments.variants import run_declared_variants
     from sim.report.linkage_tables import format_flows, format_orders
     from sim.report.tables import (
         format_disaster,
@@ -159,6 +159,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         missed_targets,
         sparse_warnings,
     )
+    from sim.report.whatif import format_whatif
 
     path = scenario or DEFAULT_SCENARIO
     jobs = jobs or os.cpu_count() or 1
@@ -182,8 +183,8 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                               on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"),
                               precision=targets, max_replications=max_replications)
         reps = result.scenario.replications if targets else replications
-        others = run_variants(path, overrides, result.directory, replications=reps,
-                              seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
+        others = run_declared_variants(path, overrides, result.directory, replications=reps,
+                                       seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
     out = _PipeSafeEcho()
     out(format_summary(result.kpis))
@@ -192,7 +193,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     for table in (format_targets(result.kpis), format_flows(result.kpis),
                   format_orders(result.kpis), format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
-                  format_comparison(result, others)):
+                  format_whatif(result, others)):
         if table:
             out(table)
     out(f"written: {result.directory}")

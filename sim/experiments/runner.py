@@ -17,7 +17,7 @@ from sim.results.flows import ORDER_COLUMNS
 from sim.results.kpis import kpi_names
 from sim.results.output import RunWriter
 from sim.results.records import CALL_COLUMNS, header_member
-from sim.results.stats import summarise
+from sim.results.stats import KpiSummary, summarise
 from sim.results.timeseries import SERIES, interval_edges
 from sim.scenario import Scenario, dump_resolved, load_scenario
 from sim.scenario.plan import build_plans
@@ -161,10 +161,10 @@ def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
             kpis = doc["lines" if kind == "line" else "centres"].get(name)
             if not kpis:
                 continue
-            got = kpis[f"sl{target.seconds:g}"]
+            got = KpiSummary.from_json(kpis[f"sl{target.seconds:g}"])
             rows.append({"kind": kind, "name": name, "kpi": f"sl{target.seconds:g}",
-                         "target": target.level, "mean": got["mean"], "ci95": got["ci95"],
-                         "met": got["mean"] is not None and got["mean"] >= target.level})
+                         "target": target.level, "mean": got.mean, "ci95": [got.low, got.high],
+                         "met": got.mean is not None and got.mean >= target.level})
     return rows
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+from sim.results.stats import KpiSummary
+
 LINE_NAMES = {
     "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
     "120": "急救 ambulance", "122": "交通 traffic",
@@ -20,22 +22,21 @@ def clamp_interval(lo: float, hi: float, rate: bool) -> tuple[float, float, bool
     return a, b, (a, b) != (lo, hi)
 
 
-def _pct(kpi: dict | None) -> str:
-    if not kpi or kpi["mean"] is None:
+def _pct(entry: dict | None) -> str:
+    kpi = KpiSummary.from_json(entry or {})
+    if kpi.mean is None:
         return "—"
-    lo, hi = kpi["ci95"]
-    if lo is None:
-        return f"{100 * kpi['mean']:.1f}%"
-    a, b, cut = clamp_interval(lo, hi, rate=True)
+    if kpi.low is None:
+        return f"{100 * kpi.mean:.1f}%"
+    a, b, cut = clamp_interval(kpi.low, kpi.high, rate=True)
     if cut:
-        return f"{100 * kpi['mean']:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
-    return f"{100 * kpi['mean']:.1f}±{100 * (hi - lo) / 2:.1f}%"
+        return f"{100 * kpi.mean:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
+    return f"{100 * kpi.mean:.1f}±{100 * kpi.half_width:.1f}%"
 
 
-def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
-    if not kpi or kpi["mean"] is None:
-        return "—"
-    return fmt.format(kpi["mean"])
+def _num(entry: dict | None, fmt: str = "{:.0f}") -> str:
+    mean = KpiSummary.from_json(entry or {}).mean
+    return "—" if mean is None else fmt.format(mean)
 
 
 MARKS = {"met": "✓", "unclear": "≈", "missed": "✗", "no-data": "–"}
