@@ -132,7 +132,8 @@ def section_table(name: str, value: dict) -> dict | None:
 
 
 def _entry_text(col: str, entry: dict) -> str:
-    mean, (lo, hi) = entry.get("mean"), (entry.get("ci95") or [None, None])[:2]
+    kpi = KpiSummary.from_json(entry)
+    mean, lo, hi = kpi.mean, kpi.low, kpi.high
     if mean is None:
         return "—"
     rate = col.endswith("_rate") or col in RATE_KPIS
@@ -204,11 +205,12 @@ def kpi_label(kpi: str) -> str:
 def with_bot_share(kpis: dict) -> dict:
     """``kpis`` plus ``bot_rate`` (calls the bot answered / offered, per replication, mean and
     95 % CI) when the bot answered any: answered, by bot, abandoned and blocked add to 100 %."""
-    bot, offered = kpis.get("bot") or {}, kpis.get("offered") or {}
-    if not bot.get("mean"):
+    bot = KpiSummary.from_json(kpis.get("bot") or {})
+    offered = KpiSummary.from_json(kpis.get("offered") or {})
+    if not bot.mean:
         return kpis
     values = [None if b is None or not o else b / o
-              for b, o in zip(bot.get("values", []), offered.get("values", []), strict=False)]
-    mean, lo, hi = mean_ci([v for v in values if v is not None])
-    clean = [None if math.isnan(x) else x for x in (mean, lo, hi)]
-    return {**kpis, "bot_rate": {"mean": clean[0], "ci95": clean[1:], "values": values}}
+              for b, o in zip(bot.values, offered.values, strict=False)]
+    mean, lo, hi = (None if math.isnan(x) else x
+                    for x in mean_ci([v for v in values if v is not None]))
+    return {**kpis, "bot_rate": KpiSummary(mean, lo, hi, tuple(values)).to_json()}

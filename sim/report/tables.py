@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from sim.results.stats import KpiSummary
+from sim.results.stats import KpiSummary, means
 
 LINE_NAMES = {
     "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
@@ -184,27 +184,26 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
 def format_disaster(doc: dict) -> str:
     """Remote seats, the bot and outage rerouting, when the scenario has them."""
     out = []
-    b = doc.get("borrowing")
-    if b:
-        out.append(f"remote seats 远程坐席: {b['requests']['mean']:.1f} loans, "
-                   f"{b['borrowed_seat_hours']['mean']:.1f} borrowed seat-hours; "
-                   f"loans from donors under their target: {b['lent_below_target']['mean']:.0f}")
-        rows = sorted(((k.split(":")[0], v["mean"]) for k, v in b.items()
-                       if k.endswith(":borrowed_seat_hours") and v["mean"]),
+    if doc.get("borrowing"):
+        b = means(doc["borrowing"])
+        out.append(f"remote seats 远程坐席: {b['requests']:.1f} loans, "
+                   f"{b['borrowed_seat_hours']:.1f} borrowed seat-hours; "
+                   f"loans from donors under their target: {b['lent_below_target']:.0f}")
+        rows = sorted(((k.split(":")[0], v) for k, v in b.items()
+                       if k.endswith(":borrowed_seat_hours") and v),
                       key=lambda kv: -kv[1])
         for key, hours in rows[:8]:
-            first = b.get(f"{key}:first_request_hours", {}).get("mean")
-            back = b.get(f"{key}:released_after_hours", {}).get("mean")
+            first = b.get(f"{key}:first_request_hours")
+            back = b.get(f"{key}:released_after_hours")
             out.append(f"  {key:<14} borrowed {hours:7.1f} seat-h; first request at "
                        f"{_h(first)}; released {_h(back)} after it")
-    bot = doc.get("bot")
-    if bot:
-        out.append(f"bot 智能客服: {bot['contained']['mean']:.0f} calls answered, "
-                   f"{bot['online']['mean']:.0f} moved online")
-    outages = doc.get("outages")
-    if outages:
+    if doc.get("bot"):
+        bot = means(doc["bot"])
+        out.append(f"bot 智能客服: {bot['contained']:.0f} calls answered, "
+                   f"{bot['online']:.0f} moved online")
+    if doc.get("outages"):
         out.append("outage rerouting: " + ", ".join(
-            f"{k.split(':')[0]} {v['mean']:.0f}" for k, v in outages.items()))
+            f"{k.split(':')[0]} {v:.0f}" for k, v in means(doc["outages"]).items()))
     return "\n".join(out)
 
 
@@ -222,7 +221,7 @@ def format_merge_test(doc: dict, scenario) -> str:
     for line, kpis in doc["lines"].items():
         if line in LINES:
             continue
-        rate = kpis["human_answer_rate"]["mean"]
+        rate = means(kpis)["human_answer_rate"]
         keys = {p.key: p for p in plans}
         merged = scenario.merge is not None and line in scenario.merge.lines
         serving = [keys.get(f"{p.region}/{scenario.merge.into}", p) if merged else p

@@ -241,6 +241,11 @@ class KpiSummary:
                    None if weights is None else tuple(weights))
 
 
+def means(section: Mapping[str, Mapping]) -> dict[str, float | None]:
+    """The mean of every KPI of a ``kpis.json`` section (``None``: undefined)."""
+    return {name: KpiSummary.from_json(entry).mean for name, entry in section.items()}
+
+
 def kpi_summary(name: str, per_replication: Sequence[dict[str, float]], level: float = 0.95,
                 ) -> KpiSummary:
     """KPI ``name`` over replications (``kpi_estimate``), its values and, for a ratio of
