@@ -27,6 +27,7 @@ from sim.results.changes import (
 )
 from sim.results.paired import PairedDiff, paired_entries
 from sim.results.rundata import load_kpis
+from sim.results.stats import KpiSummary
 
 __all__ = ["COMPARE_KPIS", "Comparison", "Row", "compare_docs", "compare_runs", "format_comparison",
            "format_delta", "format_paired", "parse_variant", "read_resolved", "split_top_level",
@@ -82,7 +83,7 @@ class Comparison:
 
 
 def _mean(entry: dict | None) -> float | None:
-    return None if not entry else entry.get("mean")
+    return None if not entry else KpiSummary.from_json(entry).mean
 
 
 def valid_kpis(docs: Sequence[dict]) -> list[str]:

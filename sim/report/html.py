@@ -84,7 +84,7 @@ def target_rows(doc: dict) -> list[dict]:
 
     rows = []
     for tg in doc.get("targets", []):
-        lo = (tg.get("ci95") or [None])[0]
+        lo = KpiSummary.from_json(tg).low
         status = target_status(tg)
         if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"

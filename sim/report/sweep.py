@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim.experiments.sweep import Point, grid, parse_vary, run_sweep
 from sim.report.html import fmt_kpi, kpi_label
+from sim.results.stats import KpiSummary
 
 SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
 __all__ = ["SWEEP_KPIS", "Point", "format_point_changes", "format_sweep", "grid", "parse_vary",
@@ -39,10 +40,9 @@ def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str
         for group, k in groups:
             names = list(kpis) + ([targets[group]] if group in targets else [])
             for kpi in names:
-                e = k.get(kpi) or {}
-                lo, hi = (e.get("ci95") or [None, None])[:2]
+                e = KpiSummary.from_json(k.get(kpi) or {})
                 rows.append({**dict(zip(paths, pt.values, strict=True)), "group": group,
-                             "kpi": kpi, "mean": e.get("mean"), "ci_low": lo, "ci_high": hi})
+                             "kpi": kpi, "mean": e.mean, "ci_low": e.low, "ci_high": e.high})
     return rows
 
 

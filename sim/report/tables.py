@@ -48,7 +48,8 @@ def target_status(row: dict) -> str:
     """``met`` (mean ≥ target), ``unclear`` (mean below, but the 95 % CI reaches the target:
     not distinguishable from it), ``missed`` (the whole CI below it, or no CI and the mean
     below) or ``no-data`` (no calls, so no service level: neither met nor missed)."""
-    mean, hi = row.get("mean"), (row.get("ci95") or [None, None])[1]
+    est = KpiSummary.from_json(row)
+    mean, hi = est.mean, est.high
     if mean is None:
         return "no-data"
     if mean >= row["target"]:
@@ -80,7 +81,7 @@ def missed_targets(doc: dict) -> list[dict]:
 
 def has_interval(row: dict) -> bool:
     """Whether a target row has a 95 % CI (it has none with one replication)."""
-    return (row.get("ci95") or [None])[0] is not None
+    return KpiSummary.from_json(row).low is not None
 
 
 def format_targets(doc: dict, most: int = 20) -> str:
@@ -152,8 +153,7 @@ def _wide_reported(doc: dict) -> list[tuple[str, str, float]]:
 
 
 def _half(t: dict) -> float | None:
-    lo, hi = (t.get("ci95") or [None, None])[:2]
-    return None if lo is None or hi is None else (hi - lo) / 2
+    return KpiSummary.from_json(t).half_width
 
 
 def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
