@@ -53,9 +53,9 @@ def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
     result = simulate(scenario, seq, index, network=net)
     if on_hour is not None:  # the clock has reached the end; summarising follows
         on_hour(index, replication_hours(scenario))
-    cols = to_columns(result.records)
-    summary = summarise_records(result, layout(net), scenario, cols)
-    add_record_files(summary, result, layout(net), scenario, cols)
+    cols, shape = to_columns(result.records), layout(net)
+    summary = summarise_records(result, shape, scenario, cols)
+    add_record_files(summary, result, shape, scenario, cols)
     summary.columns = {name: cols[name] for name in keep}
     summary.violations = result.violations
     return summary
