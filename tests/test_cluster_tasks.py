@@ -67,7 +67,8 @@ def test_task_runs_on_a_worker_without_scenario_files_and_matches_local(tmp_path
     assert remote.calls_gz == local.calls_gz and remote.calls == local.calls
     assert pickle.dumps(remote.kpis) == pickle.dumps(local.kpis)
     assert remote.series.tobytes() == local.series.tobytes()
-    assert pickle.dumps(remote.extra) == pickle.dumps(local.extra)
+    for part in ("windows", "sections", "files"):
+        assert pickle.dumps(getattr(remote, part)) == pickle.dumps(getattr(local, part))
     assert fingerprint == cluster.code_fingerprint()  # same sources, same fingerprint
 
 

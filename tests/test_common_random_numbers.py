@@ -63,7 +63,7 @@ def legs_by_centre(path) -> tuple[dict[str, Counter], list]:
         for run_wide_id in ("call_id", "caller_id", "redial_of", "incident_id"):
             leg.pop(run_wide_id)  # counters in creation order across the whole network
         out.setdefault(centre, Counter())[tuple(_value(v) for v in leg.values())] += 1
-    return out, result.extra["orders"]
+    return out, result.orders
 
 
 def test_other_regions_are_identical_when_one_centre_changes_its_seats(tmp_path):

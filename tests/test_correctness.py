@@ -80,7 +80,7 @@ def run(tmp_path, data: dict, before=None):
               OUTCOMES[leg.outcome],
               DISPOSITIONS[leg.disposition] if leg.disposition >= 0 else "",
               TRANSFER_MODES[leg.transfer_mode], leg.parent_leg) for leg in legs]
-    orders = [(o.kind, o.line, o.created) for o in result.extra.get("orders", [])]
+    orders = [(o.kind, o.line, o.created) for o in result.orders]
     return shown, orders, net, result
 
 
@@ -393,7 +393,7 @@ def test_desk_serves_emergency_first_with_its_own_processing_time(tmp_path):
             original(i)
         net.callers.first_attempt = arrival
     _, _, _, result = run(tmp_path, data, before=before)
-    closed = {(o.category, o.created): o.closed for o in result.extra["orders"]}
+    closed = {(o.category, o.created): o.closed for o in result.orders}
     assert closed == {("I-WORK", 100.0): 3760.0, ("I-WORK", 200.0): 9160.0,
                       ("M-EMERGENCY-WORK", 300.0): 5560.0}
 
@@ -402,9 +402,9 @@ def test_orders_open_at_the_horizon_are_reported_open(tmp_path):
     from sim.results.flows import order_kpis
     data = scenario(tmp_path, "I-WORK", {"12345": [0]})
     _, _, net, result = run(tmp_path, data)
-    (order,) = result.extra["orders"]
+    (order,) = result.orders
     assert math.isnan(order.closed) and order.on_time == -1  # due in 5 days: not yet known
-    kpis = order_kpis(result.extra["orders"], 0.0, net.horizon)
+    kpis = order_kpis(result.orders, 0.0, net.horizon)
     assert (kpis["all:created"], kpis["all:open"]) == (1, 1)
     assert math.isnan(kpis["all:on_time_rate"])
 
@@ -467,10 +467,10 @@ mix:""")
     assert [(leg[1], leg[2], leg[10]) for leg in legs] == [
         (0, "620100/110", "transfer"), (1, "620100/12345", "returned"),
         (2, "620100/110", "dual_order")]
-    kinds = [o.kind for o in result.extra["orders"]]
+    kinds = [o.kind for o in result.orders]
     assert sorted(kinds) == ["police_order", "work_order"]
-    work = next(o for o in result.extra["orders"] if o.kind == "work_order")
-    police = next(o for o in result.extra["orders"] if o.kind == "police_order")
+    work = next(o for o in result.orders if o.kind == "work_order")
+    police = next(o for o in result.orders if o.kind == "police_order")
     assert work.linked_order_id == police.order_id
 
 

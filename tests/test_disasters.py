@@ -88,7 +88,7 @@ def test_an_outage_sends_calls_to_the_fallback(write_scenario):
     net, result, legs = run(write_scenario, data)
     where = [(net.plans[leg.centre].key, leg.arrival, leg.answered) for leg in legs]
     assert where == [("620400/110", 10.0, 10.0), ("620100/110", 4000.0, 4000.0)]
-    assert result.extra["rerouted"] == {0: 1}
+    assert result.rerouted == {0: 1}
 
 
 def test_an_outage_with_no_fallback_up_gives_a_busy_signal(write_scenario):
@@ -122,7 +122,7 @@ def borrowing_scenario(donor_calls=()):
 def test_remote_seats_trigger_after_the_hold_arrive_after_the_delay_release_with_hysteresis(
         write_scenario):
     net, result, legs = run(write_scenario, borrowing_scenario())
-    events = result.extra["seat_events"]
+    events = result.seat_events
     lend = [e for e in events if e.kind == "lend"]
     # Checks at 300, 600, 900 s: bad from the first check (SL 0 over the window); held 10 min
     # only at 900. The donor keeps 2 of its 4 seats (floor 0.5), so it lends 2.
@@ -142,7 +142,7 @@ def test_remote_seats_trigger_after_the_hold_arrive_after_the_delay_release_with
 def test_a_donor_below_its_target_does_not_lend(write_scenario):
     busy_donor = [30.0 * i for i in range(60)]  # 4 seats, 600 s talks, a call every 30 s
     _, result, _ = run(write_scenario, borrowing_scenario(busy_donor))
-    assert [e for e in result.extra["seat_events"] if e.kind == "lend"] == []
+    assert [e for e in result.seat_events if e.kind == "lend"] == []
 
 
 def test_the_bot_answers_without_a_seat(write_scenario):

@@ -94,7 +94,7 @@ def run(tmp_path, *args, **kwargs):
                 TRANSFER_MODES[leg.transfer_mode], leg.parent_leg)
 
     orders = [(o.kind, o.line, o.dispatched_to, o.created, o.linked_order_id)
-              for o in result.extra["orders"]]
+              for o in result.orders]
     run.holds = [(leg.leg, *[None if math.isnan(x) else round(x, 6)
                              for x in (leg.hold_end, leg.negotiation_end)]) for leg in legs]
     return [show(leg) for leg in legs], orders

@@ -25,8 +25,8 @@ import simpy
 from sim.domain.streams import replication_seeds
 from sim.model.calls import ABANDONED
 from sim.model.network import simulate
+from sim.model.record import FIELD
 from sim.queueing import erlang
-from sim.results.records import FIELD
 from sim.scenario.schema import Scenario
 
 SERVERS, RATE_PER_MIN, TALK_MIN, PATIENCE_MIN = 50, 45.0, 1.0, 2.0

@@ -50,7 +50,7 @@ class ModelTimings:
 def time_replication(scenario_name: str, overrides: tuple[str, ...] = ()) -> ModelTimings:
     """Run replication 0 of the scenario in this process, timing each phase."""
     from sim.domain.streams import replication_seeds
-    from sim.experiments.replications import add_record_files, summarise_records
+    from sim.experiments.replications import add_record_files, layout, summarise_records
     from sim.experiments.runner import prepare, write_run
     from sim.model.network import Network, simulate
     from sim.results.records import to_columns
@@ -62,9 +62,10 @@ def time_replication(scenario_name: str, overrides: tuple[str, ...] = ()) -> Mod
     result = simulate(scenario, seq, 0, network=net)
     t1 = time.perf_counter()
     cols = to_columns(result.records)
-    summary = summarise_records(result, net, scenario, cols)
+    shape = layout(net)
+    summary = summarise_records(result, shape, scenario, cols)
     t2 = time.perf_counter()
-    add_record_files(summary, result, net, scenario, cols)
+    add_record_files(summary, result, shape, scenario, cols)
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         write_run(scenario, [summary], Path(tmp) / "run")
     t3 = time.perf_counter()

@@ -105,7 +105,8 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
 
     Example: hotline compare results/base results/more-seats --centre 622900/110
     """
-    from sim.report.compare import compare_runs, format_comparison, parse_variant, run_variants
+    from sim.experiments.variants import parse_variant, run_variants
+    from sim.report.compare import compare_runs, format_comparison
 
     out = out_dir or RESULTS_DIR / "compare"
     selection = _selection(sel_centres, sel_regions, sel_lines)
@@ -118,8 +119,9 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
         for name, _ in parsed:
             _note_overwrite(out / name)
         with _bar(base.replications * len(parsed), "variants", quiet) as bar:
-            dirs = run_variants(sources[0], parsed, overrides, out, replications=replications,
+            runs = run_variants(sources[0], parsed, overrides, out, replications=replications,
                                 seed=seed, jobs=jobs, on_done=lambda _s: bar.update())
+            dirs = [r.directory for r in runs.values()]
     else:
         dirs = [Path(s) for s in sources]
     result = compare_runs(dirs, kpis or None, selection)
@@ -157,14 +159,12 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
 
     Example: hotline sweep gansu-baseline --vary lines.110.patience.mean=30,60,90 -r 5 -j 2
     """
+    from sim.experiments.sweep import grid, parse_vary, run_sweep
     from sim.report.sweep import (
         SWEEP_KPIS,
         format_point_changes,
         format_sweep,
-        grid,
-        parse_vary,
         point_changes,
-        run_sweep,
         write_sweep,
     )
 

@@ -9,7 +9,6 @@ build form (:class:`DrillGroup`).
 from __future__ import annotations
 
 import math
-import re
 import sys
 import tempfile
 from datetime import datetime
@@ -19,24 +18,23 @@ from typing import TYPE_CHECKING
 import click
 
 from sim.commands.options import lang_option, load, out_option, seed_option, set_option
+from sim.domain.durations import duration_seconds
 from sim.domain.errors import InputError
 
 if TYPE_CHECKING:
     from sim.drill.send import InjectSender, ProfileSenders
 
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0}
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
 _HELP_WORDS = ("-h", "--help")
 _BUILD = "\0build"  # never typed by a user: marks the build form after parse_args
 
 
 def parse_duration(text: str, option: str) -> float:
     """``90m``, ``1h30m``, ``5400s`` or ``5400`` as seconds; ``InputError`` otherwise."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if not text.strip() or not match or not any(match.groups()):
+    seconds = duration_seconds(text)
+    if seconds is None:
         raise InputError(f"expected a duration such as 90m, 1h30m or 5400s; got {text!r}",
                          source=option)
-    return sum(float(v) * u for v, u in zip(match.groups(), _UNITS.values(), strict=True) if v)
+    return seconds
 
 
 def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

@@ -75,7 +75,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     from sim.experiments.precision import parse_targets
     from sim.experiments.progress import progress_bar
     from sim.experiments.runner import run_scenario
-    from sim.experiments.variants import format_comparison, run_variants
+    from sim.experiments.variants import run_declared_variants
     from sim.report.linkage_tables import format_flows, format_orders
     from sim.report.tables import (
         format_disaster,
@@ -85,6 +85,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         missed_targets,
         sparse_warnings,
     )
+    from sim.report.whatif import format_whatif
 
     path = scenario or DEFAULT_SCENARIO
     scn = load(path, overrides, replications=replications, seed=seed)
@@ -108,8 +109,8 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                               precision=targets, max_replications=max_replications,
                               command=command_line())
         reps = result.scenario.replications if targets else replications
-        others = run_variants(path, overrides, result.directory, replications=reps,
-                              seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
+        others = run_declared_variants(path, overrides, result.directory, replications=reps,
+                                       seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
             if variants else {}
     out = _PipeSafeEcho()
     out(format_summary(result.kpis))
@@ -118,7 +119,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     for table in (format_targets(result.kpis), format_flows(result.kpis),
                   format_orders(result.kpis), format_disaster(result.kpis), format_merge_test(result.kpis, scn),
                   *(format_merge_test(r.kpis, r.scenario) for r in others.values()),
-                  format_comparison(result, others)):
+                  format_whatif(result, others)):
         if table:
             out(table)
     out(f"written: {result.directory}")

@@ -25,9 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sim.domain.errors import InputError
-from sim.domain.streams import replication_seeds
-from sim.experiments.pool import run_in_pool
-from sim.experiments.replications import ReplicationSummary, run_one, sl_thresholds
+from sim.experiments.replications import ReplicationSummary, run_batch, sl_thresholds
 from sim.results.kpis import kpi_names
 from sim.results.stats import Estimate, kpi_estimate, replications_needed
 from sim.scenario import Scenario
@@ -146,38 +144,6 @@ def next_batch(targets: Sequence[PrecisionTarget], ests: Sequence[Estimate], n: 
         if not _met(e, t) and not math.isnan(e.half_width) and e.half_width > 0:
             need = max(need, replications_needed(e, t.half_width, LEVEL))
     return max(0, min(cap, need, 2 * n + MIN_BATCH) - n)
-
-
-def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
-              on_done: Callable[[ReplicationSummary], None] | None = None,
-              audit: bool = False, worker: Callable[..., ReplicationSummary] = run_one,
-              ) -> list[ReplicationSummary]:
-    """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count),
-    on the configured cluster if any, else in ``jobs`` local processes; in index order.
-
-    ``worker(scenario, seed_sequence, index, audit, on_hour=None)`` runs one replication (a
-    module-level function, so worker processes can import it).
-    """
-    from sim.experiments import cluster
-
-    seqs = replication_seeds(scenario.seed, stop)[start:stop]
-    tasks = [(scenario, seq, i, audit) for i, seq in zip(range(start, stop), seqs, strict=True)]
-    results: list[ReplicationSummary | None] = [None] * len(tasks)
-
-    def done(k: int, summary: ReplicationSummary) -> None:
-        results[k] = summary
-        if on_done:
-            on_done(summary)
-
-    session = cluster.current()
-    if session is not None:
-        session.map_replications(scenario, worker, tasks, done)
-    elif jobs <= 1 or len(tasks) == 1:
-        for k, task in enumerate(tasks):
-            done(k, worker(*task))
-    else:
-        run_in_pool(worker, tasks, min(jobs, len(tasks)), done)
-    return results  # type: ignore[return-value]
 
 
 def run_to_precision(scenario: Scenario, targets: Sequence[PrecisionTarget],

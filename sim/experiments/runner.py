@@ -26,7 +26,7 @@ from sim.results.output import (
     run_record,
 )
 from sim.results.records import CALL_COLUMNS, header_member
-from sim.results.stats import summarise
+from sim.results.stats import KpiSummary, summarise
 from sim.results.timeseries import SERIES, interval_edges
 from sim.scenario import Scenario, dump_resolved, load_scenario
 from sim.scenario.plan import build_plans
@@ -149,7 +149,7 @@ def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
     headers = {"orders.csv.gz": header_member(ORDER_COLUMNS),
                "borrowing.csv.gz": header_member(SEAT_EVENT_COLUMNS)}
     for s in summaries:
-        for name, payload in s.extra.get("files", {}).items():
+        for name, payload in s.files.items():
             files.setdefault(name, [headers[name]] if name in headers else []).extend(payload)
     return files
 
@@ -168,14 +168,14 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> di
         doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
                       for name in summaries[0].kpis[group]}
     doc["targets"] = targets(scenario, doc, plans)
-    windows = summaries[0].extra.get("windows", {})
+    windows = summaries[0].windows
     if windows:
         doc["windows"] = {
-            name: {key: summarise([s.extra["windows"][name][key] for s in summaries])
+            name: {key: summarise([s.windows[name][key] for s in summaries])
                    for key in centres}
             for name, centres in windows.items()}
-    for section in summaries[0].extra.get("sections", {}):
-        per_rep = [s.extra["sections"][section] for s in summaries]
+    for section in summaries[0].sections:
+        per_rep = [s.sections[section] for s in summaries]
         names = list(dict.fromkeys(k for rep in per_rep for k in rep))
         doc[section] = summarise([{k: rep.get(k, _missing(k)) for k in names}
                                   for rep in per_rep])
@@ -197,10 +197,10 @@ def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
             kpis = doc["lines" if kind == "line" else "centres"].get(name)
             if not kpis:
                 continue
-            got = kpis[f"sl{target.seconds:g}"]
+            got = KpiSummary.from_json(kpis[f"sl{target.seconds:g}"])
             rows.append({"kind": kind, "name": name, "kpi": f"sl{target.seconds:g}",
-                         "target": target.level, "mean": got["mean"], "ci95": got["ci95"],
-                         "met": got["mean"] is not None and got["mean"] >= target.level})
+                         "target": target.level, "mean": got.mean, "ci95": [got.low, got.high],
+                         "met": got.mean is not None and got.mean >= target.level})
     return rows
 
 

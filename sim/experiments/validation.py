@@ -30,14 +30,12 @@ from pathlib import Path
 import yaml
 
 from sim.domain.errors import InputError
+from sim.domain.lines import HOUR
 from sim.domain.paths import SCENARIOS_DIR
-from sim.experiments.precision import run_batch
-from sim.experiments.replications import ReplicationSummary, summarise_replication
+from sim.experiments.replications import ReplicationSummary, run_batch, run_one
 from sim.experiments.validation_network import jackson_values
 from sim.model.calls import ANSWERED
-from sim.model.network import Network, simulate
 from sim.queueing import erlang
-from sim.results.records import to_columns
 from sim.results.stats import Estimate, control_variate_ci, mean_ci, replications_needed
 from sim.scenario import Scenario, load_scenario
 
@@ -244,28 +242,31 @@ def _controls(scenario: Scenario, summaries: list[ReplicationSummary]
     (key, centre), = scenario.centres.items()
     window = (scenario.horizon_hours - scenario.warmup_hours) * 3600.0
     offered = [s.kpis["overall"]["offered"] for s in summaries]
-    talk = [s.extra["mean_talk"] for s in summaries]
+    talk = [s.mean_talk for s in summaries]
     mean_talk = (centre.talk or scenario.lines[key.partition("/")[2]].talk).mean
     return [offered, talk], [centre.calls_per_day / 86400.0 * window, mean_talk]
 
 
 def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = False,
+                          keep: tuple[str, ...] = (),
                           on_hour: Callable[[int, int], None] | None = None,
                           ) -> ReplicationSummary:
     """One replication, summarised as usual, plus the mean talk time of the answered legs
-    arriving in the KPI window (``extra["mean_talk"]``, the second control variate).
-    ``on_hour`` is accepted for the process pool's sake and not used."""
-    net = Network(scenario, seq, audit=audit)
-    result = simulate(scenario, seq, index, network=net)
-    summary = summarise_replication(result, net, scenario)
-    summary.violations = result.violations
-    cols = to_columns(result.records)
+    arriving in the KPI window (``mean_talk``, the second control variate). ``on_hour`` is
+    accepted for the process pool's sake and not used."""
+    summary = run_one(scenario, seq, index, audit,
+                      keep=tuple(dict.fromkeys((*keep, *_TALK_COLUMNS))))
+    cols = summary.columns
     arrival = cols["arrival"]
-    sel = ((arrival >= scenario.warmup_hours * 3600.0) & (arrival < scenario.horizon)
+    sel = ((arrival >= scenario.warmup_hours * HOUR) & (arrival < scenario.horizon)
            & (cols["outcome"] == ANSWERED))
     talk = cols["talk_end"][sel] - cols["answered"][sel]
-    summary.extra["mean_talk"] = float(talk.mean()) if len(talk) else float("nan")
+    summary.mean_talk = float(talk.mean()) if len(talk) else float("nan")
+    summary.columns = {name: cols[name] for name in keep}
     return summary
+
+
+_TALK_COLUMNS = ("arrival", "outcome", "answered", "talk_end")
 
 
 def estimate(case: Case, scenario: Scenario, summaries: list[ReplicationSummary], name: str,

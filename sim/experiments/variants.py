@@ -1,133 +1,84 @@
-"""What-if variants a scenario declares (``variants:``): run them beside it and compare.
+"""Variants of one scenario run side by side: each the scenario with a list of ``--set``
+overrides and the same seed, so replication *i* of every variant uses the same random streams
+(common random numbers). ``sim.report.whatif`` and ``sim.report.compare`` format the comparison.
 
-Each variant is the scenario with a list of ``--set`` overrides, run with the same seed, so
-replication *i* of every variant uses the same random streams (common random numbers). The
-comparison shows, per line and per KPI window, each KPI's mean and 95 % CI and the paired
-difference from the scenario (replication by replication, Student-t, :mod:`sim.results.paired`) with
-its half-width; ``*`` marks p < 0.05.
+Two sources of variants: the ones a scenario declares (``variants:``, run beside it by
+``hotline run``) and ``--variant NAME:PATH=VALUE,...`` options (``hotline compare``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sim.domain.errors import InputError
 from sim.experiments.runner import RunResult, prepare, run_scenario
-from sim.results.paired import paired_entries
-
-COMPARED = ("human_answer_rate", "abandon_rate")
 
 
-def run_variants(scenario: str | Path, overrides: Iterable[str], out_dir: Path, *,
-                 replications: int | None = None, seed: int | None = None, jobs: int = 1,
-                 on_done: Callable | None = None) -> dict[str, RunResult]:
-    """Run each declared variant into ``out_dir/variants/<name>/``."""
-    base = prepare(scenario, overrides, replications=replications, seed=seed)
+def run_variants(scenario: str | Path, variants: Sequence[tuple[str, Sequence[str]]],
+                 common: Sequence[str], out: Path, *, replications: int | None = None,
+                 seed: int | None = None, jobs: int = 1, on_done: Callable | None = None,
+                 prefix: str | None = None) -> dict[str, RunResult]:
+    """Run each variant ``(name, overrides)`` of one scenario into ``out/<name>/``.
+
+    Every variant is loaded (and so validated) before any runs; ``prefix`` names each run
+    ``<prefix>:<name>`` instead of the scenario's own name.
+    """
+    names = [n for n, _ in variants]
+    if len(set(names)) != len(names):
+        raise InputError("variant names must differ", key="--variant")
+    prepared = [(n, prepare(scenario, [*common, *o], replications=replications, seed=seed))
+                for n, o in variants]
     results = {}
-    for name, sets in base.variants.items():
-        variant = prepare(scenario, [*overrides, *sets, "variants={}"],
-                          replications=replications, seed=seed)
-        variant = variant.model_copy(update={"name": f"{base.name}:{name}"})
-        results[name] = run_scenario(variant, jobs=jobs, out_dir=out_dir / "variants" / name,
-                                     on_done=on_done)
+    for name, scn in prepared:
+        if prefix is not None:
+            scn = scn.model_copy(update={"name": f"{prefix}:{name}"})
+        results[name] = run_scenario(scn, jobs=jobs, out_dir=out / name, on_done=on_done)
     return results
 
 
-def _cell(kpi: dict | None) -> str:
-    if not kpi or kpi["mean"] is None:
-        return "—"
-    lo, hi = kpi["ci95"]
-    half = "" if lo is None else f"±{100 * (hi - lo) / 2:.1f}"
-    return f"{100 * kpi['mean']:.1f}{half}%"
+def run_declared_variants(scenario: str | Path, overrides: Sequence[str], out_dir: Path, *,
+                          replications: int | None = None, seed: int | None = None,
+                          jobs: int = 1, on_done: Callable | None = None,
+                          ) -> dict[str, RunResult]:
+    """Run each variant the scenario declares into ``out_dir/variants/<name>/``."""
+    base = prepare(scenario, overrides, replications=replications, seed=seed)
+    declared = [(name, [*sets, "variants={}"]) for name, sets in base.variants.items()]
+    return run_variants(scenario, declared, overrides, out_dir / "variants",
+                        replications=replications, seed=seed, jobs=jobs, on_done=on_done,
+                        prefix=base.name)
 
 
-def _delta(main: dict, other: dict) -> str:
-    """Paired Δ ± half-width in percentage points, ``*`` when p < 0.05."""
-    d = paired_entries(main, other)
-    if d is None:
-        return "—"
-    half = "" if d.half_width is None else f"±{100 * d.half_width:.1f}"
-    p = "" if d.p_value is None else (" p<.001" if d.p_value < 0.001 else f" p={d.p_value:.3f}")
-    return f"{100 * d.delta:+.1f}{half}pp{p}{' *' if d.significant else ''}"
+def parse_variant(text: str) -> tuple[str, list[str]]:
+    """``NAME:PATH=VALUE,PATH=VALUE`` (commas inside [] or {} stay in the value) → name, overrides."""
+    name, sep, rest = text.partition(":")
+    name = name.strip()
+    if not sep or not name or any(ch in name for ch in "/\\=") or name.startswith("."):
+        raise InputError(f"expected NAME:PATH=VALUE[,PATH=VALUE...], got {text!r}",
+                         key="--variant")
+    overrides = [p.strip() for p in split_top_level(rest) if p.strip()]
+    for o in overrides:
+        if "=" not in o:
+            raise InputError(f"expected PATH=VALUE in {text!r}, got {o!r}", key="--variant")
+    return name, overrides
 
 
-def overlap(a: dict, b: dict) -> bool:
-    """Whether two KPIs' 95 % CIs overlap (undefined intervals count as overlapping)."""
-    (alo, ahi), (blo, bhi) = a["ci95"], b["ci95"]
-    if None in (alo, ahi, blo, bhi):
-        return True
-    return alo <= bhi and blo <= ahi
-
-
-WIDTH = 38
-
-
-def _row(label: str, main: dict, others: list[dict]) -> str:
-    cells = [f"{label:<34}{_cell(main):>14}"]
-    for other in others:
-        cells.append(f"  {_cell(other):>12} {_delta(main, other):<{WIDTH - 15}}")
-    return "".join(cells)
-
-
-def format_comparison(main: RunResult, variants: dict[str, RunResult]) -> str:
-    """Side-by-side KPIs and paired differences from the scenario (``*``: p < 0.05)."""
-    if not variants:
-        return ""
-    names = list(variants)
-    head = f"{'KPI':<34}{main.scenario.name[:13]:>14}" + "".join(
-        f"  {n[:WIDTH - 3]:<{WIDTH - 2}}" for n in names)
-    out = [f"What-if comparison (same seed; Δ = variant − {main.scenario.name}, paired over "
-           "replications with its 95 % half-width; * = p < 0.05)", head, "-" * len(head)]
-    docs = [v.kpis for v in variants.values()]
-    for line, spec in main.scenario.lines.items():
-        key = f"sl{spec.target.seconds:g}"
-        out.append(_row(f"{line} {key}", main.kpis["lines"][line][key],
-                        [d["lines"][line][key] for d in docs]))
-        for name in COMPARED:
-            out.append(_row(f"{line} {name}", main.kpis["lines"][line][name],
-                            [d["lines"][line][name] for d in docs]))
-    windows = _window_rows(main, docs)
-    out += [row for row, _ in windows]
-    out += _pairing_note(names, windows)
-    return "\n".join(out)
-
-
-def _pairing_note(names: list[str], windows: list) -> list[str]:
-    """What pairing gains on the first window row: paired against unpaired half-widths."""
-    from sim.results.paired import unpaired_half_width
-
-    if not windows:
-        return []
-    row, (label, kpi, others) = windows[0]
-    notes = []
-    for name, other in zip(names, others, strict=True):
-        d, unpaired = paired_entries(kpi, other), unpaired_half_width(kpi, other)
-        if d is None or d.half_width is None or not unpaired:
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside brackets, braces and quotes."""
+    parts, depth, quote, cur = [], 0, "", []
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
             continue
-        notes.append(f"{name}: ±{100 * d.half_width:.1f} pp paired vs ±{100 * unpaired:.1f} pp "
-                     f"unpaired (Welch)")
-    return [f"Pairing on {label}: " + "; ".join(notes)] if notes else []
-
-
-def _window_rows(main: RunResult, docs: list[dict], most: int = 8) -> list[str]:
-    rows = []
-    for window, centres in main.kpis.get("windows", {}).items():
-        scored = []
-        for key, kpis in centres.items():
-            target = main.scenario.lines[key.split("/")[1]].target
-            sl = f"sl{target.seconds:g}"
-            others = [d["windows"][window][key][sl] for d in docs]
-            if kpis[sl]["mean"] is None:
-                continue
-            delta = max(abs((kpis[sl]["mean"] or 0) - (o["mean"] or 0)) for o in others)
-            scored.append((delta, key, sl, kpis[sl], others))
-        borrowed = main.kpis.get("borrowing", {})
-        helped = {k.split(":")[0] for k, v in borrowed.items()
-                  if k.endswith(":borrowed_seat_hours") and v["mean"]}
-        # Centres that borrowed seats first (the question borrowing answers), then the largest
-        # differences.
-        scored.sort(key=lambda x: (x[1] not in helped, -x[0]))
-        for _, key, sl, kpi, others in scored[:most]:
-            label = f"{window} {key} {sl}"
-            rows.append((_row(label, kpi, others), (label, kpi, others)))
-    return rows
+        cur.append(ch)
+    parts.append("".join(cur))
+    return parts

@@ -9,9 +9,11 @@ tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of th
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from operator import attrgetter
 
 from sim.domain.lines import ORDINARY_CLASS
+from sim.model.record import FIELD, LEG_NAMES
+from sim.model.record import CallLeg as CallLeg  # re-exported: the layout is declared there
 
 # Outcome of a leg at its centre. ``not_joined``: the receiving leg of a three-way call whose
 # platform did not answer within the conference's ring time (the first receiver keeps the call).
@@ -39,48 +41,18 @@ VOICE, WEB = range(2)
 CHANNELS = ("voice", "web")
 
 NAN = math.nan
-_NO_LINK = (NAN, NAN)  # hold_end, negotiation_end of a leg with no link state
-
-
-class CallLeg(NamedTuple):
-    """The immutable record of one call leg (see docs/records.md for every field)."""
-
-    call_id: int
-    leg: int
-    caller_id: int
-    attempt: int
-    centre: int
-    category: int
-    channel: int
-    priority: int
-    incident_id: int
-    arrival: float
-    answered: float
-    talk_end: float
-    released: float
-    ended: float
-    outcome: int
-    disposition: int
-    transfer_mode: int
-    to_line: int
-    seat: int
-    redial_of: int
-    parent_leg: int
-    hold_end: float
-    negotiation_end: float
-    deadline: float
+_ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's disposition
+_DISPOSITION = FIELD["disposition"]
+_RECORD = attrgetter(*LEG_NAMES)  # a leg's record: its attributes in ``LEG_FIELDS`` order
 
 
 class Call:
     """One call leg in flight (mutable; becomes a ``CallLeg`` record when it ends)."""
 
-    __slots__ = (
-        "call_id", "leg", "caller_id", "attempt", "centre", "origin", "category", "channel",
-        "priority", "incident_id", "arrival", "deadline", "answered", "talk_end", "state",
-        "seat", "transfer_mode", "talk_factor", "redial_of", "disposition", "to_line", "link",
-        "parent_leg", "key", "talk", "wrap",
-        "callbacks", "_value",
-    )
+    # Every record field is a slot (``released``, ``ended``, ``outcome``, ``hold_end`` and
+    # ``negotiation_end`` are set when the leg ends), plus the state of a leg in flight.
+    __slots__ = (*LEG_NAMES, "origin", "state", "talk_factor", "link", "key", "talk", "wrap",
+                 "callbacks", "_value")
     _ok = True  # read by SimPy's step(): this event always succeeds
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
@@ -118,13 +90,16 @@ class Call:
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the
-        leg cannot give up; the columns show it empty)."""
-        answered = outcome in (ANSWERED, BOT)
+        leg cannot give up; the columns show it empty; ``disposition`` -1 unless answered)."""
+        self.released = released
+        self.ended = ended
+        self.outcome = outcome
         link = self.link
-        hold, negotiation = _NO_LINK if link is None else (link.hold_end, link.negotiation_end)
-        return (self.call_id, self.leg, self.caller_id, self.attempt, self.centre,
-                self.category, self.channel, self.priority, self.incident_id, self.arrival,
-                self.answered, self.talk_end, released, ended, outcome,
-                self.disposition if answered else -1, self.transfer_mode,
-                self.to_line, self.seat, self.redial_of, self.parent_leg, hold, negotiation,
-                self.deadline)
+        if link is None:
+            self.hold_end = self.negotiation_end = NAN
+        else:
+            self.hold_end, self.negotiation_end = link.hold_end, link.negotiation_end
+        record = _RECORD(self)
+        if outcome in _ANSWERING:
+            return record
+        return record[:_DISPOSITION] + (-1,) + record[_DISPOSITION + 1:]

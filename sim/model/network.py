@@ -44,7 +44,11 @@ class ReplicationResult:
     records: list[tuple]
     seats_by_hour: np.ndarray  # (centres, hours) own seats on duty
     end_time: float
-    extra: dict = field(default_factory=dict)
+    orders: list = field(default_factory=list)  # work orders (Order records; linkage runs)
+    deflected: int = 0  # calls the linkage deflected before they reached a queue
+    seat_events: list = field(default_factory=list)  # lends and releases of remote seats
+    rerouted: dict[int, int] = field(default_factory=dict)  # centre -> calls rerouted (outages)
+    bot: dict[str, int] = field(default_factory=dict)  # the bot's counts (runs with a bot)
     violations: list = field(default_factory=list)  # the auditor's findings (audit runs only)
 
 
@@ -160,11 +164,12 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
     net.records.sort()  # by (call_id, leg): unique, so later fields are never compared
-    extra = {"orders": net.orders.finish() if net.orders else [], "deflected": net.deflected,
-             "seat_events": [e for c in net.coordinators for e in c.events],
-             "rerouted": dict(net.outages.rerouted),
-             "bot": {"contained": net.bot.contained, "online": net.bot.online} if net.bot else {}}
-    violations = net.auditor.check(net.records, extra["orders"]) if net.auditor else []
-    return ReplicationResult(index=index, records=net.records, seats_by_hour=seats,
-                             end_time=max(net.env.now, scenario.horizon), extra=extra,
-                             violations=violations)
+    orders = net.orders.finish() if net.orders else []
+    violations = net.auditor.check(net.records, orders) if net.auditor else []
+    return ReplicationResult(
+        index=index, records=net.records, seats_by_hour=seats,
+        end_time=max(net.env.now, scenario.horizon), orders=orders, deflected=net.deflected,
+        seat_events=[e for c in net.coordinators for e in c.events],
+        rerouted=dict(net.outages.rerouted),
+        bot={"contained": net.bot.contained, "online": net.bot.online} if net.bot else {},
+        violations=violations)

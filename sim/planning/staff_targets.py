@@ -13,7 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from sim.domain.durations import duration_seconds
 from sim.domain.errors import InputError
+from sim.domain.lines import HOUR, MINUTE
 from sim.queueing.erlang import erlang_a, servers_for_service_level
 from sim.scenario.plan import CentrePlan
 
@@ -78,14 +80,13 @@ def parse_target(text: str, lines: set[str], centres: set[str]) -> StaffTarget:
 
 def parse_interval(text: str) -> int:
     """``60m``, ``2h`` or ``120`` (minutes) → whole hours; seats change hourly at the finest."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|min|h)?\s*", text or "")
-    if not m:
+    seconds = duration_seconds(text, bare=MINUTE)
+    if seconds is None:
         raise InputError(f"expected e.g. 60m or 2h, got {text!r}", key="--interval")
-    minutes = float(m.group(1)) * (60 if m.group(2) == "h" else 1)
-    if minutes <= 0 or minutes % 60:
+    if seconds <= 0 or seconds % HOUR:
         raise InputError(f"must be a whole number of hours (seat schedules are hourly), "
                          f"got {text!r}", key="--interval")
-    return int(minutes // 60)
+    return int(seconds // HOUR)
 
 
 def _patience(plan: CentrePlan) -> float | None:

@@ -21,18 +21,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.calls import OUTCOMES
+from sim.model.record import TIME_FIELDS
 from sim.planning.staff_targets import StaffTarget, erlang_seats
 from sim.results.kpis import group_kpis, waits
-from sim.results.records import CALL_COLUMNS
-from sim.results.rundata import calls_columns
 from sim.results.stats import mean_ci
 from sim.scenario.plan import CentrePlan, build_plans, expected_calls_by_hour
 from sim.scenario.schema import Scenario, Seats
 
 MIN_CALLS = 50
-_COLUMNS = ("region", "line", "arrival", "answered", "released", "ended", "outcome", "attempt",
-            "leg")
+# The record columns the optimiser judges on, kept in memory by each replication.
+STAFF_COLUMNS = ("centre", "arrival", "answered", "released", "ended", "outcome", "attempt", "leg")
 
 
 @dataclass
@@ -133,13 +131,12 @@ def interval_kpis(scn: Scenario, plans: Sequence[CentrePlan], cells: Sequence[Ce
     return each centre's KPIs over its thin (not judged) cells together."""
     sl = sorted({t.sl_seconds for t in targets if t.sl_seconds is not None})
     names = {t.kpi for t in targets}
-    keys = {p.key: p.index for p in plans}
     per_rep: dict[tuple[int, int], list[dict[str, float]]] = {}
     by_centre: dict[int, list[Cell]] = {}
     for c in cells:
         by_centre.setdefault(c.centre, []).append(c)
     for s in summaries:
-        cols = _columns(s.calls_gz, keys)
+        cols = _columns(s.columns)
         lo, hi = scn.warmup_hours * 3600.0, scn.horizon
         inside = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
         for centre, mine in by_centre.items():
@@ -165,15 +162,11 @@ def _summary(reps: list[dict[str, float]], names: set[str]) -> dict[str, tuple]:
     return {n: mean_ci([r[n] for r in reps]) for n in names}
 
 
-def _columns(payload: bytes, keys: dict[str, int]) -> dict[str, np.ndarray]:
-    raw = calls_columns(payload, CALL_COLUMNS, _COLUMNS)
-    centre = np.array([keys.get(f"{r}/{ln}", -1) for r, ln in zip(raw["region"], raw["line"],
-                                                                   strict=True)], dtype=np.int64)
-    codes = {name: i for i, name in enumerate(OUTCOMES)}
-    return {"centre": centre, "arrival": raw["arrival"], "answered": raw["answered"],
-            "released": raw["released"], "ended": raw["ended"],
-            "outcome": np.array([codes[o] for o in raw["outcome"]], dtype=np.int64),
-            "attempt": raw["attempt"].astype(np.int64), "leg": raw["leg"].astype(np.int64)}
+def _columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The optimiser's columns of one replication, times at the millisecond ``calls.csv.gz``
+    prints (so a schedule does not depend on whether the records were read back or not)."""
+    return {name: np.asarray(np.char.mod("%.3f", cols[name]), dtype=float)
+            if name in TIME_FIELDS else cols[name] for name in STAFF_COLUMNS}
 
 
 def judge(kpis: dict[str, tuple], targets: Sequence[StaffTarget]) -> tuple[bool, int]:
@@ -247,7 +240,8 @@ def optimise(scn: Scenario, targets: Sequence[StaffTarget], *, hours: int = 1, j
     result = StaffResult(scn, plans, list(targets), hours, cells, 0, False)
     for it in range(1, max_iterations + 1):
         seats = {i: result.required_by_hour(i) for i in result.centres}
-        summaries = run_replications(with_schedule(scn, plans, seats), jobs=jobs, on_done=on_done)
+        summaries = run_replications(with_schedule(scn, plans, seats), jobs=jobs, on_done=on_done,
+                                     keep=STAFF_COLUMNS)
         pools = interval_kpis(scn, plans, cells, targets, hours, summaries)
         before = [c.seats for c in cells]
         changed = step(cells, pools, plans, targets, min_seats, trim and it < max_iterations)

@@ -9,11 +9,12 @@ inputs differ and those whose KPIs changed significantly (:mod:`sim.results.chan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.domain.errors import InputError
+from sim.experiments.variants import parse_variant, split_top_level
 from sim.report.html import fmt_kpi, fmt_value, is_rate, kpi_label
 from sim.results.changes import (
     EVERYTHING,
@@ -26,7 +27,11 @@ from sim.results.changes import (
 )
 from sim.results.paired import PairedDiff, paired_entries
 from sim.results.rundata import load_kpis
+from sim.results.stats import KpiSummary
 
+__all__ = ["COMPARE_KPIS", "Comparison", "Row", "compare_docs", "compare_runs", "format_comparison",
+           "format_delta", "format_paired", "parse_variant", "read_resolved", "split_top_level",
+           "valid_kpis", "value_text", "write_compare"]  # parsing: sim.experiments.variants
 COMPARE_KPIS = ("offered", "human_answer_rate", "abandon_rate", "block_rate", "asa", "p90_wait",
                 "occupancy", "seat_hours")
 
@@ -78,7 +83,7 @@ class Comparison:
 
 
 def _mean(entry: dict | None) -> float | None:
-    return None if not entry else entry.get("mean")
+    return None if not entry else KpiSummary.from_json(entry).mean
 
 
 def valid_kpis(docs: Sequence[dict]) -> list[str]:
@@ -224,58 +229,6 @@ def format_comparison(c: Comparison) -> str:
     out.append(f"Δ = run − {c.names[0]}, replication by replication (paired Student-t, 95 %); "
                "* = significant (p < 0.05).")
     return "\n".join([*out, *(n for n in c.notes if n not in period)])
-
-
-def parse_variant(text: str) -> tuple[str, list[str]]:
-    """``NAME:PATH=VALUE,PATH=VALUE`` (commas inside [] or {} stay in the value) → name, overrides."""
-    name, sep, rest = text.partition(":")
-    name = name.strip()
-    if not sep or not name or any(ch in name for ch in "/\\=") or name.startswith("."):
-        raise InputError(f"expected NAME:PATH=VALUE[,PATH=VALUE...], got {text!r}",
-                         key="--variant")
-    overrides = [p.strip() for p in split_top_level(rest) if p.strip()]
-    for o in overrides:
-        if "=" not in o:
-            raise InputError(f"expected PATH=VALUE in {text!r}, got {o!r}", key="--variant")
-    return name, overrides
-
-
-def split_top_level(text: str, sep: str = ",") -> list[str]:
-    """Split on ``sep`` outside brackets, braces and quotes."""
-    parts, depth, quote, cur = [], 0, "", []
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return parts
-
-
-def run_variants(scenario: str, variants: Sequence[tuple[str, list[str]]], common: Sequence[str],
-                 out: Path, *, replications: int | None, seed: int | None, jobs: int,
-                 on_done: Callable[[object], None] | None = None) -> list[Path]:
-    """Run each variant of one scenario (same seed: common random numbers) into ``out/NAME``."""
-    from sim.experiments.runner import prepare, run_scenario
-
-    names = [n for n, _ in variants]
-    if len(set(names)) != len(names):
-        raise InputError("variant names must differ", key="--variant")
-    prepared = [(n, prepare(scenario, [*common, *o], replications=replications, seed=seed))
-                for n, o in variants]  # validate every variant before any work
-    dirs = []
-    for name, scn in prepared:
-        dirs.append(run_scenario(scn, jobs=jobs, out_dir=out / name, on_done=on_done).directory)
-    return dirs
 
 
 def value_text(kpi: str, value: float | None) -> str:

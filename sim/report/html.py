@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sim.results.stats import mean_ci
+from sim.results.stats import KpiSummary, mean_ci
 
 RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy",
              "bot_rate"}
@@ -36,26 +36,27 @@ def fmt_value(kpi: str, value: float | None) -> str:
     return f"{value:,.1f}"
 
 
-def fmt_kpi(kpi: str, entry: dict | None) -> str:
+def fmt_kpi(kpi_name: str, entry: dict | None) -> str:
     """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``); when the
     interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low, high]``
     with the ends clamped to the range."""
     from sim.report.tables import clamp_interval
 
-    if not entry or entry.get("mean") is None:
+    kpi = KpiSummary.from_json(entry or {})
+    if kpi.mean is None:
         return "—"
-    lo, hi = (entry.get("ci95") or [None, None])[:2]
-    text = fmt_value(kpi, entry["mean"])
+    lo, hi = kpi.low, kpi.high
+    text = fmt_value(kpi_name, kpi.mean)
     if lo is None or hi is None:
         return text
-    a, b, cut = clamp_interval(lo, hi, is_rate(kpi))
-    if cut and is_rate(kpi):
-        return f"{100 * entry['mean']:.1f} [{100 * a:.1f}, {100 * b:.1f}]%"
+    a, b, cut = clamp_interval(lo, hi, is_rate(kpi_name))
+    if cut and is_rate(kpi_name):
+        return f"{100 * kpi.mean:.1f} [{100 * a:.1f}, {100 * b:.1f}]%"
     if cut:
-        return f"{text} [{fmt_value(kpi, a)}, {fmt_value(kpi, b)}]"
+        return f"{text} [{fmt_value(kpi_name, a)}, {fmt_value(kpi_name, b)}]"
     half = (hi - lo) / 2
-    if is_rate(kpi):
-        return f"{100 * entry['mean']:.1f} ± {100 * half:.1f}%"
+    if is_rate(kpi_name):
+        return f"{100 * kpi.mean:.1f} ± {100 * half:.1f}%"
     return f"{text} ± {half:,.1f}"
 
 
@@ -83,7 +84,7 @@ def target_rows(doc: dict) -> list[dict]:
 
     rows = []
     for tg in doc.get("targets", []):
-        lo = (tg.get("ci95") or [None])[0]
+        lo = KpiSummary.from_json(tg).low
         status = target_status(tg)
         if status == "met":
             status = "met" if lo is None or lo >= tg["target"] else "met-mean"
@@ -131,7 +132,8 @@ def section_table(name: str, value: dict) -> dict | None:
 
 
 def _entry_text(col: str, entry: dict) -> str:
-    mean, (lo, hi) = entry.get("mean"), (entry.get("ci95") or [None, None])[:2]
+    kpi = KpiSummary.from_json(entry)
+    mean, lo, hi = kpi.mean, kpi.low, kpi.high
     if mean is None:
         return "—"
     rate = col.endswith("_rate") or col in RATE_KPIS
@@ -203,11 +205,12 @@ def kpi_label(kpi: str) -> str:
 def with_bot_share(kpis: dict) -> dict:
     """``kpis`` plus ``bot_rate`` (calls the bot answered / offered, per replication, mean and
     95 % CI) when the bot answered any: answered, by bot, abandoned and blocked add to 100 %."""
-    bot, offered = kpis.get("bot") or {}, kpis.get("offered") or {}
-    if not bot.get("mean"):
+    bot = KpiSummary.from_json(kpis.get("bot") or {})
+    offered = KpiSummary.from_json(kpis.get("offered") or {})
+    if not bot.mean:
         return kpis
     values = [None if b is None or not o else b / o
-              for b, o in zip(bot.get("values", []), offered.get("values", []), strict=False)]
-    mean, lo, hi = mean_ci([v for v in values if v is not None])
-    clean = [None if math.isnan(x) else x for x in (mean, lo, hi)]
-    return {**kpis, "bot_rate": {"mean": clean[0], "ci95": clean[1:], "values": values}}
+              for b, o in zip(bot.values, offered.values, strict=False)]
+    mean, lo, hi = (None if math.isnan(x) else x
+                    for x in mean_ci([v for v in values if v is not None]))
+    return {**kpis, "bot_rate": KpiSummary(mean, lo, hi, tuple(values)).to_json()}

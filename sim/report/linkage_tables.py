@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sim.domain.lines import LINES
+from sim.results.stats import means
 
 
 def format_flows(doc: dict) -> str:
@@ -12,13 +13,14 @@ def format_flows(doc: dict) -> str:
     flows = doc.get("flows")
     if not flows:
         return ""
+    f = means(flows)
     matrix: dict[tuple[str, str], float] = defaultdict(float)
-    for name, kpi in flows.items():
+    for name, mean in f.items():
         kind, _, rest = name.partition(":")
-        if kind in ("transfer", "dispatch") and kpi["mean"]:
+        if kind in ("transfer", "dispatch") and mean:
             pair = rest.split(":")[0]
             src, dst = pair.split(">")
-            matrix[(src, dst)] += kpi["mean"]
+            matrix[(src, dst)] += mean
     sources = sorted({s for s, _ in matrix}, key=_line_order)
     targets = sorted({d for _, d in matrix}, key=_line_order)
     head = f"{'from/to 转出→转入':<18}" + "".join(f"{t:>9}" for t in targets)
@@ -26,7 +28,6 @@ def format_flows(doc: dict) -> str:
            "mean per replication:", head]
     for s in sources:
         out.append(f"{s:<18}" + "".join(f"{matrix.get((s, t), 0):>9.0f}" for t in targets))
-    f = {k: v["mean"] for k, v in flows.items()}
     out.append(f"bounced transfers 误转: {f.get('bounced', 0):.0f} of {f.get('transfers', 0):.0f}"
                f" transfers; mean wait at the receiving centre {f.get('answer_wait_transferred') or 0:.1f} s;"
                f" first-contact resolution {100 * (f.get('fcr') or 0):.1f}%")
@@ -43,7 +44,7 @@ def format_orders(doc: dict) -> str:
     for kind in ("work_order", "police_order", "all"):
         if f"{kind}:created" not in orders:
             continue
-        g = {k.split(":")[1]: v["mean"] for k, v in orders.items() if k.startswith(f"{kind}:")}
+        g = {k.split(":")[1]: v for k, v in means(orders).items() if k.startswith(f"{kind}:")}
         out.append(f"{kind:<22}{g['created']:>9.0f}{_n(g['sign_hours'], '{:.2f}'):>8}"
                    f"{_n(g['on_time_rate'], '{:.1%}'):>9}{_n(g['reopen_rate'], '{:.1%}'):>10}"
                    f"{_n(g['satisfaction'], '{:.2f}'):>10}{g['open']:>6.0f}")

@@ -104,11 +104,22 @@ def plot_volume(series: Series, groups: Sequence[Group], out: Path, stem: str, l
         for name in ("offered", "answered", "abandoned", "blocked"):
             ax.plot(hours, _per_hour(series, name, g.members), lw=0.9, color=COLOURS[name],
                     label=t(name, lang), drawstyle="steps-post")
-        ax.set_ylabel(t("calls_per_hour", lang), fontsize=8)
-        ax.set_title(g.label, fontsize=9, loc="left")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=4, loc="upper right")
-    _hours_axis(axes[-1], hours, lang, series.start)
+        _label_panel(ax, g, t("calls_per_hour", lang))
+    return _finish(fig, axes, series, lang, out, stem)
+
+
+def _label_panel(ax, g: Group, ylabel: str) -> None:
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(g.label, fontsize=9, loc="left")
+    ax.grid(alpha=0.3)
+
+
+def _finish(fig, axes, series: Series, lang: str, out: Path, stem: str,
+            legend: bool = True) -> Path:
+    """The shared legend (over the first panel), the time axis, and the saved figure."""
+    if legend:
+        axes[0].legend(fontsize=8, ncol=4, loc="upper right")
+    _hours_axis(axes[-1], series.t / 3600.0, lang, series.start)
     return save(fig, out, stem, tight=False)
 
 
@@ -136,12 +147,9 @@ def plot_service_level(series: Series, groups: Sequence[Group], out: Path, stem:
             ax.fill_between(hours, 0, 1.02, where=below, step="post", color=COLOURS["target"],
                             alpha=0.12, lw=0)
         ax.set_ylim(max(0.0, min(0.5, np.nanmin(sl, initial=1.0) - 0.05)), 1.02)
-        ax.set_ylabel(t("service_level", lang), fontsize=8)
-        ax.set_title(g.label, fontsize=9, loc="left")
-        ax.grid(alpha=0.3)
+        _label_panel(ax, g, t("service_level", lang))
         ax.legend(fontsize=8, loc="lower right")
-    _hours_axis(axes[-1], hours, lang, series.start)
-    return save(fig, out, stem, tight=False)
+    return _finish(fig, axes, series, lang, out, stem, legend=False)
 
 
 def plot_queue_seats(series: Series, groups: Sequence[Group], out: Path, stem: str,
@@ -161,12 +169,8 @@ def plot_queue_seats(series: Series, groups: Sequence[Group], out: Path, stem: s
                 drawstyle="steps-post", label=t("busy_seats", lang))
         ax.plot(hours, series.col("queue", g.members), lw=1.0, color=COLOURS["queue"],
                 drawstyle="steps-post", label=t("queue", lang))
-        ax.set_ylabel(t("seats", lang), fontsize=8)
-        ax.set_title(g.label, fontsize=9, loc="left")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=4, loc="upper right")
-    _hours_axis(axes[-1], hours, lang, series.start)
-    return save(fig, out, stem, tight=False)
+        _label_panel(ax, g, t("seats", lang))
+    return _finish(fig, axes, series, lang, out, stem)
 
 
 def region_hour_matrix(series: Series) -> tuple[list[str], np.ndarray]:

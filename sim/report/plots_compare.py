@@ -16,6 +16,7 @@ from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save, service_level  # noqa: E402
 from sim.report.plots_extra import PALETTE  # noqa: E402
 from sim.results.rundata import Series  # noqa: E402
+from sim.results.stats import KpiSummary  # noqa: E402
 
 
 def plot_sl_overlay(runs: Sequence[tuple[str, Series]], targets: dict[str, float], out: Path,
@@ -49,7 +50,7 @@ def plot_kpi_bars(names: Sequence[str], groups: Sequence[str], kpi: str,
     width = 0.8 / max(1, len(names))
     scale = 100.0 if is_rate(kpi) else 1.0
     for i, name in enumerate(names):
-        means = np.array([_get(e[i], "mean") for e in entries], dtype=float) * scale
+        means = np.array([_mean(e[i]) for e in entries], dtype=float) * scale
         lo = np.array([_ci(e[i], 0) for e in entries], dtype=float) * scale
         hi = np.array([_ci(e[i], 1) for e in entries], dtype=float) * scale
         err = np.nan_to_num(np.vstack([means - lo, hi - means]))
@@ -63,14 +64,15 @@ def plot_kpi_bars(names: Sequence[str], groups: Sequence[str], kpi: str,
     return save(fig, out, stem)
 
 
-def _get(entry: dict | None, key: str) -> float:
-    value = (entry or {}).get(key)
-    return np.nan if value is None else value
+def _mean(entry: dict | None) -> float:
+    mean = KpiSummary.from_json(entry or {}).mean
+    return np.nan if mean is None else mean
 
 
 def _ci(entry: dict | None, i: int) -> float:
-    ci = (entry or {}).get("ci95") or [None, None]
-    return np.nan if ci[i] is None else ci[i]
+    kpi = KpiSummary.from_json(entry or {})
+    end = kpi.low if i == 0 else kpi.high
+    return np.nan if end is None else end
 
 
 def plot_sweep(x_label: str, x_values: Sequence[str], curves: dict[str, dict[str, list]],
@@ -85,7 +87,7 @@ def plot_sweep(x_label: str, x_values: Sequence[str], curves: dict[str, dict[str
     for ax, panel in zip(axes[0], panels, strict=True):
         for i, (label, entries) in enumerate(curves[panel].items()):
             colour = PALETTE[i % len(PALETTE)]
-            mean = np.array([_get(e, "mean") for e in entries], dtype=float) * scale
+            mean = np.array([_mean(e) for e in entries], dtype=float) * scale
             lo = np.array([_ci(e, 0) for e in entries], dtype=float) * scale
             hi = np.array([_ci(e, 1) for e in entries], dtype=float) * scale
             ax.plot(x, mean, marker="o", ms=3, color=colour, label=label or None)

@@ -17,7 +17,7 @@ from matplotlib.path import Path as MPath  # noqa: E402
 
 from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save  # noqa: E402
-from sim.results.stats import mean_ci  # noqa: E402
+from sim.results.stats import mean_ci, means  # noqa: E402
 
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
            "#8c8c8c", "#ccb974", "#64b5cd")
@@ -46,11 +46,11 @@ def flow_matrix(doc: dict) -> dict[tuple[str, str], float]:
     """(from, to) → voice transfers plus system dispatches per replication, from kpis.json's
     ``flows`` section: the same numbers as the terminal's table."""
     out: dict[tuple[str, str], float] = {}
-    for name, kpi in (doc.get("flows") or {}).items():
+    for name, mean in means(doc.get("flows") or {}).items():
         kind, _, rest = name.partition(":")
-        if kind in ("transfer", "dispatch") and kpi.get("mean") and ">" in rest:
+        if kind in ("transfer", "dispatch") and mean and ">" in rest:
             src, dst = rest.split(":")[0].split(">")
-            out[(src, dst)] = out.get((src, dst), 0.0) + kpi["mean"]
+            out[(src, dst)] = out.get((src, dst), 0.0) + mean
     return out
 
 

@@ -22,6 +22,7 @@ from sim.report.html import (
 from sim.report.i18n import line_label, region_label, t
 from sim.report.tables import place_label, sparse_warnings
 from sim.results.rundata import RunData, load_run
+from sim.results.stats import means
 
 N_CENTRES = 3
 
@@ -188,10 +189,10 @@ def _summary(data: RunData) -> list[tuple[str, str]]:
            ("centres", str(len(doc.get("centres", {})))),
            ("lines", ", ".join(doc.get("lines", {}))),
            ("run directory", str(data.directory))]
-    overall = doc.get("overall", {})
+    overall = means(doc.get("overall", {}))
     for kpi in ("offered", "human_answer_rate", "abandon_rate", "seat_hours"):
-        if overall.get(kpi, {}).get("mean") is not None:
-            out.append((f"overall {kpi_label(kpi)}", fmt_value(kpi, overall[kpi]["mean"])))
+        if overall.get(kpi) is not None:
+            out.append((f"overall {kpi_label(kpi)}", fmt_value(kpi, overall[kpi])))
     if data.borrowed_answers:
         out.append(("answered by borrowed seats", f"{data.borrowed_answers:,.0f} / replication"))
     if scn is not None:

@@ -23,6 +23,7 @@ import yaml
 from sim.domain.errors import InputError
 from sim.planning.roster import CentreRoster, ShiftRules, roster_all, wraps
 from sim.report.html import write_atomic
+from sim.results.stats import KpiSummary
 
 OVERRIDE = "staffing-override.yaml"
 
@@ -206,8 +207,8 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
     for r in rosters:
         for t in (t for t in targets if t.applies_to(plans[r.key])):
             entry = result.kpis["centres"][r.key].get(t.kpi) or {}
-            mean, ci = entry.get("mean"), entry.get("ci95") or [None, None]
-            ends = [v for v in ci if v is not None]
+            kpi = KpiSummary.from_json(entry)
+            mean, ends = kpi.mean, [v for v in (kpi.low, kpi.high) if v is not None]
             verdict = ("no calls" if mean is None else "met" if t.meets(mean) else
                        "not distinguishable" if any(t.meets(v) for v in ends) else "missed")
             rows.append((r.key, str(t), fmt_kpi(t.kpi, entry), verdict))

@@ -1,5 +1,6 @@
-"""Parameter sweeps: every point of a grid of ``--vary PATH=v1,v2,...`` values, each a full set of
-replications, then a table and KPI-against-parameter plots with 95 % CI bands.
+"""A parameter sweep's table and KPI-against-parameter plots with 95 % CI bands (the points are
+run by ``sim.experiments.sweep``: every point of a grid of ``--vary PATH=v1,v2,...`` values, each
+a full set of replications).
 
 Every point runs with the same seed (common random numbers), so each point is compared with the
 first by paired differences (:mod:`sim.results.paired`): the table marks ``*`` where the paired test
@@ -11,65 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
-from sim.domain.errors import InputError
-from sim.report.compare import split_top_level
+from sim.experiments.sweep import Point, grid, parse_vary, run_sweep
 from sim.report.html import fmt_kpi, kpi_label
+from sim.results.stats import KpiSummary
 
 SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
-
-
-@dataclass
-class Point:
-    """One grid point: its parameter values, the KPI document of its replications and the
-    scenario it ran (to tell which centres' inputs the point changes)."""
-
-    values: tuple[str, ...]
-    doc: dict
-    scenario: object = field(default=None, repr=False, compare=False)
-
-
-def parse_vary(text: str) -> tuple[str, list[str]]:
-    """``PATH=v1,v2,...`` (commas inside [] or {} stay in a value) → path, values."""
-    path, sep, rest = text.partition("=")
-    values = [v.strip() for v in split_top_level(rest)]
-    if not sep or not path.strip() or not all(values):
-        raise InputError(f"expected PATH=v1,v2,..., got {text!r}", key="--vary")
-    return path.strip(), values
-
-
-def grid(varies: Sequence[tuple[str, list[str]]]) -> list[tuple[str, ...]]:
-    """Every combination of the varied values, the first parameter varying slowest."""
-    return list(itertools.product(*[v for _, v in varies]))
-
-
-def run_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], common: Sequence[str], *,
-              replications: int | None, seed: int | None, jobs: int,
-              on_done: Callable[[object], None] | None = None) -> list[Point]:
-    """Run every grid point (replications in ``jobs`` processes); same seed at every point."""
-    from sim.experiments.replications import run_replications
-    from sim.experiments.runner import kpis_document, prepare
-
-    if not varies:
-        raise InputError("give at least one --vary PATH=v1,v2,...", key="--vary")
-    paths = [p for p, _ in varies]
-    points = grid(varies)
-    scenarios = [prepare(scenario, [*common, *[f"{p}={v}" for p, v in zip(paths, values,
-                                                                            strict=True)]],
-                         replications=replications, seed=seed) for values in points]
-    out = []
-    for values, scn in zip(points, scenarios, strict=True):
-        summaries = run_replications(scn, jobs=jobs, on_done=on_done)
-        doc = kpis_document(scn, summaries)
-        out.append(Point(values, {k: doc[k] for k in (
-            "scenario", "seed", "replications", "overall", "lines", "regions", "centres",
-            "targets", "kpi_names")}, scn))
-    return out
+__all__ = ["SWEEP_KPIS", "Point", "format_point_changes", "format_sweep", "grid", "parse_vary",
+           "point_changes", "run_sweep", "table_rows", "target_kpis", "write_sweep"]
+# Point, grid, parse_vary and run_sweep live in sim.experiments.sweep (they run the simulator).
 
 
 def target_kpis(points: Sequence[Point]) -> dict[str, str]:
@@ -86,10 +40,9 @@ def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str
         for group, k in groups:
             names = list(kpis) + ([targets[group]] if group in targets else [])
             for kpi in names:
-                e = k.get(kpi) or {}
-                lo, hi = (e.get("ci95") or [None, None])[:2]
+                e = KpiSummary.from_json(k.get(kpi) or {})
                 rows.append({**dict(zip(paths, pt.values, strict=True)), "group": group,
-                             "kpi": kpi, "mean": e.get("mean"), "ci_low": lo, "ci_high": hi})
+                             "kpi": kpi, "mean": e.mean, "ci_low": e.low, "ci_high": e.high})
     return rows
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+from sim.results.stats import KpiSummary, means
+
 LINE_NAMES = {
     "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
     "120": "急救 ambulance", "122": "交通 traffic",
@@ -20,22 +22,21 @@ def clamp_interval(lo: float, hi: float, rate: bool) -> tuple[float, float, bool
     return a, b, (a, b) != (lo, hi)
 
 
-def _pct(kpi: dict | None) -> str:
-    if not kpi or kpi["mean"] is None:
+def _pct(entry: dict | None) -> str:
+    kpi = KpiSummary.from_json(entry or {})
+    if kpi.mean is None:
         return "—"
-    lo, hi = kpi["ci95"]
-    if lo is None:
-        return f"{100 * kpi['mean']:.1f}%"
-    a, b, cut = clamp_interval(lo, hi, rate=True)
+    if kpi.low is None:
+        return f"{100 * kpi.mean:.1f}%"
+    a, b, cut = clamp_interval(kpi.low, kpi.high, rate=True)
     if cut:
-        return f"{100 * kpi['mean']:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
-    return f"{100 * kpi['mean']:.1f}±{100 * (hi - lo) / 2:.1f}%"
+        return f"{100 * kpi.mean:.1f}[{100 * a:.1f},{100 * b:.1f}]%"
+    return f"{100 * kpi.mean:.1f}±{100 * kpi.half_width:.1f}%"
 
 
-def _num(kpi: dict | None, fmt: str = "{:.0f}") -> str:
-    if not kpi or kpi["mean"] is None:
-        return "—"
-    return fmt.format(kpi["mean"])
+def _num(entry: dict | None, fmt: str = "{:.0f}") -> str:
+    mean = KpiSummary.from_json(entry or {}).mean
+    return "—" if mean is None else fmt.format(mean)
 
 
 MARKS = {"met": "✓", "unclear": "≈", "missed": "✗", "no-data": "–"}
@@ -47,7 +48,8 @@ def target_status(row: dict) -> str:
     """``met`` (mean ≥ target), ``unclear`` (mean below, but the 95 % CI reaches the target:
     not distinguishable from it), ``missed`` (the whole CI below it, or no CI and the mean
     below) or ``no-data`` (no calls, so no service level: neither met nor missed)."""
-    mean, hi = row.get("mean"), (row.get("ci95") or [None, None])[1]
+    est = KpiSummary.from_json(row)
+    mean, hi = est.mean, est.high
     if mean is None:
         return "no-data"
     if mean >= row["target"]:
@@ -79,7 +81,7 @@ def missed_targets(doc: dict) -> list[dict]:
 
 def has_interval(row: dict) -> bool:
     """Whether a target row has a 95 % CI (it has none with one replication)."""
-    return (row.get("ci95") or [None])[0] is not None
+    return KpiSummary.from_json(row).low is not None
 
 
 def format_targets(doc: dict, most: int = 20) -> str:
@@ -151,8 +153,7 @@ def _wide_reported(doc: dict) -> list[tuple[str, str, float]]:
 
 
 def _half(t: dict) -> float | None:
-    lo, hi = (t.get("ci95") or [None, None])[:2]
-    return None if lo is None or hi is None else (hi - lo) / 2
+    return KpiSummary.from_json(t).half_width
 
 
 def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
@@ -183,27 +184,26 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
 def format_disaster(doc: dict) -> str:
     """Remote seats, the bot and outage rerouting, when the scenario has them."""
     out = []
-    b = doc.get("borrowing")
-    if b:
-        out.append(f"remote seats 远程坐席: {b['requests']['mean']:.1f} loans, "
-                   f"{b['borrowed_seat_hours']['mean']:.1f} borrowed seat-hours; "
-                   f"loans from donors under their target: {b['lent_below_target']['mean']:.0f}")
-        rows = sorted(((k.split(":")[0], v["mean"]) for k, v in b.items()
-                       if k.endswith(":borrowed_seat_hours") and v["mean"]),
+    if doc.get("borrowing"):
+        b = means(doc["borrowing"])
+        out.append(f"remote seats 远程坐席: {b['requests']:.1f} loans, "
+                   f"{b['borrowed_seat_hours']:.1f} borrowed seat-hours; "
+                   f"loans from donors under their target: {b['lent_below_target']:.0f}")
+        rows = sorted(((k.split(":")[0], v) for k, v in b.items()
+                       if k.endswith(":borrowed_seat_hours") and v),
                       key=lambda kv: -kv[1])
         for key, hours in rows[:8]:
-            first = b.get(f"{key}:first_request_hours", {}).get("mean")
-            back = b.get(f"{key}:released_after_hours", {}).get("mean")
+            first = b.get(f"{key}:first_request_hours")
+            back = b.get(f"{key}:released_after_hours")
             out.append(f"  {key:<14} borrowed {hours:7.1f} seat-h; first request at "
                        f"{_h(first)}; released {_h(back)} after it")
-    bot = doc.get("bot")
-    if bot:
-        out.append(f"bot 智能客服: {bot['contained']['mean']:.0f} calls answered, "
-                   f"{bot['online']['mean']:.0f} moved online")
-    outages = doc.get("outages")
-    if outages:
+    if doc.get("bot"):
+        bot = means(doc["bot"])
+        out.append(f"bot 智能客服: {bot['contained']:.0f} calls answered, "
+                   f"{bot['online']:.0f} moved online")
+    if doc.get("outages"):
         out.append("outage rerouting: " + ", ".join(
-            f"{k.split(':')[0]} {v['mean']:.0f}" for k, v in outages.items()))
+            f"{k.split(':')[0]} {v:.0f}" for k, v in means(doc["outages"]).items()))
     return "\n".join(out)
 
 
@@ -221,7 +221,7 @@ def format_merge_test(doc: dict, scenario) -> str:
     for line, kpis in doc["lines"].items():
         if line in LINES:
             continue
-        rate = kpis["human_answer_rate"]["mean"]
+        rate = means(kpis)["human_answer_rate"]
         keys = {p.key: p for p in plans}
         merged = scenario.merge is not None and line in scenario.merge.lines
         serving = [keys.get(f"{p.region}/{scenario.merge.into}", p) if merged else p

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from sim.results.stats import KpiSummary
+
 LEVEL = 0.95
 
 
@@ -85,10 +87,11 @@ def paired_entries(base: dict | None, variant: dict | None) -> PairedDiff | None
     """
     if not base or not variant:
         return None
-    if base.get("weights") and variant.get("weights"):
-        return paired_ratio_diff(base["values"], base["weights"], variant["values"],
-                                 variant["weights"])
-    return paired_diff(base.get("values") or [], variant.get("values") or [])
+    a, b = KpiSummary.from_json(base), KpiSummary.from_json(variant)
+    if a.weights and b.weights:
+        return paired_ratio_diff(list(a.values), list(a.weights), list(b.values),
+                                 list(b.weights))
+    return paired_diff(list(a.values), list(b.values))
 
 
 def paired_ratio_diff(base: Sequence, base_w: Sequence, variant: Sequence, variant_w: Sequence,
@@ -120,8 +123,8 @@ def paired_ratio_diff(base: Sequence, base_w: Sequence, variant: Sequence, varia
 def unpaired_half_width(base: dict | None, variant: dict | None,
                         level: float = LEVEL) -> float | None:
     """Half-width of the Welch interval on the difference (what pairing is compared with)."""
-    xa = [v for v in (base or {}).get("values", []) if _defined(v)]
-    xb = [v for v in (variant or {}).get("values", []) if _defined(v)]
+    xa = [v for v in KpiSummary.from_json(base or {}).values if _defined(v)]
+    xb = [v for v in KpiSummary.from_json(variant or {}).values if _defined(v)]
     if len(xa) < 2 or len(xb) < 2:
         return None
     va, vb = _var(xa) / len(xa), _var(xb) / len(xb)

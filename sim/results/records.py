@@ -16,17 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model.calls import CHANNELS, DISPOSITIONS, OUTCOMES, SEATS, TRANSFER_MODES, CallLeg
+from sim.model.calls import CHANNELS, DISPOSITIONS, OUTCOMES, SEATS, TRANSFER_MODES
+from sim.model.record import CALL_COLUMNS, FIELD, INT, LEG_FIELDS, LEG_NAMES, TIME_FIELDS
 
-CALL_COLUMNS = (
-    "replication", "call_id", "leg", "caller_id", "attempt", "region", "line", "category",
-    "channel", "priority", "incident_id", "arrival", "answered", "talk_end", "released", "ended",
-    "outcome", "disposition", "transfer_mode", "to_line", "seat", "redial_of", "parent_leg",
-    "hold_end", "negotiation_end", "deadline",
-)
-FIELD = {name: i for i, name in enumerate(CallLeg._fields)}
-TIME_FIELDS = ("arrival", "answered", "talk_end", "released", "ended", "hold_end",
-               "negotiation_end", "deadline")
+__all__ = ["CALL_COLUMNS", "FIELD", "TIME_FIELDS", "Names", "to_columns", "format_calls_csv",
+           "gzip_bytes", "header_member", "read_calls"]  # the first three: sim.model.record
 
 
 @dataclass(frozen=True)
@@ -38,16 +32,22 @@ class Names:
     categories: Sequence[str]
     lines: Sequence[str]
 
+    def table(self, name: str) -> Sequence[str]:
+        """The names a code column prints through (``sim.model.record.Column.table``)."""
+        return _CODES[name] if name in _CODES else getattr(self, name)
+
+
+_CODES = {"channels": CHANNELS, "outcomes": OUTCOMES, "dispositions": DISPOSITIONS,
+          "transfer_modes": TRANSFER_MODES, "seats": SEATS}
+
 
 def to_columns(records: list[tuple]) -> dict[str, np.ndarray]:
     """One replication's record tuples as a dict of numpy columns (``CallLeg`` field names)."""
     if not records:
-        return {name: np.empty(0) for name in CallLeg._fields}
+        return {name: np.empty(0) for name in LEG_NAMES}
     table = np.array(records, dtype=float)
-    cols = {name: table[:, i] for i, name in enumerate(CallLeg._fields)}
-    for name in CallLeg._fields:
-        if name not in TIME_FIELDS:
-            cols[name] = cols[name].astype(np.int64)
+    cols = {f.name: table[:, i].astype(np.int64) if f.dtype == INT else table[:, i]
+            for i, f in enumerate(LEG_FIELDS)}
     deadline = cols["deadline"]
     deadline[np.isinf(deadline)] = np.nan  # a leg that cannot give up has no deadline
     return cols
@@ -58,8 +58,7 @@ def _lookup(codes: Sequence[str], index: np.ndarray) -> np.ndarray:
     return table[index]
 
 
-_ROW = ",".join(["%d"] * 5 + ["%s"] * 4 + ["%d"] * 2 + ["%.3f"] * 5 + ["%s"] * 5 + ["%d"] * 2
-                + ["%.3f"] * 3)
+_ROW = ",".join(["%d", *(fmt for f in LEG_FIELDS for fmt in f.csv_formats())])
 _NAN_FIELD = re.compile(r"(?<=,)nan(?=,|\n)")
 
 
@@ -71,18 +70,10 @@ def format_calls_csv(cols: dict[str, np.ndarray], replication: int, names: Names
     n = len(cols["call_id"])
     if n == 0:
         return ""
-    centre = cols["centre"]
-    columns = [
-        np.full(n, replication), cols["call_id"], cols["leg"],
-        cols["caller_id"], cols["attempt"], _lookup(names.centre_regions, centre),
-        _lookup(names.centre_lines, centre), _lookup(names.categories, cols["category"]),
-        _lookup(CHANNELS, cols["channel"]), cols["priority"], cols["incident_id"],
-        cols["arrival"], cols["answered"], cols["talk_end"], cols["released"], cols["ended"],
-        _lookup(OUTCOMES, cols["outcome"]), _lookup(DISPOSITIONS, cols["disposition"]),
-        _lookup(TRANSFER_MODES, cols["transfer_mode"]), _lookup(names.lines, cols["to_line"]),
-        _lookup(SEATS, cols["seat"]), cols["redial_of"], cols["parent_leg"],
-        cols["hold_end"], cols["negotiation_end"], cols["deadline"],
-    ]
+    columns = [np.full(n, replication)]
+    for f in LEG_FIELDS:
+        columns += [_lookup(names.table(c.table), cols[f.name]) if c.table else cols[f.name]
+                    for c in f.csv_columns]
     rows = zip(*[c.tolist() for c in columns], strict=True)
     text = "\n".join([_ROW % row for row in rows]) + "\n"
     return _NAN_FIELD.sub("", text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import math
 import warnings
@@ -211,22 +210,6 @@ def to_float(values: np.ndarray) -> np.ndarray:
     return np.asarray(np.where(arr == "", "nan", arr).astype(str), dtype=float)
 
 
-def calls_columns(payload: bytes, header: Sequence[str], names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Selected columns of gzip-compressed call rows without a header (a replication's member).
-
-    Time columns become floats (NaN for empty), ``outcome`` keeps its strings; others stay
-    strings too. Used by the staffing optimiser on ``ReplicationSummary.calls_gz``.
-    """
-    text = gzip.decompress(payload).decode("utf-8")
-    idx = _header_index(header, names)
-    rows = list(csv.reader(io.StringIO(text)))
-    out: dict[str, np.ndarray] = {}
-    for name, i in zip(names, idx, strict=True):
-        col = np.asarray([r[i] for r in rows], dtype=object)
-        out[name] = to_float(col) if name in TIME_COLUMNS else col.astype(str)
-    return out
-
-
 def _lines_mentioning(body: bytes, words: Sequence[bytes] = (b"transfer", b"borrowed"),
                       ) -> Iterator[str]:
     """Each line of ``body`` containing one of ``words``, once, in file order."""
@@ -242,5 +225,3 @@ def _lines_mentioning(body: bytes, words: Sequence[bytes] = (b"transfer", b"borr
         end = body.find(b"\n", start)
         yield body[start:len(body) if end < 0 else end].decode("utf-8")
 
-
-TIME_COLUMNS = {"arrival", "answered", "talk_end", "released", "ended"}

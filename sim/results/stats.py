@@ -19,7 +19,7 @@ Three estimators, each with a Student-t interval over independent replications:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,23 +201,73 @@ def kpi_estimate(name: str, per_replication: Sequence[dict[str, float]],
     return Estimate(mean, lo, hi, len(values))
 
 
+@dataclass(frozen=True)
+class KpiSummary:
+    """One KPI over replications, as a ``kpis.json`` entry holds it: the estimate (``mean``,
+    the ratio of totals for ratio KPIs), the two ends of its 95 % CI, every replication's value
+    and, for a ratio of totals, every replication's weight. ``None``: undefined."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+    values: tuple[float | None, ...] = ()
+    weights: tuple[float | None, ...] | None = None
+
+    @property
+    def half_width(self) -> float | None:
+        """Half the CI's width, or ``None`` without an interval."""
+        return None if self.low is None or self.high is None else (self.high - self.low) / 2
+
+    def overlaps(self, other: KpiSummary) -> bool:
+        """Whether the two 95 % CIs overlap (an undefined interval counts as overlapping)."""
+        if None in (self.low, self.high, other.low, other.high):
+            return True
+        return self.low <= other.high and other.low <= self.high
+
+    def to_json(self) -> dict[str, object]:
+        """The ``kpis.json`` entry: ``{"mean", "ci95", "values"[, "weights"]}``."""
+        out: dict[str, object] = {"mean": self.mean, "ci95": [self.low, self.high],
+                                  "values": list(self.values)}
+        if self.weights is not None:
+            out["weights"] = list(self.weights)
+        return out
+
+    @classmethod
+    def from_json(cls, entry: Mapping) -> KpiSummary:
+        """A ``kpis.json`` entry (a missing interval or list reads as undefined or empty)."""
+        low, high = (list(entry.get("ci95") or ()) + [None, None])[:2]
+        weights = entry.get("weights")
+        return cls(entry.get("mean"), low, high, tuple(entry.get("values") or ()),
+                   None if weights is None else tuple(weights))
+
+
+def means(section: Mapping[str, Mapping]) -> dict[str, float | None]:
+    """The mean of every KPI of a ``kpis.json`` section (``None``: undefined)."""
+    return {name: KpiSummary.from_json(entry).mean for name, entry in section.items()}
+
+
+def kpi_summary(name: str, per_replication: Sequence[dict[str, float]], level: float = 0.95,
+                ) -> KpiSummary:
+    """KPI ``name`` over replications (``kpi_estimate``), its values and, for a ratio of
+    totals, its weights, with undefined numbers as ``None`` and floats at 10 digits."""
+    est = kpi_estimate(name, per_replication, level)
+    weights = [denominator(name, r) for r in per_replication]
+    return KpiSummary(_clean(est.value), _clean(est.low), _clean(est.high),
+                      tuple(_clean(r[name]) for r in per_replication),
+                      tuple(_clean(float(w)) for w in weights)
+                      if all(w is not None for w in weights) else None)
+
+
 def summarise(per_replication: Sequence[dict[str, float]], level: float = 0.95
               ) -> dict[str, dict[str, object]]:
-    """``{kpi: {"mean", "ci95", "values"}}`` from one KPI dict per replication.
+    """``{kpi: {"mean", "ci95", "values"}}`` from one KPI dict per replication (the JSON form
+    of ``kpi_summary``).
 
     ``mean`` is the ratio of totals for ratio KPIs (``kpi_estimate``); ``values`` are always
     the per-replication values.
     """
-    out: dict[str, dict[str, object]] = {}
-    for name in per_replication[0]:
-        values = [r[name] for r in per_replication]
-        est = kpi_estimate(name, per_replication, level)
-        out[name] = {"mean": _clean(est.value), "ci95": [_clean(est.low), _clean(est.high)],
-                     "values": [_clean(v) for v in values]}
-        weights = [denominator(name, r) for r in per_replication]
-        if all(w is not None for w in weights):  # a ratio of totals: each replication's weight
-            out[name]["weights"] = [_clean(float(w)) for w in weights]
-    return out
+    return {name: kpi_summary(name, per_replication, level).to_json()
+            for name in per_replication[0]}
 
 
 def _clean(x: float) -> float | None:

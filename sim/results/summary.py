@@ -1,0 +1,167 @@
+"""One replication reduced to what a run directory needs: KPIs, series and compressed records.
+
+Summarising takes plain inputs: the replication's ``ReplicationResult`` (records, orders, seat
+events, …) and the ``Layout`` of the network it ran on (centre plans, whose seats answer each
+centre, the category table, the line names). Neither needs the live ``Network``, so a test can
+summarise records it wrote by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.domain.lines import HOUR
+from sim.model.linkage.categories import CategoryTable
+from sim.model.network import ReplicationResult
+from sim.results.flows import flow_kpis, format_orders_csv, order_kpis
+from sim.results.kpis import overtime_seconds, replication_kpis, staffed_seconds
+from sim.results.records import Names, format_calls_csv, gzip_bytes, to_columns
+from sim.results.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
+from sim.results.timeseries import replication_series
+from sim.scenario.plan import CentrePlan
+from sim.scenario.schema import Scenario
+
+KpiValues = dict[str, float]  # one replication's KPIs of one group, by KPI name
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The network a replication ran on, as plain data."""
+
+    plans: Sequence[CentrePlan]
+    serving: Sequence[int]  # whose seats answer each centre's calls (a merged centre: another)
+    table: CategoryTable
+    line_names: Sequence[str]
+    category_codes: Sequence[str]
+
+    def names(self) -> Names:
+        """How the records' integer codes print."""
+        return Names(centre_regions=[p.region for p in self.plans],
+                     centre_lines=[p.line for p in self.plans],
+                     categories=self.category_codes, lines=self.line_names)
+
+
+@dataclass
+class ReplicationSummary:
+    """What one replication contributes to a run directory.
+
+    ``kpis`` holds the groups ``overall`` (KPI values) and ``lines``, ``regions``, ``centres``
+    (name → KPI values); ``windows`` the centres' KPIs per KPI window; ``sections`` the KPIs of
+    model extensions (``flows``, ``orders``, ``borrowing``, ``outages``, ``bot``); ``files`` the
+    extra record files (file name → gzip members).
+    """
+
+    index: int
+    kpis: dict[str, dict]
+    series: np.ndarray
+    calls_gz: bytes
+    calls: int
+    windows: dict[str, dict[str, KpiValues]] = field(default_factory=dict)
+    sections: dict[str, KpiValues] = field(default_factory=dict)
+    files: dict[str, list[bytes]] = field(default_factory=dict)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # record columns kept on request
+    mean_talk: float = math.nan  # mean talk time in the KPI window (validation's control)
+    violations: list = field(default_factory=list)  # the auditor's findings (audited runs)
+
+
+def sl_thresholds(scenario: Scenario) -> tuple[float, ...]:
+    """Service-level thresholds to report: the scenario's list plus every line's target."""
+    targets = {line.target.seconds for line in scenario.lines.values()}
+    return tuple(sorted(set(scenario.service_level_seconds) | targets))
+
+
+def summarise_replication(result: ReplicationResult, layout: Layout, scenario: Scenario,
+                          ) -> ReplicationSummary:
+    """Reduce one replication's records to KPIs, series and compressed CSV rows."""
+    cols = to_columns(result.records)
+    summary = summarise_records(result, layout, scenario, cols)
+    add_record_files(summary, result, layout, scenario, cols)
+    return summary
+
+
+def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scenario,
+                      cols: dict) -> ReplicationSummary:
+    """KPIs, time series and model-extension sections of one replication (no files yet)."""
+    plans = layout.plans
+    lo, hi = scenario.warmup_hours * HOUR, scenario.horizon
+    hours = len(plans[0].seats_by_hour) if plans else 0
+    events = result.seat_events
+    own, borrowed = seat_timelines(events, plans, hours)
+    steps = seat_steps(events, plans)
+    cols["seat_centre"] = np.asarray(layout.serving, dtype=np.int64)[cols["centre"]]
+    staffed = np.array([0.0 if layout.serving[p.index] != p.index  # merged: no seats of its own
+                        else staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
+                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi)
+                        for p in plans])
+    scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
+    kpis = replication_kpis(cols, plans, scn, staffed)
+    series = replication_series(cols, plans, scenario, own, borrowed, result.orders)
+    return ReplicationSummary(result.index, kpis, series, b"", len(result.records),
+                              windows=window_kpis(cols, plans, scn),
+                              sections=_sections(result, layout, scenario, cols))
+
+
+def _sections(result: ReplicationResult, layout: Layout, scenario: Scenario,
+              cols: dict) -> dict[str, KpiValues]:
+    """The KPIs of the model's extensions that ran (linkage, borrowing, outages, bot)."""
+    plans = layout.plans
+    lo, hi = scenario.warmup_hours * HOUR, scenario.horizon
+    sections: dict[str, KpiValues] = {}
+    if scenario.linkage is not None:
+        window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
+        sections["flows"] = flow_kpis(cols, plans, layout.table, layout.line_names, window)
+        sections["flows"]["deflected"] = result.deflected
+        sections["orders"] = order_kpis(result.orders, lo, hi, hi + scenario.drain_hours * HOUR)
+    if scenario.borrowing:
+        hours = len(plans[0].seats_by_hour) if plans else 0
+        sections["borrowing"] = borrowing_kpis(result.seat_events, plans, hours)
+        sections["borrowing"]["lent_below_target"] = lending_below_target(result.seat_events,
+                                                                          plans)
+    if result.rerouted or scenario.outages:
+        sections["outages"] = {f"{plans[c].key}:rerouted": n for c, n in result.rerouted.items()}
+    if result.bot:
+        sections["bot"] = dict(result.bot)
+    return sections
+
+
+def add_record_files(summary: ReplicationSummary, result: ReplicationResult, layout: Layout,
+                     scenario: Scenario, cols: dict) -> None:
+    """Format and compress the replication's records (calls, orders, seat events) into
+    ``summary``: one gzip member per file, concatenated by the run's writer."""
+    summary.calls_gz = gzip_bytes(format_calls_csv(cols, result.index, layout.names()))
+    if scenario.linkage is not None:
+        summary.files["orders.csv.gz"] = [gzip_bytes(format_orders_csv(result.orders,
+                                                                       result.index))]
+    if scenario.borrowing:
+        summary.files["borrowing.csv.gz"] = [gzip_bytes(format_seat_events(
+            result.seat_events, layout.plans, result.index))]
+
+
+def window_kpis(cols: dict, plans: Sequence[CentrePlan], scenario: Scenario,
+                ) -> dict[str, dict[str, KpiValues]]:
+    """KPIs per centre over each of the scenario's ``kpi_windows``."""
+    out: dict[str, dict[str, KpiValues]] = {}
+    for window in scenario.kpi_windows:
+        sub = scenario.model_copy(update={"warmup_hours": window.start_hours,
+                                          "horizon_hours": window.end_hours})
+        staffed = np.zeros(len(plans))
+        out[window.name] = replication_kpis(cols, plans, sub, staffed)["centres"]
+    return out
+
+
+def format_seat_events(events, plans: Sequence[CentrePlan], replication: int) -> str:
+    """Rows of ``borrowing.csv.gz``: every lend, arrival and release of remote seats."""
+    rows = []
+    for e in events:
+        donor = plans[e.donor].key if e.donor >= 0 else "pool"
+        rows.append(f"{replication},{e.t:.3f},{e.kind},{plans[e.recipient].key},{donor},"
+                    f"{e.seats},{_num(e.donor_sl)},{_num(e.recipient_sl)}")
+    return "\n".join(rows) + ("\n" if rows else "")
+
+
+def _num(x: float) -> str:
+    return "" if x != x else f"{x:.4f}"
