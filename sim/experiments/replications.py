@@ -88,7 +88,7 @@ def run_replications(scenario: Scenario, jobs: int = 1,
 
 def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
               on_done: Callable[[ReplicationSummary], None] | None = None,
-              audit: bool = False, worker: Callable[..., ReplicationSummary] = run_one, *,
+              audit: bool = False, worker: Callable[..., ReplicationSummary] | None = None, *,
               keep: tuple[str, ...] = (), on_hour: Callable[[int, int], None] | None = None,
               ) -> list[ReplicationSummary]:
     """Replications ``start``..``stop - 1`` (their seeds do not depend on the total count),
@@ -96,9 +96,12 @@ def run_batch(scenario: Scenario, start: int, stop: int, jobs: int,
 
     ``worker(scenario, seed_sequence, index, audit, keep, on_hour=None)`` runs one replication
     (a module-level function, so worker processes can import it); ``on_hour`` follows local
-    replications' simulated clocks.
+    replications' simulated clocks. ``worker`` defaults to :func:`run_one`, looked up when
+    called (so a test can replace it).
     """
     from sim.experiments import cluster
+
+    worker = worker or run_one
 
     seqs = replication_seeds(scenario.seed, stop)[start:stop]
     tasks = [(scenario, seq, i, audit, keep)
