@@ -21,6 +21,7 @@ from uvicorn.supervisors import Multiprocess
 
 from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
+from loadtest.server.protocol import CoalescingHttpToolsProtocol
 from loadtest.server.storage import Database
 from sim.domain.errors import InputError
 
@@ -33,7 +34,8 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
     db.create_schema()
     db.dispose()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
-               "timeout_graceful_shutdown": 5, "proxy_headers": False}
+               "timeout_graceful_shutdown": 5, "proxy_headers": False,
+               "http": CoalescingHttpToolsProtocol, "loop": "uvloop"}
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings.to_env()
         config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,
