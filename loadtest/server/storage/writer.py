@@ -112,11 +112,15 @@ class GroupWriter:
                 transaction = conn.begin()
                 broken = self._run_jobs(conn, pending)
                 if broken is None:
-                    if self._pool is None:
-                        transaction.commit()
-                    else:
-                        await asyncio.get_running_loop().run_in_executor(self._pool,
-                                                                         transaction.commit)
+                    if self._pool is not None:
+                        # SQLite: the COMMIT (its fsync) on the commit thread, as one driver
+                        # call that holds the GIL for no Python code, so the loop's thread
+                        # keeps it meanwhile; SQLAlchemy's bookkeeping stays here (the
+                        # driver then has nothing left to commit).
+                        raw = conn.connection.driver_connection
+                        await asyncio.get_running_loop().run_in_executor(
+                            self._pool, raw.execute, "COMMIT")
+                    transaction.commit()
                     self.batches += 1
                     self.transactions += sum(job.error is None for job in pending)
                     return
