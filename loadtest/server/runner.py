@@ -25,6 +25,12 @@ from loadtest.server.protocol import CoalescingHttpToolsProtocol
 from loadtest.server.storage import Database
 from sim.domain.errors import InputError
 
+KEEP_ALIVE_S = 75
+"""How long an idle keep-alive connection stays open (uvicorn's default is 5 s). A load
+generator keeps its connections between a call's requests; a server closing one just as the
+client reuses it fails that request ("connection closed"), which a short timeout makes likely
+on a loaded machine."""
+
 
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1, port_file: Path | None = None, log_level: str = "warning") -> None:
@@ -35,7 +41,8 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
     db.dispose()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
                "timeout_graceful_shutdown": 5, "proxy_headers": False,
-               "http": CoalescingHttpToolsProtocol, "loop": "uvloop"}
+               "http": CoalescingHttpToolsProtocol, "loop": "uvloop",
+               "timeout_keep_alive": KEEP_ALIVE_S}
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings.to_env()
         config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,
