@@ -72,8 +72,9 @@ class GroupWriter:
         The batch runs on the event loop's thread: SQLite's statements take microseconds and
         PostgreSQL's are short round trips on loopback, while handing a batch to a thread and
         back cost more (profiled: hundreds of µs of GIL hand-over per switch on a busy 2-core
-        machine, up to the 5 ms switch interval while the loop is busy). Requests that arrive
-        meanwhile wait in the socket buffers and make the next batch.
+        machine, up to the 5 ms switch interval while the loop is busy). Only SQLite's COMMIT,
+        the fsync, goes to the commit thread: one hop per batch (see ``_run_batch``). Requests
+        that arrive meanwhile are read by the loop and make the next batch.
         """
         assert self._queue is not None
         while True:
