@@ -144,8 +144,8 @@ def bench_replay_command(seconds: float, lag_p99_ms: float) -> None:
                    "fresh SQLite file in a temporary directory.")
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Server worker processes; above 1, one worker is measured too, for the ratio.")
-@click.option("--rounds", type=click.IntRange(1, 10), default=2, show_default=True,
-              help="Rounds in which the targets take turns; each keeps its best.")
+@click.option("--rounds", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Rounds in which the targets take turns; each target's rate is the median.")
 def bench_server_command(seconds: float, db: str | None, workers: int, rounds: int) -> None:
     """Reference server vs a trivial endpoint under the orders replay: requests/s and ratio.
 

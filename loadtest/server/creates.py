@@ -40,6 +40,18 @@ def dump_json(document: Any) -> bytes:
     return orjson.dumps(document, option=_JSON_OPTIONS)
 
 
+class JsonBody(Response):
+    """A JSON response with no extra header, its headers made directly (the same bytes as
+    ``Response(body, status, media_type="application/json")``, without its header logic)."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status_code: int) -> None:  # noqa: D107
+        self.body, self.status_code, self.background = body, status_code, None
+        self.raw_headers = [(b"content-length", b"%d" % len(body)),
+                            (b"content-type", b"application/json")]
+
+
 async def run_write(request: Request, platform: str, key: str | None, payload: BaseModel,
                     status: int, action: Action) -> Response:
     """Run ``action`` in the next group commit and answer with its result as JSON."""
@@ -59,7 +71,7 @@ async def commit_write(writer: GroupWriter, platform: str, key: str | None, fp: 
         text = dump_json(action(conn, now))
         if key is not None:
             remember(conn, platform, key, StoredResponse(fp, status, text.decode()), now)
-        return Response(text, status_code=status, media_type="application/json")
+        return JsonBody(text, status)
 
     try:
         return await writer.submit(transaction)

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loadtest.server.creates import Action, commit_write
 from loadtest.server.errors import ApiError, busy_response, error_response, log
+from loadtest.server.guard import replay
 from loadtest.server.routes_calls import call_action
 from loadtest.server.routes_orders import order_action, status_action
 from loadtest.server.schemas import MAX_ID, CallIn, OrderIn, StatusIn
@@ -46,15 +47,15 @@ class FastWrites:
             return
         message = await receive()
         body = message.get("body", b"")
-        replay = _replay(message, receive)
+        again = replay(message, receive)
         if message.get("more_body"):
-            await self.app(scope, replay, send)
+            await self.app(scope, again, send)
             return
         model, order_id = route
         try:
             payload = model.model_validate_json(body)
         except ValidationError:
-            await self.app(scope, replay, send)  # the app's own 422 (or 400) answer
+            await self.app(scope, again, send)  # the app's own 422 (or 400) answer
             return
         await self._write(scope, send, platform, payload, order_id)
 
@@ -107,19 +108,6 @@ def _action(platform: str, payload: BaseModel, order_id: int | None) -> tuple[Ac
         return order_action(platform, payload), 201
     assert isinstance(payload, StatusIn) and order_id is not None
     return status_action(platform, order_id, payload), 200
-
-
-def _replay(first: Message, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return first
-        return await receive()
-
-    return replay
 
 
 async def _no_receive() -> Message:

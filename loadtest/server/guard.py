@@ -45,19 +45,26 @@ class RequestGuard:
         if problem is not None:
             await problem(scope, receive, counting_send)
             return
-        await self.app(scope, _replay(body, receive), counting_send)
+        first = {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, replay(first, receive), counting_send)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, Any]:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
-        declared = headers.get("content-length", "")
+        declared = content_type = b""
+        for name, value in scope.get("headers", ()):  # ASGI header names are lower case
+            if name == b"content-length":
+                declared = value
+            elif name == b"content-type":
+                content_type = value
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             return b"", self._too_large()
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body = message.get("body", b"")  # the common case: the whole body at once
+            if len(body) > self.max_body_bytes:
+                return b"", self._too_large()
+            return body, _check_body(body, content_type.decode("latin-1"))
         chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
+        while message["type"] == "http.request":
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
@@ -65,8 +72,9 @@ class RequestGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+            message = await receive()
         body = b"".join(chunks)
-        return body, _check_body(body, headers.get("content-type"))
+        return body, _check_body(body, content_type.decode("latin-1"))
 
     def _too_large(self) -> Any:
         return error_response(413, "body_too_large",
@@ -88,14 +96,15 @@ def _check_body(body: bytes, content_type: str | None) -> Any:
     return None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(first: Message, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``first`` (a message already received) again, then the rest."""
     sent = False
 
-    async def replay() -> Message:
+    async def again() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return first
         return await receive()
 
-    return replay
+    return again

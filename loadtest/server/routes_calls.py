@@ -74,7 +74,7 @@ def call_action(platform: str, body: CallIn) -> Action:
     require_own_line(platform, body.line, "line")
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        return lean.insert_call(Lean(conn), body.model_dump(), now)
+        return lean.insert_call(Lean.of(conn), body.model_dump(), now)
 
     return action
 

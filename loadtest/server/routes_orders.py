@@ -64,7 +64,7 @@ def _owner(platform: str, body: OrderIn) -> str:
 
 def _check_references(conn: Connection, platform: str, body: OrderIn) -> None:
     if body.call_id is not None:
-        lines = lean.call_lines(Lean(conn), body.call_id)
+        lines = lean.call_lines(Lean.of(conn), body.call_id)
         if lines is None:
             raise ApiError(404, "not_found", f"no call {body.call_id}", "call_id")
         if platform != ADMIN and platform not in lines:
@@ -96,7 +96,7 @@ def order_action(platform: str, body: OrderIn) -> Action:
         _check_references(conn, platform, body)
         values = {**body.model_dump(), "owner_line": owner,
                   "deadline": body.deadline or default_deadline(body.urgency, now)}
-        return lean.insert_order(Lean(conn), values, platform, now)
+        return lean.insert_order(Lean.of(conn), values, platform, now)
 
     return action
 
@@ -139,7 +139,7 @@ def status_action(platform: str, order_id: int, body: StatusIn) -> Action:
     """The transaction moving order ``order_id`` as ``body`` says."""
 
     def action(conn: Connection, now: datetime) -> dict[str, Any]:
-        db = Lean(conn)
+        db = Lean.of(conn)
         row = lean.order_for_update(db, order_id)
         if row is None:
             raise ApiError(404, "not_found", f"no order {order_id}")

@@ -21,8 +21,15 @@ from uvicorn.supervisors import Multiprocess
 
 from loadtest.server.app import serving_app
 from loadtest.server.config import SETTINGS_ENV, ServerSettings
+from loadtest.server.protocol import CoalescingHttpToolsProtocol
 from loadtest.server.storage import Database
 from sim.domain.errors import InputError
+
+KEEP_ALIVE_S = 75
+"""How long an idle keep-alive connection stays open (uvicorn's default is 5 s). A load
+generator keeps its connections between a call's requests; a server closing one just as the
+client reuses it fails that request ("connection closed"), which a short timeout makes likely
+on a loaded machine."""
 
 
 def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000,
@@ -33,7 +40,9 @@ def serve(settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 8000
     db.create_schema()
     db.dispose()
     options = {"host": host, "port": port, "log_level": log_level, "access_log": False,
-               "timeout_graceful_shutdown": 5, "proxy_headers": False}
+               "timeout_graceful_shutdown": 5, "proxy_headers": False,
+               "http": CoalescingHttpToolsProtocol, "loop": "uvloop",
+               "timeout_keep_alive": KEEP_ALIVE_S}
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings.to_env()
         config = uvicorn.Config("loadtest.server.app:app_from_env", factory=True,

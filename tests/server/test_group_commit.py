@@ -81,3 +81,49 @@ def test_a_lone_failure_leaves_nothing(tmp_path: Path, fail: str) -> None:
     assert isinstance(results[0], Refused) and _names(db) == []
     writer.close()
     db.dispose()
+
+
+def test_a_failed_commit_fails_the_whole_batch_and_the_writer_recovers(tmp_path: Path) -> None:
+    # A deferred foreign key is checked at COMMIT: the COMMIT itself fails (on the commit
+    # thread), so no request of the batch may be answered as if it were stored.
+    db = Database(f"sqlite:///{tmp_path / 'g.db'}")
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE t (name TEXT, p INTEGER REFERENCES p (id)"
+                             " DEFERRABLE INITIALLY DEFERRED)")
+    writer = GroupWriter(db)
+
+    def orphan(conn, _now):
+        Lean(conn).run("INSERT INTO t (name, p) VALUES ('orphan', 99)", ())
+        return "orphan"
+
+    async def scenario() -> tuple[list, list]:
+        first = await _submit_all(writer, [_insert("a", []), orphan, _insert("b", [])])
+        return first, await _submit_all(writer, [_insert("c", [])])
+
+    first, second = asyncio.run(scenario())
+    assert all(isinstance(r, Exception) and "FOREIGN KEY" in str(r) for r in first)
+    assert second == ["c"]  # a fresh connection after the failed batch
+    assert _names(db) == ["c"]  # nothing of the failed batch was kept
+    assert (writer.batches, writer.transactions) == (1, 1)
+    writer.close()
+    db.dispose()
+
+
+def test_the_answer_comes_after_the_commit(tmp_path: Path) -> None:
+    # Answered = on disk: a second connection sees the row as soon as the request returns.
+    db = _db(tmp_path)
+    writer = GroupWriter(db)
+    other = Database(db.url)
+
+    async def scenario() -> list[list[str]]:
+        seen = []
+        for name in ("x", "y"):
+            await writer.submit(_insert(name, []))
+            seen.append(_names(other))
+        return seen
+
+    assert asyncio.run(scenario()) == [["x"], ["x", "y"]]
+    writer.close()
+    other.dispose()
+    db.dispose()

@@ -28,7 +28,7 @@ def fingerprint(method: str, path: str, canonical_body: str) -> str:
 
 def lookup(conn: Connection, platform: str, key: str) -> StoredResponse | None:
     """The stored response for this platform's key, if any."""
-    row = Lean(conn).run("SELECT fingerprint, status_code, body FROM idempotency_keys"
+    row = Lean.of(conn).run("SELECT fingerprint, status_code, body FROM idempotency_keys"
                          " WHERE platform = ? AND key = ?", (platform, key)).fetchone()
     return None if row is None else StoredResponse(row[0], int(row[1]), row[2])
 
@@ -36,7 +36,7 @@ def lookup(conn: Connection, platform: str, key: str) -> StoredResponse | None:
 def remember(conn: Connection, platform: str, key: str, stored: StoredResponse,
              now: datetime) -> None:
     """Keep the response in the current transaction (a concurrent twin fails on the key)."""
-    db = Lean(conn)
+    db = Lean.of(conn)
     db.run("INSERT INTO idempotency_keys (platform, key, fingerprint, status_code, body,"
            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
            (platform, key, stored.fingerprint, stored.status_code, stored.body, db.stamp(now)))

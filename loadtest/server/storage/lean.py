@@ -19,6 +19,8 @@ from sqlalchemy import Connection
 
 from loadtest.server.storage.engine import WROTE
 
+_LEAN = "hotline_lean"
+
 
 @lru_cache(maxsize=128)
 def _pg(sql: str) -> str:
@@ -26,22 +28,29 @@ def _pg(sql: str) -> str:
 
 
 class Lean:
-    """The driver cursor of a SQLAlchemy connection, with the dialect's parameter style."""
+    """The driver connection of a SQLAlchemy connection, with the dialect's parameter style."""
 
-    __slots__ = ("info", "raw", "sqlite")
+    __slots__ = ("_last", "info", "raw", "sqlite")
 
     def __init__(self, conn: Connection) -> None:
         self.raw = conn.connection.driver_connection
         self.sqlite = conn.dialect.name == "sqlite"
         self.info = conn.info
+        self._last: tuple[datetime | None, Any] = (None, None)
+
+    @classmethod
+    def of(cls, conn: Connection) -> Lean:
+        """The connection's ``Lean`` (made once per connection, kept in its ``info``)."""
+        lean = conn.info.get(_LEAN)
+        if lean is None or lean.raw is not conn.connection.driver_connection:
+            lean = conn.info[_LEAN] = cls(conn)
+        return lean
 
     def run(self, sql: str, params: tuple[Any, ...]) -> Any:
         """Execute one statement; the cursor."""
         if not sql.startswith("SELECT"):
             self.info[WROTE] = True  # the group writer must redo the batch if this job fails
-        cur = self.raw.cursor()
-        cur.execute(sql if self.sqlite else _pg(sql), params)
-        return cur
+        return self.raw.execute(sql if self.sqlite else _pg(sql), params)
 
     def insert(self, sql: str, params: tuple[Any, ...]) -> int:
         """Run an ``INSERT ... RETURNING id``; the new id."""
@@ -51,9 +60,15 @@ class Lean:
         """A time as stored: naive UTC (text with microseconds in SQLite, as SQLAlchemy does)."""
         if moment is None:
             return None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-        return moment.isoformat(" ", "microseconds") if self.sqlite else moment
+        last, stamped = self._last
+        if moment is last:  # a request stores its ``now`` several times
+            return stamped
+        value = moment
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        stamped = value.isoformat(" ", "microseconds") if self.sqlite else value
+        self._last = (moment, stamped)
+        return stamped
 
     def time(self, value: Any) -> datetime | None:
         """A stored time as an aware UTC datetime."""
