@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from loadtest.server import runner
+from loadtest.server import serving as runner
 from loadtest.server.config import ServerSettings
 from loadtest.server.protocol import CoalescingHttpToolsProtocol, CoalescingTransport, _Flusher
 
