@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Query, Request
-from pydantic import TypeAdapter, ValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from loadtest.server.codes import category_codes, region_codes
 from loadtest.server.errors import ApiError
-from loadtest.server.schemas import TIME_PATTERN, Timestamp
+from loadtest.server.schemas import MAX_ID, TIME_PATTERN, Timestamp
 from loadtest.server.storage.pages import Page
 
 _timestamp = TypeAdapter(Timestamp)
+
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""The id of a call, order or transfer in a URL path."""
 
 _TIME = {"format": "date-time", "pattern": TIME_PATTERN}
 Since = Annotated[str | None, Query(description="ISO 8601; inclusive", max_length=64,
@@ -68,3 +71,14 @@ def reject_unknown_query(request: Request) -> None:
     for name in request.query_params:
         if name not in known:
             raise ApiError(422, "unknown_field", f"unknown query parameter {name!r}", name)
+
+
+def resource_router(name: str) -> APIRouter:
+    """The router of ``/v1/<name>``: tagged ``name``, refusing unknown query parameters."""
+    return APIRouter(prefix=f"/v1/{name}", tags=[name],
+                     dependencies=[Depends(reject_unknown_query)])
+
+
+def as_json(model: type[BaseModel], value: Any) -> dict[str, Any]:
+    """``value`` (a row or a page) validated by the API's ``model``, as JSON-ready data."""
+    return model.model_validate(value).model_dump(mode="json")

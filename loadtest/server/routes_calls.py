@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
@@ -17,14 +17,15 @@ from loadtest.server.queries import (
     Cursor,
     Limit,
     RegionFilter,
+    ResourceId,
     Since,
     Until,
+    as_json,
     check_codes,
     make_page,
-    reject_unknown_query,
+    resource_router,
 )
 from loadtest.server.schemas import (
-    MAX_ID,
     CallEventIn,
     CallIn,
     CallOut,
@@ -42,14 +43,13 @@ from loadtest.server.storage.calls import (
 )
 from loadtest.server.storage.lean import Lean
 
-router = APIRouter(prefix="/v1/calls", tags=["calls"],
-                   dependencies=[Depends(reject_unknown_query)])
-CallId = Annotated[int, Path(ge=1, le=MAX_ID)]
+router = resource_router("calls")
+CallId = ResourceId
 
 
 def call_out(conn: Connection, call_id: int) -> dict[str, Any]:
     """The call as the API shows it (JSON-ready)."""
-    return CallOut.model_validate(get_calls(conn, [call_id])[0]).model_dump(mode="json")
+    return as_json(CallOut, get_calls(conn, [call_id])[0])
 
 
 def visible_call(conn: Connection, platform: str, call_id: int) -> set[str]:
@@ -98,7 +98,7 @@ def search_calls(platform: Caller, request: Request, line: Line | None = None,
                      since, until, limit, cursor)
     with request.app.state.db.read() as conn:
         items, nxt = list_calls(conn, None if platform == ADMIN else platform, page)
-    return CallPage.model_validate({"items": items, "next_cursor": nxt}).model_dump(mode="json")
+    return as_json(CallPage, {"items": items, "next_cursor": nxt})
 
 
 @router.post("/{call_id}/events", response_model=CallOut, summary="Answered or abandoned")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
@@ -18,14 +18,15 @@ from loadtest.server.queries import (
     Cursor,
     Limit,
     RegionFilter,
+    ResourceId,
     Since,
     Until,
+    as_json,
     check_codes,
     make_page,
-    reject_unknown_query,
+    resource_router,
 )
 from loadtest.server.schemas import (
-    MAX_ID,
     Line,
     OrderIn,
     OrderKind,
@@ -38,13 +39,12 @@ from loadtest.server.storage import lean
 from loadtest.server.storage.lean import Lean
 from loadtest.server.storage.orders import get_orders, list_orders, order_lines
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"],
-                   dependencies=[Depends(reject_unknown_query)])
-OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+router = resource_router("orders")
+OrderId = ResourceId
 
 
 def _order_out(conn: Connection, order_id: int) -> dict[str, Any]:
-    return OrderOut.model_validate(get_orders(conn, [order_id])[0]).model_dump(mode="json")
+    return as_json(OrderOut, get_orders(conn, [order_id])[0])
 
 
 def _owner(platform: str, body: OrderIn) -> str:
@@ -124,7 +124,7 @@ def search_orders(platform: Caller, request: Request, status: OrderStatus | None
                       "owner_line": owner_line}, since, until, limit, cursor)
     with request.app.state.db.read() as conn:
         items, nxt = list_orders(conn, None if platform == ADMIN else platform, page)
-    return OrderPage.model_validate({"items": items, "next_cursor": nxt}).model_dump(mode="json")
+    return as_json(OrderPage, {"items": items, "next_cursor": nxt})
 
 
 @router.post("/{order_id}/status", response_model=OrderOut, summary="Move an order's status")

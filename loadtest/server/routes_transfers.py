@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from loadtest.server.auth import ADMIN, Caller, require_own_line, require_visible
 from loadtest.server.creates import IdempotencyKey, run_write
 from loadtest.server.errors import ApiError
-from loadtest.server.queries import Cursor, Limit, Since, Until, make_page, reject_unknown_query
+from loadtest.server.queries import (
+    Cursor,
+    Limit,
+    ResourceId,
+    Since,
+    Until,
+    as_json,
+    make_page,
+    resource_router,
+)
 from loadtest.server.schemas import (
-    MAX_ID,
     Line,
     TransferIn,
     TransferMode,
@@ -24,14 +32,13 @@ from loadtest.server.schemas import (
 from loadtest.server.storage.calls import call_lines
 from loadtest.server.storage.transfers import get_transfers, insert_transfer, list_transfers
 
-router = APIRouter(prefix="/v1/transfers", tags=["transfers"],
-                   dependencies=[Depends(reject_unknown_query)])
-TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
+router = resource_router("transfers")
+TransferId = ResourceId
 
 
 def _transfer_out(conn: Connection, transfer_id: int) -> dict[str, Any]:
     row = get_transfers(conn, [transfer_id], with_record=True)[0]
-    return TransferOut.model_validate(row).model_dump(mode="json")
+    return as_json(TransferOut, row)
 
 
 def _check_transfer(conn: Connection, platform: str, body: TransferIn) -> None:
@@ -69,7 +76,7 @@ def read_transfer(transfer_id: TransferId, platform: Caller, request: Request
         if not rows:
             raise ApiError(404, "not_found", f"no transfer {transfer_id}")
         require_visible(platform, (rows[0]["from_line"], rows[0]["to_line"]), "transfer")
-        return TransferOut.model_validate(rows[0]).model_dump(mode="json")
+        return as_json(TransferOut, rows[0])
 
 
 @router.get("", response_model=TransferPage, summary="List transfers")
