@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
-from loadtest.server.storage.pages import Page, apply_page, split_page
+from loadtest.server.storage.pages import Page, page_ids
 from loadtest.server.storage.tables import order_history, orders
 
 
@@ -32,10 +32,5 @@ def get_orders(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
 def list_orders(conn: Connection, platform: str | None, page: Page
                 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of orders owned by or dispatched to ``platform`` (all for None), by id."""
-    query = select(orders.c.id)
-    if platform is not None:
-        query = query.where(or_(orders.c.owner_line == platform,
-                                orders.c.dispatched_to_line == platform))
-    rows, cursor = split_page(conn.execute(apply_page(query, orders, page, "created_at")).all(),
-                              page.limit)
-    return get_orders(conn, [r.id for r in rows]), cursor
+    ids, cursor = page_ids(conn, orders, platform, ("owner_line", "dispatched_to_line"), page)
+    return get_orders(conn, ids), cursor

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select, or_, select
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,16 @@ def split_page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
         rows = rows[:limit]
         return rows, str(rows[-1].id)
     return rows, None
+
+
+def page_ids(conn: Connection, table: Any, platform: str | None, line_columns: tuple[str, str],
+             page: Page, time_column: str = "created_at") -> tuple[list[int], str | None]:
+    """The ids of one page of ``table``'s rows whose either line column is ``platform`` (every
+    row for None), and the cursor of the next page."""
+    query = select(table.c.id)
+    if platform is not None:
+        first, second = line_columns
+        query = query.where(or_(table.c[first] == platform, table.c[second] == platform))
+    rows, cursor = split_page(conn.execute(apply_page(query, table, page, time_column)).all(),
+                              page.limit)
+    return [r.id for r in rows], cursor

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, insert, select
 
 from loadtest.server.storage.calls import add_leg, get_calls
-from loadtest.server.storage.pages import Page, apply_page, split_page
+from loadtest.server.storage.pages import Page, page_ids
 from loadtest.server.storage.tables import transfers
 
 
@@ -42,10 +42,5 @@ def get_transfers(conn: Connection, ids: list[int], *, with_record: bool
 def list_transfers(conn: Connection, platform: str | None, page: Page
                    ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of transfers from or to ``platform`` (all for None), by id."""
-    query = select(transfers.c.id)
-    if platform is not None:
-        query = query.where(or_(transfers.c.from_line == platform,
-                                transfers.c.to_line == platform))
-    rows, cursor = split_page(
-        conn.execute(apply_page(query, transfers, page, "created_at")).all(), page.limit)
-    return get_transfers(conn, [r.id for r in rows], with_record=False), cursor
+    ids, cursor = page_ids(conn, transfers, platform, ("from_line", "to_line"), page)
+    return get_transfers(conn, ids, with_record=False), cursor
