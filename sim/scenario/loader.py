@@ -1,6 +1,8 @@
 """Load a scenario: read YAML (following ``extends:``), apply ``--set`` overrides, validate once.
 
 Everything downstream receives the frozen ``Scenario``; nothing else reads raw scenario dicts.
+The scenario remembers its file and overrides (``Scenario.provenance``), so ``with_overrides``
+derives a variant or a sweep point from the loaded object, never from a path.
 """
 
 from __future__ import annotations
