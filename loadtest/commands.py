@@ -78,8 +78,7 @@ def _run(scenario: str, overrides: tuple[str, ...], replication: int, seed: int 
     from sim.experiments.runner import run_scenario
 
     loaded = load(scenario, overrides, replications=replication + 1, seed=seed)
-    result = run_scenario(loaded, replications=replication + 1, seed=seed, jobs=1,
-                          out_dir=out_dir, command=command_line())
+    result = run_scenario(loaded, jobs=1, out_dir=out_dir, command=command_line())
     return Path(getattr(result, "directory", result))
 
 

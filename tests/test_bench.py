@@ -61,10 +61,12 @@ def test_bench_model_splits_the_replication(cli):
 
 def test_bench_model_verdicts_only_for_the_baseline_week():
     from sim.bench.model import ModelTimings, format_model, is_reference
+    from sim.experiments.runner import prepare
 
-    assert is_reference("gansu-baseline")
-    assert not is_reference("gansu-baseline", ("horizon_hours=6",))
-    assert not is_reference("flood")
+    assert is_reference(prepare("gansu-baseline"))
+    assert is_reference(prepare("gansu-baseline", replications=1))
+    assert not is_reference(prepare("gansu-baseline", ("horizon_hours=6",)))
+    assert not is_reference(prepare("flood"))
     m = ModelTimings("x", 1000, 1.0, 0.1, 0.1, 100.0)
     baseline, other = format_model(m, 5000.0, 5000), format_model(m, 5000.0, 5000, False)
     assert baseline.count(": met") + baseline.count(": MISSED") == 3

@@ -18,16 +18,16 @@ import numpy as np
 import pytest
 
 from sim.domain.paths import SCENARIOS_DIR
-from sim.experiments.runner import run_scenario
+from sim.experiments.runner import prepare, run_scenario
 from sim.results.stats import denominator, kpi_estimate
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("estimand") / "run"
-    run_scenario(SCENARIOS_DIR / "validation" / "mmc-12.yaml",
-                 ["horizon_hours=1.5", "warmup_hours=0.25", "lines.110.busyness_variance=0.6"],
-                 replications=40, out_dir=out)
+    run_scenario(prepare(SCENARIOS_DIR / "validation" / "mmc-12.yaml",
+                         ["horizon_hours=1.5", "warmup_hours=0.25",
+                          "lines.110.busyness_variance=0.6"], replications=40), out_dir=out)
     kpis = json.loads((out / "kpis.json").read_text())
     with gzip.open(out / "calls.csv.gz", "rt", encoding="utf-8") as f:
         calls = list(csv.DictReader(f))

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from sim.experiments.runner import run_scenario
+from sim.experiments.runner import prepare, run_scenario
 from sim.results.records import read_calls
 
 STRESS = [  # more mistakes, disagreements and redials than the baseline, on a short horizon
@@ -20,7 +20,7 @@ STRESS = [  # more mistakes, disagreements and redials than the baseline, on a s
 @pytest.fixture(scope="module")
 def stress_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("stress")
-    run = run_scenario("gansu-baseline", STRESS, jobs=2, out_dir=out)
+    run = run_scenario(prepare("gansu-baseline", STRESS), jobs=2, out_dir=out)
     calls = list(read_calls(out / "calls.csv.gz"))
     orders = list(read_calls(out / "orders.csv.gz"))
     return run, calls, orders
@@ -97,10 +97,10 @@ def test_every_order_is_closed_or_open_none_lost(stress_run):
 @pytest.mark.slow
 def test_better_110_classification_means_fewer_bounced_transfers(tmp_path):
     common = ["horizon_hours=24", "replications=5"]
-    worse = run_scenario("gansu-baseline", [*common, "linkage.accuracy.110=0.90"], jobs=2,
-                         out_dir=tmp_path / "worse").kpis["flows"]["bounced"]
-    better = run_scenario("gansu-baseline", [*common, "linkage.accuracy.110=0.99"], jobs=2,
-                          out_dir=tmp_path / "better").kpis["flows"]["bounced"]
+    worse = run_scenario(prepare("gansu-baseline", [*common, "linkage.accuracy.110=0.90"]),
+                         jobs=2, out_dir=tmp_path / "worse").kpis["flows"]["bounced"]
+    better = run_scenario(prepare("gansu-baseline", [*common, "linkage.accuracy.110=0.99"]),
+                          jobs=2, out_dir=tmp_path / "better").kpis["flows"]["bounced"]
     assert better["ci95"][1] < worse["ci95"][0], (better, worse)
     assert not math.isnan(better["mean"])
 
@@ -108,9 +108,10 @@ def test_better_110_classification_means_fewer_bounced_transfers(tmp_path):
 def test_published_outage_information_cuts_outage_calls(tmp_path):
     # S11: calls about utility outages (categories flagged `outage`) drop by the deflection share.
     common = ["horizon_hours=24", "replications=3", "linkage.info_sharing.deflection=0.5"]
-    quiet = run_scenario("gansu-baseline", [*common, "linkage.info_sharing.published=true"],
-                         jobs=2, out_dir=tmp_path / "published").kpis["flows"]
-    loud = run_scenario("gansu-baseline", common, jobs=2, out_dir=tmp_path / "not").kpis["flows"]
+    published = prepare("gansu-baseline", [*common, "linkage.info_sharing.published=true"])
+    quiet = run_scenario(published, jobs=2, out_dir=tmp_path / "published").kpis["flows"]
+    loud = run_scenario(prepare("gansu-baseline", common), jobs=2,
+                        out_dir=tmp_path / "not").kpis["flows"]
     outage = ("U-WATER", "U-POWER", "U-GAS", "U-HEATING")
     before = sum(loud[f"category:{c}:calls"]["mean"] for c in outage)
     after = sum(quiet[f"category:{c}:calls"]["mean"] for c in outage)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiments.runner import run_scenario
+from sim.experiments.runner import prepare, run_scenario
 from sim.results.records import read_calls
 
 SMALL = {
@@ -35,9 +35,9 @@ FILES = ("scenario.resolved.yaml", "kpis.json", "calls.csv.gz", "timeseries.csv"
 
 def test_same_seed_gives_identical_bytes_serial_and_parallel(write_scenario, tmp_path):
     path = write_scenario(SMALL)
-    a = run_scenario(path, out_dir=tmp_path / "a", jobs=1).directory
-    b = run_scenario(path, out_dir=tmp_path / "b", jobs=2).directory
-    c = run_scenario(path, seed=12, out_dir=tmp_path / "c").directory
+    a = run_scenario(prepare(path), out_dir=tmp_path / "a", jobs=1).directory
+    b = run_scenario(prepare(path), out_dir=tmp_path / "b", jobs=2).directory
+    c = run_scenario(prepare(path, seed=12), out_dir=tmp_path / "c").directory
     for name in FILES:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "calls.csv.gz").read_bytes() != (c / "calls.csv.gz").read_bytes()
@@ -45,7 +45,7 @@ def test_same_seed_gives_identical_bytes_serial_and_parallel(write_scenario, tmp
 
 
 def test_kpis_agree_with_the_records(write_scenario, tmp_path):
-    run = run_scenario(write_scenario(SMALL), out_dir=tmp_path / "r")
+    run = run_scenario(prepare(write_scenario(SMALL)), out_dir=tmp_path / "r")
     rows = list(read_calls(run.directory / "calls.csv.gz"))
     doc = json.loads((run.directory / "kpis.json").read_text())
     assert doc["schema"] == "hotline-sim/kpis/1" and doc["replications"] == 3
@@ -67,7 +67,7 @@ def test_kpis_agree_with_the_records(write_scenario, tmp_path):
 
 
 def test_timeseries_counts_add_up(write_scenario, tmp_path):
-    run = run_scenario(write_scenario(SMALL), out_dir=tmp_path / "r")
+    run = run_scenario(prepare(write_scenario(SMALL)), out_dir=tmp_path / "r")
     lines = (run.directory / "timeseries.csv").read_text().splitlines()
     header = lines[0].split(",")
     rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
@@ -82,7 +82,7 @@ def test_timeseries_counts_add_up(write_scenario, tmp_path):
 
 
 def test_calls_file_is_a_valid_gzip_with_documented_columns(write_scenario, tmp_path):
-    run = run_scenario(write_scenario(SMALL), out_dir=tmp_path / "r")
+    run = run_scenario(prepare(write_scenario(SMALL)), out_dir=tmp_path / "r")
     with gzip.open(run.directory / "calls.csv.gz", "rt") as fh:
         header = fh.readline().strip().split(",")
     from sim.results.records import CALL_COLUMNS
@@ -97,7 +97,7 @@ def test_occupancy_matches_offered_load_in_a_stationary_queue(write_scenario, tm
     data = {"name": "occ", "horizon_hours": 6, "warmup_hours": 1, "replications": 5, "seed": 3,
             "lines": {"110": {"talk": {"dist": "exponential", "mean": 60}}},
             "centres": {"620100/110": {"calls_per_day": 28800, "seats": 25}}}
-    run = run_scenario(write_scenario(data), out_dir=tmp_path / "r", jobs=2)
+    run = run_scenario(prepare(write_scenario(data)), out_dir=tmp_path / "r", jobs=2)
     occ = run.kpis["overall"]["occupancy"]
     lo, hi = occ["ci95"]
     assert lo - 0.01 <= 20 / 25 <= hi + 0.01  # busy time of legs straddling the window edges

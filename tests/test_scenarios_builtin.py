@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.experiments.runner import run_scenario
+from sim.experiments.runner import prepare, run_scenario
 from sim.experiments.variants import run_declared_variants
 from sim.results.stats import KpiSummary
 from sim.scenario import load_scenario
@@ -25,7 +25,7 @@ def test_builtin_scenario_loads_with_a_header_comment(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if n != "gansu-baseline"])
 def test_builtin_scenario_runs_a_short_replication(name, tmp_path):
-    run = run_scenario(name, ["horizon_hours=8", "replications=1"], out_dir=tmp_path)
+    run = run_scenario(prepare(name, ["horizon_hours=8", "replications=1"]), out_dir=tmp_path)
     assert run.kpis["overall"]["offered"]["mean"] > 0
     assert (tmp_path / "calls.csv.gz").stat().st_size > 0
 
@@ -35,9 +35,10 @@ def test_jishishan_borrowing_raises_linxia_110_service_level_in_the_first_6_hour
     # The scenario's own variants, on its first 24 hours (the 6-hour window starts at 23:59),
     # 10 replications with the same seed.
     common = ["horizon_hours=24", "replications=10"]
-    on = run_scenario("jishishan-earthquake", common, jobs=2, out_dir=tmp_path / "on")
-    off = run_declared_variants("jishishan-earthquake", [*common, "variants={no-borrowing: "
-                                "[borrowing.0.enabled=false, borrowing.1.enabled=false]}"],
+    on = run_scenario(prepare("jishishan-earthquake", common), jobs=2, out_dir=tmp_path / "on")
+    off = run_declared_variants(prepare("jishishan-earthquake", [*common, "variants={"
+                                        "no-borrowing: [borrowing.0.enabled=false, "
+                                        "borrowing.1.enabled=false]}"]),
                                 tmp_path / "on", jobs=2)["no-borrowing"]
     with_b = on.kpis["windows"]["first-6h"]["622900/110"]["sl15"]
     without = off.kpis["windows"]["first-6h"]["622900/110"]["sl15"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sim.experiments import cluster
 from sim.experiments.cluster import ClusterSpec
+from sim.scenario import Scenario
 
 CLUSTER_TARGET = 1.8  # issue 16: 2 workers at least 1.8 × 1 worker on 2 cores
 
@@ -29,7 +30,7 @@ class ClusterTiming:
     write: float  # the client writing the run directory from the summaries
 
 
-def time_cluster(scenario, workers: int) -> ClusterTiming:
+def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:
     """Run the scenario's replications on ``local:workers``; time start-up and the run."""
     import tempfile
     from pathlib import Path
@@ -58,16 +59,13 @@ def _total(runs: list[ClusterTiming]) -> ClusterTiming:
                          sum(r.write for r in runs))
 
 
-def bench_cluster(scenario_name: str = "gansu-baseline", replications: int = 2,
-                  overrides: tuple[str, ...] = (), rounds: int = 2,
-                  ) -> tuple[list[ClusterTiming], str]:
-    """Time 1 and 2 workers on the same replications, alternating for ``rounds`` rounds (so a
-    change of load on a shared machine hits both); return the totals and the report."""
+def bench_cluster(scn: Scenario, rounds: int = 2) -> tuple[list[ClusterTiming], str]:
+    """Time 1 and 2 workers on the loaded scenario's replications, alternating for ``rounds``
+    rounds (so a change of load on a shared machine hits both); return the totals and the
+    report."""
     import os
 
-    from sim.experiments.runner import prepare
-
-    scn = prepare(scenario_name, overrides, replications=replications)
+    replications = scn.replications
     load = os.getloadavg()[0]
     runs = [[time_cluster(scn, 1), time_cluster(scn, 2)] for _ in range(rounds)]
     timings = [_total([r[0] for r in runs]), _total([r[1] for r in runs])]

@@ -19,6 +19,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 MODEL_TARGETS = {"ratio": 0.35, "summarise_write_share": 0.20, "peak_mb": 300.0}  # issue 16
 REFERENCE = "gansu-baseline"
@@ -47,15 +51,14 @@ class ModelTimings:
         return self.legs / self.total
 
 
-def time_replication(scenario_name: str, overrides: tuple[str, ...] = ()) -> ModelTimings:
-    """Run replication 0 of the scenario in this process, timing each phase."""
+def time_replication(scenario: Scenario) -> ModelTimings:
+    """Run replication 0 of the loaded scenario in this process, timing each phase."""
     from sim.domain.streams import replication_seeds
     from sim.experiments.replications import add_record_files, layout, summarise_records
-    from sim.experiments.runner import prepare, write_run
+    from sim.experiments.runner import write_run
     from sim.model.network import Network, simulate
     from sim.results.records import to_columns
 
-    scenario = prepare(scenario_name, overrides, replications=1)
     seq = replication_seeds(scenario.seed, 1)[0]
     t0 = time.perf_counter()
     net = Network(scenario, seq)
@@ -74,23 +77,31 @@ def time_replication(scenario_name: str, overrides: tuple[str, ...] = ()) -> Mod
     return ModelTimings(scenario.name, len(result.records), t1 - t0, t2 - t1, t3 - t2, peak_mb)
 
 
-def is_reference(scenario: str, overrides: tuple[str, ...] = ()) -> bool:
-    """Whether ``scenario`` with ``overrides`` resolves to the baseline week as shipped."""
+def one_replication(scenario: Scenario) -> Scenario:
+    """The scenario with ``replications=1`` (the one replication the benchmark runs)."""
+    from sim.scenario import with_overrides
+
+    return scenario if scenario.replications == 1 else with_overrides(scenario, replications=1)
+
+
+def is_reference(scenario: Scenario) -> bool:
+    """Whether the loaded ``scenario`` (with one replication) is the baseline week as shipped."""
     from sim.experiments.runner import prepare
 
-    return prepare(scenario, overrides, replications=1) == prepare(REFERENCE, (), replications=1)
+    return one_replication(scenario) == prepare(REFERENCE, (), replications=1)
 
 
-def bench_model(scenario: str = "gansu-baseline", callers: int = 250_000,
-                overrides: tuple[str, ...] = ()) -> tuple[ModelTimings, float, str]:
-    """Time one replication (in a fresh process) and the fast path; return both and the report."""
+def bench_model(scenario: Scenario, callers: int = 250_000) -> tuple[ModelTimings, float, str]:
+    """Time one replication of the loaded ``scenario`` (in a fresh process) and the fast path;
+    return both and the report."""
     from sim.bench.core import run_hotline
 
-    reference = is_reference(scenario, overrides)  # bad input fails here, before any work
+    scenario = one_replication(scenario)
+    reference = is_reference(scenario)
     spawn = multiprocessing.get_context("spawn")
     before = run_hotline(callers)  # the fast path before and after, to average out drift
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        model = pool.submit(time_replication, scenario, tuple(overrides)).result()
+        model = pool.submit(time_replication, scenario).result()
     after = run_hotline(callers)
     rate = (before.callers + after.callers) / (before.seconds + after.seconds)
     return model, rate, format_model(model, rate, before.callers, reference)

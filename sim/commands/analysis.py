@@ -114,13 +114,12 @@ def compare(sources, variants, overrides, replications, seed, jobs, kpis, sel_ce
         if len(sources) != 1:
             raise click.UsageError("with --variant give exactly one SCENARIO")
         parsed = [parse_variant(v) for v in variants]
-        base = load(sources[0], overrides, replications=replications)
+        base = load(sources[0], overrides, replications=replications, seed=seed)
         _check_kpis(kpis, base, selection)
         for name, _ in parsed:
             _note_overwrite(out / name)
         with _bar(base.replications * len(parsed), "variants", quiet) as bar:
-            runs = run_variants(sources[0], parsed, overrides, out, replications=replications,
-                                seed=seed, jobs=jobs, on_done=lambda _s: bar.update())
+            runs = run_variants(base, parsed, out, jobs=jobs, on_done=lambda _s: bar.update())
             dirs = [r.directory for r in runs.values()]
     else:
         dirs = [Path(s) for s in sources]
@@ -169,14 +168,13 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
     )
 
     parsed = [parse_vary(v) for v in varies]
-    base = load(scenario, overrides, replications=replications)
+    base = load(scenario, overrides, replications=replications, seed=seed)
     selection = _selection(sel_centres, sel_regions, sel_lines)
     _check_kpis(kpis, base, selection)
     out = out_dir or RESULTS_DIR / f"{base.name}-sweep"
     _note_overwrite(out / "sweep.html")
     with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
-        points = run_sweep(scenario, parsed, overrides, replications=replications, seed=seed,
-                           jobs=jobs, on_done=lambda _s: bar.update())
+        points = run_sweep(base, parsed, jobs=jobs, on_done=lambda _s: bar.update())
     kpi_list = list(kpis) or list(SWEEP_KPIS)
     paths = [p for p, _ in parsed]
     changes = format_point_changes(paths, points, point_changes(points, kpis or None, selection),
@@ -221,7 +219,6 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
     from sim.planning.staff_targets import parse_interval, parse_target
     from sim.planning.staffing import optimise
     from sim.report.staff_output import format_staffing, write_staffing
-    from sim.scenario import resolve_path
 
     hours = parse_interval(interval)
     scn = load(scenario, overrides, replications=replications, seed=seed)
@@ -232,7 +229,8 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
                           max_iterations=max_iterations, trim=trim, on_done=lambda _s: bar.update())
         bar.total = bar.n
     out = out_dir or RESULTS_DIR / f"{scn.name}-staffing"
-    write_staffing(result, resolve_path(scenario), overrides, out, lang)
+    loaded = scn.provenance  # the override file extends the scenario's file, with its --set
+    write_staffing(result, loaded.source, loaded.overrides, out, lang)
     click.echo(format_staffing(result))
     click.echo(f"written: {out}/staffing.csv, staffing-override.yaml, plots/staffing.png")
     if not result.converged:

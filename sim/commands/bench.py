@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from sim.commands.options import replications_option, set_option
+from sim.commands.options import load, replications_option, set_option
 
 __all__ = ["bench"]
 
@@ -47,7 +47,7 @@ def bench_model_cmd(scenario, overrides, callers) -> None:
     """
     from sim.bench.model import bench_model
 
-    _, _, report = bench_model(scenario, callers, tuple(overrides))
+    _, _, report = bench_model(load(scenario, overrides, replications=1), callers)
     click.echo(report)
     sets = "".join(f" --set {o}" for o in overrides)
     click.echo(f"reproduce: hotline bench model {scenario}{sets} --callers {callers}")
@@ -68,7 +68,7 @@ def bench_cluster_cmd(scenario, overrides, replications, rounds) -> None:
     """
     from sim.bench.cluster import bench_cluster
 
-    _, report = bench_cluster(scenario, replications, tuple(overrides), rounds)
+    _, report = bench_cluster(load(scenario, overrides, replications=replications), rounds)
     click.echo(report)
     sets = "".join(f" --set {o}" for o in overrides)
     click.echo(f"reproduce: hotline bench cluster {scenario}{sets} -r {replications} "

@@ -86,9 +86,9 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
         sparse_warnings,
     )
     from sim.report.whatif import format_whatif
+    from sim.scenario import with_overrides
 
-    path = scenario or DEFAULT_SCENARIO
-    scn = load(path, overrides, replications=replications, seed=seed)
+    scn = load(scenario or DEFAULT_SCENARIO, overrides, replications=replications, seed=seed)
     if max_replications is not None and not precision:
         raise click.UsageError("--max-replications needs --precision")
     if max_replications is not None and replications is not None \
@@ -108,10 +108,10 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
                               on_phase=lambda _p: bar.set_description_str(f"{scn.name}: writing"),
                               precision=targets, max_replications=max_replications,
                               command=command_line())
-        reps = result.scenario.replications if targets else replications
-        others = run_declared_variants(path, overrides, result.directory, replications=reps,
-                                       seed=seed, jobs=jobs, on_done=lambda s: rep.done(s.index)) \
-            if variants else {}
+        # with --precision, the variants run as many replications as the scenario needed
+        base = with_overrides(scn, replications=result.scenario.replications) if targets else scn
+        others = run_declared_variants(base, result.directory, jobs=jobs,
+                                       on_done=lambda s: rep.done(s.index)) if variants else {}
     out = _PipeSafeEcho()
     out(format_summary(result.kpis))
     if result.precision is not None:

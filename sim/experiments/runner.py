@@ -49,29 +49,26 @@ class RunResult:
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
             seed: int | None = None) -> Scenario:
-    """Load the scenario with ``--set`` overrides, ``--replications`` and ``--seed`` applied."""
-    extra = list(overrides)
-    if replications is not None:
-        extra.append(f"replications={replications}")
-    if seed is not None:
-        extra.append(f"seed={seed}")
-    return load_scenario(scenario, extra)
+    """Load the scenario with ``--set`` overrides, ``--replications`` and ``--seed`` applied
+    (the last two after the overrides); a variant of it is ``sim.scenario.with_overrides``."""
+    return load_scenario(scenario, overrides, replications=replications, seed=seed)
 
 
-def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (), *,
-                 replications: int | None = None, seed: int | None = None, jobs: int = 1,
-                 out_dir: Path | None = None,
+def run_scenario(scenario: Scenario, *, jobs: int = 1, out_dir: Path | None = None,
                  on_done: Callable[[ReplicationSummary], None] | None = None,
                  on_progress: Callable[[int, float], None] | None = None,
                  on_phase: Callable[[str], None] | None = None,
                  audit: bool = False, precision: Sequence[PrecisionTarget] = (),
                  max_replications: int | None = None,
                  command: Sequence[str] | None = None) -> RunResult:
-    """Run every replication and write the run directory; return its KPIs.
+    """Run every replication of the loaded ``scenario`` and write the run directory; return
+    its KPIs.
 
-    ``out_dir`` defaults to ``results/<scenario name>/`` in the current directory. Replications
-    run where ``run_replications`` sends them (``jobs`` local processes or the configured
-    cluster); this process writes the directory, so its bytes do not depend on where they ran.
+    ``scenario`` is a ``Scenario`` (``prepare`` loads one from a file, ``--set``, ``-r`` and
+    ``--seed``); a path is a ``TypeError``. ``out_dir`` defaults to ``results/<scenario
+    name>/`` in the current directory. Replications run where ``run_replications`` sends them
+    (``jobs`` local processes or the configured cluster); this process writes the directory,
+    so its bytes do not depend on where they ran.
     ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
     ``on_phase("write")`` is called when the replications are done and writing starts. With
     ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
@@ -83,7 +80,8 @@ def run_scenario(scenario: str | Path | Scenario, overrides: Iterable[str] = (),
     refused (``InputError``) before any work.
     """
     if not isinstance(scenario, Scenario):
-        scenario = prepare(scenario, overrides, replications=replications, seed=seed)
+        raise TypeError(f"run_scenario takes a loaded Scenario, not {type(scenario).__name__} "
+                        f"{scenario!r} (load it with sim.experiments.runner.prepare)")
     out = Path(out_dir) if out_dir is not None else RESULTS_DIR / scenario.name
     check_run_directory(out)
     started = time.time()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sim.domain.errors import InputError
 from sim.experiments.variants import split_top_level
+from sim.scenario import Scenario, with_overrides
 
 
 @dataclass
@@ -37,20 +38,23 @@ def grid(varies: Sequence[tuple[str, list[str]]]) -> list[tuple[str, ...]]:
     return list(itertools.product(*[v for _, v in varies]))
 
 
-def run_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], common: Sequence[str], *,
-              replications: int | None, seed: int | None, jobs: int,
+def run_sweep(scenario: Scenario, varies: Sequence[tuple[str, list[str]]], *, jobs: int,
               on_done: Callable[[object], None] | None = None) -> list[Point]:
-    """Run every grid point (replications in ``jobs`` processes); same seed at every point."""
+    """Run every grid point of the loaded ``scenario`` (replications in ``jobs`` processes).
+
+    A point is ``with_overrides(scenario, ["PATH=value", ...])``: the scenario's own ``--set``
+    overrides, then the point's, then its ``-r``/``--seed`` (the same seed at every point).
+    Every point is loaded (and so validated) before any runs.
+    """
     from sim.experiments.replications import run_replications
-    from sim.experiments.runner import kpis_document, prepare
+    from sim.experiments.runner import kpis_document
 
     if not varies:
         raise InputError("give at least one --vary PATH=v1,v2,...", key="--vary")
     paths = [p for p, _ in varies]
     points = grid(varies)
-    scenarios = [prepare(scenario, [*common, *[f"{p}={v}" for p, v in zip(paths, values,
-                                                                            strict=True)]],
-                         replications=replications, seed=seed) for values in points]
+    scenarios = [with_overrides(scenario, [f"{p}={v}" for p, v in zip(paths, values, strict=True)])
+                 for values in points]
     out = []
     for values, scn in zip(points, scenarios, strict=True):
         summaries = run_replications(scn, jobs=jobs, on_done=on_done)

@@ -12,23 +12,24 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sim.domain.errors import InputError
-from sim.experiments.runner import RunResult, prepare, run_scenario
+from sim.experiments.runner import RunResult, run_scenario
+from sim.scenario import Scenario, with_overrides
 
 
-def run_variants(scenario: str | Path, variants: Sequence[tuple[str, Sequence[str]]],
-                 common: Sequence[str], out: Path, *, replications: int | None = None,
-                 seed: int | None = None, jobs: int = 1, on_done: Callable | None = None,
+def run_variants(scenario: Scenario, variants: Sequence[tuple[str, Sequence[str]]], out: Path, *,
+                 jobs: int = 1, on_done: Callable | None = None,
                  prefix: str | None = None) -> dict[str, RunResult]:
-    """Run each variant ``(name, overrides)`` of one scenario into ``out/<name>/``.
+    """Run each variant ``(name, overrides)`` of the loaded ``scenario`` into ``out/<name>/``.
 
-    Every variant is loaded (and so validated) before any runs; ``prefix`` names each run
-    ``<prefix>:<name>`` instead of the scenario's own name.
+    A variant is ``with_overrides(scenario, overrides)``: the scenario's file with its own
+    ``--set`` overrides, then the variant's, then its ``-r``/``--seed`` (so every variant has
+    the same seed). Every variant is loaded (and so validated) before any runs; ``prefix``
+    names each run ``<prefix>:<name>`` instead of the scenario's own name.
     """
     names = [n for n, _ in variants]
     if len(set(names)) != len(names):
         raise InputError("variant names must differ", key="--variant")
-    prepared = [(n, prepare(scenario, [*common, *o], replications=replications, seed=seed))
-                for n, o in variants]
+    prepared = [(n, with_overrides(scenario, o)) for n, o in variants]
     results = {}
     for name, scn in prepared:
         if prefix is not None:
@@ -37,16 +38,12 @@ def run_variants(scenario: str | Path, variants: Sequence[tuple[str, Sequence[st
     return results
 
 
-def run_declared_variants(scenario: str | Path, overrides: Sequence[str], out_dir: Path, *,
-                          replications: int | None = None, seed: int | None = None,
-                          jobs: int = 1, on_done: Callable | None = None,
-                          ) -> dict[str, RunResult]:
-    """Run each variant the scenario declares into ``out_dir/variants/<name>/``."""
-    base = prepare(scenario, overrides, replications=replications, seed=seed)
-    declared = [(name, [*sets, "variants={}"]) for name, sets in base.variants.items()]
-    return run_variants(scenario, declared, overrides, out_dir / "variants",
-                        replications=replications, seed=seed, jobs=jobs, on_done=on_done,
-                        prefix=base.name)
+def run_declared_variants(scenario: Scenario, out_dir: Path, *, jobs: int = 1,
+                          on_done: Callable | None = None) -> dict[str, RunResult]:
+    """Run each variant the loaded ``scenario`` declares into ``out_dir/variants/<name>/``."""
+    declared = [(name, [*sets, "variants={}"]) for name, sets in scenario.variants.items()]
+    return run_variants(scenario, declared, out_dir / "variants", jobs=jobs, on_done=on_done,
+                        prefix=scenario.name)
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:

@@ -193,13 +193,13 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
     """Simulate the roster scenario; per rostered centre and target: (centre, target, value,
     verdict) with verdict ``met``, ``not distinguishable``, ``missed`` (95 % CI) or ``no calls``
     (no service level: neither met nor missed)."""
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
     from sim.planning.staff_targets import parse_target
     from sim.report.html import fmt_kpi
     from sim.scenario.plan import build_plans
 
-    result = run_scenario(scenario_path, replications=replications, seed=seed, jobs=jobs,
-                          out_dir=out, on_done=on_done)
+    result = run_scenario(prepare(scenario_path, replications=replications, seed=seed),
+                          jobs=jobs, out_dir=out, on_done=on_done)
     scn = result.scenario
     targets = [parse_target(t, set(scn.lines), set(scn.centres)) for t in inp.targets]
     plans = {p.key: p for p in build_plans(scn)}

@@ -1,6 +1,8 @@
 """Load a scenario: read YAML (following ``extends:``), apply ``--set`` overrides, validate once.
 
 Everything downstream receives the frozen ``Scenario``; nothing else reads raw scenario dicts.
+The scenario remembers its file and overrides (``Scenario.provenance``), so ``with_overrides``
+derives a variant or a sweep point from the loaded object, never from a path.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sim.domain.errors import ScenarioError
 from sim.domain.paths import SCENARIOS_DIR
 from sim.domain.regions import load_regions
 from sim.scenario.overrides import apply_override, created_paths, parse_override
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Provenance, Scenario
 from sim.scenario.yamlsource import Origin, deep_merge, read_yaml
 
 MAX_EXTENDS = 10
@@ -56,10 +58,56 @@ def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str
     return deep_merge(base, data), {**base_origin, **origin}
 
 
-def load_scenario(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, merge, override and validate a scenario; raise ``ScenarioError`` on any problem."""
+def load_scenario(name_or_path: str | Path, overrides: Iterable[str] = (), *,
+                  replications: int | None = None, seed: int | None = None) -> Scenario:
+    """Read, merge, override and validate a scenario; raise ``ScenarioError`` on any problem.
+
+    ``replications`` and ``seed`` (``-r``, ``--seed``) are applied after the overrides, as
+    ``replications=N`` and ``seed=N``. The scenario records where it came from
+    (``Scenario.provenance``), so :func:`with_overrides` can load a variant of it.
+    """
     path = resolve_path(name_or_path)
+    sets = tuple(overrides)
     data, origin = read_with_extends(path)
+    scenario = _validate(data, origin, [*sets, *_options(replications, seed)], path, path.stem)
+    scenario._provenance = Provenance(path, sets, replications, seed)
+    return scenario
+
+
+def with_overrides(scenario: Scenario, overrides: Iterable[str] = (), *,
+                   replications: int | None = None, seed: int | None = None) -> Scenario:
+    """``scenario`` with more ``--set`` overrides (and ``-r``/``--seed``, if given, in place of
+    its own), validated as a whole: a variant, or a point of a sweep.
+
+    A loaded scenario is loaded again from its file with its own overrides, then these, then
+    ``-r``/``--seed``: the same object, and the same error messages (file, key path, line), as
+    loading it with all of them at once. One built in code, or changed by ``model_copy``
+    since it was loaded, has no file: its fields are the base (as ``scenario.resolved.yaml``
+    holds them), and an error names the override or the key path in it.
+    """
+    more = list(overrides)
+    known = scenario.provenance
+    if known is not None:
+        return load_scenario(known.source, [*known.overrides, *more],
+                             replications=known.replications if replications is None
+                             else replications,
+                             seed=known.seed if seed is None else seed)
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return _validate(data, {}, [*more, *_options(replications, seed)],
+                     f"scenario {scenario.name!r} (built in code)", scenario.name)
+
+
+def _options(replications: int | None, seed: int | None) -> list[str]:
+    """``-r`` and ``--seed`` as the overrides they are."""
+    return [*([f"replications={replications}"] if replications is not None else []),
+            *([f"seed={seed}"] if seed is not None else [])]
+
+
+def _validate(data: dict[str, Any], origin: Origin, overrides: Iterable[str],
+              path: Path | str, name: str) -> Scenario:
+    """``data`` with the overrides applied, validated and cross-checked; errors located by
+    ``origin`` (a key an override set or created is the override's), else at ``path``;
+    ``name`` is the scenario's name when neither gives one."""
     for text in overrides:
         key_path, value = parse_override(text)
         created = created_paths(data, key_path)
@@ -68,7 +116,7 @@ def load_scenario(name_or_path: str | Path, overrides: Iterable[str] = ()) -> Sc
             del origin[known]
         for made in [*created, key_path]:
             origin[made] = ("--set", 0)
-    data.setdefault("name", path.stem)
+    data.setdefault("name", name)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -88,7 +136,8 @@ def _is_tag(part: str) -> bool:
         or part.startswith(("function-", "tagged-union", "union["))
 
 
-def _where(keys: tuple[str, ...], origin: Origin, path: Path) -> tuple[str, int | None]:
+def _where(keys: tuple[str, ...], origin: Origin, path: Path | str,
+           ) -> tuple[str, int | None]:
     for n in range(len(keys), -1, -1):
         if keys[:n] in origin:
             source, line = origin[keys[:n]]
@@ -96,7 +145,8 @@ def _where(keys: tuple[str, ...], origin: Origin, path: Path) -> tuple[str, int 
     return str(path), None
 
 
-def _from_validation(exc: ValidationError, data: Any, origin: Origin, path: Path) -> ScenarioError:
+def _from_validation(exc: ValidationError, data: Any, origin: Origin,
+                     path: Path | str) -> ScenarioError:
     """The first problem as the error (file, line, key path), the others listed after it."""
     located = []
     for err in exc.errors():
@@ -123,7 +173,7 @@ def _explain(err: dict[str, Any]) -> str:
     return msg if not ctx.get("expected") else f"expected {ctx['expected']} ({msg})"
 
 
-def check_cross_references(scenario: Scenario, origin: Origin, path: Path) -> None:
+def check_cross_references(scenario: Scenario, origin: Origin, path: Path | str) -> None:
     """Checks between fields: centre keys, region codes, lines, schedules covering the horizon."""
     regions = load_regions()
 
@@ -152,7 +202,8 @@ def check_cross_references(scenario: Scenario, origin: Origin, path: Path) -> No
     check_disaster_references(scenario, origin, path, fail)
 
 
-def check_disaster_references(scenario: Scenario, origin: Origin, path: Path, fail) -> None:
+def check_disaster_references(scenario: Scenario, origin: Origin, path: Path | str,
+                              fail) -> None:
     """Region codes, lines and centre keys named by disasters, outages, borrowing and the bot."""
     regions = load_regions()
     lines = set(scenario.lines)

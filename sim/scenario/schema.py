@@ -7,10 +7,12 @@ Times in a scenario are seconds unless a key says otherwise (``*_hours``, ``*_mi
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, PrivateAttr, model_validator
 
 from sim.domain.distributions import Deterministic, Distribution, Exponential, Never
 from sim.domain.lines import HOUR
@@ -26,8 +28,24 @@ from sim.scenario.disasters import (
 from sim.scenario.linkage import Linkage
 from sim.scenario.schema_base import LINES, Frozen, Probability, Weight
 
-__all__ = ["LINES", "CentreSpec", "Frozen", "LineSpec", "Probability", "Redial", "Scenario",
-           "Seats", "Target", "Weight"]
+__all__ = ["LINES", "CentreSpec", "Frozen", "LineSpec", "Probability", "Provenance", "Redial",
+           "Scenario", "Seats", "Target", "Weight"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a loaded scenario came from: enough to load it again with more overrides.
+
+    ``source`` is the file as the loader resolved it (a built-in name becomes its file), so
+    errors in a re-load name the same file as the first load; ``overrides`` are the ``--set``
+    values in order; ``replications`` and ``seed`` (``-r``, ``--seed``; ``None``: not given)
+    are applied after every override, so they win over one that sets the same key.
+    """
+
+    source: Path
+    overrides: tuple[str, ...] = ()
+    replications: int | None = None
+    seed: int | None = None
 
 
 class Redial(Frozen):
@@ -165,11 +183,34 @@ class Scenario(Frozen):
     variants: dict[str, tuple[str, ...]] = Field(
         default={}, description="named --set override lists run beside the scenario and compared")
 
+    # Set by the loader, not part of the scenario (not validated, dumped or compared).
+    _provenance: Provenance | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.warmup_hours >= self.horizon_hours:
             raise ValueError("warmup_hours must be shorter than horizon_hours")
         return self
+
+    @property
+    def provenance(self) -> Provenance | None:
+        """The file and overrides this scenario was loaded from; ``None`` for one built in code
+        or changed since (``model_copy(update=...)``). ``sim.scenario.with_overrides`` uses it."""
+        return self._provenance
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """A copy; one with ``update`` is no longer what its file and overrides give, so it
+        forgets its provenance (``with_overrides`` then starts from its fields)."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._provenance = None
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: where a scenario was loaded from is not part of it."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
 
     @property
     def horizon(self) -> float:

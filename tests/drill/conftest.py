@@ -45,10 +45,10 @@ def small_scenario(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def run_dir(small_scenario, tmp_path_factory) -> Path:
     """A run directory of the small scenario (one replication), shared by the session."""
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     out = tmp_path_factory.mktemp("run") / "run"
-    run_scenario(small_scenario, replications=1, out_dir=out)
+    run_scenario(prepare(small_scenario, replications=1), out_dir=out)
     return out
 
 

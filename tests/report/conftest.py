@@ -44,8 +44,9 @@ def rcli():
 def baseline_run(tmp_path_factory) -> Path:
     """The default scenario shortened to 24 h, 2 replications: a run directory."""
     from sim.domain.paths import DEFAULT_SCENARIO
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     out = tmp_path_factory.mktemp("baseline") / "run"
-    run_scenario(DEFAULT_SCENARIO, ["horizon_hours=24"], replications=2, jobs=2, out_dir=out)
+    run_scenario(prepare(DEFAULT_SCENARIO, ["horizon_hours=24"], replications=2), jobs=2,
+                 out_dir=out)
     return out

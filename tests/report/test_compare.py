@@ -34,12 +34,12 @@ def test_compare_flags_clearly_different_variants(rcli, stationary, tmp_path):
 
 
 def test_compare_finds_nothing_between_two_seeds_of_one_scenario(rcli, stationary, tmp_path):
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     # Two seeds of one scenario: every null hypothesis is true, so each paired test flags a
     # difference with probability 5 %. Of ~18 rows (strongly correlated) a handful at most may
     # be flagged by chance; the centre rows are BH-adjusted and the inputs are the same.
-    dirs = [run_scenario(stationary, replications=5, seed=s, jobs=2,
+    dirs = [run_scenario(prepare(stationary, replications=5, seed=s), jobs=2,
                          out_dir=tmp_path / f"seed{s}").directory for s in (101, 202)]
     result = rcli("compare", *dirs, "--out", tmp_path / "cmp")
     assert result.exit_code == 0

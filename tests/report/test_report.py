@@ -67,9 +67,9 @@ def _synthetic_extras(run: Path) -> None:
 
 
 def test_transfer_order_and_extension_data_appear_when_present(stationary, tmp_path):
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
-    run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
+    run = run_scenario(prepare(stationary, replications=2), out_dir=tmp_path / "run").directory
     _synthetic_extras(run)
     data = load_run(run)
     assert data.transfers == {("110", "12345"): 2.0, ("110", "119"): 1.0}
@@ -104,16 +104,16 @@ def test_zh_falls_back_to_english_without_a_cjk_font(monkeypatch):
 
 @pytest.mark.skipif(cjk_font() is None, reason="no CJK font (apt-get install fonts-wqy-microhei)")
 def test_chinese_report_when_a_cjk_font_is_installed(stationary, tmp_path):
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
-    run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
+    run = run_scenario(prepare(stationary, replications=2), out_dir=tmp_path / "run").directory
     assert resolve_lang("zh") == "zh"
     html = write_report(run, lang="zh").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in html and "服务水平" in html
 
 
 def _missed_target_run(write_scenario, tmp_path) -> Path:
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     path = write_scenario({
         "name": "two-centres", "seed": 3, "horizon_hours": 4, "drain_hours": 0, "replications": 3,
@@ -122,7 +122,7 @@ def _missed_target_run(write_scenario, tmp_path) -> Path:
                           "target": {"seconds": 15, "level": 0.9}}},
         "centres": {"620100/110": {"calls_per_day": 12960, "seats": 8},  # 9 Erl: overloaded
                     "620200/110": {"calls_per_day": 1440, "seats": 6}}})
-    return run_scenario(path, out_dir=tmp_path / "run").directory
+    return run_scenario(prepare(path), out_dir=tmp_path / "run").directory
 
 
 @pytest.mark.skipif(chromium_binary() is None,
@@ -163,9 +163,9 @@ def test_a_miss_whose_interval_reaches_the_target_is_not_distinguishable():
 
 
 def test_report_command_regenerates_in_place(rcli, stationary, tmp_path):
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
-    run = run_scenario(stationary, replications=2, out_dir=tmp_path / "run").directory
+    run = run_scenario(prepare(stationary, replications=2), out_dir=tmp_path / "run").directory
     result = rcli("report", run, "--centre", "620100/110")
     assert result.exit_code == 0 and (run / "report.html").exists()
     assert "620100/110" in (run / "report.html").read_text()

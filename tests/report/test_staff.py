@@ -69,7 +69,7 @@ def test_stationary_mmcm_gets_the_erlang_a_seat_count(rcli, stationary, tmp_path
 @pytest.mark.slow
 def test_baseline_schedule_meets_the_targets_with_a_new_seed(rcli, tmp_path):
     from sim.domain.paths import DEFAULT_SCENARIO
-    from sim.experiments.runner import run_scenario
+    from sim.experiments.runner import prepare, run_scenario
 
     out = tmp_path / "staff"
     targets = {"110": 0.9, "120": 0.9}
@@ -80,8 +80,8 @@ def test_baseline_schedule_meets_the_targets_with_a_new_seed(rcli, tmp_path):
     assert "required seat-h" in result.output
     override = yaml.safe_load((out / "staffing-override.yaml").read_text())
     assert override["horizon_hours"] == 12 and override["extends"].endswith("gansu-baseline.yaml")
-    rerun = run_scenario(out / "staffing-override.yaml", replications=5, seed=987654, jobs=2,
-                         out_dir=tmp_path / "rerun")
+    rerun = run_scenario(prepare(out / "staffing-override.yaml", replications=5, seed=987654),
+                         jobs=2, out_dir=tmp_path / "rerun")
     doc = json.loads((rerun.directory / "kpis.json").read_text())
     for line, level in targets.items():
         assert doc["lines"][line]["sl15"]["mean"] >= level, (line, doc["lines"][line]["sl15"])
