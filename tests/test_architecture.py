@@ -1,8 +1,9 @@
 """The layers of docs/architecture.md, checked: every import in ``sim/``, ``loadtest/`` and
 ``cli.py`` points down a layer, never up, never sideways between sibling layers.
 
-Every import counts: module level, inside functions (lazy imports) and under
-``TYPE_CHECKING`` alike, because a type-only import that points up still couples the layers.
+Every import counts: module level, inside functions (lazy imports), under ``TYPE_CHECKING``
+(a type-only import that points up still couples the layers) and by name through
+``importlib.import_module("...")`` or ``__import__("...")``.
 """
 
 from __future__ import annotations
@@ -69,7 +70,17 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
             found.extend((node.lineno, f"{target}.{a.name}") for a in node.names)
         elif isinstance(node, ast.Import):
             found.extend((node.lineno, a.name) for a in node.names)
+        elif isinstance(node, ast.Call) and _dynamic_import(node):
+            found.append((node.lineno, node.args[0].value))
     return [(line, m) for line, m in found if layer_of(m) is not None]
+
+
+def _dynamic_import(node: ast.Call) -> bool:
+    """``importlib.import_module("x")``, ``import_module("x")`` or ``__import__("x")``."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return (name in ("import_module", "__import__") and bool(node.args)
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
 
 
 def project_files() -> list[Path]:
@@ -108,10 +119,14 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
     fake.parent.mkdir(parents=True)
     fake.write_text("from sim.results.kpis import replication_kpis\n"
                     "def f():\n    from sim.report import write_report\n"
-                    "from sim.domain import lines\n")
+                    "from sim.domain import lines\n"
+                    "import importlib\n"
+                    "trace = importlib.import_module('loadtest.trace')\n"
+                    "kpis = __import__('sim.results.kpis')\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     found = [m for _, m in imports_of(fake)]
     assert "sim.results.kpis" in found and "sim.report.write_report" in found
+    assert "loadtest.trace" in found and found.count("sim.results.kpis") == 2
     ups = [m for m in found if layer_of(m)[0] > layer_of("sim.model.leak")[0]]
     assert {"sim.results.kpis", "sim.report"} <= set(ups)
 
