@@ -11,37 +11,27 @@ from pathlib import Path
 
 import click
 
+from sim.commands import options as opt
 from sim.commands.group import EXIT_INTERRUPTED, command_line
-from sim.commands.options import (
-    jobs_option,
-    lang_option,
-    load,
-    out_option,
-    quiet_option,
-    replications_option,
-    seed_option,
-    set_option,
-    with_cluster,
-)
 
 __all__ = ["check", "run", "scenarios"]
 
 
-@with_cluster
+@opt.with_cluster
 @click.command()
 @click.argument("scenario", required=False, default=None)
-@set_option()
-@replications_option()
-@seed_option()
-@jobs_option("Replications run in parallel processes (0: one per CPU core). The output does "
+@opt.set_option()
+@opt.replications_option()
+@opt.seed_option()
+@opt.jobs_option("Replications run in parallel processes (0: one per CPU core). The output does "
              "not depend on it.")
-@out_option("Run directory (default: results/<scenario name>/).")
-@quiet_option()
+@opt.out_option("Run directory (default: results/<scenario name>/).")
+@opt.quiet_option()
 @click.option("--variants/--no-variants", default=True, show_default=True,
               help="Also run the scenario's declared what-if variants and print the comparison.")
 @click.option("--report/--no-report", "with_report", default=True, show_default=True,
               help="Write report.html and plots/ into the run directory.")
-@lang_option("Language of the report's labels (zh needs a CJK font).")
+@opt.lang_option("Language of the report's labels (zh needs a CJK font).")
 @click.option("--audit", is_flag=True,
               help="Check the model's invariants as it runs (every leg recorded once with its "
                    "parent, times ordered, seats and trunks never over-used, no caller served "
@@ -88,7 +78,7 @@ def run(scenario, overrides, replications, seed, jobs, out_dir, quiet, variants,
     from sim.report.whatif import format_whatif
     from sim.scenario import with_overrides
 
-    scn = load(scenario or DEFAULT_SCENARIO, overrides, replications=replications, seed=seed)
+    scn = opt.load(scenario or DEFAULT_SCENARIO, overrides, replications=replications, seed=seed)
     if max_replications is not None and not precision:
         raise click.UsageError("--max-replications needs --precision")
     if max_replications is not None and replications is not None \
@@ -195,7 +185,7 @@ def _audit_verdict(result, echo=click.echo) -> int:
 
 @click.command()
 @click.argument("scenario")
-@set_option()
+@opt.set_option()
 def check(scenario, overrides) -> None:
     """Validate SCENARIO and compare offered load (Erlangs) with seats, hour by hour.
 
@@ -206,7 +196,7 @@ def check(scenario, overrides) -> None:
     """
     from sim.experiments.check import centre_loads, format_loads, input_warnings
 
-    scn = load(scenario, overrides)
+    scn = opt.load(scenario, overrides)
     click.echo(f"{scn.name}: valid. {len(scn.centres)} centres, {scn.horizon_hours:g} h.")
     loads = centre_loads(scn)
     click.echo(format_loads(loads))
