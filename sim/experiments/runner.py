@@ -14,6 +14,7 @@ import numpy as np
 from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.results.document import KpiDocument, TargetRow
 from sim.results.flows import ORDER_COLUMNS
 from sim.results.kpis import kpi_names
 from sim.results.output import (
@@ -25,7 +26,6 @@ from sim.results.output import (
     run_record,
 )
 from sim.results.records import CALL_COLUMNS, header_member
-from sim.results.document import KpiDocument, TargetRow
 from sim.results.stats import KpiSummary, kpi_summary
 from sim.results.timeseries import SERIES, interval_edges
 from sim.scenario import Scenario, dump_resolved, load_scenario

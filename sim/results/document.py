@@ -139,6 +139,11 @@ class KpiDocument:
             sections, other)
 
 
+def means(kpis: Kpis) -> dict[str, float | None]:
+    """The mean of every KPI of a group or section (``None``: undefined)."""
+    return {name: kpi.mean for name, kpi in kpis.items()}
+
+
 def as_document(doc: KpiDocument | Mapping) -> KpiDocument:
     """``doc`` as a ``KpiDocument`` (a ``kpis.json`` object is read with ``from_json``)."""
     return doc if isinstance(doc, KpiDocument) else KpiDocument.from_json(doc)
