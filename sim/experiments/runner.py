@@ -159,9 +159,9 @@ def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
 def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> KpiDocument:
     """The ``kpis.json`` document: every KPI's mean, 95 % CI and per-replication values."""
     plans = build_plans(scenario)
-    groups = {group: {name: _summaries([s.kpis[group][name] for s in summaries])
-                      for name in summaries[0].kpis[group]}
-              for group in ("lines", "regions", "centres")}
+    lines, regions, centres = ({name: _summaries([s.kpis[group][name] for s in summaries])
+                                for name in summaries[0].kpis[group]}
+                               for group in ("lines", "regions", "centres"))
     windows = summaries[0].windows
     sections = {}
     for section in summaries[0].sections:
@@ -175,11 +175,11 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> Kp
         warmup_hours=scenario.warmup_hours, replications=len(summaries),
         kpi_names=tuple(kpi_names(sl_thresholds(scenario))),
         overall=_summaries([s.kpis["overall"] for s in summaries]),
-        lines=groups["lines"], regions=groups["regions"], centres=groups["centres"],
-        targets=targets(scenario, groups["lines"], groups["centres"], plans),
+        lines=lines, regions=regions, centres=centres,
+        targets=targets(scenario, lines, centres, plans),
         windows={name: {key: _summaries([s.windows[name][key] for s in summaries])
-                        for key in centres}
-                 for name, centres in windows.items()} if windows else None,
+                        for key in keys}
+                 for name, keys in windows.items()} if windows else None,
         sections=sections)
 
 

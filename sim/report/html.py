@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -77,11 +77,15 @@ def kpi_table(doc: KpiDocument | Mapping, groups: Sequence[tuple[str, Kpis]]) ->
     return {"header": names, "rows": rows}
 
 
-def target_rows(doc: KpiDocument | Mapping) -> list[dict]:
+def target_rows(doc: KpiDocument | Mapping,
+                label: Callable[[TargetRow], str] | None = None) -> list[dict]:
     """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
     it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
     but the CI reaches the target: not distinguishable), ``missed`` (the CI is below it),
-    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls)."""
+    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls).
+
+    The rows are plain dicts for the template (kind, name, kpi, status, value, target_text and
+    ``label``: ``label(row)``, default the name)."""
     from sim.report.tables import target_status
 
     rows = []
@@ -93,7 +97,8 @@ def target_rows(doc: KpiDocument | Mapping) -> list[dict]:
         elif status == "missed" and lo is None:
             status = "missed-mean"  # one replication: no interval to judge by
         rows.append({"kind": tg.kind, "name": tg.name, "kpi": tg.kpi, "status": status,
-                     "value": fmt_kpi(tg.kpi, tg), "target_text": fmt_value(tg.kpi, tg.target)})
+                     "value": fmt_kpi(tg.kpi, tg), "target_text": fmt_value(tg.kpi, tg.target),
+                     "label": label(tg) if label else tg.name})
     return rows
 
 

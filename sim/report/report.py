@@ -163,10 +163,8 @@ def report_context(data: RunData, plots: list[PlotEntry], lang: str) -> dict:
                dict(title=t("centre", lang), collapsed=True, **kpi_table(doc, centres))]
     for table in tables:
         table["header_labels"] = ["", *[kpi_label(k) for k in table["header"]]]
-    targets = target_rows(doc)
-    for row in targets:
-        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else \
-            place_label(row["name"])
+    targets = target_rows(doc, lambda tg: line_label(tg.name, lang) if tg.kind == "line"
+                          else place_label(tg.name))
     return {
         "lang": lang, "title": f"{doc.scenario or data.name} — hotline-sim report",
         "description": getattr(scn, "description", ""), "summary": _summary(data),
