@@ -42,12 +42,15 @@ def test_met_targets_and_few_replications(cli, write_scenario, tmp_path):
 
 def test_status_of_a_target_follows_its_interval():
     from sim.report.tables import target_status
+    from sim.results.document import TargetRow
 
-    row = {"target": 0.8}
-    assert target_status({**row, "mean": 0.81, "ci95": [0.7, 0.9]}) == "met"
-    assert target_status({**row, "mean": 0.79, "ci95": [0.7, 0.85]}) == "unclear"
-    assert target_status({**row, "mean": 0.70, "ci95": [0.6, 0.79]}) == "missed"
-    assert target_status({**row, "mean": 0.79, "ci95": [None, None]}) == "missed"
+    def row(mean, low, high):
+        return TargetRow("centre", "620100/110", "sl15", 0.8, mean, low, high, False)
+
+    assert target_status(row(0.81, 0.7, 0.9)) == "met"
+    assert target_status(row(0.79, 0.7, 0.85)) == "unclear"
+    assert target_status(row(0.70, 0.6, 0.79)) == "missed"
+    assert target_status(row(0.79, None, None)) == "missed"
 
 
 def test_ctrl_c_is_130(cli, monkeypatch, understaffed, tmp_path):
@@ -87,8 +90,10 @@ def test_a_closed_output_pipe_is_141_not_1(cli, monkeypatch, understaffed, tmp_p
 def test_no_calls_is_neither_met_nor_missed_and_never_fails_the_run(cli, write_scenario,
                                                                      tmp_path):
     from sim.report.tables import target_status
+    from sim.results.document import TargetRow
 
-    assert target_status({"target": 0.8, "mean": None, "ci95": [None, None]}) == "no-data"
+    assert target_status(TargetRow("centre", "620100/110", "sl15", 0.8, None, None, None,
+                                   False)) == "no-data"
     quiet = {**STATIONARY, "replications": 2, "centres": {
         "620100/110": {"calls_per_day": 12960, "seats": 14},
         "620200/110": {"calls_per_day": 0, "seats": 2}}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -15,6 +14,7 @@ import numpy as np
 from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.results.document import KpiDocument, TargetRow
 from sim.results.flows import ORDER_COLUMNS
 from sim.results.kpis import kpi_names
 from sim.results.output import (
@@ -26,7 +26,7 @@ from sim.results.output import (
     run_record,
 )
 from sim.results.records import CALL_COLUMNS, header_member
-from sim.results.stats import KpiSummary, summarise
+from sim.results.stats import KpiSummary, kpi_summary
 from sim.results.timeseries import SERIES, interval_edges
 from sim.scenario import Scenario, dump_resolved, load_scenario
 from sim.scenario.plan import build_plans
@@ -38,13 +38,15 @@ SEAT_EVENT_COLUMNS = ("replication", "t", "kind", "recipient", "donor", "seats",
 
 @dataclass
 class RunResult:
-    """A finished run: where it was written and its KPI document."""
+    """A finished run: where it was written and its KPI document (``document``; ``kpis`` is
+    its ``kpis.json`` object, for callers that still read JSON)."""
 
     directory: Path
     scenario: Scenario
     kpis: dict
     violations: list = field(default_factory=list)  # (replication, Violation) with --audit
     precision: PrecisionOutcome | None = None
+    document: KpiDocument | None = None
 
 
 def prepare(scenario: str | Path, overrides: Iterable[str] = (), *, replications: int | None = None,
@@ -96,14 +98,14 @@ def run_scenario(scenario: Scenario, *, jobs: int = 1, out_dir: Path | None = No
                                          on_progress=on_progress, audit=audit)
         if on_phase:
             on_phase("write")
-        kpis = write_run(scenario, summaries, out,
-                         record=_record("ok", scenario, started, command))
+        document = write_run(scenario, summaries, out,
+                             record=_record("ok", scenario, started, command))
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         record_failure(out, _record(status, scenario, started, command, exc))
         raise
-    return RunResult(out, scenario, kpis,
-                     [(s.index, v) for s in summaries for v in s.violations], outcome)
+    return RunResult(out, scenario, document.to_json(),
+                     [(s.index, v) for s in summaries for v in s.violations], outcome, document)
 
 
 def _record(status: str, scenario: Scenario, started: float,
@@ -114,7 +116,7 @@ def _record(status: str, scenario: Scenario, started: float,
 
 
 def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path, *,
-              record: dict | None = None) -> dict:
+              record: dict | None = None) -> KpiDocument:
     """Write the run directory from the replications' summaries; return the KPI document.
 
     Every file is staged in a sibling directory that then replaces ``out`` as a whole
@@ -128,7 +130,7 @@ def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path
     try:
         writer.write_text(RUN_RECORD, record_text(record))
         writer.write_text("scenario.resolved.yaml", dump_resolved(scenario))
-        writer.write_text("kpis.json", json.dumps(kpis, indent=1, ensure_ascii=False) + "\n")
+        writer.write_text("kpis.json", kpis.text())
         writer.write_bytes("calls.csv.gz",
                            [header_member(CALL_COLUMNS)] + [s.calls_gz for s in summaries])
         writer.write_text("timeseries.csv", timeseries_csv(scenario, summaries))
@@ -152,32 +154,35 @@ def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
     return files
 
 
-def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> dict:
+def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> KpiDocument:
     """The ``kpis.json`` document: every KPI's mean, 95 % CI and per-replication values."""
     plans = build_plans(scenario)
-    doc: dict = {
-        "schema": KPIS_SCHEMA, "scenario": scenario.name, "seed": scenario.seed,
-        "start": scenario.start.isoformat(), "horizon_hours": scenario.horizon_hours,
-        "warmup_hours": scenario.warmup_hours, "replications": len(summaries),
-        "kpi_names": list(kpi_names(sl_thresholds(scenario))),
-        "overall": summarise([s.kpis["overall"] for s in summaries]),
-    }
-    for group in ("lines", "regions", "centres"):
-        doc[group] = {name: summarise([s.kpis[group][name] for s in summaries])
-                      for name in summaries[0].kpis[group]}
-    doc["targets"] = targets(scenario, doc, plans)
+    lines, regions, centres = ({name: _summaries([s.kpis[group][name] for s in summaries])
+                                for name in summaries[0].kpis[group]}
+                               for group in ("lines", "regions", "centres"))
     windows = summaries[0].windows
-    if windows:
-        doc["windows"] = {
-            name: {key: summarise([s.windows[name][key] for s in summaries])
-                   for key in centres}
-            for name, centres in windows.items()}
+    sections = {}
     for section in summaries[0].sections:
         per_rep = [s.sections[section] for s in summaries]
         names = list(dict.fromkeys(k for rep in per_rep for k in rep))
-        doc[section] = summarise([{k: rep.get(k, _missing(k)) for k in names}
-                                  for rep in per_rep])
-    return doc
+        sections[section] = _summaries([{k: rep.get(k, _missing(k)) for k in names}
+                                        for rep in per_rep])
+    return KpiDocument(
+        schema=KPIS_SCHEMA, scenario=scenario.name, seed=scenario.seed,
+        start=scenario.start.isoformat(), horizon_hours=scenario.horizon_hours,
+        warmup_hours=scenario.warmup_hours, replications=len(summaries),
+        kpi_names=tuple(kpi_names(sl_thresholds(scenario))),
+        overall=_summaries([s.kpis["overall"] for s in summaries]),
+        lines=lines, regions=regions, centres=centres,
+        targets=targets(scenario, lines, centres, plans),
+        windows={name: {key: _summaries([s.windows[name][key] for s in summaries])
+                        for key in keys}
+                 for name, keys in windows.items()} if windows else None,
+        sections=sections)
+
+
+def _summaries(per_replication: list[dict[str, float]]) -> dict[str, KpiSummary]:
+    return {name: kpi_summary(name, per_replication) for name in per_replication[0]}
 
 
 def _missing(key: str) -> float:
@@ -185,21 +190,22 @@ def _missing(key: str) -> float:
     return math.nan if key.endswith(("first_request_hours", "released_after_hours")) else 0
 
 
-def targets(scenario: Scenario, doc: dict, plans) -> list[dict]:
+def targets(scenario: Scenario, lines: dict[str, dict[str, KpiSummary]],
+            centres: dict[str, dict[str, KpiSummary]], plans) -> tuple[TargetRow, ...]:
     """Each line's and centre's service-level target, and whether the mean meets it."""
     rows = []
-    for kind, items in (("line", scenario.lines.items()),
-                        ("centre", [(p.key, p) for p in plans])):
+    for kind, items, groups in (("line", scenario.lines.items(), lines),
+                                ("centre", [(p.key, p) for p in plans], centres)):
         for name, spec in items:
             target = spec.target
-            kpis = doc["lines" if kind == "line" else "centres"].get(name)
+            kpis = groups.get(name)
             if not kpis:
                 continue
-            got = KpiSummary.from_json(kpis[f"sl{target.seconds:g}"])
-            rows.append({"kind": kind, "name": name, "kpi": f"sl{target.seconds:g}",
-                         "target": target.level, "mean": got.mean, "ci95": [got.low, got.high],
-                         "met": got.mean is not None and got.mean >= target.level})
-    return rows
+            kpi = f"sl{target.seconds:g}"
+            got = kpis[kpi]
+            rows.append(TargetRow(kind, name, kpi, target.level, got.mean, got.low, got.high,
+                                  got.mean is not None and got.mean >= target.level))
+    return tuple(rows)
 
 
 def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:

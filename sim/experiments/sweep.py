@@ -58,7 +58,7 @@ def run_sweep(scenario: Scenario, varies: Sequence[tuple[str, list[str]]], *, jo
     out = []
     for values, scn in zip(points, scenarios, strict=True):
         summaries = run_replications(scn, jobs=jobs, on_done=on_done)
-        doc = kpis_document(scn, summaries)
+        doc = kpis_document(scn, summaries).to_json()
         out.append(Point(values, {k: doc[k] for k in (
             "scenario", "seed", "replications", "overall", "lines", "regions", "centres",
             "targets", "kpi_names")}, scn))

@@ -9,7 +9,7 @@ inputs differ and those whose KPIs changed significantly (:mod:`sim.results.chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from sim.results.changes import (
     outside_selection,
     unknown_kpis,
 )
+from sim.results.document import KpiDocument, as_document
 from sim.results.paired import PairedDiff, paired_entries
 from sim.results.rundata import load_kpis
 from sim.results.stats import KpiSummary
@@ -42,7 +43,7 @@ class Row:
 
     group: str
     kpi: str
-    entries: list[dict | None]
+    entries: list[KpiSummary | None]
     diffs: list[PairedDiff | None]  # vs the first run (the first is None)
 
     @property
@@ -67,7 +68,7 @@ class Comparison:
     """Runs (their names and KPI documents), the line rows and the centre/region changes."""
 
     names: list[str]
-    docs: list[dict]
+    docs: list[KpiDocument]
     rows: list[Row]
     changes: list[list[ChangeRow]] = field(default_factory=list)  # per run after the first
     notes: list[str] = field(default_factory=list)
@@ -82,30 +83,31 @@ class Comparison:
             r.significant for rows in self.changes for r in rows)
 
 
-def _mean(entry: dict | None) -> float | None:
-    return None if not entry else KpiSummary.from_json(entry).mean
+def _mean(entry: KpiSummary | None) -> float | None:
+    return None if entry is None else entry.mean
 
 
-def valid_kpis(docs: Sequence[dict]) -> list[str]:
+def valid_kpis(docs: Sequence[KpiDocument | Mapping]) -> list[str]:
     """KPI names every run has (``kpi_names`` of kpis.json)."""
-    names = [list(d.get("kpi_names") or d.get("overall", {})) for d in docs]
+    names = [list(d.kpi_names or d.overall) for d in map(as_document, docs)]
     return [k for k in names[0] if all(k in n for n in names[1:])]
 
 
-def compare_docs(names: Sequence[str], docs: Sequence[dict],
+def compare_docs(names: Sequence[str], docs: Sequence[KpiDocument | Mapping],
                  kpis: Sequence[str] | None = None, scenarios: Sequence | None = None,
                  selection: Selection = EVERYTHING) -> Comparison:
-    """Compare KPI documents: centre/region changes, then ``all`` and every line."""
+    """Compare KPI documents (``KpiDocument`` or ``kpis.json`` objects): centre/region
+    changes, then ``all`` and every line."""
+    docs = [as_document(d) for d in docs]
     if kpis:
         unknown_kpis(kpis, valid_kpis(docs))
     for d in docs:
         selection.check(d)
-    groups = [("all", [d.get("overall", {}) for d in docs])]
-    lines = list(dict.fromkeys(k for d in docs for k in d.get("lines", {})))
-    groups += [(line, [d.get("lines", {}).get(line, {}) for d in docs]) for line in lines
+    groups = [("all", [d.overall for d in docs])]
+    lines = list(dict.fromkeys(k for d in docs for k in d.lines))
+    groups += [(line, [d.lines.get(line, {}) for d in docs]) for line in lines
                if not selection.lines or line in selection.lines]
-    targets = {r["name"]: r["kpi"] for d in docs for r in d.get("targets", [])
-               if r.get("kind") == "line"}
+    targets = {r.name: r.kpi for d in docs for r in d.targets if r.kind == "line"}
     rows = []
     for group, per_run in groups:
         wanted = list(kpis or COMPARE_KPIS)
@@ -126,7 +128,7 @@ def compare_docs(names: Sequence[str], docs: Sequence[dict],
     return Comparison(list(names), list(docs), rows, changes, notes, hidden, bool(selection))
 
 
-def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
+def _notes(names: Sequence[str], docs: Sequence[KpiDocument]) -> list[str]:
     """Caveats, first of all the run-wide settings the runs differ in (horizon, start,
     warm-up: the KPIs cover different hours), then seeds and replication counts."""
     from sim.results.changes import PERIOD_SETTINGS, RUN_SETTINGS, setting_changes
@@ -143,12 +145,12 @@ def _notes(names: Sequence[str], docs: Sequence[dict]) -> list[str]:
                          "compared on the clock hours both runs cover).")
         keys = {k for k, _, _ in changed}
         if "seed" in keys:
-            notes.append(f"{name} ran with seed {d.get('seed')}, {names[0]} with "
-                         f"{docs[0].get('seed')}: no common random numbers, so the paired "
+            notes.append(f"{name} ran with seed {d.seed}, {names[0]} with "
+                         f"{docs[0].seed}: no common random numbers, so the paired "
                          "test is valid but weaker.")
         if "replications" in keys:
-            notes.append(f"{name} has {d.get('replications')} replications, {names[0]} "
-                         f"{docs[0].get('replications')}: only the common ones are paired.")
+            notes.append(f"{name} has {d.replications} replications, {names[0]} "
+                         f"{docs[0].replications}: only the common ones are paired.")
     return notes
 
 
@@ -253,8 +255,7 @@ def write_compare(c: Comparison, run_dirs: Sequence[Path], out: Path, lang: str 
     runs = [(n, read_series(Path(d) / "timeseries.csv")) for n, d in zip(c.names, run_dirs,
                                                                         strict=True)
             if (Path(d) / "timeseries.csv").exists()]
-    targets = {r["name"]: r["target"] for r in c.docs[0].get("targets", [])
-               if r.get("kind") == "line"}
+    targets = {r.name: r.target for r in c.docs[0].targets if r.kind == "line"}
     if runs:
         png = plots_compare.plot_sl_overlay(runs, targets, out / "plots", "sl-overlay", lang)
         plots.append(PlotEntry("sl-overlay", "service level over time", data_uri(png)))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from sim.results.stats import KpiSummary, mean_ci
+from sim.results.document import KpiDocument, Kpis, TargetRow, as_document
+from sim.results.stats import KpiSummary, as_summary, mean_ci
 
 RATE_KPIS = {"p_wait", "abandon_rate", "block_rate", "human_answer_rate", "occupancy",
              "bot_rate"}
@@ -36,14 +37,14 @@ def fmt_value(kpi: str, value: float | None) -> str:
     return f"{value:,.1f}"
 
 
-def fmt_kpi(kpi_name: str, entry: dict | None) -> str:
-    """``mean ± half-width`` of a kpis.json entry (``{"mean", "ci95", "values"}``); when the
-    interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low, high]``
-    with the ends clamped to the range."""
+def fmt_kpi(kpi_name: str, entry: KpiSummary | TargetRow | Mapping | None) -> str:
+    """``mean ± half-width`` of a KPI's summary (or a target row, or a kpis.json entry); when
+    the interval reaches past the KPI's range (below 0, a rate above 100 %), ``mean [low,
+    high]`` with the ends clamped to the range."""
     from sim.report.tables import clamp_interval
 
-    kpi = KpiSummary.from_json(entry or {})
-    if kpi.mean is None:
+    kpi = entry if isinstance(entry, TargetRow) else as_summary(entry)
+    if kpi is None or kpi.mean is None:
         return "—"
     lo, hi = kpi.low, kpi.high
     text = fmt_value(kpi_name, kpi.mean)
@@ -60,14 +61,15 @@ def fmt_kpi(kpi_name: str, entry: dict | None) -> str:
     return f"{text} ± {half:,.1f}"
 
 
-def sl_kpis(doc: dict) -> list[str]:
+def sl_kpis(doc: KpiDocument) -> list[str]:
     """The service-level KPI names of a run (``sl10``, ``sl15``, ... without ``_excl``)."""
-    return [k for k in doc.get("kpi_names", []) if k.startswith("sl") and not k.endswith("_excl")]
+    return [k for k in doc.kpi_names if k.startswith("sl") and not k.endswith("_excl")]
 
 
-def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
+def kpi_table(doc: KpiDocument | Mapping, groups: Sequence[tuple[str, Kpis]]) -> dict:
     """Header and rows of a KPI table: one row per (label, kpis) group."""
-    names = [k for k in ("offered", *sl_kpis(doc), *TABLE_KPIS[1:]) if k in doc.get("kpi_names", [])
+    doc = as_document(doc)
+    names = [k for k in ("offered", *sl_kpis(doc), *TABLE_KPIS[1:]) if k in doc.kpi_names
              or k in TABLE_KPIS]
     if any("bot_rate" in kpis for _, kpis in groups):  # outcomes then add up to 100 %
         names.insert(names.index("human_answer_rate") + 1, "bot_rate")
@@ -75,23 +77,28 @@ def kpi_table(doc: dict, groups: Sequence[tuple[str, dict]]) -> dict:
     return {"header": names, "rows": rows}
 
 
-def target_rows(doc: dict) -> list[dict]:
+def target_rows(doc: KpiDocument | Mapping,
+                label: Callable[[TargetRow], str] | None = None) -> list[dict]:
     """Each target of kpis.json with its verdict: ``met`` (the 95 % CI's lower end reaches
     it), ``met-mean`` (the mean does, the CI reaches below), ``unclear`` (the mean falls short
     but the CI reaches the target: not distinguishable), ``missed`` (the CI is below it),
-    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls)."""
+    ``missed-mean`` (no CI, one replication, and the mean below) or ``no-data`` (no calls).
+
+    The rows are plain dicts for the template (kind, name, kpi, status, value, target_text and
+    ``label``: ``label(row)``, default the name)."""
     from sim.report.tables import target_status
 
     rows = []
-    for tg in doc.get("targets", []):
-        lo = KpiSummary.from_json(tg).low
+    for tg in as_document(doc).targets:
+        lo = tg.low
         status = target_status(tg)
         if status == "met":
-            status = "met" if lo is None or lo >= tg["target"] else "met-mean"
+            status = "met" if lo is None or lo >= tg.target else "met-mean"
         elif status == "missed" and lo is None:
             status = "missed-mean"  # one replication: no interval to judge by
-        rows.append({**tg, "status": status, "value": fmt_kpi(tg["kpi"], tg),
-                     "target_text": fmt_value(tg["kpi"], tg["target"])})
+        rows.append({"kind": tg.kind, "name": tg.name, "kpi": tg.kpi, "status": status,
+                     "value": fmt_kpi(tg.kpi, tg), "target_text": fmt_value(tg.kpi, tg.target),
+                     "label": label(tg) if label else tg.name})
     return rows
 
 
@@ -202,15 +209,16 @@ def kpi_label(kpi: str) -> str:
     return LABELS.get(kpi, kpi)
 
 
-def with_bot_share(kpis: dict) -> dict:
+def with_bot_share(kpis: Kpis | Mapping) -> Kpis:
     """``kpis`` plus ``bot_rate`` (calls the bot answered / offered, per replication, mean and
     95 % CI) when the bot answered any: answered, by bot, abandoned and blocked add to 100 %."""
-    bot = KpiSummary.from_json(kpis.get("bot") or {})
-    offered = KpiSummary.from_json(kpis.get("offered") or {})
+    kpis = {name: as_summary(entry) for name, entry in kpis.items()}
+    empty = KpiSummary(None, None, None)
+    bot, offered = kpis.get("bot") or empty, kpis.get("offered") or empty
     if not bot.mean:
         return kpis
     values = [None if b is None or not o else b / o
               for b, o in zip(bot.values, offered.values, strict=False)]
     mean, lo, hi = (None if math.isnan(x) else x
                     for x in mean_ci([v for v in values if v is not None]))
-    return {**kpis, "bot_rate": KpiSummary(mean, lo, hi, tuple(values)).to_json()}
+    return {**kpis, "bot_rate": KpiSummary(mean, lo, hi, tuple(values))}

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.report.i18n import t
 from sim.report.tables import place_label
+from sim.results.document import KpiDocument
 from sim.results.rundata import Series
 
 # A schematic tile map (列, 行) of Gansu's regions, north-west to south-east, so that
@@ -115,14 +116,14 @@ def _shown(key: str, selected: str) -> bool:
     return key == selected
 
 
-def region_map(series: Series, start: str, doc: dict, lang: str = "en") -> dict:
+def region_map(series: Series, start: str, doc: KpiDocument, lang: str = "en") -> dict:
     """The tile map: one square per region, coloured by its service level at target, the worst
     hour (fewest answered in target among hours with calls) on hover."""
     h = hourly(series)
     x = clock(start, h.t)
     codes = [r for r in dict.fromkeys(series.regions) if r in TILES]
     text, colour, worst_text = [], [], []
-    targets = {t["name"]: t for t in doc.get("targets", []) if t["kind"] == "centre"}
+    targets = {row.name: row for row in doc.targets if row.kind == "centre"}
     for code in codes:
         m = series.members(region=code)
         offered, good = h.col("offered", m), h.col("answered_in_target", m)
@@ -137,8 +138,8 @@ def region_map(series: Series, start: str, doc: dict, lang: str = "en") -> dict:
         else:
             worst_text.append(t("few_calls", lang))
         missed = [c for c in (series.centres[i] for i in m)
-                  if c in targets and targets[c]["mean"] is not None
-                  and targets[c]["mean"] < targets[c]["target"]]
+                  if c in targets and targets[c].mean is not None
+                  and targets[c].mean < targets[c].target]
         colour.append(None if level is None else round(level, 4))
         text.append(f"{place_label(code)}<br>{t('sl_at_target', lang)} "
                     f"{'—' if level is None else f'{level:.1%}'}<br>{worst_text[-1]}<br>"
@@ -176,15 +177,15 @@ def selector_options(series: Series, lang: str = "en") -> list[tuple[str, str]]:
     return [("lines", t("all_lines", lang)), *((g.key, g.label) for g in groups(series))]
 
 
-def context(series: Series | None, doc: dict, default: str = "lines",
+def context(series: Series | None, doc: KpiDocument, default: str = "lines",
             lang: str = "en") -> dict | None:
     """What the template needs: plotly.js, figure JSON, selector options and the default."""
     if series is None or not len(series.t):
         return None
     from plotly.offline import get_plotlyjs
 
-    figs = figures(series, doc["start"], default, lang)
-    figs["map"] = region_map(series, doc["start"], doc, lang)
+    figs = figures(series, doc.start, default, lang)
+    figs["map"] = region_map(series, doc.start, doc, lang)
     text = json.dumps(figs, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     return {"plotly_js": get_plotlyjs(), "figures": text,
             "options": selector_options(series, lang), "default": default}

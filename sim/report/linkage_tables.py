@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 from sim.domain.lines import LINES
-from sim.results.stats import means
+from sim.results.document import KpiDocument, as_document, means
 
 
-def format_flows(doc: dict) -> str:
+def format_flows(doc: KpiDocument | Mapping) -> str:
     """Voice transfers and system dispatches between lines (means over replications)."""
-    flows = doc.get("flows")
+    flows = as_document(doc).sections.get("flows")
     if not flows:
         return ""
     f = means(flows)
@@ -34,9 +35,9 @@ def format_flows(doc: dict) -> str:
     return "\n".join(out)
 
 
-def format_orders(doc: dict) -> str:
+def format_orders(doc: KpiDocument | Mapping) -> str:
     """Order KPIs by kind: created, sign-off, on-time, reopened, satisfaction."""
-    orders = doc.get("orders")
+    orders = as_document(doc).sections.get("orders")
     if not orders:
         return ""
     out = [f"{'orders 工单/警单':<22}{'created':>9}{'sign h':>8}{'on time':>9}{'reopened':>10}"

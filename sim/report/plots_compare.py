@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +16,7 @@ from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save, service_level  # noqa: E402
 from sim.report.plots_extra import PALETTE  # noqa: E402
 from sim.results.rundata import Series  # noqa: E402
-from sim.results.stats import KpiSummary  # noqa: E402
+from sim.results.stats import KpiSummary, as_summary  # noqa: E402
 
 
 def plot_sl_overlay(runs: Sequence[tuple[str, Series]], targets: dict[str, float], out: Path,
@@ -64,14 +64,14 @@ def plot_kpi_bars(names: Sequence[str], groups: Sequence[str], kpi: str,
     return save(fig, out, stem)
 
 
-def _mean(entry: dict | None) -> float:
-    mean = KpiSummary.from_json(entry or {}).mean
-    return np.nan if mean is None else mean
+def _mean(entry: KpiSummary | Mapping | None) -> float:
+    kpi = as_summary(entry)
+    return np.nan if kpi is None or kpi.mean is None else kpi.mean
 
 
-def _ci(entry: dict | None, i: int) -> float:
-    kpi = KpiSummary.from_json(entry or {})
-    end = kpi.low if i == 0 else kpi.high
+def _ci(entry: KpiSummary | Mapping | None, i: int) -> float:
+    kpi = as_summary(entry)
+    end = None if kpi is None else kpi.low if i == 0 else kpi.high
     return np.nan if end is None else end
 
 

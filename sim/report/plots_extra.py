@@ -17,7 +17,8 @@ from matplotlib.path import Path as MPath  # noqa: E402
 
 from sim.report.i18n import line_label, t  # noqa: E402
 from sim.report.plots import save  # noqa: E402
-from sim.results.stats import mean_ci, means  # noqa: E402
+from sim.results.document import KpiDocument, means  # noqa: E402
+from sim.results.stats import mean_ci  # noqa: E402
 
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
            "#8c8c8c", "#ccb974", "#64b5cd")
@@ -42,11 +43,11 @@ def _band(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float]
     return MPath(verts, codes)
 
 
-def flow_matrix(doc: dict) -> dict[tuple[str, str], float]:
+def flow_matrix(doc: KpiDocument) -> dict[tuple[str, str], float]:
     """(from, to) → voice transfers plus system dispatches per replication, from kpis.json's
     ``flows`` section: the same numbers as the terminal's table."""
     out: dict[tuple[str, str], float] = {}
-    for name, mean in means(doc.get("flows") or {}).items():
+    for name, mean in means(doc.sections.get("flows") or {}).items():
         kind, _, rest = name.partition(":")
         if kind in ("transfer", "dispatch") and mean and ">" in rest:
             src, dst = rest.split(":")[0].split(">")

@@ -21,8 +21,8 @@ from sim.report.html import (
 )
 from sim.report.i18n import line_label, region_label, t
 from sim.report.tables import place_label, sparse_warnings
+from sim.results.document import KpiDocument, means
 from sim.results.rundata import RunData, load_run
-from sim.results.stats import means
 
 N_CENTRES = 3
 
@@ -54,7 +54,7 @@ def write_report(run_dir: Path, lang: str = "en", centres: Sequence[str] | None 
     if data.series is not None:
         from sim.report.intervals import write_intervals
 
-        context["interval_files"] = write_intervals(data.series, data.kpis["start"], run_dir)
+        context["interval_files"] = write_intervals(data.series, data.kpis.start, run_dir)
     html = render("report.html.j2", **context)
     return write_atomic(run_dir / "report.html", html)
 
@@ -72,22 +72,21 @@ def interactive_context(data: RunData, centres: Sequence[str] | None,
     return interactive.context(data.series, data.kpis, default, lang)
 
 
-def chosen_centres(doc: dict, n: int = N_CENTRES, scenario=None) -> list[str]:
+def chosen_centres(doc: KpiDocument, n: int = N_CENTRES, scenario=None) -> list[str]:
     """The ``n`` centres with the smallest (service level − target), worst first; with a
     disaster, the centres of its most affected regions (intensity ≥ 0.5) come first."""
     hit = {code for d in getattr(scenario, "disasters", ()) or ()
            for code, x in d.regions.items() if x >= 0.5}
-    rows = [r for r in doc.get("targets", []) if r.get("kind") == "centre"
-            and r.get("mean") is not None]
-    rows.sort(key=lambda r: (r["name"].split("/")[0] not in hit, r["mean"] - r["target"]))
-    return [r["name"] for r in rows[:n]]
+    rows = [r for r in doc.targets if r.kind == "centre" and r.mean is not None]
+    rows.sort(key=lambda r: (r.name.split("/")[0] not in hit, r.mean - r.target))
+    return [r.name for r in rows[:n]]
 
 
 def _groups(data: RunData, lang: str, centres: Sequence[str] | None):
     from sim.report.plots import Group
 
     series, doc = data.series, data.kpis
-    level = {(r["kind"], r["name"]): r["target"] for r in doc.get("targets", [])}
+    level = {(r.kind, r.name): r.target for r in doc.targets}
     lines = [Group(line_label(line, lang), tuple(series.members(line=line)),
                    level.get(("line", line)))
              for line in dict.fromkeys(series.lines)]
@@ -117,7 +116,7 @@ def make_plots(data: RunData, out: Path, lang: str,
         add("volume-lines", t("volume", lang), None, "no data (timeseries.csv missing)")
     else:
         lines, chosen = _groups(data, lang, centres)
-        s = replace(data.series.coarsen(), start=data.kpis.get("start"))
+        s = replace(data.series.coarsen(), start=data.kpis.start)
         for suffix, groups in (("lines", lines), ("centres", chosen)):
             if not groups:
                 continue
@@ -155,41 +154,39 @@ def report_context(data: RunData, plots: list[PlotEntry], lang: str) -> dict:
     """Everything ``report.html.j2`` shows."""
     doc = data.kpis
     scn = data.scenario
-    lines = [(line_label(k, lang), with_bot_share(v)) for k, v in doc.get("lines", {}).items()]
+    lines = [(line_label(k, lang), with_bot_share(v)) for k, v in doc.lines.items()]
     tables = [dict(title=t("line", lang), **kpi_table(doc, [*lines, (t("all", lang),
-                   with_bot_share(doc.get("overall", {})))]))]
-    regions = [(f"{region_label(k, lang)} {k}", v) for k, v in doc.get("regions", {}).items()]
-    centres = [(place_label(k), v) for k, v in doc.get("centres", {}).items()]
+                   with_bot_share(doc.overall))]))]
+    regions = [(f"{region_label(k, lang)} {k}", v) for k, v in doc.regions.items()]
+    centres = [(place_label(k), v) for k, v in doc.centres.items()]
     tables += [dict(title=t("region", lang), **kpi_table(doc, regions)),
                dict(title=t("centre", lang), collapsed=True, **kpi_table(doc, centres))]
     for table in tables:
         table["header_labels"] = ["", *[kpi_label(k) for k in table["header"]]]
-    targets = target_rows(doc)
-    for row in targets:
-        row["label"] = line_label(row["name"], lang) if row["kind"] == "line" else \
-            place_label(row["name"])
+    targets = target_rows(doc, lambda tg: line_label(tg.name, lang) if tg.kind == "line"
+                          else place_label(tg.name))
     return {
-        "lang": lang, "title": f"{doc.get('scenario', data.name)} — hotline-sim report",
+        "lang": lang, "title": f"{doc.scenario or data.name} — hotline-sim report",
         "description": getattr(scn, "description", ""), "summary": _summary(data),
         "notes": data.notes, "warnings": sparse_warnings(doc), "targets": targets, "tables": tables, "plots": plots,
-        "replications": doc.get("replications"),
+        "replications": doc.replications,
         "extras": [extra_section(k, v) for k, v in data.extras.items()],
-        "printed": [str(x) for x in doc.get("printed", [])] if isinstance(
-            doc.get("printed"), list) else [],
+        "printed": [str(x) for x in doc.other["printed"]] if isinstance(
+            doc.other.get("printed"), list) else [],
         "assumptions": ASSUMPTIONS, "line_params": _line_params(scn),
     }
 
 
 def _summary(data: RunData) -> list[tuple[str, str]]:
     doc, scn = data.kpis, data.scenario
-    out = [("scenario", str(doc.get("scenario"))), ("seed", str(doc.get("seed"))),
-           ("start", str(doc.get("start"))),
-           ("horizon", f"{doc.get('horizon_hours')} h (warm-up {doc.get('warmup_hours')} h)"),
-           ("replications", str(doc.get("replications"))),
-           ("centres", str(len(doc.get("centres", {})))),
-           ("lines", ", ".join(doc.get("lines", {}))),
+    out = [("scenario", str(doc.scenario)), ("seed", str(doc.seed)),
+           ("start", str(doc.start)),
+           ("horizon", f"{doc.horizon_hours} h (warm-up {doc.warmup_hours} h)"),
+           ("replications", str(doc.replications)),
+           ("centres", str(len(doc.centres))),
+           ("lines", ", ".join(doc.lines)),
            ("run directory", str(data.directory))]
-    overall = means(doc.get("overall", {}))
+    overall = means(doc.overall)
     for kpi in ("offered", "human_answer_rate", "abandon_rate", "seat_hours"):
         if overall.get(kpi) is not None:
             out.append((f"overall {kpi_label(kpi)}", fmt_value(kpi, overall[kpi])))

@@ -206,8 +206,8 @@ def verify(scenario_path: Path, inp: StaffingInput, rosters: Sequence[CentreRost
     rows = []
     for r in rosters:
         for t in (t for t in targets if t.applies_to(plans[r.key])):
-            entry = result.kpis["centres"][r.key].get(t.kpi) or {}
-            kpi = KpiSummary.from_json(entry)
+            entry = result.document.centres[r.key].get(t.kpi)
+            kpi = entry or KpiSummary(None, None, None)
             mean, ends = kpi.mean, [v for v in (kpi.low, kpi.high) if v is not None]
             verdict = ("no calls" if mean is None else "met" if t.meets(mean) else
                        "not distinguishable" if any(t.meets(v) for v in ends) else "missed")

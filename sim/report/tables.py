@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
-from sim.results.stats import KpiSummary, means
+from sim.results.document import KpiDocument, TargetRow, as_document, means
+from sim.results.stats import KpiSummary
 
 LINE_NAMES = {
     "12345": "政务服务 government service", "110": "报警 police", "119": "火警 fire",
@@ -22,9 +24,8 @@ def clamp_interval(lo: float, hi: float, rate: bool) -> tuple[float, float, bool
     return a, b, (a, b) != (lo, hi)
 
 
-def _pct(entry: dict | None) -> str:
-    kpi = KpiSummary.from_json(entry or {})
-    if kpi.mean is None:
+def _pct(kpi: KpiSummary | TargetRow | None) -> str:
+    if kpi is None or kpi.mean is None:
         return "—"
     if kpi.low is None:
         return f"{100 * kpi.mean:.1f}%"
@@ -34,8 +35,8 @@ def _pct(entry: dict | None) -> str:
     return f"{100 * kpi.mean:.1f}±{100 * kpi.half_width:.1f}%"
 
 
-def _num(entry: dict | None, fmt: str = "{:.0f}") -> str:
-    mean = KpiSummary.from_json(entry or {}).mean
+def _num(kpi: KpiSummary | None, fmt: str = "{:.0f}") -> str:
+    mean = None if kpi is None else kpi.mean
     return "—" if mean is None else fmt.format(mean)
 
 
@@ -44,17 +45,16 @@ FEW_REPLICATIONS = 5
 WIDE_HALF = 0.05
 
 
-def target_status(row: dict) -> str:
+def target_status(row: TargetRow) -> str:
     """``met`` (mean ≥ target), ``unclear`` (mean below, but the 95 % CI reaches the target:
     not distinguishable from it), ``missed`` (the whole CI below it, or no CI and the mean
     below) or ``no-data`` (no calls, so no service level: neither met nor missed)."""
-    est = KpiSummary.from_json(row)
-    mean, hi = est.mean, est.high
+    mean, hi = row.mean, row.high
     if mean is None:
         return "no-data"
-    if mean >= row["target"]:
+    if mean >= row.target:
         return "met"
-    if hi is not None and hi >= row["target"]:
+    if hi is not None and hi >= row.target:
         return "unclear"
     return "missed"
 
@@ -74,21 +74,21 @@ def place_label(key: str, lang: str | None = None) -> str:
     return f"{key} {names}" + (f" {line}" if line else "")
 
 
-def missed_targets(doc: dict) -> list[dict]:
+def missed_targets(doc: KpiDocument | Mapping) -> list[TargetRow]:
     """Targets (lines and centres) whose 95 % CI lies wholly below the target level."""
-    return [t for t in doc.get("targets", []) if target_status(t) == "missed"]
+    return [t for t in as_document(doc).targets if target_status(t) == "missed"]
 
 
-def has_interval(row: dict) -> bool:
+def has_interval(row: TargetRow) -> bool:
     """Whether a target row has a 95 % CI (it has none with one replication)."""
-    return KpiSummary.from_json(row).low is not None
+    return row.low is not None
 
 
-def format_targets(doc: dict, most: int = 20) -> str:
+def format_targets(doc: KpiDocument | Mapping, most: int = 20) -> str:
     """The centres and lines that miss their target, then those not distinguishable from it,
     then how many had no calls (neither met nor missed)."""
     out = []
-    rows_of = {s: [t for t in doc.get("targets", []) if target_status(t) == s] for s in MARKS}
+    rows_of = {s: [t for t in as_document(doc).targets if target_status(t) == s] for s in MARKS}
     missed = rows_of["missed"]
     sections = (
         ([t for t in missed if has_interval(t)], "Targets missed 未达标 (95 % CI below the "
@@ -101,31 +101,32 @@ def format_targets(doc: dict, most: int = 20) -> str:
         if not rows:
             continue
         out.append(f"{title}: {len(rows)}")
-        rows.sort(key=lambda t: (t["kind"] != "line", t["mean"] - t["target"]))
+        rows.sort(key=lambda t: (t.kind != "line", t.mean - t.target))
         for t in rows[:most]:
-            name = t["name"] if t["kind"] == "line" else place_label(t["name"])
-            out.append(f"  {t['kind']:<7}{name:<40}{t['kpi']:>6} {_pct(t):>13} < "
-                       f"{100 * t['target']:.0f}%")
+            name = t.name if t.kind == "line" else place_label(t.name)
+            out.append(f"  {t.kind:<7}{name:<40}{t.kpi:>6} {_pct(t):>13} < "
+                       f"{100 * t.target:.0f}%")
         if len(rows) > most:
             out.append(f"  ... and {len(rows) - most} more (see report.html)")
     empty = rows_of["no-data"]
     if empty:
-        names = ", ".join(t["name"] for t in empty[:8]) + (" ..." if len(empty) > 8 else "")
+        names = ", ".join(t.name for t in empty[:8]) + (" ..." if len(empty) > 8 else "")
         out.append(f"No calls 无来电 (no service level, neither met nor missed): {len(empty)} "
                    f"({names})")
     return "\n".join(out)
 
 
-def sparse_warnings(doc: dict) -> list[str]:
+def sparse_warnings(doc: KpiDocument | Mapping) -> list[str]:
     """Warnings a planner must see: fewer than 5 replications, or target KPIs whose 95 %
     half-width is over 5 points (the interval is too wide to judge the target)."""
     out = []
-    n = doc.get("replications", 0)
+    doc = as_document(doc)
+    n = doc.replications
     if n < FEW_REPLICATIONS:
         out.append(f"warning: only {n} replication(s); intervals are wide or missing "
                    f"(use -r {FEW_REPLICATIONS} or more before acting on a difference).")
-    wide = [(t["name"], t["kpi"], _half(t)) for t in doc.get("targets", [])
-            if _half(t) is not None and _half(t) > WIDE_HALF]
+    wide = [(t.name, t.kpi, t.half_width) for t in doc.targets
+            if t.half_width is not None and t.half_width > WIDE_HALF]
     wide += _wide_reported(doc)
     if wide:
         names = ", ".join(f"{name} {kpi} ±{100 * half:.1f}" for name, kpi, half in wide[:8])
@@ -140,36 +141,33 @@ REPORTED_RATES = ("human_answer_rate", "abandon_rate", "block_rate", "occupancy"
 """The shares the summary table prints per line and overall (besides the targets)."""
 
 
-def _wide_reported(doc: dict) -> list[tuple[str, str, float]]:
+def _wide_reported(doc: KpiDocument) -> list[tuple[str, str, float]]:
     """The summary table's rates per line and overall whose half-width is over the limit."""
-    rows = [*doc.get("lines", {}).items(), ("all", doc.get("overall", {}))]
+    rows = [*doc.lines.items(), ("all", doc.overall)]
     found = []
     for name, kpis in rows:
         for kpi in REPORTED_RATES:
-            half = _half(kpis.get(kpi) or {})
+            half = kpis[kpi].half_width if kpi in kpis else None
             if half is not None and half > WIDE_HALF:
                 found.append((name, kpi, half))
     return found
 
 
-def _half(t: dict) -> float | None:
-    return KpiSummary.from_json(t).half_width
-
-
-def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
+def format_summary(doc: KpiDocument | Mapping, lines_sl: dict[str, float] | None = None) -> str:
     """A fixed-width table of the main KPIs (mean ± 95 % CI half-width) per line and overall."""
     head = (f"{'line 热线':<30}{'offered':>10}{'answered':>14}{'abandoned':>13}{'blocked':>12}"
             f"{'SL@target':>17}{'ASA s':>8}{'occupancy':>11}")
-    out = [f"{doc['scenario']}: {doc['replications']} replication(s), seed {doc['seed']}, "
-           f"{doc['horizon_hours']:g} h from {doc['start']}", head, "-" * len(head)]
-    targets = {t["name"]: t for t in doc.get("targets", []) if t["kind"] == "line"}
+    doc = as_document(doc)
+    out = [f"{doc.scenario}: {doc.replications} replication(s), seed {doc.seed}, "
+           f"{doc.horizon_hours:g} h from {doc.start}", head, "-" * len(head)]
+    targets = {t.name: t for t in doc.targets if t.kind == "line"}
     rows = [(f"{k} {LINE_NAMES.get(k, '')}".strip(), v, targets.get(k))
-            for k, v in doc["lines"].items()] + [("all 全部", doc["overall"], None)]
+            for k, v in doc.lines.items()] + [("all 全部", doc.overall, None)]
     for name, k, target in rows:
-        sl = k.get(target["kpi"]) if target else None
+        sl = k.get(target.kpi) if target else None
         mark = ""
         if target:
-            mark = f" {MARKS[target_status(target)]}{100 * target['target']:.0f}"
+            mark = f" {MARKS[target_status(target)]}{100 * target.target:.0f}"
         out.append(f"{name:<30}{_num(k['offered']):>10}{_pct(k['human_answer_rate']):>14}"
                    f"{_pct(k['abandon_rate']):>13}{_pct(k['block_rate']):>12}"
                    f"{(_pct(sl) + mark) if sl else '—':>17}{_num(k['asa'], '{:.1f}'):>8}"
@@ -181,11 +179,12 @@ def format_summary(doc: dict, lines_sl: dict[str, float] | None = None) -> str:
     return "\n".join(out)
 
 
-def format_disaster(doc: dict) -> str:
+def format_disaster(doc: KpiDocument | Mapping) -> str:
     """Remote seats, the bot and outage rerouting, when the scenario has them."""
     out = []
-    if doc.get("borrowing"):
-        b = means(doc["borrowing"])
+    sections = as_document(doc).sections
+    if sections.get("borrowing"):
+        b = means(sections["borrowing"])
         out.append(f"remote seats 远程坐席: {b['requests']:.1f} loans, "
                    f"{b['borrowed_seat_hours']:.1f} borrowed seat-hours; "
                    f"loans from donors under their target: {b['lent_below_target']:.0f}")
@@ -197,13 +196,13 @@ def format_disaster(doc: dict) -> str:
             back = b.get(f"{key}:released_after_hours")
             out.append(f"  {key:<14} borrowed {hours:7.1f} seat-h; first request at "
                        f"{_h(first)}; released {_h(back)} after it")
-    if doc.get("bot"):
-        bot = means(doc["bot"])
+    if sections.get("bot"):
+        bot = means(sections["bot"])
         out.append(f"bot 智能客服: {bot['contained']:.0f} calls answered, "
                    f"{bot['online']:.0f} moved online")
-    if doc.get("outages"):
+    if sections.get("outages"):
         out.append("outage rerouting: " + ", ".join(
-            f"{k.split(':')[0]} {v:.0f}" for k, v in means(doc["outages"]).items()))
+            f"{k.split(':')[0]} {v:.0f}" for k, v in means(sections["outages"]).items()))
     return "\n".join(out)
 
 
@@ -211,14 +210,14 @@ def _h(value) -> str:
     return "—" if value is None else f"{value:.1f} h"
 
 
-def format_merge_test(doc: dict, scenario) -> str:
+def format_merge_test(doc: KpiDocument | Mapping, scenario) -> str:
     """S18: each hotline other than the five linked lines against the seed's merge test."""
     from sim.scenario.plan import build_plans
     from sim.scenario.schema import LINES
 
     rows = []
     plans = build_plans(scenario)
-    for line, kpis in doc["lines"].items():
+    for line, kpis in as_document(doc).lines.items():
         if line in LINES:
             continue
         rate = means(kpis)["human_answer_rate"]

@@ -18,13 +18,15 @@ learns what differs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.domain.errors import InputError
+from sim.results.document import KpiDocument, as_document
 from sim.results.paired import PairedDiff, paired_entries
+from sim.results.stats import KpiSummary
 
 CENTRE_KPIS = ("abandon_rate", "asa", "occupancy")
 INPUT_FIELDS = {"calls_per_day": "calls", "arrival_times": "arrivals", "seats_by_hour": "seats",
@@ -60,11 +62,19 @@ class Selection:
         return (key in self.centres or region in self.regions or line in self.lines) and (
             not self.lines or line in self.lines)
 
-    def check(self, doc: dict) -> None:
-        """Exit-2 errors for selections the run does not have, listing what it has."""
-        for opt, wanted, have in (("--centre", self.centres, doc.get("centres", {})),
-                                  ("--region", self.regions, doc.get("regions", {})),
-                                  ("--line", self.lines, doc.get("lines", {}))):
+    def check(self, doc: KpiDocument | Mapping) -> None:
+        """Exit-2 errors for selections the run does not have, listing what it has.
+
+        ``doc`` is a run's ``KpiDocument`` or a mapping with the names of its ``centres``,
+        ``regions`` and ``lines`` (what a scenario would have, before it runs).
+        """
+        if isinstance(doc, KpiDocument):
+            groups = (doc.centres, doc.regions, doc.lines)
+        else:
+            groups = tuple(doc.get(kind, {}) for kind in ("centres", "regions", "lines"))
+        for opt, wanted, have in zip(("--centre", "--region", "--line"),
+                                     (self.centres, self.regions, self.lines), groups,
+                                     strict=True):
             unknown = [w for w in wanted if w not in have]
             if unknown:
                 raise InputError(f"unknown {', '.join(unknown)}; the run has: "
@@ -81,8 +91,8 @@ class ChangeRow:
     kind: str  # "centre" or "region"
     key: str
     kpi: str
-    base: dict | None
-    variant: dict | None
+    base: KpiSummary | None
+    variant: KpiSummary | None
     diff: PairedDiff | None
     inputs: tuple[str, ...] = ()
     q_value: float | None = field(default=None, compare=False)
@@ -103,10 +113,10 @@ def plan_signature(plan) -> dict[str, object]:
     return out
 
 
-def setting_changes(base: dict, variant: dict) -> list[tuple[str, object, object]]:
-    """Run-wide settings two ``kpis.json`` documents differ in: (name, base, variant)."""
-    return [(key, base.get(key), variant.get(key)) for key in RUN_SETTINGS
-            if base.get(key) != variant.get(key)]
+def setting_changes(base: KpiDocument, variant: KpiDocument) -> list[tuple[str, object, object]]:
+    """Run-wide settings two KPI documents differ in: (name, base, variant)."""
+    return [(key, getattr(base, key), getattr(variant, key)) for key in RUN_SETTINGS
+            if getattr(base, key) != getattr(variant, key)]
 
 
 def _hour_offset(base, variant) -> int | None:
@@ -151,30 +161,30 @@ def input_changes(base, variant) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def target_kpi(doc: dict, key: str, kind: str) -> str | None:
+def target_kpi(doc: KpiDocument, key: str, kind: str) -> str | None:
     """The target KPI of a centre (``sl15``, ...), or of a region's first centre."""
-    for tg in doc.get("targets", []):
-        if tg["kind"] == "centre" and (tg["name"] == key or (
-                kind == "region" and tg["name"].split("/")[0] == key)):
-            return tg["kpi"]
+    for tg in doc.targets:
+        if tg.kind == "centre" and (tg.name == key or (
+                kind == "region" and tg.name.split("/")[0] == key)):
+            return tg.kpi
     return None
 
 
-def _kpis_for(doc: dict, key: str, kind: str, kpis: Sequence[str] | None) -> list[str]:
+def _kpis_for(doc: KpiDocument, key: str, kind: str, kpis: Sequence[str] | None) -> list[str]:
     if kpis:
         return list(kpis)
     sl = target_kpi(doc, key, kind)
     return [*([sl] if sl else []), *CENTRE_KPIS]
 
 
-def _rows(base: dict, variant: dict, kind: str, changed: dict[str, tuple[str, ...]],
-          kpis: Sequence[str] | None, selection: Selection) -> list[ChangeRow]:
-    group = "centres" if kind == "centre" else "regions"
+def _rows(base: KpiDocument, variant: KpiDocument, kind: str,
+          changed: dict[str, tuple[str, ...]], kpis: Sequence[str] | None,
+          selection: Selection) -> list[ChangeRow]:
     rows = []
-    for key, entries in base.get(group, {}).items():
+    for key, entries in base.group(kind).items():
         if not selection.wants(kind, key):
             continue
-        other = variant.get(group, {}).get(key, {})
+        other = variant.group(kind).get(key, {})
         inputs = changed.get(key, ()) if kind == "centre" else tuple(sorted(
             {f for c, fs in changed.items() if c.split("/")[0] == key for f in fs}))
         for kpi in _kpis_for(base, key, kind, kpis):
@@ -205,11 +215,14 @@ def _with_q(rows: list[ChangeRow]) -> list[ChangeRow]:
     return out
 
 
-def centre_changes(base: dict, variant: dict, changed: dict[str, tuple[str, ...]] | None = None,
+def centre_changes(base: KpiDocument | Mapping, variant: KpiDocument | Mapping,
+                   changed: dict[str, tuple[str, ...]] | None = None,
                    kpis: Sequence[str] | None = None, selection: Selection = EVERYTHING,
                    most: int = MOST) -> list[ChangeRow]:
-    """The centre and region rows a planner should see first (see the module docstring)."""
+    """The centre and region rows a planner should see first (see the module docstring);
+    the documents are ``KpiDocument`` objects or ``kpis.json`` objects."""
     changed = changed or {}
+    base, variant = as_document(base), as_document(variant)
     rows = _with_q(_rows(base, variant, "centre", changed, kpis, selection)
                    + _rows(base, variant, "region", changed, kpis, selection))
     first = [r for r in rows if r.inputs]

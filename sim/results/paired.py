@@ -14,12 +14,12 @@ in pairs. A difference is *significant* when p < 0.05, i.e. the 95 % interval ex
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scipy import stats
 
-from sim.results.stats import KpiSummary
+from sim.results.stats import KpiSummary, as_summary
 
 LEVEL = 0.95
 
@@ -78,16 +78,17 @@ def _t_interval(delta: float, d: Sequence[float], level: float) -> PairedDiff:
     return PairedDiff(delta, delta - half, delta + half, p, n)
 
 
-def paired_entries(base: dict | None, variant: dict | None) -> PairedDiff | None:
-    """Variant minus base for two kpis.json entries (``{"mean", "ci95", "values"}``).
+def paired_entries(base: KpiSummary | Mapping | None,
+                   variant: KpiSummary | Mapping | None) -> PairedDiff | None:
+    """Variant minus base for two KPI summaries (or ``kpis.json`` entries).
 
     A ratio KPI (an entry with ``weights``, each replication's denominator) is compared as the
     difference of the two ratios of totals — the same quantity as the levels printed beside it
     — with a paired delta-method interval; any other KPI by :func:`paired_diff`.
     """
-    if not base or not variant:
+    a, b = as_summary(base), as_summary(variant)
+    if a is None or b is None:
         return None
-    a, b = KpiSummary.from_json(base), KpiSummary.from_json(variant)
     if a.weights and b.weights:
         return paired_ratio_diff(list(a.values), list(a.weights), list(b.values),
                                  list(b.weights))
@@ -120,11 +121,12 @@ def paired_ratio_diff(base: Sequence, base_w: Sequence, variant: Sequence, varia
     return _t_interval(rv - rb, d, level)
 
 
-def unpaired_half_width(base: dict | None, variant: dict | None,
+def unpaired_half_width(base: KpiSummary | Mapping | None, variant: KpiSummary | Mapping | None,
                         level: float = LEVEL) -> float | None:
     """Half-width of the Welch interval on the difference (what pairing is compared with)."""
-    xa = [v for v in KpiSummary.from_json(base or {}).values if _defined(v)]
-    xb = [v for v in KpiSummary.from_json(variant or {}).values if _defined(v)]
+    xa = [v for v in (as_summary(base) or KpiSummary(None, None, None)).values if _defined(v)]
+    xb = [v for v in (as_summary(variant) or KpiSummary(None, None, None)).values
+          if _defined(v)]
     if len(xa) < 2 or len(xb) < 2:
         return None
     va, vb = _var(xa) / len(xa), _var(xb) / len(xb)

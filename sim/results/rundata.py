@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import json
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.domain.errors import InputError
+from sim.results.document import KpiDocument, read_json
 
 LEVEL_COLUMNS = {"seats", "borrowed", "busy", "queue"}
 KNOWN_SECTIONS = {"schema", "scenario", "seed", "start", "horizon_hours", "warmup_hours",
@@ -80,13 +80,13 @@ class RunData:
     """What a run directory holds, read defensively."""
 
     directory: Path
-    kpis: dict
+    kpis: KpiDocument
     series: Series | None = None
     scenario: object | None = None  # sim.scenario.Scenario when the resolved file loads
     transfers: dict[tuple[str, str], float] | None = None  # (from, to) -> legs per replication
     borrowed_answers: float | None = None  # legs answered by borrowed seats, per replication
     orders: dict[str, np.ndarray] | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    extras: dict[str, object] = field(default_factory=dict)  # kpis.json's other sections, as JSON
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -95,22 +95,17 @@ class RunData:
         return self.directory.name
 
 
-def load_kpis(run_dir: Path) -> dict:
+def load_kpis(run_dir: Path) -> KpiDocument:
     """``kpis.json`` of a run directory; ``InputError`` when it is missing or not JSON."""
-    path = Path(run_dir) / "kpis.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("not a run directory (no kpis.json)", source=run_dir) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"kpis.json is not valid JSON: {exc}", source=path) from None
+    return KpiDocument.from_json(read_json(Path(run_dir) / "kpis.json"))
 
 
 def load_run(run_dir: Path, *, calls: bool = True) -> RunData:
     """Read a run directory; optional parts that fail to load are noted, not raised."""
     run_dir = Path(run_dir)
-    data = RunData(run_dir, load_kpis(run_dir))
-    data.extras = {k: v for k, v in data.kpis.items() if k not in KNOWN_SECTIONS}
+    doc = read_json(run_dir / "kpis.json")
+    data = RunData(run_dir, KpiDocument.from_json(doc))
+    data.extras = {k: v for k, v in doc.items() if k not in KNOWN_SECTIONS}
     loaders = [("timeseries.csv", "series", read_series),
                ("scenario.resolved.yaml", "scenario", _read_scenario),
                ("orders.csv.gz", "orders", read_orders)]
@@ -125,7 +120,7 @@ def load_run(run_dir: Path, *, calls: bool = True) -> RunData:
     if calls and (run_dir / "calls.csv.gz").exists():
         try:
             data.transfers, data.borrowed_answers = read_flows(
-                run_dir / "calls.csv.gz", max(1, int(data.kpis.get("replications") or 1)))
+                run_dir / "calls.csv.gz", max(1, int(data.kpis.replications or 1)))
         except (OSError, ValueError, KeyError, EOFError) as exc:
             data.notes.append(f"calls.csv.gz could not be read: {exc}")
     return data

@@ -241,6 +241,14 @@ class KpiSummary:
                    None if weights is None else tuple(weights))
 
 
+def as_summary(entry: KpiSummary | Mapping | None) -> KpiSummary | None:
+    """``entry`` as a ``KpiSummary`` (a ``kpis.json`` entry is read with ``from_json``;
+    ``None`` or an empty entry stays ``None``)."""
+    if entry is None or isinstance(entry, KpiSummary):
+        return entry
+    return KpiSummary.from_json(entry) if entry else None
+
+
 def means(section: Mapping[str, Mapping]) -> dict[str, float | None]:
     """The mean of every KPI of a ``kpis.json`` section (``None``: undefined)."""
     return {name: KpiSummary.from_json(entry).mean for name, entry in section.items()}

@@ -178,7 +178,7 @@ def test_bot_share_completes_the_outcomes_and_sections_become_labelled_tables():
             "bot": {"mean": 20, "values": [18, 22]},
             "human_answer_rate": {"mean": 0.7, "ci95": [0.6, 0.8], "values": [0.7, 0.7]}}
     share = with_bot_share(line)["bot_rate"]
-    assert share["values"] == [0.2, 0.2] and share["mean"] == pytest.approx(0.2)
+    assert share.values == (0.2, 0.2) and share.mean == pytest.approx(0.2)
     table = kpi_table({"kpi_names": ["offered"]}, [("110", with_bot_share(line))])
     assert table["header"].index("bot_rate") == table["header"].index("human_answer_rate") + 1
     assert "bot_rate" not in with_bot_share({**line, "bot": {"mean": 0, "values": [0, 0]}})
@@ -196,12 +196,13 @@ def test_displayed_intervals_stay_inside_the_kpis_range():
 
     from sim.report.html import fmt_kpi
     from sim.report.tables import _pct
+    from sim.results.stats import KpiSummary
 
     wait = fmt_kpi("p90_wait", {"mean": 3.9, "ci95": [3.9 - 12.7, 3.9 + 12.7]})
     assert wait == "3.9 [0.0, 16.6]" and "-" not in wait
     sl = fmt_kpi("sl20", {"mean": 0.985, "ci95": [0.96, 1.01]})
     assert sl == "98.5 [96.0, 100.0]%"
     assert max(float(x) for x in re.findall(r"[\d.]+", sl)) <= 100
-    assert _pct({"mean": 0.985, "ci95": [0.96, 1.01]}) == "98.5[96.0,100.0]%"
+    assert _pct(KpiSummary.from_json({"mean": 0.985, "ci95": [0.96, 1.01]})) == "98.5[96.0,100.0]%"
     assert fmt_kpi("asa", {"mean": 3.9, "ci95": [3.0, 4.8]}) == "3.9 ± 0.9"  # inside: ±
-    assert _pct({"mean": 0.5, "ci95": [0.4, 0.6]}) == "50.0±10.0%"
+    assert _pct(KpiSummary.from_json({"mean": 0.5, "ci95": [0.4, 0.6]})) == "50.0±10.0%"
