@@ -184,3 +184,59 @@ def test_no_text_names_a_module_that_moved():
                 if not ok:
                     stale.append(f"{path.relative_to(ROOT)}:{i}: {m}")
     assert stale == []
+
+
+def test_a_run_into_a_mount_point_is_written(cli, write_scenario, tmp_path):
+    """``--out`` at a mount point (a Docker/Kubernetes volume: ``docker run -v
+    $PWD/out:/app/results/run``): RunWriter.commit moves the target aside with os.replace,
+    which fails with EBUSY, *after* every replication ran. The staged run is then thrown away,
+    record_failure's own commit fails the same way (its OSError swallowed), so the folder gets
+    nothing -- not even run.json -- and an empty ``.run.staging-PID`` is left beside it.
+    The tree before the change (0160b20) wrote kpis.json etc. into the mounted folder."""
+    out = tmp_path / "run"
+    out.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "none", str(out)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip("needs mount (root)")
+    try:
+        result = CliRunner_invoke(["run", str(write_scenario(SMALL)), "--out", str(out),
+                                   *map(str, ARGS)])
+        names = sorted(p.name for p in out.iterdir())
+        leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    finally:
+        subprocess.run(["umount", str(out)], check=True)
+    assert result.exit_code == 0, (repr(result.exception), names, leftovers)
+    assert "kpis.json" in names and "run.json" in names
+
+
+def test_two_runs_into_one_directory_at_once_both_succeed(cli, write_scenario, tmp_path,
+                                                         monkeypatch):
+    """Two ``hotline run --out DIR`` at once (two terminals, two CI jobs): if B's commit lands
+    between A's two renames (A moved the earlier run aside, B's staging took DIR), A's
+    ``os.replace(staging, DIR)`` fails with ENOTEMPTY. A's complete run is thrown away, A exits 1
+    with a traceback, a ``run.failed.json`` saying A failed is written *into B's good run*, and
+    the earlier run is left hidden in ``.DIR.replaced-PID``. (Simulated: B's commit is done
+    inside A's first rename.)"""
+    out = tmp_path / "run"
+    scenario = write_scenario(SMALL)
+    assert cli("run", scenario, "--out", out, *ARGS).exit_code == 0
+    b_run = tmp_path / "b-run"
+    assert cli("run", scenario, "--out", b_run, "--seed", 99, *ARGS).exit_code == 0
+
+    from sim.results import output
+
+    real = os.replace
+    calls = []
+
+    def racing(src, dst):
+        calls.append((src, dst))
+        real(src, dst)
+        if len(calls) == 1:  # A moved the earlier run aside: now B's commit lands
+            real(b_run, out)
+
+    monkeypatch.setattr(output.os, "replace", racing)
+    result = CliRunner_invoke(["run", str(scenario), "--out", str(out), *map(str, ARGS)])
+    monkeypatch.undo()
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    failed_record = (out / "run.failed.json").exists()
+    assert (result.exit_code, failed_record, hidden) == (0, False, []), repr(result.exception)
