@@ -240,3 +240,19 @@ def test_two_runs_into_one_directory_at_once_both_succeed(cli, write_scenario, t
     hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
     failed_record = (out / "run.failed.json").exists()
     assert (result.exit_code, failed_record, hidden) == (0, False, []), repr(result.exception)
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "--vary", "lines.110.talk.mean=50,60"],
+    ["staff", "--target", "110:sl15>=0.5", "--interval", "60m"]])
+def test_every_command_that_runs_the_simulator_records_run_json(cli, write_scenario, tmp_path,
+                                                                command):
+    """``hotline sweep`` and ``hotline staff`` run replications and write an output folder,
+    but neither holds run.json (nor starts from a clean folder), so a failed or interrupted
+    sweep leaves no record of what ran. The issue: "Every run directory holds run.json
+    (status, exception if any, runtime, version, command) written even when the run fails"."""
+    out = tmp_path / "out"
+    result = cli(command[0], write_scenario(SMALL), *command[1:], "--out", out,
+                 "-r", 2, "-j", 1, "-q")
+    assert result.exit_code in (0, 1), result.output[-500:]
+    assert (out / "run.json").is_file(), sorted(p.name for p in out.iterdir())
