@@ -31,6 +31,7 @@ scenario's name and seed.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -45,7 +46,10 @@ from pathlib import Path
 from sim.domain.errors import InputError
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
-_SIBLING = re.compile(r"^\..+\.(?:staging|replaced)-(\d+)$")
+_SIBLING = re.compile(r"^\.(.+)\.(staging|replaced)-(\d+)(?:\.\d+)?$")
+_INSIDE = re.compile(r"^\.(staging|replaced)-(\d+)$")
+_CANNOT_MOVE = (errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES)
+_RETRIES = 5
 RUN_RECORD = "run.json"
 FAILED_RECORD = "run.failed.json"
 RUN_SCHEMA = "hotline-sim/run/1"
@@ -71,24 +75,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _dead(match: re.Match | None) -> bool:
-    return bool(match) and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1)))
+def _dead(pid: str) -> bool:
+    return int(pid) != os.getpid() and not _alive(int(pid))
 
 
 def remove_stale_partials(directory: Path) -> list[Path]:
-    """Remove what dead processes left: staging and replaced directories beside ``directory``
-    and temporary files (``.NAME.partial-PID``) inside it; those of running processes stay.
-    Returns the paths removed."""
+    """Clean up after dead processes, beside ``directory`` and inside it; return the paths
+    removed (or restored).
+
+    Beside it, for any name X: ``.X.staging-PID`` is removed, and ``.X.replaced-PID`` too unless
+    ``X`` is gone (the process died between the two renames of its commit): then it is put back
+    as ``X``; this process's own ``.X.replaced-PID`` (an interrupted commit) is put back the
+    same way. Inside it: ``.staging-PID``/``.replaced-PID`` (staging inside a mount point) and
+    ``.NAME.partial-PID`` files. Those of running processes stay."""
     directory = Path(directory)
     removed = []
-    if directory.parent.is_dir():
-        for path in sorted(directory.parent.glob(f".{directory.name}.*-*")):
-            if path.is_dir() and _dead(_SIBLING.match(path.name)):
+    parent = directory.parent
+    if parent.is_dir():
+        for path in sorted(parent.glob(".*")):
+            match = _SIBLING.match(path.name)
+            if not match or not path.is_dir():
+                continue
+            name, kind, pid = match.groups()
+            mine = int(pid) == os.getpid()
+            if kind == "replaced" and (mine or _dead(pid)) and not (parent / name).exists():
+                os.replace(path, parent / name)  # an earlier run moved aside and not replaced
+                removed.append(path)
+            elif not mine and _dead(pid):
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     if directory.is_dir():
         for path in sorted(directory.iterdir()):
-            if _dead(_PARTIAL.match(path.name)):
+            inside = _INSIDE.match(path.name)
+            if inside and path.is_dir() and _dead(inside.group(2)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+            partial = _PARTIAL.match(path.name)
+            if partial and _dead(partial.group(1)):
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
@@ -108,6 +131,12 @@ def check_run_directory(directory: Path) -> None:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise InputError("is a file, not a run directory", source=str(directory), key="--out")
+    for above in Path(os.path.abspath(directory)).parents:
+        if above.exists():
+            if not above.is_dir():
+                raise InputError(f"is below {above}, which is a file, not a folder",
+                                 source=str(directory), key="--out")
+            break
     if Path.cwd().resolve().is_relative_to(_target(directory)):
         raise InputError("is the current folder or holds it: a run replaces its directory as a "
                          "whole, so give a folder below it (e.g. results/NAME)",
@@ -118,13 +147,22 @@ def check_run_directory(directory: Path) -> None:
                          source=str(directory), key="--out")
 
 
+def _fixed(directory: Path) -> bool:
+    """Whether ``directory`` exists but cannot be renamed: a mount point (a Docker or
+    Kubernetes volume), or its parent is not writable."""
+    return directory.is_dir() and (os.path.ismount(directory)
+                                   or not os.access(directory.parent, os.W_OK | os.X_OK))
+
+
 class RunWriter:
-    """Collects a run's files in a staging directory and puts it in place at once."""
+    """Collects a run's files in a staging directory and puts them in place at once."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = _target(directory)
         remove_stale_partials(self.directory)
-        self.staging = self.directory.parent / f".{self.directory.name}.staging-{os.getpid()}"
+        self.inside = _fixed(self.directory)
+        self.staging = (self.directory / f".staging-{os.getpid()}" if self.inside else
+                        self.directory.parent / f".{self.directory.name}.staging-{os.getpid()}")
         if self.staging.exists():  # left by an earlier writer of this process
             shutil.rmtree(self.staging)
         self._written: list[str] = []
@@ -144,22 +182,97 @@ class RunWriter:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 fh.write(chunk)
 
+    def _earlier(self) -> list[Path]:
+        """The target's entries (not the staging of this or another writer inside it)."""
+        if not self.directory.is_dir():
+            return []
+        return [p for p in sorted(self.directory.iterdir()) if not _INSIDE.match(p.name)]
+
     def commit(self) -> list[Path]:
-        """Put the staged directory in the target's place; return the paths of the earlier
-        directory's entries that the new run did not write (now gone)."""
+        """Put the staged files in the target's place; return the paths of the earlier
+        directory's entries that the new run did not write (now gone).
+
+        An exception (or Ctrl-C) at any point leaves the earlier directory in place."""
         self.staging.mkdir(parents=True, exist_ok=True)
-        removed: list[Path] = []
-        old = self.directory.parent / f".{self.directory.name}.replaced-{os.getpid()}"
-        if self.directory.exists():
-            removed = [self.directory / p.name for p in sorted(self.directory.iterdir())
-                       if p.name not in self._written]
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(self.directory, old)
-        os.replace(self.staging, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        removed = [self.directory / p.name for p in self._earlier()
+                   if p.name not in self._written]
+        if self.inside:
+            self._commit_inside()
+        else:
+            self._commit_beside()
         self._written.clear()
         return removed
+
+    def _commit_beside(self) -> None:
+        """Two renames: the target aside to ``.NAME.replaced-PID``, the staging in its place."""
+        parent, name, pid = self.directory.parent, self.directory.name, os.getpid()
+        old = parent / f".{name}.replaced-{pid}"
+        aside: list[Path] = []  # other runs' directories committed between our renames
+        moved = False
+        try:
+            if self.directory.exists():
+                if old.exists():
+                    shutil.rmtree(old)
+                try:
+                    os.replace(self.directory, old)
+                except OSError as exc:
+                    if exc.errno not in _CANNOT_MOVE:
+                        raise
+                    self._move_staging_inside()
+                    self._commit_inside()
+                    return
+                moved = True
+            for attempt in range(1, _RETRIES + 1):
+                try:
+                    os.replace(self.staging, self.directory)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == _RETRIES:
+                        raise
+                # another run committed between our two renames: the last commit wins, as if
+                # it had committed before us
+                aside.append(parent / f".{name}.replaced-{pid}.{attempt}")
+                os.replace(self.directory, aside[-1])
+        except BaseException:
+            if moved and not self.directory.exists():
+                os.replace(old, self.directory)
+            raise
+        for path in (old, *aside):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _move_staging_inside(self) -> None:
+        """The target turned out not to be movable: stage inside it instead."""
+        inside = self.directory / f".staging-{os.getpid()}"
+        if inside.exists():
+            shutil.rmtree(inside)
+        shutil.move(self.staging, inside)
+        self.staging, self.inside = inside, True
+
+    def _commit_inside(self) -> None:
+        """For a target that cannot be renamed: its entries aside to ``.replaced-PID`` inside
+        it, the staged ones up, then the replaced ones removed; undone on any exception."""
+        old = self.directory / f".replaced-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old)
+        earlier = self._earlier()
+        old.mkdir()
+        moved_old: list[str] = []
+        moved_new: list[str] = []
+        try:
+            for path in earlier:
+                os.replace(path, old / path.name)
+                moved_old.append(path.name)
+            for path in sorted(self.staging.iterdir()):
+                os.replace(path, self.directory / path.name)
+                moved_new.append(path.name)
+        except BaseException:
+            for entry in reversed(moved_new):
+                os.replace(self.directory / entry, self.staging / entry)
+            for entry in reversed(moved_old):
+                os.replace(old / entry, self.directory / entry)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
 
     def abort(self) -> None:
         """Remove the staged files (after an error); the target is left as it was."""

@@ -57,7 +57,9 @@ def test_interrupt_between_the_two_renames_keeps_the_earlier_good_run(cli, write
 
 
 def _slow_run(tmp_path, write_scenario):
-    slow = dict(SMALL, horizon_hours=200, replications=40)
+    # a 3-hour seat schedule does not fit 200 hours: a flat one does
+    centres = dict(SMALL["centres"], **{"622900/110": {"calls_per_day": 5000, "seats": 3}})
+    slow = dict(SMALL, horizon_hours=200, replications=40, centres=centres)
     out = tmp_path / "run"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
