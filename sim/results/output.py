@@ -6,23 +6,40 @@ directory takes the place of the target in two renames (the earlier directory is
 ``.NAME.replaced-PID`` and then removed). So after a run the directory holds exactly that run's
 files: nothing of an earlier run into it survives (not its ``borrowing.csv.gz``, report,
 ``plots/`` or ``variants/``, nor a file you put there: a run directory belongs to hotline).
+A target that cannot be renamed -- a mount point (a Docker or Kubernetes volume), a folder whose
+parent is not writable, or one whose rename fails with EBUSY, EXDEV, EPERM or EACCES -- is
+staged inside instead (``NAME/.staging-PID``): its entries are moved to ``NAME/.replaced-PID``,
+the staged ones up, then the replaced ones removed. That commit is a series of renames, not one:
+a reader during it may see a mix, and a SIGKILL during it leaves one.
 
-**A failed run never destroys an earlier good one.** Until the swap, the target is untouched.
+**A failed run never destroys an earlier good one.** Until the commit, the target is untouched.
+An exception or Ctrl-C (or SIGTERM, see ``sim.commands.group``) during the commit puts the
+earlier directory back before it propagates; a process killed outright between the two renames
+leaves ``.NAME.replaced-PID``, which the next writer into the parent puts back as ``NAME``.
 When the run fails or is interrupted, the staging directory is removed and the failure is
 recorded (:func:`record_failure`): a target with no earlier complete run (absent, empty, or an
 earlier failure's record) then holds only ``run.json`` saying what ran and what went wrong; a
 target holding an earlier complete run (its ``kpis.json``) keeps it whole, with its own
 ``run.json``, and gets ``run.failed.json`` beside it (gone again after the next good run).
 
+**Two runs into one directory at once** both complete, and the later commit wins: when another
+run's directory took the target's place between this run's two renames, it is moved aside
+(``.NAME.replaced-PID.N``) and removed like the earlier directory, as if it had committed first.
+There is no lock: each run's directory is whole, and the folder ends with one of them.
+
 **A folder that is not a run directory is refused** (:func:`check_run_directory`, exit 2 before
 any work): an existing non-empty folder without ``run.json``, ``run.failed.json``,
 ``kpis.json`` or ``scenario.resolved.yaml`` is not replaced (``--out ~/Documents`` must not
-empty it), nor is the current folder or one holding it (``--out .``). Through a symbolic link,
-the folder it points to is replaced and the link stays.
+empty it), nor is the current folder or one holding it (``--out .``), nor a path below a file.
+Through a symbolic link, the folder it points to is replaced and the link stays.
 
 A run killed outright (SIGKILL) cannot remove its staging directory: the next writer into the
-same parent removes those of dead processes (and the ``.NAME.partial-PID`` files that earlier
-versions wrote inside the directory).
+same parent removes those of dead processes, whatever directory they were for (and their
+``NAME/.staging-PID``, ``NAME/.replaced-PID`` and the ``.NAME.partial-PID`` files that earlier
+versions wrote inside the directory it writes).
+
+Commands whose folder other code writes (``hotline sweep``, ``hotline staff``) get only their
+``run.json`` from here (:func:`recorded`), not a clean folder.
 
 ``run.json`` is not among the byte-identical outputs: it holds wall-clock facts (start time,
 runtime) beside the status, the exception if any, the package version, the command line, the
@@ -31,6 +48,7 @@ scenario's name and seed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -39,7 +57,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -333,3 +351,61 @@ def record_failure(directory: Path, record: dict) -> Path:
         return directory / RUN_RECORD
     except OSError:
         return directory / RUN_RECORD
+
+
+def write_record(directory: Path, record: dict) -> Path:
+    """Write ``record`` as ``directory/run.json`` in one rename, for a command whose folder
+    other code writes (``hotline sweep``, ``hotline staff``); return the file.
+
+    A failure (``status`` not ``ok``) goes to ``run.failed.json`` instead when the folder
+    already holds a successful run's ``run.json``, which stays; a success removes an earlier
+    ``run.failed.json``. A failure's record never raises: the run's own exception is the one
+    to report."""
+    directory = Path(directory)
+    ok = record["status"] == "ok"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        name = RUN_RECORD
+        if not ok and _succeeded(directory / RUN_RECORD):
+            name = FAILED_RECORD
+        temp = directory / f".{name}.partial-{os.getpid()}"
+        temp.write_text(record_text(record), encoding="utf-8")
+        os.replace(temp, directory / name)
+        if ok:
+            (directory / FAILED_RECORD).unlink(missing_ok=True)
+    except OSError:
+        if ok:
+            raise
+        return directory / RUN_RECORD
+    return directory / name
+
+
+def _succeeded(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("status") == "ok"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
+             command: Sequence[str] | None = None) -> Iterator[None]:
+    """Record the block's run in ``directory`` (:func:`write_record`): status ``ok`` when it
+    ends, ``failed`` or ``interrupted`` (with the exception) when it raises, which it re-raises.
+    ``SystemExit`` (a command's own exit code, e.g. 1 for a missed target) counts as ended."""
+    started = time.time()
+
+    def record(status: str, error: BaseException | None = None) -> dict:
+        return run_record(status, scenario=scenario, seed=seed, replications=replications,
+                          started=started, command=command, error=error)
+
+    try:
+        yield
+    except SystemExit:
+        write_record(directory, record("ok"))
+        raise
+    except BaseException as exc:
+        write_record(directory, record("interrupted" if isinstance(exc, KeyboardInterrupt)
+                                       else "failed", exc))
+        raise
+    write_record(directory, record("ok"))
