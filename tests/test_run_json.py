@@ -291,3 +291,11 @@ def test_sigterm_exits_143_with_an_interrupted_record(tmp_path, write_scenario):
     assert b"terminated" in err and b"Traceback" not in err
     assert _record(out)["status"] == "interrupted"
     assert _record(out)["exception"]["type"] == "Terminated"
+
+
+def test_bad_input_to_a_sweep_writes_no_record(cli, write_scenario, tmp_path):
+    out = tmp_path / "sweep"
+    result = cli("sweep", write_scenario(SMALL), "--vary", "lines.110.talk.mean=50,-1",
+                 "--out", out, "-r", 2, "-j", 1, "-q")
+    assert result.exit_code == 2, result.output[-300:]
+    assert not out.exists()

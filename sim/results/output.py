@@ -392,7 +392,8 @@ def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
              command: Sequence[str] | None = None) -> Iterator[None]:
     """Record the block's run in ``directory`` (:func:`write_record`): status ``ok`` when it
     ends, ``failed`` or ``interrupted`` (with the exception) when it raises, which it re-raises.
-    ``SystemExit`` (a command's own exit code, e.g. 1 for a missed target) counts as ended."""
+    ``SystemExit`` (a command's own exit code, e.g. 1 for a missed target) counts as ended;
+    bad input (``InputError``, exit 2 before any work) writes nothing, as for ``hotline run``."""
     started = time.time()
 
     def record(status: str, error: BaseException | None = None) -> dict:
@@ -403,6 +404,8 @@ def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
         yield
     except SystemExit:
         write_record(directory, record("ok"))
+        raise
+    except InputError:
         raise
     except BaseException as exc:
         write_record(directory, record("interrupted" if isinstance(exc, KeyboardInterrupt)
