@@ -163,3 +163,139 @@ def test_a_run_through_a_symbolic_link_replaces_the_folder_it_points_to(cli, wri
         assert cli("run", path, "--out", link, *ARGS).exit_code == 0
     assert link.is_symlink() and (real / "run.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real", "scenario.yaml"]
+
+
+def test_a_target_that_cannot_be_renamed_is_committed_inside_it(tmp_path, monkeypatch):
+    """EBUSY (a mount point) on moving the target aside: the run is staged inside it and its
+    entries replaced one by one; nothing is left beside or inside it."""
+    import errno
+    import os
+
+    from sim.results import output
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "kpis.json").write_text("old")
+    (out / "old.csv").write_text("old")
+    real = os.replace
+
+    def busy(src, dst):
+        if str(src) == str(out):
+            raise OSError(errno.EBUSY, "Device or resource busy", str(src))
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", busy)
+    writer = output.RunWriter(out)
+    writer.write_text("kpis.json", "new")
+    writer.write_text("run.json", "{}\n")
+    assert writer.commit() == [out / "old.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["kpis.json", "run.json"]
+    assert (out / "kpis.json").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_an_error_during_an_inside_commit_puts_the_earlier_entries_back(tmp_path, monkeypatch):
+    import os
+
+    from sim.results import output
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "kpis.json").write_text("old")
+    (out / "calls.csv.gz").write_text("old")
+    monkeypatch.setattr(output, "_fixed", lambda _d: True)
+    writer = output.RunWriter(out)
+    writer.write_text("calls.csv.gz", "new")
+    writer.write_text("kpis.json", "new")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(src)
+        if len(calls) == 4:  # both earlier entries aside, one staged entry up
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        writer.commit()
+    monkeypatch.undo()
+    assert {p.name: p.read_text() for p in out.iterdir() if p.is_file()} == {
+        "kpis.json": "old", "calls.csv.gz": "old"}
+
+
+def test_a_dead_writers_earlier_run_moved_aside_is_put_back(tmp_path):
+    """Killed between the two renames: the earlier run is in .NAME.replaced-PID and NAME is
+    gone; the next writer into the parent puts it back."""
+    from sim.results.output import RunWriter
+
+    dead = 2 ** 22 + 12345  # above the default pid_max: no such process
+    aside = tmp_path / f".flood.replaced-{dead}"
+    aside.mkdir()
+    (aside / "kpis.json").write_text("earlier")
+    RunWriter(tmp_path / "other")
+    assert (tmp_path / "flood" / "kpis.json").read_text() == "earlier"
+    assert not aside.exists()
+
+
+def test_a_path_below_a_file_is_refused(tmp_path):
+    from sim.domain.errors import InputError
+    from sim.results.output import check_run_directory
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError, match="which is a file"):
+        check_run_directory(tmp_path / "afile" / "deeper" / "run")
+
+
+def test_a_failed_sweep_keeps_the_earlier_record_and_writes_the_failure_beside_it(tmp_path):
+    from sim.results.output import recorded
+
+    out = tmp_path / "sweep"
+    with recorded(out, scenario="s", seed=1, replications=2, command=["hotline", "sweep"]):
+        pass
+    assert _record(out)["status"] == "ok"
+    with pytest.raises(KeyboardInterrupt), recorded(out, scenario="s", seed=1, replications=2):
+        raise KeyboardInterrupt
+    assert _record(out)["status"] == "ok" and _record(out)["command"] == ["hotline", "sweep"]
+    failed = json.loads((out / "run.failed.json").read_text(encoding="utf-8"))
+    assert failed["status"] == "interrupted" and failed["exception"]["type"] == "KeyboardInterrupt"
+    with recorded(out, scenario="s", seed=1, replications=2):
+        pass
+    assert not (out / "run.failed.json").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_sigterm_exits_143_with_an_interrupted_record(tmp_path, write_scenario):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    centres = dict(SMALL["centres"], **{"622900/110": {"calls_per_day": 5000, "seats": 3}})
+    slow = dict(SMALL, horizon_hours=200, replications=40, centres=centres)
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", str(write_scenario(slow)), "--out", str(out),
+         "-j", "2", "-q", "--no-report", "--no-variants"],
+        cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(root)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err.decode()[-500:]
+    assert b"terminated" in err and b"Traceback" not in err
+    assert _record(out)["status"] == "interrupted"
+    assert _record(out)["exception"]["type"] == "Terminated"
+
+
+def test_bad_input_to_a_sweep_writes_no_record(cli, write_scenario, tmp_path):
+    out = tmp_path / "sweep"
+    result = cli("sweep", write_scenario(SMALL), "--vary", "lines.110.talk.mean=50,-1",
+                 "--out", out, "-r", 2, "-j", 1, "-q")
+    assert result.exit_code == 2, result.output[-300:]
+    assert not out.exists()

@@ -173,16 +173,27 @@ def sweep(scenario, varies, overrides, replications, seed, jobs, kpis, sel_centr
     _check_kpis(kpis, base, selection)
     out = out_dir or RESULTS_DIR / f"{base.name}-sweep"
     _note_overwrite(out / "sweep.html")
-    with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
-        points = run_sweep(base, parsed, jobs=jobs, on_done=lambda _s: bar.update())
-    kpi_list = list(kpis) or list(SWEEP_KPIS)
-    paths = [p for p, _ in parsed]
-    changes = format_point_changes(paths, points, point_changes(points, kpis or None, selection),
-                                   selection)
-    click.echo(changes)
-    click.echo(format_sweep(paths, points, kpi_list))
-    click.echo(f"written: {write_sweep(base.name, parsed, points, out, kpi_list, lang, changes)}")
+    with _recorded(out, base):
+        with _bar(base.replications * len(grid(parsed)), "sweep", quiet) as bar:
+            points = run_sweep(base, parsed, jobs=jobs, on_done=lambda _s: bar.update())
+        kpi_list = list(kpis) or list(SWEEP_KPIS)
+        paths = [p for p, _ in parsed]
+        changes = format_point_changes(paths, points,
+                                       point_changes(points, kpis or None, selection), selection)
+        click.echo(changes)
+        click.echo(format_sweep(paths, points, kpi_list))
+        written = write_sweep(base.name, parsed, points, out, kpi_list, lang, changes)
+    click.echo(f"written: {written}")
 
+
+
+def _recorded(out: Path, scn):
+    """The command's ``run.json`` in ``out`` (``sim.results.output.recorded``)."""
+    from sim.commands.group import command_line
+    from sim.results.output import recorded
+
+    return recorded(out, scenario=scn.name, seed=scn.seed, replications=scn.replications,
+                    command=command_line())
 
 @with_cluster
 @click.command()
@@ -224,13 +235,15 @@ def staff(scenario, targets, interval, overrides, replications, seed, jobs, max_
     scn = load(scenario, overrides, replications=replications, seed=seed)
     lines, centres = set(scn.lines), set(scn.centres)
     parsed = [parse_target(t, lines, centres) for t in targets]
-    with _bar(scn.replications * max_iterations, "staffing rounds", quiet) as bar:
-        result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
-                          max_iterations=max_iterations, trim=trim, on_done=lambda _s: bar.update())
-        bar.total = bar.n
     out = out_dir or RESULTS_DIR / f"{scn.name}-staffing"
-    loaded = scn.provenance  # the override file extends the scenario's file, with its --set
-    write_staffing(result, loaded.source, loaded.overrides, out, lang)
+    with _recorded(out, scn):
+        with _bar(scn.replications * max_iterations, "staffing rounds", quiet) as bar:
+            result = optimise(scn, parsed, hours=hours, jobs=jobs, min_seats=min_seats,
+                              max_iterations=max_iterations, trim=trim,
+                              on_done=lambda _s: bar.update())
+            bar.total = bar.n
+        loaded = scn.provenance  # the override file extends the scenario's file, with its --set
+        write_staffing(result, loaded.source, loaded.overrides, out, lang)
     click.echo(format_staffing(result))
     click.echo(f"written: {out}/staffing.csv, staffing-override.yaml, plots/staffing.png")
     if not result.converged:

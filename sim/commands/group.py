@@ -3,13 +3,15 @@
 Exit codes: 0 success; 1 a target missed (``run --fail-on-miss``), an SLO missed or validation
 outside its interval; 2 bad input (a scenario, trace, profile or argument), reported with the
 file and key path before any work is done; 3 a model invariant broken (``run --audit``); 130
-interrupted (Ctrl-C); 141 the output pipe closed (``hotline ... | head``).
+interrupted (Ctrl-C); 143 terminated (SIGTERM: ``kill``, ``timeout``, a CI cancel, Slurm), which
+takes the same path as Ctrl-C (a run records ``run.json`` with status ``interrupted``); 141 the output pipe closed (``hotline ... | head``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 
 import click
@@ -18,12 +20,45 @@ from sim.domain.errors import InputError
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 ARGV_KEY = "hotline.argv"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so that it is handled the same way."""
+
+
+def _on_sigterm(owner: int):
+    def handler(signum, frame):
+        if os.getpid() != owner:  # a forked worker inherited the handler: just die
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated
+
+    return handler
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Within the block, SIGTERM raises ``Terminated`` (a ``KeyboardInterrupt``) in this
+    process; the earlier handler is restored after (nothing is changed outside the main
+    thread, where Python cannot set one)."""
+    try:
+        earlier = signal.signal(signal.SIGTERM, _on_sigterm(os.getpid()))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
 
 
 class HotlineGroup(click.Group):
     """Turns ``InputError`` anywhere below into a clear message and exit code 2, Ctrl-C into
-    130 and a closed output pipe into 141 (never 1, which means a missed target)."""
+    130, SIGTERM into 143 and a closed output pipe into 141 (never 1, which means a missed
+    target)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Keep the command line for the run's record (``run.json``)."""
@@ -32,13 +67,15 @@ class HotlineGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with sigterm_as_interrupt():
+                return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
-        except KeyboardInterrupt:
-            click.echo("\ninterrupted: nothing complete was written", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            click.echo(f"\n{what}: nothing complete was written", err=True)
+            ctx.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # Python would complain again when it flushes stdout at exit: point it at devnull.
             # (stdout may not be a file, e.g. when a test captures it)

@@ -6,23 +6,40 @@ directory takes the place of the target in two renames (the earlier directory is
 ``.NAME.replaced-PID`` and then removed). So after a run the directory holds exactly that run's
 files: nothing of an earlier run into it survives (not its ``borrowing.csv.gz``, report,
 ``plots/`` or ``variants/``, nor a file you put there: a run directory belongs to hotline).
+A target that cannot be renamed -- a mount point (a Docker or Kubernetes volume), a folder whose
+parent is not writable, or one whose rename fails with EBUSY, EXDEV, EPERM or EACCES -- is
+staged inside instead (``NAME/.staging-PID``): its entries are moved to ``NAME/.replaced-PID``,
+the staged ones up, then the replaced ones removed. That commit is a series of renames, not one:
+a reader during it may see a mix, and a SIGKILL during it leaves one.
 
-**A failed run never destroys an earlier good one.** Until the swap, the target is untouched.
+**A failed run never destroys an earlier good one.** Until the commit, the target is untouched.
+An exception or Ctrl-C (or SIGTERM, see ``sim.commands.group``) during the commit puts the
+earlier directory back before it propagates; a process killed outright between the two renames
+leaves ``.NAME.replaced-PID``, which the next writer into the parent puts back as ``NAME``.
 When the run fails or is interrupted, the staging directory is removed and the failure is
 recorded (:func:`record_failure`): a target with no earlier complete run (absent, empty, or an
 earlier failure's record) then holds only ``run.json`` saying what ran and what went wrong; a
 target holding an earlier complete run (its ``kpis.json``) keeps it whole, with its own
 ``run.json``, and gets ``run.failed.json`` beside it (gone again after the next good run).
 
+**Two runs into one directory at once** both complete, and the later commit wins: when another
+run's directory took the target's place between this run's two renames, it is moved aside
+(``.NAME.replaced-PID.N``) and removed like the earlier directory, as if it had committed first.
+There is no lock: each run's directory is whole, and the folder ends with one of them.
+
 **A folder that is not a run directory is refused** (:func:`check_run_directory`, exit 2 before
 any work): an existing non-empty folder without ``run.json``, ``run.failed.json``,
 ``kpis.json`` or ``scenario.resolved.yaml`` is not replaced (``--out ~/Documents`` must not
-empty it), nor is the current folder or one holding it (``--out .``). Through a symbolic link,
-the folder it points to is replaced and the link stays.
+empty it), nor is the current folder or one holding it (``--out .``), nor a path below a file.
+Through a symbolic link, the folder it points to is replaced and the link stays.
 
 A run killed outright (SIGKILL) cannot remove its staging directory: the next writer into the
-same parent removes those of dead processes (and the ``.NAME.partial-PID`` files that earlier
-versions wrote inside the directory).
+same parent removes those of dead processes, whatever directory they were for (and their
+``NAME/.staging-PID``, ``NAME/.replaced-PID`` and the ``.NAME.partial-PID`` files that earlier
+versions wrote inside the directory it writes).
+
+Commands whose folder other code writes (``hotline sweep``, ``hotline staff``) get only their
+``run.json`` from here (:func:`recorded`), not a clean folder.
 
 ``run.json`` is not among the byte-identical outputs: it holds wall-clock facts (start time,
 runtime) beside the status, the exception if any, the package version, the command line, the
@@ -31,6 +48,8 @@ scenario's name and seed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
@@ -38,14 +57,17 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.domain.errors import InputError
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
-_SIBLING = re.compile(r"^\..+\.(?:staging|replaced)-(\d+)$")
+_SIBLING = re.compile(r"^\.(.+)\.(staging|replaced)-(\d+)(?:\.\d+)?$")
+_INSIDE = re.compile(r"^\.(staging|replaced)-(\d+)$")
+_CANNOT_MOVE = (errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES)
+_RETRIES = 5
 RUN_RECORD = "run.json"
 FAILED_RECORD = "run.failed.json"
 RUN_SCHEMA = "hotline-sim/run/1"
@@ -71,24 +93,43 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _dead(match: re.Match | None) -> bool:
-    return bool(match) and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1)))
+def _dead(pid: str) -> bool:
+    return int(pid) != os.getpid() and not _alive(int(pid))
 
 
 def remove_stale_partials(directory: Path) -> list[Path]:
-    """Remove what dead processes left: staging and replaced directories beside ``directory``
-    and temporary files (``.NAME.partial-PID``) inside it; those of running processes stay.
-    Returns the paths removed."""
+    """Clean up after dead processes, beside ``directory`` and inside it; return the paths
+    removed (or restored).
+
+    Beside it, for any name X: ``.X.staging-PID`` is removed, and ``.X.replaced-PID`` too unless
+    ``X`` is gone (the process died between the two renames of its commit): then it is put back
+    as ``X``; this process's own ``.X.replaced-PID`` (an interrupted commit) is put back the
+    same way. Inside it: ``.staging-PID``/``.replaced-PID`` (staging inside a mount point) and
+    ``.NAME.partial-PID`` files. Those of running processes stay."""
     directory = Path(directory)
     removed = []
-    if directory.parent.is_dir():
-        for path in sorted(directory.parent.glob(f".{directory.name}.*-*")):
-            if path.is_dir() and _dead(_SIBLING.match(path.name)):
+    parent = directory.parent
+    if parent.is_dir():
+        for path in sorted(parent.glob(".*")):
+            match = _SIBLING.match(path.name)
+            if not match or not path.is_dir():
+                continue
+            name, kind, pid = match.groups()
+            mine = int(pid) == os.getpid()
+            if kind == "replaced" and (mine or _dead(pid)) and not (parent / name).exists():
+                os.replace(path, parent / name)  # an earlier run moved aside and not replaced
+                removed.append(path)
+            elif not mine and _dead(pid):
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     if directory.is_dir():
         for path in sorted(directory.iterdir()):
-            if _dead(_PARTIAL.match(path.name)):
+            inside = _INSIDE.match(path.name)
+            if inside and path.is_dir() and _dead(inside.group(2)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+            partial = _PARTIAL.match(path.name)
+            if partial and _dead(partial.group(1)):
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
@@ -108,6 +149,12 @@ def check_run_directory(directory: Path) -> None:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise InputError("is a file, not a run directory", source=str(directory), key="--out")
+    for above in Path(os.path.abspath(directory)).parents:
+        if above.exists():
+            if not above.is_dir():
+                raise InputError(f"is below {above}, which is a file, not a folder",
+                                 source=str(directory), key="--out")
+            break
     if Path.cwd().resolve().is_relative_to(_target(directory)):
         raise InputError("is the current folder or holds it: a run replaces its directory as a "
                          "whole, so give a folder below it (e.g. results/NAME)",
@@ -118,13 +165,22 @@ def check_run_directory(directory: Path) -> None:
                          source=str(directory), key="--out")
 
 
+def _fixed(directory: Path) -> bool:
+    """Whether ``directory`` exists but cannot be renamed: a mount point (a Docker or
+    Kubernetes volume), or its parent is not writable."""
+    return directory.is_dir() and (os.path.ismount(directory)
+                                   or not os.access(directory.parent, os.W_OK | os.X_OK))
+
+
 class RunWriter:
-    """Collects a run's files in a staging directory and puts it in place at once."""
+    """Collects a run's files in a staging directory and puts them in place at once."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = _target(directory)
         remove_stale_partials(self.directory)
-        self.staging = self.directory.parent / f".{self.directory.name}.staging-{os.getpid()}"
+        self.inside = _fixed(self.directory)
+        self.staging = (self.directory / f".staging-{os.getpid()}" if self.inside else
+                        self.directory.parent / f".{self.directory.name}.staging-{os.getpid()}")
         if self.staging.exists():  # left by an earlier writer of this process
             shutil.rmtree(self.staging)
         self._written: list[str] = []
@@ -144,22 +200,97 @@ class RunWriter:
             for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
                 fh.write(chunk)
 
+    def _earlier(self) -> list[Path]:
+        """The target's entries (not the staging of this or another writer inside it)."""
+        if not self.directory.is_dir():
+            return []
+        return [p for p in sorted(self.directory.iterdir()) if not _INSIDE.match(p.name)]
+
     def commit(self) -> list[Path]:
-        """Put the staged directory in the target's place; return the paths of the earlier
-        directory's entries that the new run did not write (now gone)."""
+        """Put the staged files in the target's place; return the paths of the earlier
+        directory's entries that the new run did not write (now gone).
+
+        An exception (or Ctrl-C) at any point leaves the earlier directory in place."""
         self.staging.mkdir(parents=True, exist_ok=True)
-        removed: list[Path] = []
-        old = self.directory.parent / f".{self.directory.name}.replaced-{os.getpid()}"
-        if self.directory.exists():
-            removed = [self.directory / p.name for p in sorted(self.directory.iterdir())
-                       if p.name not in self._written]
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(self.directory, old)
-        os.replace(self.staging, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        removed = [self.directory / p.name for p in self._earlier()
+                   if p.name not in self._written]
+        if self.inside:
+            self._commit_inside()
+        else:
+            self._commit_beside()
         self._written.clear()
         return removed
+
+    def _commit_beside(self) -> None:
+        """Two renames: the target aside to ``.NAME.replaced-PID``, the staging in its place."""
+        parent, name, pid = self.directory.parent, self.directory.name, os.getpid()
+        old = parent / f".{name}.replaced-{pid}"
+        aside: list[Path] = []  # other runs' directories committed between our renames
+        moved = False
+        try:
+            if self.directory.exists():
+                if old.exists():
+                    shutil.rmtree(old)
+                try:
+                    os.replace(self.directory, old)
+                except OSError as exc:
+                    if exc.errno not in _CANNOT_MOVE:
+                        raise
+                    self._move_staging_inside()
+                    self._commit_inside()
+                    return
+                moved = True
+            for attempt in range(1, _RETRIES + 1):
+                try:
+                    os.replace(self.staging, self.directory)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == _RETRIES:
+                        raise
+                # another run committed between our two renames: the last commit wins, as if
+                # it had committed before us
+                aside.append(parent / f".{name}.replaced-{pid}.{attempt}")
+                os.replace(self.directory, aside[-1])
+        except BaseException:
+            if moved and not self.directory.exists():
+                os.replace(old, self.directory)
+            raise
+        for path in (old, *aside):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _move_staging_inside(self) -> None:
+        """The target turned out not to be movable: stage inside it instead."""
+        inside = self.directory / f".staging-{os.getpid()}"
+        if inside.exists():
+            shutil.rmtree(inside)
+        shutil.move(self.staging, inside)
+        self.staging, self.inside = inside, True
+
+    def _commit_inside(self) -> None:
+        """For a target that cannot be renamed: its entries aside to ``.replaced-PID`` inside
+        it, the staged ones up, then the replaced ones removed; undone on any exception."""
+        old = self.directory / f".replaced-{os.getpid()}"
+        if old.exists():
+            shutil.rmtree(old)
+        earlier = self._earlier()
+        old.mkdir()
+        moved_old: list[str] = []
+        moved_new: list[str] = []
+        try:
+            for path in earlier:
+                os.replace(path, old / path.name)
+                moved_old.append(path.name)
+            for path in sorted(self.staging.iterdir()):
+                os.replace(path, self.directory / path.name)
+                moved_new.append(path.name)
+        except BaseException:
+            for entry in reversed(moved_new):
+                os.replace(self.directory / entry, self.staging / entry)
+            for entry in reversed(moved_old):
+                os.replace(old / entry, self.directory / entry)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
 
     def abort(self) -> None:
         """Remove the staged files (after an error); the target is left as it was."""
@@ -220,3 +351,64 @@ def record_failure(directory: Path, record: dict) -> Path:
         return directory / RUN_RECORD
     except OSError:
         return directory / RUN_RECORD
+
+
+def write_record(directory: Path, record: dict) -> Path:
+    """Write ``record`` as ``directory/run.json`` in one rename, for a command whose folder
+    other code writes (``hotline sweep``, ``hotline staff``); return the file.
+
+    A failure (``status`` not ``ok``) goes to ``run.failed.json`` instead when the folder
+    already holds a successful run's ``run.json``, which stays; a success removes an earlier
+    ``run.failed.json``. A failure's record never raises: the run's own exception is the one
+    to report."""
+    directory = Path(directory)
+    ok = record["status"] == "ok"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        name = RUN_RECORD
+        if not ok and _succeeded(directory / RUN_RECORD):
+            name = FAILED_RECORD
+        temp = directory / f".{name}.partial-{os.getpid()}"
+        temp.write_text(record_text(record), encoding="utf-8")
+        os.replace(temp, directory / name)
+        if ok:
+            (directory / FAILED_RECORD).unlink(missing_ok=True)
+    except OSError:
+        if ok:
+            raise
+        return directory / RUN_RECORD
+    return directory / name
+
+
+def _succeeded(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("status") == "ok"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
+             command: Sequence[str] | None = None) -> Iterator[None]:
+    """Record the block's run in ``directory`` (:func:`write_record`): status ``ok`` when it
+    ends, ``failed`` or ``interrupted`` (with the exception) when it raises, which it re-raises.
+    ``SystemExit`` (a command's own exit code, e.g. 1 for a missed target) counts as ended;
+    bad input (``InputError``, exit 2 before any work) writes nothing, as for ``hotline run``."""
+    started = time.time()
+
+    def record(status: str, error: BaseException | None = None) -> dict:
+        return run_record(status, scenario=scenario, seed=seed, replications=replications,
+                          started=started, command=command, error=error)
+
+    try:
+        yield
+    except SystemExit:
+        write_record(directory, record("ok"))
+        raise
+    except InputError:
+        raise
+    except BaseException as exc:
+        write_record(directory, record("interrupted" if isinstance(exc, KeyboardInterrupt)
+                                       else "failed", exc))
+        raise
+    write_record(directory, record("ok"))
