@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from sim.commands import options as opt
-from sim.commands.group import EXIT_INTERRUPTED, command_line
+from sim.commands.group import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, command_line
 
 __all__ = ["check", "run", "scenarios"]
 
@@ -161,7 +161,7 @@ def _run_report(directory: Path, lang: str, name: str, quiet: bool) -> Path:
     try:
         with progress_bar(None, f"{name}: report", quiet):
             return write_report(directory, lang)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         done = [f for f in REPORT_FILES if (directory / f).exists()
                 and (directory / f).stat().st_mtime >= began - 1]
         missing = [f for f in REPORT_FILES if f not in done]
@@ -170,7 +170,7 @@ def _run_report(directory: Path, lang: str, name: str, quiet: bool) -> Path:
                    f"{'; written: ' + ', '.join(done) if done else ''}; not written: "
                    f"{', '.join(missing)} (plots/ may be partial; `hotline report "
                    f"{directory}` writes them)", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
 
 
 def _audit_verdict(result, echo=click.echo) -> int:
