@@ -363,7 +363,7 @@ def test_occupancy_counts_seats_kept_past_their_shift_and_never_exceeds_one(tmp_
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     scn = load_scenario(path)
     summary = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True)
-    c = summary.kpis["centres"]["620100/110"]
+    c = summary.kpis.centres["620100/110"]
     # Busy 0-3500 and 3500-7000; on duty 3600 s, kept on 3400 s past the shift: 7000/7000.
     assert c["occupancy"] == pytest.approx(1.0)
     assert c["seat_hours"] == pytest.approx(7000 / 3600)
@@ -444,7 +444,7 @@ def test_merged_calls_busy_their_host_seats_not_an_empty_centre(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     scn = load_scenario(path)
-    kpis = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True).kpis["centres"]
+    kpis = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True).kpis.centres
     assert math.isnan(kpis["620100/gas"]["occupancy"])  # no seats of its own
     # the one 12345 seat was busy 2 x 200 s of the hour with the merged calls
     assert kpis["620100/12345"]["occupancy"] == pytest.approx(400 / 3600)
