@@ -285,7 +285,7 @@ def test_bot_contained_calls_are_their_own_share_not_a_service_miss(tmp_path):
     data["linkage"]["mix"]["12345"] = {"A-LOCAL": 1, "I-WORK": 1}
     legs, _, net, result = run(tmp_path, data)
     kpis = replication_kpis(to_columns(result.records), net.plans, net.scenario,
-                            np.full(len(net.plans), 3600.0))["centres"]["620100/12345"]
+                            np.full(len(net.plans), 3600.0)).centres["620100/12345"]
     cats = [net.table.codes[CallLeg._make(r).category] for r in result.records]
     bot = cats.count("A-LOCAL")
     assert 0 < bot < len(cats)  # both kinds occur
@@ -303,7 +303,7 @@ def test_every_call_to_the_bot_sl_is_over_human_legs_only(tmp_path):
     assert [leg[9] for leg in legs] == ["bot", "bot"]
     kpis = replication_kpis(to_columns(result.records), net.plans, net.scenario,
                             np.full(len(net.plans), 3600.0))
-    c = kpis["centres"]["620100/12345"]
+    c = kpis.centres["620100/12345"]
     assert (c["offered"], c["bot"], c["bot_rate"], c["human_offered"]) == (2, 2, 1.0, 0)
     assert math.isnan(c["sl15"])  # no human leg: undefined, not 0 %
 
