@@ -285,7 +285,7 @@ def test_bot_contained_calls_are_their_own_share_not_a_service_miss(tmp_path):
     data["linkage"]["mix"]["12345"] = {"A-LOCAL": 1, "I-WORK": 1}
     legs, _, net, result = run(tmp_path, data)
     kpis = replication_kpis(to_columns(result.records), net.plans, net.scenario,
-                            np.full(len(net.plans), 3600.0))["centres"]["620100/12345"]
+                            np.full(len(net.plans), 3600.0)).centres["620100/12345"]
     cats = [net.table.codes[CallLeg._make(r).category] for r in result.records]
     bot = cats.count("A-LOCAL")
     assert 0 < bot < len(cats)  # both kinds occur
@@ -303,7 +303,7 @@ def test_every_call_to_the_bot_sl_is_over_human_legs_only(tmp_path):
     assert [leg[9] for leg in legs] == ["bot", "bot"]
     kpis = replication_kpis(to_columns(result.records), net.plans, net.scenario,
                             np.full(len(net.plans), 3600.0))
-    c = kpis["centres"]["620100/12345"]
+    c = kpis.centres["620100/12345"]
     assert (c["offered"], c["bot"], c["bot_rate"], c["human_offered"]) == (2, 2, 1.0, 0)
     assert math.isnan(c["sl15"])  # no human leg: undefined, not 0 %
 
@@ -363,7 +363,7 @@ def test_occupancy_counts_seats_kept_past_their_shift_and_never_exceeds_one(tmp_
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     scn = load_scenario(path)
     summary = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True)
-    c = summary.kpis["centres"]["620100/110"]
+    c = summary.kpis.centres["620100/110"]
     # Busy 0-3500 and 3500-7000; on duty 3600 s, kept on 3400 s past the shift: 7000/7000.
     assert c["occupancy"] == pytest.approx(1.0)
     assert c["seat_hours"] == pytest.approx(7000 / 3600)
@@ -444,7 +444,7 @@ def test_merged_calls_busy_their_host_seats_not_an_empty_centre(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     scn = load_scenario(path)
-    kpis = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True).kpis["centres"]
+    kpis = run_one(scn, replication_seeds(scn.seed, 1)[0], 0, audit=True).kpis.centres
     assert math.isnan(kpis["620100/gas"]["occupancy"])  # no seats of its own
     # the one 12345 seat was busy 2 x 200 s of the hour with the merged calls
     assert kpis["620100/12345"]["occupancy"] == pytest.approx(400 / 3600)

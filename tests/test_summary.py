@@ -44,7 +44,7 @@ def test_summarise_hand_written_records(tmp_path):
                                seats_by_hour=np.vstack([p.seats_by_hour for p in plans]),
                                end_time=scn.horizon)
     summary = summarise_replication(result, layout, scn)
-    overall = summary.kpis["overall"]
+    overall = summary.kpis.overall
     assert (overall["offered"], overall["answered"], overall["abandoned"]) == (3, 2, 1)
     assert np.isclose(overall["abandon_rate"], 1 / 3)
     assert np.isclose(overall["asa"], (5.0 + 40.0) / 2)

@@ -46,9 +46,7 @@ class PrecisionTarget:
 
     def groups(self, summaries: Sequence[ReplicationSummary]) -> list[dict[str, float]]:
         """The KPI dict of the target's line, region, centre or the whole run, per replication."""
-        if self.group == "overall":
-            return [s.kpis["overall"] for s in summaries]
-        return [s.kpis[self.group][self.name] for s in summaries]
+        return [s.kpis.scope(self.group, self.name) for s in summaries]
 
 
 @dataclass(frozen=True)

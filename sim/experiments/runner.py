@@ -16,7 +16,7 @@ from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
 from sim.results.document import KpiDocument, TargetRow
 from sim.results.flows import ORDER_COLUMNS
-from sim.results.kpis import kpi_names
+from sim.results.kpis import SCOPES, kpi_names
 from sim.results.output import (
     RUN_RECORD,
     RunWriter,
@@ -157,9 +157,9 @@ def _extra_files(summaries: list[ReplicationSummary]) -> dict[str, list[bytes]]:
 def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> KpiDocument:
     """The ``kpis.json`` document: every KPI's mean, 95 % CI and per-replication values."""
     plans = build_plans(scenario)
-    lines, regions, centres = ({name: _summaries([s.kpis[group][name] for s in summaries])
-                                for name in summaries[0].kpis[group]}
-                               for group in ("lines", "regions", "centres"))
+    lines, regions, centres = ({name: _summaries([s.kpis.group(kind)[name] for s in summaries])
+                                for name in summaries[0].kpis.group(kind)}
+                               for kind in SCOPES)
     windows = summaries[0].windows
     sections = {}
     for section in summaries[0].sections:
@@ -172,7 +172,7 @@ def kpis_document(scenario: Scenario, summaries: list[ReplicationSummary]) -> Kp
         start=scenario.start.isoformat(), horizon_hours=scenario.horizon_hours,
         warmup_hours=scenario.warmup_hours, replications=len(summaries),
         kpi_names=tuple(kpi_names(sl_thresholds(scenario))),
-        overall=_summaries([s.kpis["overall"] for s in summaries]),
+        overall=_summaries([s.kpis.overall for s in summaries]),
         lines=lines, regions=regions, centres=centres,
         targets=targets(scenario, lines, centres, plans),
         windows={name: {key: _summaries([s.windows[name][key] for s in summaries])

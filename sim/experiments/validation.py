@@ -232,8 +232,8 @@ def kpi_values(summaries: list[ReplicationSummary], name: str) -> list[float]:
     """A checked KPI's value per replication (``CENTRE:kpi`` for a centre's)."""
     centre, _, kpi = name.rpartition(":")
     if centre:
-        return [s.kpis["centres"][centre][kpi] for s in summaries]
-    return [s.kpis["overall"][kpi] for s in summaries]
+        return [s.kpis.centres[centre][kpi] for s in summaries]
+    return [s.kpis.overall[kpi] for s in summaries]
 
 
 def _controls(scenario: Scenario, summaries: list[ReplicationSummary]
@@ -241,7 +241,7 @@ def _controls(scenario: Scenario, summaries: list[ReplicationSummary]
     """Offered calls and mean talk of answered calls per replication, and their known means."""
     (key, centre), = scenario.centres.items()
     window = (scenario.horizon_hours - scenario.warmup_hours) * 3600.0
-    offered = [s.kpis["overall"]["offered"] for s in summaries]
+    offered = [s.kpis.overall["offered"] for s in summaries]
     talk = [s.mean_talk for s in summaries]
     mean_talk = (centre.talk or scenario.lines[key.partition("/")[2]].talk).mean
     return [offered, talk], [centre.calls_per_day / 86400.0 * window, mean_talk]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim.experiments.sweep import Point, grid, parse_vary, run_sweep
 from sim.report.html import fmt_kpi, kpi_label
+from sim.results.document import KpiDocument, Kpis, as_document
 from sim.results.stats import KpiSummary
 
 SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
@@ -26,9 +27,29 @@ __all__ = ["SWEEP_KPIS", "Point", "format_point_changes", "format_sweep", "grid"
 # Point, grid, parse_vary and run_sweep live in sim.experiments.sweep (they run the simulator).
 
 
+def _doc(pt: Point) -> KpiDocument:
+    """The point's KPI document (a ``kpis.json`` object is read as one)."""
+    return as_document(pt.doc)
+
+
+def _group(doc: KpiDocument, group: str) -> Kpis:
+    """The KPIs of ``all`` (the whole network) or of one line (empty when it has none)."""
+    return doc.overall if group == "all" else doc.lines.get(group, {})
+
+
+POINT_JSON = ("scenario", "seed", "replications", "overall", "lines", "targets", "kpi_names")
+"""The parts of a point's KPI document that ``sweep.json`` holds, in order."""
+
+
+def _point_json(pt: Point) -> dict[str, object]:
+    """A point's KPIs in ``sweep.json``: its document's JSON without centres and regions."""
+    doc = _doc(pt).to_json()
+    return {key: doc[key] for key in POINT_JSON}
+
+
 def target_kpis(points: Sequence[Point]) -> dict[str, str]:
     """Each line's target KPI (from the first point)."""
-    return {r["name"]: r["kpi"] for r in points[0].doc.get("targets", []) if r["kind"] == "line"}
+    return {r.name: r.kpi for r in _doc(points[0]).targets if r.kind == "line"}
 
 
 def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str]) -> list[dict]:
@@ -36,11 +57,12 @@ def table_rows(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[str
     rows = []
     targets = target_kpis(points)
     for pt in points:
-        groups = [("all", pt.doc["overall"])] + list(pt.doc["lines"].items())
+        doc = _doc(pt)
+        groups = [("all", doc.overall)] + list(doc.lines.items())
         for group, k in groups:
             names = list(kpis) + ([targets[group]] if group in targets else [])
             for kpi in names:
-                e = KpiSummary.from_json(k.get(kpi) or {})
+                e = k.get(kpi) or KpiSummary(None, None, None)
                 rows.append({**dict(zip(paths, pt.values, strict=True)), "group": group,
                              "kpi": kpi, "mean": e.mean, "ci_low": e.low, "ci_high": e.high})
     return rows
@@ -77,14 +99,14 @@ def format_point_changes(paths: Sequence[str], points: Sequence[Point],
                      for pt, rows in zip(points[1:], changes, strict=True))
 
 
-def _marked(kpi: str, base: dict | None, entry: dict | None, first: bool) -> str:
+def _marked(kpi: str, base: KpiSummary | None, entry: KpiSummary | None, first: bool) -> str:
     from sim.results.paired import paired_entries
 
     d = None if first else paired_entries(base, entry)
     return fmt_kpi(kpi, entry) + (" *" if d is not None and d.significant else "  ")
 
 
-def _delta(kpi: str, base: dict | None, entry: dict | None) -> str:
+def _delta(kpi: str, base: KpiSummary | None, entry: KpiSummary | None) -> str:
     """``−3.2±0.8 pp p=0.001 *``: the paired difference from the first point and its p."""
     from sim.report.compare import format_paired
     from sim.results.paired import paired_entries
@@ -105,22 +127,23 @@ def format_sweep(paths: Sequence[str], points: Sequence[Point], kpis: Sequence[s
     labels = "".join(f"{p.split('.')[-1][:16]:>17}" for p in paths)
     head = labels + "".join(f"{(g + ' ' + kpi_label(k))[:21]:>22}" for g, k in cols)
     out = [head, "-" * len(head)]
+    docs = [_doc(pt) for pt in points]
 
-    def group(pt: Point, g: str) -> dict:
-        return pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
+    def group(i: int, g: str) -> Kpis:
+        return _group(docs[i], g)
 
     for i, pt in enumerate(points):
         cells = "".join(f"{v[:16]:>17}" for v in pt.values)
         for g, k in cols:
-            cells += f"{_marked(k, group(points[0], g).get(k), group(pt, g).get(k), i == 0):>22}"
+            cells += f"{_marked(k, group(0, g).get(k), group(i, g).get(k), i == 0):>22}"
         out.append(cells)
     out.append("* = differs from the first point (paired Student-t over replications, p < 0.05).")
     if len(points) > 1:
         head = labels + "".join(f"{('Δ ' + g + ' ' + kpi_label(k))[:27]:>28}" for g, k in cols)
         out += ["", head, "-" * len(head)]
-        for pt in points[1:]:
+        for i, pt in enumerate(points[1:], 1):
             out.append("".join(f"{v[:16]:>17}" for v in pt.values) + "".join(
-                f"{_delta(k, group(points[0], g).get(k), group(pt, g).get(k)):>28}"
+                f"{_delta(k, group(0, g).get(k), group(i, g).get(k)):>28}"
                 for g, k in cols))
         out.append("Δ = point − first point, replication by replication (± paired 95 % "
                    "half-width; pp for rates); p of the paired t test.")
@@ -150,7 +173,7 @@ def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: 
     write_atomic(out / "sweep.json", json.dumps(
         {"scenario": scenario, "vary": dict(varies),
          "points": [{"values": dict(zip(paths, p.values, strict=True)),
-                     "kpis": {k: v for k, v in p.doc.items() if k not in ("centres", "regions")}}
+                     "kpis": _point_json(p)}
                     for p in points]}, indent=1, ensure_ascii=False) + "\n")
     plots = []
     targets = target_kpis(points)
@@ -167,16 +190,17 @@ def write_sweep(scenario: str, varies: Sequence[tuple[str, list[str]]], points: 
 def _curves(varies, points: Sequence[Point], kpi: str, targets: dict[str, str]) -> dict:
     """Panels (``all`` and each line) → curves (other parameters' values) → entries along x."""
     xs = varies[0][1]
-    groups = ["all"] + list(points[0].doc["lines"])
+    docs = [_doc(pt) for pt in points]
+    groups = ["all"] + list(docs[0].lines)
     if kpi.startswith("sl"):  # a target KPI: only the lines whose target it is
         groups = [g for g in groups if targets.get(g) == kpi]
     curves: dict[str, dict[str, list]] = {}
     for g in groups:
         panel: dict[str, list] = {}
-        for pt in points:
+        for pt, doc in zip(points, docs, strict=True):
             label = ", ".join(f"{'.'.join(p.split('.')[-2:])}={v}" for (p, _), v in
                               zip(varies[1:], pt.values[1:], strict=True))
-            k = pt.doc["overall"] if g == "all" else pt.doc["lines"].get(g, {})
+            k = _group(doc, g)
             panel.setdefault(label, [None] * len(xs))[xs.index(pt.values[0])] = k.get(kpi)
         curves[g] = panel
     return curves

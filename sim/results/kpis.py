@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -161,9 +162,37 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
+KpiValues = dict[str, float]
+"""One group's KPIs in one replication, by KPI name (names like ``sl15`` are data)."""
+
+SCOPES = ("lines", "regions", "centres")
+"""The kinds of named groups of ``ReplicationKpis``, in document order."""
+
+
+@dataclass(frozen=True)
+class ReplicationKpis:
+    """One replication's KPIs: the whole network (``overall``) and each line, region and
+    centre (name → KPI values), in the order of the centre plans."""
+
+    overall: KpiValues
+    lines: dict[str, KpiValues]
+    regions: dict[str, KpiValues]
+    centres: dict[str, KpiValues]
+
+    def group(self, kind: str) -> dict[str, KpiValues]:
+        """The named groups of one kind: ``lines``, ``regions`` or ``centres``."""
+        if kind not in SCOPES:
+            raise KeyError(kind)
+        return getattr(self, kind)
+
+    def scope(self, kind: str, name: str = "") -> KpiValues:
+        """The KPIs of one group: ``overall`` (no name), or a line, region or centre."""
+        return self.overall if kind == "overall" else self.group(kind)[name]
+
+
 def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                      scenario: Scenario, staffed_by_centre: np.ndarray,
-                     ) -> dict[str, dict[str, dict[str, float]]]:
+                     ) -> ReplicationKpis:
     """KPIs overall and by line, region and centre for one replication.
 
     ``staffed_by_centre`` holds each centre's seat-seconds present within the KPI window (on
@@ -174,8 +203,8 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     wait = waits(cols)
     centre = cols["centre"]
     sl = scenario.service_level_seconds
-    result: dict[str, dict[str, dict[str, float]]] = {
-        "overall": {}, "lines": {}, "regions": {}, "centres": {}}
+    overall: KpiValues = {}
+    named: dict[str, dict[str, KpiValues]] = {kind: {} for kind in SCOPES}
 
     def members(attr: str, value: str) -> list[int]:
         return [p.index for p in plans if getattr(p, attr) == value]
@@ -192,7 +221,7 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
         kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl,
                           busy_seconds(cols, np.isin(seats, idx), lo, hi))
         if kind == "overall":
-            result["overall"] = kpis
+            overall = kpis
         else:
-            result[kind][name] = kpis
-    return result
+            named[kind][name] = kpis
+    return ReplicationKpis(overall, **named)

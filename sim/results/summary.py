@@ -18,14 +18,18 @@ from sim.domain.lines import HOUR
 from sim.model.linkage.categories import CategoryTable
 from sim.model.network import ReplicationResult
 from sim.results.flows import flow_kpis, format_orders_csv, order_kpis
-from sim.results.kpis import overtime_seconds, replication_kpis, staffed_seconds
+from sim.results.kpis import (
+    KpiValues,
+    ReplicationKpis,
+    overtime_seconds,
+    replication_kpis,
+    staffed_seconds,
+)
 from sim.results.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.results.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
 from sim.results.timeseries import replication_series
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
-
-KpiValues = dict[str, float]  # one replication's KPIs of one group, by KPI name
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,14 @@ class Layout:
 class ReplicationSummary:
     """What one replication contributes to a run directory.
 
-    ``kpis`` holds the groups ``overall`` (KPI values) and ``lines``, ``regions``, ``centres``
-    (name → KPI values); ``windows`` the centres' KPIs per KPI window; ``sections`` the KPIs of
+    ``kpis`` holds the KPIs ``overall`` and by line, region and centre (``ReplicationKpis``);
+    ``windows`` the centres' KPIs per KPI window; ``sections`` the KPIs of
     model extensions (``flows``, ``orders``, ``borrowing``, ``outages``, ``bot``); ``files`` the
     extra record files (file name → gzip members).
     """
 
     index: int
-    kpis: dict[str, dict]
+    kpis: ReplicationKpis
     series: np.ndarray
     calls_gz: bytes
     calls: int
@@ -149,7 +153,7 @@ def window_kpis(cols: dict, plans: Sequence[CentrePlan], scenario: Scenario,
         sub = scenario.model_copy(update={"warmup_hours": window.start_hours,
                                           "horizon_hours": window.end_hours})
         staffed = np.zeros(len(plans))
-        out[window.name] = replication_kpis(cols, plans, sub, staffed)["centres"]
+        out[window.name] = replication_kpis(cols, plans, sub, staffed).centres
     return out
 
 
