@@ -3,6 +3,7 @@ Ctrl-C cancelling the futures, and clear errors for a bad ``--cluster``."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,7 +36,12 @@ def _nothing_but_the_record(out: Path, status: str) -> bool:
 
 
 def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    """The run's output files by name; ``run.json`` is left out (it holds wall-clock facts:
+    start time and runtime) but must be there and say ``ok``."""
+    record = json.loads((directory / "run.json").read_text())
+    assert record["status"] == "ok", record
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())
+            if p.is_file() and p.name != "run.json"}
 
 
 def _local_cluster(workers: int = 2):
