@@ -105,7 +105,7 @@ class Callers:
         category, centre = feed.categories[i], feed.centres[i]
         if self._deflect is not None and self._deflect(category, None, centre):
             return
-        arrival = self.env.now
+        arrival = feed.times[i]  # the clock (the loop set it to this arrival)
         call_id = self.next_call_id
         self.next_call_id = call_id + 1
         caller_id = self.next_caller_id

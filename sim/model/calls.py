@@ -43,7 +43,9 @@ CHANNELS = ("voice", "web")
 NAN = math.nan
 _ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's disposition
 _DISPOSITION = FIELD["disposition"]
-_RECORD = attrgetter(*LEG_NAMES)  # a leg's record: its attributes in ``LEG_FIELDS`` order
+RECORD_OF = attrgetter(*LEG_NAMES)
+"""A leg's record tuple: its attributes in ``LEG_FIELDS`` order (``Call.record`` sets the
+fields of an ended leg first)."""
 
 
 class Call:
@@ -99,7 +101,7 @@ class Call:
             self.hold_end = self.negotiation_end = NAN
         else:
             self.hold_end, self.negotiation_end = link.hold_end, link.negotiation_end
-        record = _RECORD(self)
+        record = RECORD_OF(self)
         if outcome in _ANSWERING:
             return record
         return record[:_DISPOSITION] + (-1,) + record[_DISPOSITION + 1:]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
 
 from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
+from sim.domain.errors import SimulationError
 from sim.domain.lines import EMERGENCY_CLASS, HOUR, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.model.calls import (
     ANSWERED,
@@ -24,6 +26,7 @@ from sim.model.calls import (
     GONE,
     NAN,
     OWN_SEAT,
+    RECORD_OF,
     SERVED,
     UNFINISHED,
     WAITING,
@@ -87,6 +90,8 @@ class Centre:
         self.in_target_n = 0
         self.target_seconds = plan.target.seconds
         self.record = host.record
+        self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
+        self._next_eid = self.env.next_eid
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -160,8 +165,11 @@ class Centre:
             self.borrowed_busy += 1
             call.seat = BORROWED_SEAT
             talk *= self.borrowed_talk_factor
+        if talk < 0:
+            raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
         call.callbacks = (self._talk_done,)
-        self.env.schedule(call, NORMAL, talk)
+        # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
+        heappush(self._heap, (self.env.now + talk, NORMAL, self._next_eid(), call))
 
     def _talk_done(self, call: Call) -> None:
         now = self.env.now
@@ -225,8 +233,15 @@ class Centre:
         else:
             self.borrowed_busy -= 1
         link = call.link
-        held = link is not None and link.hold_end == link.hold_end  # a three-way hold ended
-        self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
+        if link is None:  # call.record(now, call.talk_end, ANSWERED), inlined
+            call.released = now
+            call.ended = call.talk_end
+            call.outcome = ANSWERED
+            call.hold_end = call.negotiation_end = NAN
+            self.record(RECORD_OF(call))
+        else:
+            held = link.hold_end == link.hold_end  # a three-way hold ended
+            self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
         if self.waiting and (self.own_busy < self.own_seats
                              or self.borrowed_busy < self.borrowed_seats):
             self.serve_queue(now)
