@@ -27,6 +27,7 @@ from sim.model.calls import (
     NAN,
     OWN_SEAT,
     RECORD_OF,
+    RESOLVED,
     SERVED,
     UNFINISHED,
     WAITING,
@@ -90,6 +91,9 @@ class Centre:
         self.in_target_n = 0
         self.target_seconds = plan.target.seconds
         self.record = host.record
+        # Whether every answered leg is resolved on the call with no hold (the host's
+        # ``after_talk`` would set RESOLVED and return 0.0): then the centre need not ask.
+        self.resolves_all = getattr(host, "resolves_all", False)
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
         self._next_eid = self.env.next_eid
 
@@ -174,12 +178,17 @@ class Centre:
     def _talk_done(self, call: Call) -> None:
         now = self.env.now
         call.talk_end = now
-        hold = self.host.after_talk(call, self, now)
-        if hold is None:  # held on a three-way conference: the router ends the hold
-            return
+        if self.resolves_all:  # what ResolveAll.after_talk does, without asking the host
+            call.disposition = RESOLVED
+            wrap = call.wrap if call.wrap >= 0 else \
+                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
+        else:
+            hold = self.host.after_talk(call, self, now)
+            if hold is None:  # held on a three-way conference: the router ends the hold
+                return
+            wrap = (call.wrap if call.wrap >= 0 else
+                    self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         self.talking -= 1
-        wrap = (call.wrap if call.wrap >= 0 else
-                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         if wrap > 0:
             call.callbacks = (self._wrapped,)
             self.env.schedule(call, NORMAL, wrap)

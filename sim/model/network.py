@@ -73,6 +73,7 @@ class Network:
         self.talk = [p.talk for p in self.plans]
         self.wrapup = [p.wrapup for p in self.plans]
         self.redial_watch = [p.redial.after_abandon > 0 for p in self.plans]
+        self.resolves_all = scenario.linkage is None  # the router will be ResolveAll
 
         self.directory = Directory(scenario, self.plans, self.env)
         self.line_names = self.directory.line_names
