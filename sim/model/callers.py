@@ -62,6 +62,7 @@ class Callers:
         self.bot: BotStage | None = None
         self.router: DiversionRouter | ResolveAll | None = None
         self.feed: Feed | None = None
+        self._on_redial = (self._redial_arrives,)  # a redial's callbacks, built once
         self.plain_dial = False  # set for the run: no outages and no bot between feed and centre
 
     # -- draws --------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Callers:
                             priority=call.priority if call.leg == 0 else ORDINARY_CLASS,
                             key=key)
         new.incident_id = call.incident_id
-        new.callbacks = (self._redial_arrives,)
+        new.callbacks = self._on_redial
         self.env.schedule(new, NORMAL, when - self.env.now)
 
     def _redial_arrives(self, call: Call) -> None:

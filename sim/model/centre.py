@@ -94,6 +94,9 @@ class Centre:
         # Whether every answered leg is resolved on the call with no hold (the host's
         # ``after_talk`` would set RESOLVED and return 0.0): then the centre need not ask.
         self.resolves_all = getattr(host, "resolves_all", False)
+        # A leg's timer callbacks, built once (SimPy only reads an event's callbacks).
+        self._on_talk_done = (self._talk_done,)
+        self._on_wrapped = (self._wrapped,)
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
         self._next_eid = self.env.next_eid
 
@@ -171,7 +174,7 @@ class Centre:
             talk *= self.borrowed_talk_factor
         if talk < 0:
             raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-        call.callbacks = (self._talk_done,)
+        call.callbacks = self._on_talk_done
         # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
         heappush(self._heap, (self.env.now + talk, NORMAL, self._next_eid(), call))
 
@@ -190,7 +193,7 @@ class Centre:
                     self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         self.talking -= 1
         if wrap > 0:
-            call.callbacks = (self._wrapped,)
+            call.callbacks = self._on_wrapped
             self.env.schedule(call, NORMAL, wrap)
         else:
             self._release(call, now)
@@ -199,14 +202,14 @@ class Centre:
         wrap = call.wrap if call.wrap >= 0 else \
             self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         if wrap > 0:
-            call.callbacks = (self._wrapped,)
+            call.callbacks = self._on_wrapped
             self.env.schedule(call, NORMAL, wrap)
         else:
             self._release(call, now)
 
     def continue_talk(self, call: Call, duration: float) -> None:
         """A seated call talks on for ``duration`` (after a three-way negotiation)."""
-        call.callbacks = (self._talk_done,)
+        call.callbacks = self._on_talk_done
         self.env.schedule(call, NORMAL, duration)
 
     def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
