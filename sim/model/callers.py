@@ -116,11 +116,12 @@ class Callers:
             grid = self._patience_grid.get(centre)
             if grid is not None:
                 patience *= grid[min(int(arrival // MINUTE), len(grid) - 1)]
+        talk_factor = self._talk_factor[category]
+        if self._aid:
+            talk_factor *= self._aid.get(centre, 1.0)
         call = Call(call_id, caller_id, 1, centre, category, arrival, arrival + patience,
                     self._priority[category], -1, feed.incidents[i], VOICE, feed.keys[i],
-                    feed.talk[i], feed.wraps[i])
-        call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
-            if self._aid else self._talk_factor[category]
+                    feed.talk[i], feed.wraps[i], talk_factor)
         if self.plain_dial:
             self.centres[centre].arrive(call)
         else:

@@ -69,7 +69,7 @@ class Call:
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
                  incident_id: int = -1, channel: int = VOICE, key: int = 0, talk: float = -1.0,
-                 wrap: float = -1.0) -> None:
+                 wrap: float = -1.0, talk_factor: float = 1.0) -> None:
         self.call_id = call_id
         self.leg = 0
         self.caller_id = caller_id
@@ -87,7 +87,7 @@ class Call:
         self.state = WAITING
         self.seat = NO_SEAT
         self.transfer_mode = NO_MODE
-        self.talk_factor = 1.0
+        self.talk_factor = talk_factor
         self.redial_of = redial_of
         self.disposition = RESOLVED
         self.to_line = -1

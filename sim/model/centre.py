@@ -57,6 +57,10 @@ class Centre:
     ``waiting`` and the bot's calls they hold trunks.
     """
 
+    inline_answer = True
+    """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
+    hooks ``_answer``, as ``AuditedCentre`` does)."""
+
     def __init__(self, host: CentreHost, plan: CentrePlan) -> None:
         self.host = host
         self.env = host.env
@@ -133,6 +137,24 @@ class Centre:
             self.record(call.record(NAN, now, BLOCKED))
             self.host.on_blocked(call, now)
             return
+        if self.own_busy < self.own_seats and self.inline_answer and call.link is None:
+            # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead or by key
+            call.state = SERVED
+            call.answered = now
+            if now - call.arrival <= self.target_seconds:
+                self.in_target_n += 1
+            self.talking += 1
+            self.own_busy += 1
+            call.seat = OWN_SEAT
+            talk = call.talk
+            if talk < 0:
+                talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
+            talk *= call.talk_factor
+            if talk < 0:
+                raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+            call.callbacks = self._on_talk_done
+            heappush(self._heap, (now + talk, NORMAL, self._next_eid(), call))  # env.schedule
+            return
         if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
             self._answer(call, now)
@@ -183,8 +205,9 @@ class Centre:
         call.talk_end = now
         if self.resolves_all:  # what ResolveAll.after_talk does, without asking the host
             call.disposition = RESOLVED
-            wrap = call.wrap if call.wrap >= 0 else \
-                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
+            wrap = call.wrap
+            if wrap < 0:
+                wrap = self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         else:
             hold = self.host.after_talk(call, self, now)
             if hold is None:  # held on a three-way conference: the router ends the hold
@@ -195,6 +218,17 @@ class Centre:
         if wrap > 0:
             call.callbacks = self._on_wrapped
             self.env.schedule(call, NORMAL, wrap)
+        elif call.link is None and call.seat == OWN_SEAT and not self.own_leaving:
+            # the common end of a leg, _release inlined: an own seat frees, the record
+            self.own_busy -= 1
+            call.released = now
+            call.ended = now
+            call.outcome = ANSWERED
+            call.hold_end = call.negotiation_end = NAN
+            self.record(RECORD_OF(call))
+            if self.waiting and (self.own_busy < self.own_seats
+                                 or self.borrowed_busy < self.borrowed_seats):
+                self.serve_queue(now)
         else:
             self._release(call, now)
 
