@@ -63,8 +63,7 @@ class Call:
     # Every record field is a slot (``released``, ``ended``, ``outcome``, ``hold_end`` and
     # ``negotiation_end`` are set when the leg ends), plus the state of a leg in flight.
     __slots__ = (*LEG_NAMES, "origin", "state", "talk_factor", "link", "key", "talk", "wrap",
-                 "callbacks", "_value")
-    _ok = True  # read by SimPy's step(): this event always succeeds
+                 "callbacks", "_value", "_ok")
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
@@ -98,6 +97,7 @@ class Call:
         self.wrap = wrap
         self.callbacks = None
         self._value = None
+        self._ok = True  # read by SimPy's step(): this event always succeeds (a slot: fast)
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the

@@ -44,6 +44,7 @@ PRIORITIES = max(EMERGENCY_CLASS, TRANSFER_CLASS, ORDINARY_CLASS) + 1
 that frees serves the lowest class first, FIFO within a class."""
 
 INF = float("inf")
+UNLIMITED_TRUNKS = (1 << 30) - 1  # "no trunk limit" (callers at once on a centre)
 
 
 class Centre:
@@ -57,6 +58,16 @@ class Centre:
     ``waiting`` and the bot's calls they hold trunks.
     """
 
+    # Slots for the state (the interpreter specialises slot reads; a dict of more than 30
+    # attributes would not be shared and reads would be slower), and a ``__dict__`` for the rest.
+    __slots__ = ("host", "env", "plan", "index", "lines", "trunks", "own_seats",
+                 "borrowed_seats", "own_busy", "borrowed_busy", "own_leaving",
+                 "borrowed_leaving", "talking", "waiting", "bot_busy", "queues", "deadlines",
+                 "watched", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
+                 "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
+                 "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
+                 "_on_talk_done", "_on_wrapped", "_heap", "_next_eid", "__dict__")
+
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
     hooks ``_answer``, as ``AuditedCentre`` does)."""
@@ -67,7 +78,9 @@ class Centre:
         self.plan = plan
         self.index = plan.index
         self.lines = {plan.line}  # lines whose calls these seats answer (S18 adds merged ones)
-        self.trunks = plan.trunks if plan.trunks is not None else 1 << 62
+        # no limit: more callers than a centre ever has, kept below 2**30 so the comparison on
+        # every arrival stays the interpreter's fast small-int compare
+        self.trunks = plan.trunks if plan.trunks is not None else UNLIMITED_TRUNKS
         self.own_seats = plan.seats_at(0)
         self.borrowed_seats = 0
         self.own_busy = 0
@@ -98,6 +111,8 @@ class Centre:
         # Whether every answered leg is resolved on the call with no hold (the host's
         # ``after_talk`` would set RESOLVED and return 0.0): then the centre need not ask.
         self.resolves_all = getattr(host, "resolves_all", False)
+        # (instance attributes read on the hot path; the interpreter specialises those)
+        self._inline_answer = type(self).inline_answer
         # A leg's timer callbacks, built once (SimPy only reads an event's callbacks).
         self._on_talk_done = (self._talk_done,)
         self._on_wrapped = (self._wrapped,)
@@ -137,26 +152,30 @@ class Centre:
             self.record(call.record(NAN, now, BLOCKED))
             self.host.on_blocked(call, now)
             return
-        if self.own_busy < self.own_seats and self.inline_answer and call.link is None:
-            # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead or by key
+        if self.own_busy < self.own_seats:
             call.state = SERVED
-            call.answered = now
-            if now - call.arrival <= self.target_seconds:
-                self.in_target_n += 1
-            self.talking += 1
-            self.own_busy += 1
-            call.seat = OWN_SEAT
-            talk = call.talk
-            if talk < 0:
-                talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
-            talk *= call.talk_factor
-            if talk < 0:
-                raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-            call.callbacks = self._on_talk_done
-            eid = self._next_eid  # an attribute, not a method: read, then call (faster)
-            heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+            if self._inline_answer and call.link is None:
+                # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead
+                # or by key
+                call.answered = now
+                if now - call.arrival <= self.target_seconds:
+                    self.in_target_n += 1
+                self.talking += 1
+                self.own_busy += 1
+                call.seat = OWN_SEAT
+                talk = call.talk
+                if talk < 0.0:
+                    talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
+                talk *= call.talk_factor
+                if talk < 0.0:
+                    raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+                call.callbacks = self._on_talk_done
+                eid = self._next_eid  # an attribute, not a method: read, then call (faster)
+                heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+            else:
+                self._answer(call, now)
             return
-        if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
+        if self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
             self._answer(call, now)
             return
@@ -195,7 +214,7 @@ class Centre:
             self.borrowed_busy += 1
             call.seat = BORROWED_SEAT
             talk *= self.borrowed_talk_factor
-        if talk < 0:
+        if talk < 0.0:
             raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
         call.callbacks = self._on_talk_done
         # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
@@ -208,7 +227,7 @@ class Centre:
         if self.resolves_all:  # what ResolveAll.after_talk does, without asking the host
             call.disposition = RESOLVED
             wrap = call.wrap
-            if wrap < 0:
+            if wrap < 0.0:
                 wrap = self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         else:
             hold = self.host.after_talk(call, self, now)

@@ -38,7 +38,9 @@ class ModelEnvironment(simpy.Environment):
     ``delay >= 0``).
     """
 
-    now = 0.0  # shadows ``simpy.Environment.now`` (a property): set with ``_now``
+    # ``now`` shadows ``simpy.Environment.now`` (a property) with a slot, set with ``_now``: a
+    # slot read is specialised by the interpreter (a class attribute would defeat that).
+    __slots__ = ("now", "heap", "next_eid")
 
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)
