@@ -152,29 +152,33 @@ class Centre:
             self.record(call.record(NAN, now, BLOCKED))
             self.host.on_blocked(call, now)
             return
-        if self.own_busy < self.own_seats:
-            call.state = SERVED
-            if self._inline_answer and call.link is None:
-                # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead
-                # or by key
-                call.answered = now
-                if now - call.arrival <= self.target_seconds:
-                    self.in_target_n += 1
-                self.talking += 1
-                self.own_busy += 1
-                call.seat = OWN_SEAT
-                talk = call.talk
-                if talk < 0.0:
-                    talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
-                talk *= call.talk_factor
-                if talk < 0.0:
-                    raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-                call.callbacks = self._on_talk_done
-                eid = self._next_eid  # an attribute, not a method: read, then call (faster)
-                heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
-            else:
-                self._answer(call, now)
+        if self.own_busy >= self.own_seats:  # (kept a short jump: the interpreter then
+            self._no_own_seat(call, now)      # specialises this comparison)
             return
+        call.state = SERVED
+        if self._inline_answer and call.link is None:
+            # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead
+            # or by key
+            call.answered = now
+            if now - call.arrival <= self.target_seconds:
+                self.in_target_n += 1
+            self.talking += 1
+            self.own_busy += 1
+            call.seat = OWN_SEAT
+            talk = call.talk
+            if talk < 0.0:
+                talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
+            talk *= call.talk_factor
+            if talk < 0.0:
+                raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+            call.callbacks = self._on_talk_done
+            eid = self._next_eid  # an attribute, not a method: read, then call (faster)
+            heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+        else:
+            self._answer(call, now)
+
+    def _no_own_seat(self, call: Call, now: float) -> None:
+        """An arriving leg finds every own seat busy: a borrowed seat, or the queue."""
         if self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
             self._answer(call, now)
