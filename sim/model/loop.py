@@ -92,13 +92,17 @@ class ModelEnvironment(simpy.Environment):
 
     def _run_with_arrivals(self, times: Sequence[float], arrive: Callable[[int], None]) -> None:
         queue = self._queue
-        for i, t in enumerate(times):
+        for i in range(len(times)):  # (range and a list index: both specialised, unlike enumerate)
+            t = times[i]
             while queue and queue[0][0] <= t:
                 when, _, _, event = heappop(queue)
                 self.now = self._now = when
                 callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
+                if len(callbacks) == 1:  # the model's events: no iterator to allocate
+                    callbacks[0](event)
+                else:
+                    for callback in callbacks:
+                        callback(event)
                 if not event._ok and not hasattr(event, "_defused"):
                     _crash(event)
             self.now = self._now = t  # never back: times are sorted and events run only up to ``t``
