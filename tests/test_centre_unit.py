@@ -201,3 +201,65 @@ def test_only_the_loop_touches_simpys_clock_and_heap():
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if any(name in line for name in private)]
     assert found == []
+
+
+class ResolvingHost(FakeHost):
+    """A host that says every leg is resolved with no hold: the centre skips ``after_talk``."""
+
+    resolves_all = True
+
+    def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
+        raise AssertionError("a centre told resolves_all must not ask after_talk")
+
+
+@pytest.mark.parametrize("wrapup", [0.0, 10.0])
+def test_resolves_all_gives_the_records_of_asking_after_talk(wrapup):
+    # The same callers (some queued, one giving up) through a host that is asked after each
+    # talk and one that says it resolves everything: identical records, field by field.
+    def run(host_type: type[FakeHost]) -> list[CallLeg]:
+        p = plan(seats=2, wrapup=wrapup)
+        host = host_type(p)
+        centre = Centre(host, p)
+        for i, (at, talk, patience) in enumerate([(0.0, 100.0, INF), (10.0, 50.0, INF),
+                                                   (20.0, 40.0, 30.0), (30.0, 20.0, 100.0),
+                                                   (35.0, 0.0, 200.0)]):
+            caller(host, centre, i, at, talk=talk, patience=patience)
+        host.env.run()
+        assert (centre.own_busy, centre.talking, centre.waiting) == (0, 0, 0)
+        return sorted(host.records)
+
+    asked, resolved = run(FakeHost), run(ResolvingHost)
+    assert [r.outcome for r in resolved].count(ANSWERED) == 4
+    assert _same(asked, resolved)
+
+
+def _same(a: list[CallLeg], b: list[CallLeg]) -> bool:
+    """Equal records, NaN equal to NaN."""
+    return len(a) == len(b) and all(
+        all(x == y or (x != x and y != y) for x, y in zip(r, s, strict=True))
+        for r, s in zip(a, b, strict=True))
+
+
+def test_the_record_getter_reads_every_field_in_layout_order():
+    from operator import attrgetter
+
+    from sim.model.calls import RECORD_OF
+    from sim.model.record import LEG_NAMES
+    call = Call(7, 3, 2, 0, 5, 1.5, 9.0, TRANSFER_CLASS, 4, 6, key=11, talk=2.0, wrap=1.0)
+    call.answered, call.talk_end = 2.0, 4.0
+    call.record(5.0, 4.0, ANSWERED)
+    assert RECORD_OF(call) == attrgetter(*LEG_NAMES)(call)
+    assert len(RECORD_OF(call)) == len(LEG_NAMES)
+
+
+def test_the_loop_keeps_now_equal_to_simpys_clock():
+    # ``now`` is a slot the loop sets with SimPy's ``_now``: both through ``step`` (run) and
+    # through the arrivals the loop feeds in.
+    env = ModelEnvironment()
+    seen = []
+    Callback(lambda _e: seen.append(("event", env.now, env._now))).at(env, 5.0)
+    env.run_with_arrivals([1.0, 7.0], lambda i: seen.append(("arrival", env.now, env._now)))
+    assert seen == [("arrival", 1.0, 1.0), ("event", 5.0, 5.0), ("arrival", 7.0, 7.0)]
+    Callback(lambda _e: seen.append(("late", env.now, env._now))).after(env, 3.0)
+    env.run()
+    assert seen[-1] == ("late", 10.0, 10.0)

@@ -174,6 +174,8 @@ class Auditor:
 class AuditedCentre(Centre):
     """A centre that checks the invariants before each answer and after each arrival."""
 
+    inline_answer = False  # every answer goes through the checked ``_answer``
+
     def __init__(self, host: CentreHost, plan: CentrePlan, auditor: Auditor) -> None:
         super().__init__(host, plan)
         self.auditor = auditor

@@ -62,6 +62,7 @@ class Callers:
         self.bot: BotStage | None = None
         self.router: DiversionRouter | ResolveAll | None = None
         self.feed: Feed | None = None
+        self._on_redial = (self._redial_arrives,)  # a redial's callbacks, built once
         self.plain_dial = False  # set for the run: no outages and no bot between feed and centre
 
     # -- draws --------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ class Callers:
         category, centre = feed.categories[i], feed.centres[i]
         if self._deflect is not None and self._deflect(category, None, centre):
             return
-        arrival = self.env.now
+        arrival = feed.times[i]  # the clock (the loop set it to this arrival)
         call_id = self.next_call_id
         self.next_call_id = call_id + 1
         caller_id = self.next_caller_id
@@ -115,11 +116,12 @@ class Callers:
             grid = self._patience_grid.get(centre)
             if grid is not None:
                 patience *= grid[min(int(arrival // MINUTE), len(grid) - 1)]
+        talk_factor = self._talk_factor[category]
+        if self._aid:
+            talk_factor *= self._aid.get(centre, 1.0)
         call = Call(call_id, caller_id, 1, centre, category, arrival, arrival + patience,
                     self._priority[category], -1, feed.incidents[i], VOICE, feed.keys[i],
-                    feed.talk[i], feed.wraps[i])
-        call.talk_factor = self._talk_factor[category] * self._aid.get(centre, 1.0) \
-            if self._aid else self._talk_factor[category]
+                    feed.talk[i], feed.wraps[i], talk_factor)
         if self.plain_dial:
             self.centres[centre].arrive(call)
         else:
@@ -212,7 +214,7 @@ class Callers:
                             priority=call.priority if call.leg == 0 else ORDINARY_CLASS,
                             key=key)
         new.incident_id = call.incident_id
-        new.callbacks = (self._redial_arrives,)
+        new.callbacks = self._on_redial
         self.env.schedule(new, NORMAL, when - self.env.now)
 
     def _redial_arrives(self, call: Call) -> None:

@@ -9,7 +9,6 @@ tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of th
 from __future__ import annotations
 
 import math
-from operator import attrgetter
 
 from sim.domain.lines import ORDINARY_CLASS
 from sim.model.record import FIELD, LEG_NAMES
@@ -43,7 +42,19 @@ CHANNELS = ("voice", "web")
 NAN = math.nan
 _ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's disposition
 _DISPOSITION = FIELD["disposition"]
-_RECORD = attrgetter(*LEG_NAMES)  # a leg's record: its attributes in ``LEG_FIELDS`` order
+
+
+def _record_getter(names: tuple[str, ...]):
+    """``lambda c: (c.<name>, ...)`` over ``names``: like ``operator.attrgetter(*names)`` but
+    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field)."""
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"not field names: {names}")
+    return eval(f"lambda c: ({', '.join(f'c.{name}' for name in names)},)")  # noqa: S307
+
+
+RECORD_OF = _record_getter(LEG_NAMES)
+"""A leg's record tuple: its attributes in ``LEG_FIELDS`` order (``Call.record`` sets the
+fields of an ended leg first)."""
 
 
 class Call:
@@ -52,13 +63,12 @@ class Call:
     # Every record field is a slot (``released``, ``ended``, ``outcome``, ``hold_end`` and
     # ``negotiation_end`` are set when the leg ends), plus the state of a leg in flight.
     __slots__ = (*LEG_NAMES, "origin", "state", "talk_factor", "link", "key", "talk", "wrap",
-                 "callbacks", "_value")
-    _ok = True  # read by SimPy's step(): this event always succeeds
+                 "callbacks", "_value", "_ok")
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
                  incident_id: int = -1, channel: int = VOICE, key: int = 0, talk: float = -1.0,
-                 wrap: float = -1.0) -> None:
+                 wrap: float = -1.0, talk_factor: float = 1.0) -> None:
         self.call_id = call_id
         self.leg = 0
         self.caller_id = caller_id
@@ -76,7 +86,7 @@ class Call:
         self.state = WAITING
         self.seat = NO_SEAT
         self.transfer_mode = NO_MODE
-        self.talk_factor = 1.0
+        self.talk_factor = talk_factor
         self.redial_of = redial_of
         self.disposition = RESOLVED
         self.to_line = -1
@@ -87,6 +97,7 @@ class Call:
         self.wrap = wrap
         self.callbacks = None
         self._value = None
+        self._ok = True  # read by SimPy's step(): this event always succeeds (a slot: fast)
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the
@@ -99,7 +110,7 @@ class Call:
             self.hold_end = self.negotiation_end = NAN
         else:
             self.hold_end, self.negotiation_end = link.hold_end, link.negotiation_end
-        record = _RECORD(self)
+        record = RECORD_OF(self)
         if outcome in _ANSWERING:
             return record
         return record[:_DISPOSITION] + (-1,) + record[_DISPOSITION + 1:]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
 
 from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
+from sim.domain.errors import SimulationError
 from sim.domain.lines import EMERGENCY_CLASS, HOUR, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.model.calls import (
     ANSWERED,
@@ -24,6 +26,8 @@ from sim.model.calls import (
     GONE,
     NAN,
     OWN_SEAT,
+    RECORD_OF,
+    RESOLVED,
     SERVED,
     UNFINISHED,
     WAITING,
@@ -40,6 +44,7 @@ PRIORITIES = max(EMERGENCY_CLASS, TRANSFER_CLASS, ORDINARY_CLASS) + 1
 that frees serves the lowest class first, FIFO within a class."""
 
 INF = float("inf")
+UNLIMITED_TRUNKS = (1 << 30) - 1  # "no trunk limit" (callers at once on a centre)
 
 
 class Centre:
@@ -53,13 +58,29 @@ class Centre:
     ``waiting`` and the bot's calls they hold trunks.
     """
 
+    # Slots for the state (the interpreter specialises slot reads; a dict of more than 30
+    # attributes would not be shared and reads would be slower), and a ``__dict__`` for the rest.
+    __slots__ = ("host", "env", "plan", "index", "lines", "trunks", "own_seats",
+                 "borrowed_seats", "own_busy", "borrowed_busy", "own_leaving",
+                 "borrowed_leaving", "talking", "waiting", "bot_busy", "queues", "deadlines",
+                 "watched", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
+                 "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
+                 "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
+                 "_on_talk_done", "_on_wrapped", "_heap", "_next_eid", "__dict__")
+
+    inline_answer = True
+    """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
+    hooks ``_answer``, as ``AuditedCentre`` does)."""
+
     def __init__(self, host: CentreHost, plan: CentrePlan) -> None:
         self.host = host
         self.env = host.env
         self.plan = plan
         self.index = plan.index
         self.lines = {plan.line}  # lines whose calls these seats answer (S18 adds merged ones)
-        self.trunks = plan.trunks if plan.trunks is not None else 1 << 62
+        # no limit: more callers than a centre ever has, kept below 2**30 so the comparison on
+        # every arrival stays the interpreter's fast small-int compare
+        self.trunks = plan.trunks if plan.trunks is not None else UNLIMITED_TRUNKS
         self.own_seats = plan.seats_at(0)
         self.borrowed_seats = 0
         self.own_busy = 0
@@ -87,6 +108,16 @@ class Centre:
         self.in_target_n = 0
         self.target_seconds = plan.target.seconds
         self.record = host.record
+        # Whether every answered leg is resolved on the call with no hold (the host's
+        # ``after_talk`` would set RESOLVED and return 0.0): then the centre need not ask.
+        self.resolves_all = getattr(host, "resolves_all", False)
+        # (instance attributes read on the hot path; the interpreter specialises those)
+        self._inline_answer = type(self).inline_answer
+        # A leg's timer callbacks, built once (SimPy only reads an event's callbacks).
+        self._on_talk_done = (self._talk_done,)
+        self._on_wrapped = (self._wrapped,)
+        self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
+        self._next_eid = self.env.next_eid
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -121,7 +152,34 @@ class Centre:
             self.record(call.record(NAN, now, BLOCKED))
             self.host.on_blocked(call, now)
             return
-        if self.own_busy < self.own_seats or self.borrowed_busy < self.borrowed_seats:
+        if self.own_busy >= self.own_seats:  # (kept a short jump: the interpreter then
+            self._no_own_seat(call, now)      # specialises this comparison)
+            return
+        call.state = SERVED
+        if self._inline_answer and call.link is None:
+            # the common answer (``_answer`` inlined): an own seat, the talk drawn ahead
+            # or by key
+            call.answered = now
+            if now - call.arrival <= self.target_seconds:
+                self.in_target_n += 1
+            self.talking += 1
+            self.own_busy += 1
+            call.seat = OWN_SEAT
+            talk = call.talk
+            if talk < 0.0:
+                talk = self._talk[call.centre].quantile(uniform(call.key, TALK))
+            talk *= call.talk_factor
+            if talk < 0.0:
+                raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+            call.callbacks = self._on_talk_done
+            eid = self._next_eid  # an attribute, not a method: read, then call (faster)
+            heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+        else:
+            self._answer(call, now)
+
+    def _no_own_seat(self, call: Call, now: float) -> None:
+        """An arriving leg finds every own seat busy: a borrowed seat, or the queue."""
+        if self.borrowed_busy < self.borrowed_seats:
             call.state = SERVED
             self._answer(call, now)
             return
@@ -160,21 +218,43 @@ class Centre:
             self.borrowed_busy += 1
             call.seat = BORROWED_SEAT
             talk *= self.borrowed_talk_factor
-        call.callbacks = (self._talk_done,)
-        self.env.schedule(call, NORMAL, talk)
+        if talk < 0.0:
+            raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+        call.callbacks = self._on_talk_done
+        # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
+        eid = self._next_eid
+        heappush(self._heap, (self.env.now + talk, NORMAL, eid(), call))
 
     def _talk_done(self, call: Call) -> None:
         now = self.env.now
         call.talk_end = now
-        hold = self.host.after_talk(call, self, now)
-        if hold is None:  # held on a three-way conference: the router ends the hold
-            return
+        if self.resolves_all:  # what ResolveAll.after_talk does, without asking the host
+            call.disposition = RESOLVED
+            wrap = call.wrap
+            if wrap < 0.0:
+                wrap = self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
+        else:
+            hold = self.host.after_talk(call, self, now)
+            if hold is None:  # held on a three-way conference: the router ends the hold
+                return
+            wrap = (call.wrap if call.wrap >= 0 else
+                    self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         self.talking -= 1
-        wrap = (call.wrap if call.wrap >= 0 else
-                self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         if wrap > 0:
-            call.callbacks = (self._wrapped,)
+            call.callbacks = self._on_wrapped
             self.env.schedule(call, NORMAL, wrap)
+        elif call.link is None and call.seat == OWN_SEAT and not self.own_leaving:
+            # the common end of a leg, _release inlined: an own seat frees, the record
+            self.own_busy -= 1
+            call.released = now
+            call.ended = now
+            call.outcome = ANSWERED
+            call.hold_end = call.negotiation_end = NAN
+            record = self.record  # an attribute, not a method: read, then call (faster)
+            record(RECORD_OF(call))
+            if self.waiting and (self.own_busy < self.own_seats
+                                 or self.borrowed_busy < self.borrowed_seats):
+                self.serve_queue(now)
         else:
             self._release(call, now)
 
@@ -182,14 +262,14 @@ class Centre:
         wrap = call.wrap if call.wrap >= 0 else \
             self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         if wrap > 0:
-            call.callbacks = (self._wrapped,)
+            call.callbacks = self._on_wrapped
             self.env.schedule(call, NORMAL, wrap)
         else:
             self._release(call, now)
 
     def continue_talk(self, call: Call, duration: float) -> None:
         """A seated call talks on for ``duration`` (after a three-way negotiation)."""
-        call.callbacks = (self._talk_done,)
+        call.callbacks = self._on_talk_done
         self.env.schedule(call, NORMAL, duration)
 
     def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
@@ -225,8 +305,15 @@ class Centre:
         else:
             self.borrowed_busy -= 1
         link = call.link
-        held = link is not None and link.hold_end == link.hold_end  # a three-way hold ended
-        self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
+        if link is None:  # call.record(now, call.talk_end, ANSWERED), inlined
+            call.released = now
+            call.ended = call.talk_end
+            call.outcome = ANSWERED
+            call.hold_end = call.negotiation_end = NAN
+            self.record(RECORD_OF(call))
+        else:
+            held = link.hold_end == link.hold_end  # a three-way hold ended
+            self.record(call.record(now, link.hold_end if held else call.talk_end, ANSWERED))
         if self.waiting and (self.own_busy < self.own_seats
                              or self.borrowed_busy < self.borrowed_seats):
             self.serve_queue(now)

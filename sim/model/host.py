@@ -33,6 +33,10 @@ class CentreHost(Protocol):
     redial_watch: Sequence[bool]
     """By the centre a call first dialled (``call.origin``): whether a redial may follow an
     abandonment, so the moment a caller gives up must be settled exactly."""
+    resolves_all: bool
+    """Optional (read once, when a centre is built; absent means False): every answered leg
+    is resolved on the call and wrap-up follows at once, i.e. ``after_talk`` would set the
+    disposition ``RESOLVED`` and return 0.0 for every leg, so a centre need not ask it."""
 
     def record(self, leg: tuple) -> None:
         """Take the record of a leg that ended (``sim.model.calls.CallLeg`` field order)."""

@@ -73,6 +73,7 @@ class Network:
         self.talk = [p.talk for p in self.plans]
         self.wrapup = [p.wrapup for p in self.plans]
         self.redial_watch = [p.redial.after_abandon > 0 for p in self.plans]
+        self.resolves_all = scenario.linkage is None  # the router will be ResolveAll
 
         self.directory = Directory(scenario, self.plans, self.env)
         self.line_names = self.directory.line_names
@@ -102,6 +103,7 @@ class Network:
             self.router = DiversionRouter(self.directory, self.callers.next_leg,
                                           scenario.linkage, self.table, self.orders)
         self.callers.router = self.router
+        self.after_talk = self.router.after_talk  # the router's own method: one call less
         self.bot = BotStage(self.env, bot, self.table, self.surge_multiple, self.orders) \
             if bot is not None else None
         self.callers.bot = self.bot
@@ -125,7 +127,10 @@ class Network:
 
     # -- what the centres delegate (sim.model.host.CentreHost) ----------------------------------
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
-        """Decide what the seat does after talking: extra seconds held, or None to keep it."""
+        """Decide what the seat does after talking: extra seconds held, or None to keep it.
+
+        (The router decides: ``__init__`` binds ``self.after_talk`` to its method directly.)
+        """
         return self.router.after_talk(call, centre, now)
 
     def on_blocked(self, call: Call, at: float) -> None:
