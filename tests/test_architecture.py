@@ -9,6 +9,7 @@ Every import counts: module level, inside functions (lazy imports), under ``TYPE
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,7 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
     if path.name != "__init__.py":
         package = package[:-1]
     found = []
+    loaders = _loader_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
@@ -70,17 +72,54 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
             found.extend((node.lineno, f"{target}.{a.name}") for a in node.names)
         elif isinstance(node, ast.Import):
             found.extend((node.lineno, a.name) for a in node.names)
-        elif isinstance(node, ast.Call) and _dynamic_import(node):
-            found.append((node.lineno, node.args[0].value))
+        elif isinstance(node, ast.Call):
+            target = _dynamic_import(node, loaders, package)
+            if target:
+                found.append((node.lineno, target))
     return [(line, m) for line, m in found if layer_of(m) is not None]
 
 
-def _dynamic_import(node: ast.Call) -> bool:
-    """``importlib.import_module("x")``, ``import_module("x")`` or ``__import__("x")``."""
+def _loader_names(tree: ast.AST) -> set[str]:
+    """Names that call ``importlib.import_module`` or ``__import__`` in this module, including
+    aliases (``from importlib import import_module as load``, ``import importlib as il``)."""
+    names = {"import_module", "__import__", "importlib.import_module"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "importlib":
+            names.update(a.asname or a.name for a in node.names if a.name == "import_module")
+        elif isinstance(node, ast.Import):
+            names.update(f"{a.asname}.import_module" for a in node.names
+                         if a.name == "importlib" and a.asname)
+    return names
+
+
+def _constant(node: ast.AST | None) -> str | int | None:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _dynamic_import(node: ast.Call, loaders: set[str], package: list[str]) -> str | None:
+    """The absolute module a call imports by name, e.g. ``importlib.import_module("x")``,
+    ``import_module(".x", "pkg")``, an alias of it, or ``__import__("x", …, level)``."""
     func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    return (name in ("import_module", "__import__") and bool(node.args)
-            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        name = f"{func.value.id}.{func.attr}"
+    else:
+        name = getattr(func, "id", None)
+    if name not in loaders or not node.args or not isinstance(_constant(node.args[0]), str):
+        return None
+    target = node.args[0].value
+    keywords = {k.arg: k.value for k in node.keywords}
+    if name.split(".")[-1] == "__import__" or name == "__import__":
+        level = _constant(node.args[4] if len(node.args) > 4 else keywords.get("level")) or 0
+        if level:
+            base = package[:len(package) - (level - 1)]
+            return ".".join([*base, target])
+        return target
+    if target.startswith("."):
+        anchor = _constant(node.args[1] if len(node.args) > 1 else keywords.get("package"))
+        if not isinstance(anchor, str):
+            return None
+        return importlib.util.resolve_name(target, anchor)
+    return target
 
 
 def project_files() -> list[Path]:

@@ -74,7 +74,9 @@ class HotlineGroup(click.Group):
             ctx.exit(2)
         except KeyboardInterrupt as exc:
             what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            click.echo(f"\n{what}: nothing complete was written", err=True)
+            done = ("the run directory was complete: it is in place" if
+                    getattr(exc, "run_committed", False) else "nothing complete was written")
+            click.echo(f"\n{what}: {done}", err=True)
             ctx.exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # Python would complain again when it flushes stdout at exit: point it at devnull.

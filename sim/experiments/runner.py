@@ -101,6 +101,8 @@ def run_scenario(scenario: Scenario, *, jobs: int = 1, out_dir: Path | None = No
         document = write_run(scenario, summaries, out,
                              record=_record("ok", scenario, started, command))
     except BaseException as exc:
+        if getattr(exc, "run_committed", False):
+            raise  # stopped just as the run was put in place: it is complete on disk
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         record_failure(out, _record(status, scenario, started, command, exc))
         raise

@@ -54,7 +54,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -172,6 +174,41 @@ def _fixed(directory: Path) -> bool:
                                    or not os.access(directory.parent, os.W_OK | os.X_OK))
 
 
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Hold Ctrl-C and SIGTERM while the block runs (a commit's renames); yields the list of
+    signals that arrived, which the caller delivers once the block is done. Python runs signal
+    handlers in the main thread only, so elsewhere nothing is deferred (nor needed)."""
+    pending: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+    previous = {s: signal.getsignal(s) for s in _DEFERRED}
+    for s in _DEFERRED:
+        signal.signal(s, lambda signum, _frame: pending.append(signum))
+    try:
+        yield pending
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _deliver(pending: list[int]) -> None:
+    """Deliver a signal held during a commit that succeeded: its handler's exception (Ctrl-C's
+    ``KeyboardInterrupt``, SIGTERM's) is marked ``run_committed`` so the run is not recorded as
+    failed: it is complete on disk."""
+    if not pending:
+        return
+    try:
+        signal.raise_signal(pending[0])
+    except BaseException as exc:
+        exc.run_committed = True  # type: ignore[attr-defined]
+        raise
+
+
 class RunWriter:
     """Collects a run's files in a staging directory and puts them in place at once."""
 
@@ -210,15 +247,19 @@ class RunWriter:
         """Put the staged files in the target's place; return the paths of the earlier
         directory's entries that the new run did not write (now gone).
 
-        An exception (or Ctrl-C) at any point leaves the earlier directory in place."""
-        self.staging.mkdir(parents=True, exist_ok=True)
-        removed = [self.directory / p.name for p in self._earlier()
-                   if p.name not in self._written]
-        if self.inside:
-            self._commit_inside()
-        else:
-            self._commit_beside()
-        self._written.clear()
+        An exception at any point leaves the earlier directory in place. Ctrl-C and SIGTERM
+        are held until the commit is done (it is a few renames and the removal of the earlier
+        directory), then delivered (see :func:`_deliver`)."""
+        with _signals_deferred() as pending:
+            self.staging.mkdir(parents=True, exist_ok=True)
+            removed = [self.directory / p.name for p in self._earlier()
+                       if p.name not in self._written]
+            if self.inside:
+                self._commit_inside()
+            else:
+                self._commit_beside()
+            self._written.clear()
+        _deliver(pending)
         return removed
 
     def _commit_beside(self) -> None:
@@ -233,13 +274,15 @@ class RunWriter:
                     shutil.rmtree(old)
                 try:
                     os.replace(self.directory, old)
+                    moved = True
+                except FileNotFoundError:
+                    pass  # another run moved it aside just now: as if it were absent
                 except OSError as exc:
                     if exc.errno not in _CANNOT_MOVE:
                         raise
                     self._move_staging_inside()
                     self._commit_inside()
                     return
-                moved = True
             for attempt in range(1, _RETRIES + 1):
                 try:
                     os.replace(self.staging, self.directory)
@@ -250,10 +293,14 @@ class RunWriter:
                 # another run committed between our two renames: the last commit wins, as if
                 # it had committed before us
                 aside.append(parent / f".{name}.replaced-{pid}.{attempt}")
-                os.replace(self.directory, aside[-1])
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(self.directory, aside[-1])
         except BaseException:
-            if moved and not self.directory.exists():
-                os.replace(old, self.directory)
+            if not self.directory.exists():  # put back the newest complete run there is
+                for candidate in (*reversed(aside), *([old] if moved else [])):
+                    if candidate.exists():
+                        os.replace(candidate, self.directory)
+                        break
             raise
         for path in (old, *aside):
             shutil.rmtree(path, ignore_errors=True)
@@ -353,20 +400,21 @@ def record_failure(directory: Path, record: dict) -> Path:
         return directory / RUN_RECORD
 
 
-def write_record(directory: Path, record: dict) -> Path:
+def write_record(directory: Path, record: dict, *, replaced: bool = False) -> Path:
     """Write ``record`` as ``directory/run.json`` in one rename, for a command whose folder
     other code writes (``hotline sweep``, ``hotline staff``); return the file.
 
     A failure (``status`` not ``ok``) goes to ``run.failed.json`` instead when the folder
-    already holds a successful run's ``run.json``, which stays; a success removes an earlier
-    ``run.failed.json``. A failure's record never raises: the run's own exception is the one
+    already holds a successful run's ``run.json``, which stays, unless ``replaced`` (the failed
+    run has already overwritten some of that run's files, so ``run.json`` must say it failed);
+    a success removes an earlier ``run.failed.json``. A failure's record never raises: the run's own exception is the one
     to report."""
     directory = Path(directory)
     ok = record["status"] == "ok"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         name = RUN_RECORD
-        if not ok and _succeeded(directory / RUN_RECORD):
+        if not ok and not replaced and _succeeded(directory / RUN_RECORD):
             name = FAILED_RECORD
         temp = directory / f".{name}.partial-{os.getpid()}"
         temp.write_text(record_text(record), encoding="utf-8")
@@ -380,6 +428,15 @@ def write_record(directory: Path, record: dict) -> Path:
     return directory / name
 
 
+def _written_since(directory: Path, started: float) -> bool:
+    """Whether any file of ``directory`` (records aside) was written since ``started``."""
+    try:
+        return any(p.is_file() and p.name not in (RUN_RECORD, FAILED_RECORD)
+                   and p.stat().st_mtime >= started for p in directory.rglob("*"))
+    except OSError:
+        return True
+
+
 def _succeeded(path: Path) -> bool:
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("status") == "ok"
@@ -391,7 +448,9 @@ def _succeeded(path: Path) -> bool:
 def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
              command: Sequence[str] | None = None) -> Iterator[None]:
     """Record the block's run in ``directory`` (:func:`write_record`): status ``ok`` when it
-    ends, ``failed`` or ``interrupted`` (with the exception) when it raises, which it re-raises.
+    ends, ``failed`` or ``interrupted`` (with the exception) when it raises, which it re-raises
+    (into ``run.json`` when the block had already written a file there, else beside an earlier
+    successful record as ``run.failed.json``).
     ``SystemExit`` (a command's own exit code, e.g. 1 for a missed target) counts as ended;
     bad input (``InputError``, exit 2 before any work) writes nothing, as for ``hotline run``."""
     started = time.time()
@@ -409,6 +468,7 @@ def recorded(directory: Path, *, scenario: str, seed: int, replications: int,
         raise
     except BaseException as exc:
         write_record(directory, record("interrupted" if isinstance(exc, KeyboardInterrupt)
-                                       else "failed", exc))
+                                       else "failed", exc),
+                     replaced=_written_since(Path(directory), started))
         raise
     write_record(directory, record("ok"))

@@ -1,5 +1,5 @@
-"""Fresh-eyes review of issue 15 (layers, run.json, packaging, shared options): each test is a
-finding and fails on the merged tree."""
+"""Findings of the fresh-eyes review of issue 15 (layers, run.json, packaging, shared options),
+kept as regression tests: each failed on the tree it reviewed and passes since its fix."""
 
 from __future__ import annotations
 
