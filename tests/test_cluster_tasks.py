@@ -19,10 +19,12 @@ from sim.experiments.runner import prepare
 
 REPO = Path(__file__).resolve().parents[1]
 SHORT = ["horizon_hours=3", "drain_hours=1", "warmup_hours=0"]
-# A worker that has the package and nothing else: it unpickles (data, fn, scenario, seq, ...)
+# A worker that has the package ``sim`` and nothing else (not even the installed
+# ``hotline_scenarios`` an editable or wheel install provides): it unpickles (data, fn, scenario, seq, ...)
 # from stdin, runs the task and pickles the result (or the error's text) to stdout.
 WORKER = """
 import pickle, sys
+sys.modules["hotline_scenarios"] = None  # sim only: not the installed scenario data either
 import sim
 from sim.experiments import cluster
 task = pickle.load(sys.stdin.buffer)
