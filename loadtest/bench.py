@@ -167,7 +167,7 @@ def bench_server(*, step_seconds: float = 3.0, db: str | None = None, workers: i
                                zip(rows[0]["rounds"], rows[1]["rounds"], strict=True)],
               "scaling": _ratio(rows[-1]["rate"], rows[1]["rate"]) if workers > 1 else None,
               "rounds": rounds, "target_ratio": TARGET_RATIO}
-    _print_server(result, step_seconds, workers, echo)
+    _print_server(result, step_seconds, workers, echo, db)
     return result
 
 
@@ -206,14 +206,27 @@ def _ratio(value: float, base: float) -> float:
     return value / base if base else 0.0
 
 
+def _shown_db(db: str) -> str:
+    """The ``--db`` value to print: a URL's password hidden."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(db)
+    if parts.password is None:
+        return db
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _print_server(result: dict[str, Any], step_seconds: float, workers: int,
-                  echo: Callable[[str], None]) -> None:
+                  echo: Callable[[str], None], db: str | None = None) -> None:
     rows = result["rows"]
     echo("load: the project's open-loop replay (per call: call create, order create, order "
          f"update), one Locust process, {step_seconds:g} s per rate step; median of "
          f"{result['rounds']} alternating rounds per target (spread: lowest-highest round)")
     echo(f"sustained = no errors, achieved/scheduled >= 0.98, p99 from the scheduled time "
-         f"< {SERVER_P99_MS:g} ms; server: every 2xx committed (SQLite: WAL, synchronous=FULL)")
+         f"< {SERVER_P99_MS:g} ms; server: every 2xx committed ("
+         + ("PostgreSQL: COMMIT)" if db and db.startswith("postgres") else
+            "SQLite: WAL, synchronous=FULL)"))
     echo(f"{'target':32} {'req/s':>7} {'spread':>13} {'order.create p50/p99 ms':>24} "
          f"{'order.update p50/p99 ms':>24}")
     for row in rows:
@@ -228,4 +241,5 @@ def _print_server(result: dict[str, Any], step_seconds: float, workers: int,
          f" rounds: {per_round}); {verdict} the target >= {result['target_ratio']:g}")
     if result["scaling"] is not None:
         echo(f"ratio {workers} workers / 1 worker: {result['scaling']:.2f} (medians)")
-    echo("reproduce: hotline bench server" + (f" --workers {workers}" if workers > 1 else ""))
+    echo("reproduce: hotline bench server" + (f" --db {_shown_db(db)}" if db else "")
+         + (f" --workers {workers}" if workers > 1 else ""))
