@@ -7,12 +7,15 @@ server's CPU in those calls. Here the protocol's transport is wrapped so that wh
 during one turn of the event loop is joined and sent at the end of that turn (by one callback
 for every connection written to, so a group commit that answers a whole batch costs one
 callback). Nothing else changes: the same bytes go out in the same order, a close sends what
-is pending first, and flow control is the real transport's.
+is pending first, flow control is the real transport's (what is queued goes out at once when it
+passes the high-water mark), and one connection whose write fails is aborted without holding
+up the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from typing import Any
 
@@ -36,7 +39,11 @@ class _Flusher:
     def flush(self) -> None:
         dirty, self.dirty = self.dirty, []
         for transport in dirty:
-            transport.flush()
+            try:
+                transport.flush()
+            except Exception:  # one broken connection must not strand the others' answers
+                with contextlib.suppress(Exception):
+                    transport.abort()
 
 
 _FLUSHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
@@ -46,17 +53,29 @@ _FLUSHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
 class CoalescingTransport:
     """A transport whose writes of one loop turn go out as one write at its end."""
 
-    __slots__ = ("_flusher", "_pending", "transport")
+    __slots__ = ("_flusher", "_pending", "_size", "transport")
 
     def __init__(self, transport: asyncio.Transport, flusher: _Flusher) -> None:
         self.transport, self._flusher = transport, flusher
         self._pending: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
-        """Queue ``data``; it is sent, after what was queued before, when this turn ends."""
+        """Queue ``data``; it is sent, after what was queued before, when this turn ends, or at
+        once when what is queued passes the real transport's high-water mark (so its flow
+        control pauses the protocol as it would without this wrapper)."""
         if not self._pending:
             self._flusher.mark(self)
         self._pending.append(data)
+        self._size += len(data)
+        if self._size > self._high_water():
+            self.flush()
+
+    def _high_water(self) -> int:
+        try:
+            return self.transport.get_write_buffer_limits()[1]
+        except (AttributeError, NotImplementedError):
+            return 64 * 1024
 
     def flush(self) -> None:
         """Send what is pending now (nothing once the connection is closing)."""
@@ -64,6 +83,7 @@ class CoalescingTransport:
             return
         data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
         self._pending.clear()
+        self._size = 0
         if not self.transport.is_closing():
             self.transport.write(data)
 
@@ -84,7 +104,7 @@ class CoalescingTransport:
 
     def get_write_buffer_size(self) -> int:
         """The real transport's buffer plus what is pending here."""
-        return self.transport.get_write_buffer_size() + sum(map(len, self._pending))
+        return self.transport.get_write_buffer_size() + self._size
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)

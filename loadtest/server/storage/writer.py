@@ -86,6 +86,10 @@ class GroupWriter:
             except BaseException as exc:  # noqa: BLE001 - the commit failed: nobody is answered 2xx
                 for job in batch:
                     job.error, job.result = exc, None
+                self._answer(batch)
+                if not isinstance(exc, Exception):  # cancelled (close()): stop serving
+                    raise
+                continue
             self._answer(batch)
 
     @staticmethod
