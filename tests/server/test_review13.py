@@ -103,7 +103,7 @@ def _pipelined(server: ServerHandle, n: int) -> list[tuple[int, Any]]:
             while b"\r\n\r\n" in data:
                 head, rest = data.split(b"\r\n\r\n", 1)
                 lines = head.decode("latin-1").split("\r\n")
-                length = next(int(v) for k, v in (l.split(":", 1) for l in lines[1:])
+                length = next(int(v) for k, v in (h.split(":", 1) for h in lines[1:])
                               if k.lower() == "content-length")
                 if len(rest) < length:
                     break
