@@ -144,20 +144,7 @@ def test_the_layer_check_sees_dynamic_imports(tmp_path):
 
 # --- typed results -------------------------------------------------------------------------
 
-def test_no_replication_kpis_read_back_by_string_key_outside_the_kpi_document():
-    """ReplicationSummary.kpis is ``dict[str, dict]`` (groups "overall", "lines", "regions",
-    "centres" of KPI dicts), its ``files`` keyed by file name, and it is read back by string
-    in sim/experiments (runner.py, precision.py, validation.py: ``s.kpis["overall"]["offered"]``).
-    The issue: "Typed result objects (dataclasses) from replication to KPI document ...; nothing
-    read back by string key inside the package"."""
-    import re
-
-    pattern = re.compile(r"""\.kpis\[["'](overall|lines|regions|centres)["']\]|\.kpis\[group\]""")
-    found = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "sim").rglob("*.py"))
-             if "report" not in p.parts
-             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-             if pattern.search(line)]
-    assert found == []
+# (the typed-results check lives in tests/test_typed_results.py)
 
 
 # --- stale names after the move --------------------------------------------------------------
