@@ -26,9 +26,8 @@ from sim.queueing.erlang import (
     erlang_a,
     erlang_b,
     erlang_c,
-    servers_for_blocking,
-    servers_for_service_level,
 )
+from sim.queueing.inverse import servers_for_blocking, servers_for_service_level
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "erlang.json"
 EXACT = 1e-9  # relative tolerance against exact values

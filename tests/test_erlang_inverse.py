@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sim.domain.errors import InputError
-from sim.queueing.erlang import erlang_a, erlang_c, seats_for_target
+from sim.queueing.erlang import erlang_a, erlang_c
+from sim.queueing.inverse import seats_for_target
 
 CASES = [(10, 1, 1 / 3, 0.8, None), (0.5, 180, 20, 0.8, None), (45, 1, 1 / 3, 0.8, 2.0),
          (200, 1, 0.1, 0.9, 3.0), (0.02, 300, 15, 0.9, 60.0)]
@@ -82,7 +83,7 @@ def test_cli_inverse_refuses_a_load_it_cannot_search_and_says_zero_for_no_calls(
 
 
 def test_library_search_refuses_beyond_its_documented_limit():
-    from sim.queueing.erlang import MAX_OFFERED, servers_for_blocking, servers_for_service_level
+    from sim.queueing.inverse import MAX_OFFERED, servers_for_blocking, servers_for_service_level
 
     with pytest.raises(InputError, match="rate"):
         servers_for_service_level(MAX_OFFERED + 1, 1.0, 0.0, 0.5)

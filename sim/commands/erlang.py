@@ -62,7 +62,7 @@ def _parse_target(text: str) -> tuple[float, float]:
 
 def _seats_mode(servers, target, rate: float, talk: float) -> tuple[float, float] | None:
     """The --target goal, or None for --servers; exit 2 for both, neither or too big a load."""
-    from sim.queueing.erlang import MAX_OFFERED
+    from sim.queueing.inverse import MAX_OFFERED
 
     if (servers is None) == (target is None):
         raise InputError("give either --servers N (the queue with N seats) or --target "
@@ -114,12 +114,13 @@ def erlang_c_cmd(servers, rate, talk, within, target, max_occupancy) -> None:
     (rates and times in one unit, here seconds).
     """
     from sim.queueing import erlang as e
+    from sim.queueing import inverse
 
     goal = _seats_mode(servers, target, rate, talk)
     if goal is not None and _no_load(rate):
         return
     if goal is not None:
-        need = e.seats_for_target(rate, talk, goal[1], goal[0], max_occupancy=max_occupancy)
+        need = inverse.seats_for_target(rate, talk, goal[1], goal[0], max_occupancy=max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
         return
     r = e.erlang_c(servers, rate, talk)
@@ -141,12 +142,13 @@ def erlang_a_cmd(servers, rate, talk, within, target, max_occupancy, patience) -
     hotline erlang a --target 0.8/0.3333 --rate 45 --talk 1 --patience 2 --max-occupancy 0.9
     """
     from sim.queueing import erlang as e
+    from sim.queueing import inverse
 
     goal = _seats_mode(servers, target, rate, talk)
     if goal is not None and _no_load(rate):
         return
     if goal is not None:
-        need = e.seats_for_target(rate, talk, goal[1], goal[0], patience, max_occupancy)
+        need = inverse.seats_for_target(rate, talk, goal[1], goal[0], patience, max_occupancy)
         _echo_seats(need, goal[0], goal[1], max_occupancy)
         return
     r = e.erlang_a(servers, rate, talk, patience)

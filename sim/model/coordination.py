@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from sim.domain.lines import HOUR, MINUTE
 from sim.model.arrivals import offered_erlangs_by_hour
 from sim.model.events import Callback
-from sim.queueing import erlang
+from sim.queueing.inverse import servers_for_service_level
 from sim.scenario.disasters import Borrowing
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class Coordinator:
             erlangs = max(load[min(h, len(load) - 1)] for h in (hour, hour + 1))
             patience = plan.patience.mean
             level = min(0.999, plan.target.level + self.spec.donor_margin)
-            self._need[key] = 0 if erlangs <= 0 else erlang.servers_for_service_level(
+            self._need[key] = 0 if erlangs <= 0 else servers_for_service_level(
                 erlangs / plan.mean_handle, plan.mean_handle, plan.target.seconds, level,
                 mean_patience=patience if math.isfinite(patience) else None)
         return self._need[key]

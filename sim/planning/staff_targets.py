@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sim.domain.durations import duration_seconds
 from sim.domain.errors import InputError
 from sim.domain.lines import HOUR, MINUTE
-from sim.queueing.erlang import erlang_a, servers_for_service_level
+from sim.queueing.erlang import erlang_a
+from sim.queueing.inverse import servers_for_service_level
 from sim.scenario.plan import CentrePlan
 
 UP_KPIS = {"human_answer_rate"}

@@ -315,16 +315,3 @@ def _waiting_sums(n_mu: float, lam: float, theta: float) -> tuple[float, ...]:
                  log_t + log_served + np.log(harmonic)]
         acc = np.logaddexp(acc, [_logsumexp(p) for p in parts])
     return (_chain_start(x, y)[1], *(float(v) for v in acc))
-
-
-_INVERSE = ("MAX_OFFERED", "SeatsNeeded", "seats_for_target", "servers_for_blocking",
-            "servers_for_service_level")
-
-
-def __getattr__(name: str):
-    """The seat searches moved to ``sim.queueing.inverse``; ``erlang.<name>`` still finds them
-    (looked up on first use, so either module can be imported first)."""
-    if name in _INVERSE:
-        from sim.queueing import inverse
-        return getattr(inverse, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

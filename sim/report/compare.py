@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.domain.errors import InputError
-from sim.experiments.variants import parse_variant, split_top_level
 from sim.report.html import fmt_kpi, fmt_value, is_rate, kpi_label
 from sim.results.changes import (
     EVERYTHING,
@@ -31,8 +30,8 @@ from sim.results.rundata import load_kpis
 from sim.results.stats import KpiSummary
 
 __all__ = ["COMPARE_KPIS", "Comparison", "Row", "compare_docs", "compare_runs", "format_comparison",
-           "format_delta", "format_paired", "parse_variant", "read_resolved", "split_top_level",
-           "valid_kpis", "value_text", "write_compare"]  # parsing: sim.experiments.variants
+           "format_delta", "format_paired", "read_resolved", "valid_kpis", "value_text",
+           "write_compare"]
 COMPARE_KPIS = ("offered", "human_answer_rate", "abandon_rate", "block_rate", "asa", "p90_wait",
                 "occupancy", "seat_hours")
 

@@ -16,15 +16,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.experiments.sweep import Point, grid, parse_vary, run_sweep
+from sim.experiments.sweep import Point
 from sim.report.html import fmt_kpi, kpi_label
 from sim.results.document import KpiDocument, Kpis, as_document
 from sim.results.stats import KpiSummary
 
 SWEEP_KPIS = ("human_answer_rate", "abandon_rate", "asa", "occupancy")
-__all__ = ["SWEEP_KPIS", "Point", "format_point_changes", "format_sweep", "grid", "parse_vary",
-           "point_changes", "run_sweep", "table_rows", "target_kpis", "write_sweep"]
-# Point, grid, parse_vary and run_sweep live in sim.experiments.sweep (they run the simulator).
+__all__ = ["SWEEP_KPIS", "format_point_changes", "format_sweep", "point_changes", "table_rows",
+           "target_kpis", "write_sweep"]
 
 
 def _doc(pt: Point) -> KpiDocument:

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from sim.domain.errors import InputError
-from sim.report.compare import compare_runs, parse_variant, split_top_level
+from sim.experiments.variants import parse_variant, split_top_level
+from sim.report.compare import compare_runs
 
 
 def test_variant_parsing():

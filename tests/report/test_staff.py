@@ -12,7 +12,7 @@ import yaml
 from sim.domain.errors import InputError
 from sim.planning.staff_targets import parse_interval, parse_target
 from sim.planning.staffing import hourly_list
-from sim.queueing.erlang import servers_for_service_level
+from sim.queueing.inverse import servers_for_service_level
 from sim.scenario import load_scenario
 
 LINES, CENTRES = {"110", "12345"}, {"620100/110"}

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from sim.domain.errors import InputError
-from sim.report.sweep import grid, parse_vary
+from sim.experiments.sweep import grid, parse_vary
 
 
 def test_parse_vary_and_grid():

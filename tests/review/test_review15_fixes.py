@@ -77,6 +77,19 @@ def _interrupt_at(monkeypatch, k: int, after: bool):
     return calls
 
 
+def _assert_interrupted_run_keeps_a_complete_run(out: Path, monkeypatch, k: int,
+                                                 after: bool) -> None:
+    """An earlier run, then a new one interrupted at its k-th rename (before or just after
+    it): the folder holds one of the two runs whole."""
+    _write_run(out, "old")
+    calls = _interrupt_at(monkeypatch, k, after)
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(out, "new")
+    if len(calls) < k:
+        pytest.skip(f"the run makes only {len(calls)} renames")
+    assert _holds(out, "old") or _holds(out, "new"), sorted(p.name for p in out.iterdir())
+
+
 def _hidden(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.rglob(".*"))
 
@@ -90,14 +103,7 @@ def test_interrupt_at_each_rename_of_the_commit_keeps_a_complete_run(tmp_path, m
     the earlier run back; record_failure then sees no kpis.json, builds a RunWriter (whose
     remove_stale_partials restores the earlier run) and commits run.json over it: the earlier
     good run is deleted and the folder holds only run.json."""
-    out = tmp_path / "run"
-    _write_run(out, "old")
-    calls = _interrupt_at(monkeypatch, k, after)
-    with contextlib.suppress(KeyboardInterrupt):
-        _run(out, "new")
-    if len(calls) < k:
-        pytest.skip(f"the run makes only {len(calls)} renames")
-    assert _holds(out, "old") or _holds(out, "new"), sorted(p.name for p in out.iterdir())
+    _assert_interrupted_run_keeps_a_complete_run(tmp_path / "run", monkeypatch, k, after)
 
 
 def _force_inside(monkeypatch):
@@ -113,15 +119,8 @@ def test_interrupt_at_each_rename_inside_a_fixed_target_keeps_a_complete_run(
     ``moved_old``) leaves that entry there on rollback; when it is kpis.json, record_failure
     commits run.json with a RunWriter whose _commit_inside starts with ``rmtree(.replaced-PID)``
     and moves every other earlier entry aside and deletes it."""
-    out = tmp_path / "run"
-    _write_run(out, "old")
     _force_inside(monkeypatch)
-    calls = _interrupt_at(monkeypatch, k, after)
-    with contextlib.suppress(KeyboardInterrupt):
-        _run(out, "new")
-    if len(calls) < k:
-        pytest.skip(f"the run makes only {len(calls)} renames")
-    assert _holds(out, "old") or _holds(out, "new"), sorted(p.name for p in out.iterdir())
+    _assert_interrupted_run_keeps_a_complete_run(tmp_path / "run", monkeypatch, k, after)
 
 
 def test_two_runs_first_renames_race_the_later_run_fails(tmp_path, monkeypatch):
