@@ -29,6 +29,7 @@ from sim.model.linkage.categories import category_table
 from sim.model.linkage.orders import OrderSystem
 from sim.model.linkage.routing import DiversionRouter, ResolveAll
 from sim.model.loop import ModelEnvironment
+from sim.model.record_log import RecordLog
 from sim.model.shifts import HourTick
 from sim.scenario.plan import CentrePlan, build_plans
 from sim.scenario.schema import Scenario
@@ -41,7 +42,7 @@ class ReplicationResult:
     """What one replication produced: its call-leg records and the seats it had on duty."""
 
     index: int
-    records: list[tuple]
+    records: RecordLog  # sorted by (call_id, leg); tuples when iterated, numpy via columns()
     seats_by_hour: np.ndarray  # (centres, hours) own seats on duty
     end_time: float
     orders: list = field(default_factory=list)  # work orders (Order records; linkage runs)
@@ -62,8 +63,8 @@ class Network:
         self.scenario = scenario
         self.env = ModelEnvironment()
         self.streams = Streams(seq)
-        self.records: list[tuple] = []
-        self.record = self.records.append  # the record sink of every centre
+        self.records = RecordLog()
+        self.record = self.records.append  # the record sink of every centre (a list's append)
         self.plans = plans if plans is not None else build_plans(scenario)
         self.table = category_table(scenario)
         self.category_codes = list(self.table.codes)
@@ -141,17 +142,24 @@ class Network:
         """A waiting leg's time ran out (the callers record it and decide what follows)."""
         self.callers.on_expire(call, at)
 
+    def _hour_done(self, hour: int) -> None:
+        """Each hour: pack the hour's records into a numpy block, then tell ``on_hour``."""
+        self.records.flush()
+        if self.on_hour is not None:
+            self.on_hour(hour)
+
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> None:
         """Run until every call has ended; callers still waiting then are ``unfinished``."""
         hours = max(len(p.seats_by_hour) for p in self.plans)
-        HourTick(self.env, self.unique_centres, hours, self.on_hour).start()
+        HourTick(self.env, self.unique_centres, hours, self._hour_done).start()
         callers = self.callers
         callers.feed = build_feed(self.plans, self.scenario, self.table, self.streams)
         callers.plain_dial = not self.directory.has_outages and self.bot is None
         for coordinator in self.coordinators:
             coordinator.start()
         self.env.run_with_arrivals(callers.feed.times, callers.first_attempt)
+        callers.feed = None  # every first attempt is made: free the feed (~160 bytes a caller)
         for centre in self.unique_centres:
             centre.drain_unfinished(self.end)
         if self.auditor is not None:
@@ -168,7 +176,7 @@ def simulate(scenario: Scenario, seq: np.random.SeedSequence, index: int = 0,
     net = network if network is not None else Network(scenario, seq, audit=audit)
     net.run()
     seats = np.vstack([p.seats_by_hour for p in net.plans]) if net.plans else np.empty((0, 0))
-    net.records.sort()  # by (call_id, leg): unique, so later fields are never compared
+    net.records.seal()  # one table, sorted by (call_id, leg)
     orders = net.orders.finish() if net.orders else []
     violations = net.auditor.check(net.records, orders) if net.auditor else []
     return ReplicationResult(

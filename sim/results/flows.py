@@ -20,6 +20,7 @@ import numpy as np
 from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, TRANSFER_MODES
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import OrderRecord
+from sim.results.order_table import order_columns
 from sim.scenario.plan import CentrePlan
 
 
@@ -83,7 +84,7 @@ def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np
     return out
 
 
-def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float, end: float | None = None
+def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float, hi: float, end: float | None = None
                ) -> dict[str, float]:
     """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction,
     and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon).
@@ -93,27 +94,33 @@ def order_kpis(orders: Sequence[OrderRecord], lo: float, hi: float, end: float |
     is known only if it closed early, which would bias the rate upwards.
     """
     end = hi if end is None else end
+    o = order_columns(orders) if not isinstance(orders, dict) else orders
+    inside = (o["created"] >= lo) & (o["created"] < hi)
+    kind, line = o["kind"][inside], o["line"][inside]
+    groups = {"all": np.ones(len(kind), dtype=bool)}
+    for k in dict.fromkeys(kind.tolist()):
+        groups[k] = kind == k
+    for k, ln in dict.fromkeys(zip(kind.tolist(), line.tolist(), strict=True)):
+        groups[f"{k}@{ln}"] = (kind == k) & (line == ln)
+    created, signed, closed = o["created"][inside], o["signed"][inside], o["closed"][inside]
+    deadline, on_time = o["deadline"][inside], o["on_time"][inside]
+    reopened, satisfaction = o["reopened"][inside], o["satisfaction"][inside]
     out: dict[str, float] = {}
-    mine = [o for o in orders if lo <= o.created < hi]
-    groups: dict[str, list[OrderRecord]] = {"all": mine}
-    for o in mine:
-        groups.setdefault(o.kind, []).append(o)
-        groups.setdefault(f"{o.kind}@{o.line}", []).append(o)
-    for name, group in sorted(groups.items()):
-        closed = [o for o in group if not math.isnan(o.closed)]
-        scores = [o.satisfaction for o in closed if not math.isnan(o.satisfaction)]
-        out[f"{name}:created"] = len(group)
-        out[f"{name}:sign_hours"] = _mean([(o.signed - o.created) / 3600 for o in group
-                                           if not math.isnan(o.signed)])
-        out[f"{name}:on_time_rate"] = _mean([o.on_time for o in group if o.deadline <= end])
-        out[f"{name}:reopen_rate"] = _mean([o.reopened > 0 for o in closed])
-        out[f"{name}:satisfaction"] = _mean(scores)
-        out[f"{name}:open"] = sum(1 for o in group if not o.closed <= hi)  # NaN: never closed
+    for name, g in sorted(groups.items()):  # each group keeps the orders' order (by id)
+        was_closed = g & ~np.isnan(closed)
+        was_signed = g & ~np.isnan(signed)
+        scores = satisfaction[was_closed]
+        out[f"{name}:created"] = int(g.sum())
+        out[f"{name}:sign_hours"] = _mean((signed[was_signed] - created[was_signed]) / 3600)
+        out[f"{name}:on_time_rate"] = _mean(on_time[g & (deadline <= end)])
+        out[f"{name}:reopen_rate"] = _mean(reopened[was_closed] > 0)
+        out[f"{name}:satisfaction"] = _mean(scores[~np.isnan(scores)])
+        out[f"{name}:open"] = int((g & ~(closed <= hi)).sum())  # NaN: never closed
     return out
 
 
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else math.nan
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
 
 
 ORDER_COLUMNS = ("replication", *OrderRecord._fields)

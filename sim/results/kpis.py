@@ -72,6 +72,14 @@ def waits(cols: dict[str, np.ndarray]) -> np.ndarray:
     return w
 
 
+def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each value ``0 … n-1`` of the integer ``keys``, the positions holding it, ascending
+    (what a boolean mask ``keys == value`` selects, in the same order, found in one sort)."""
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
 def overlap_seconds(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> float:
     """Total length of the intervals [start, end) inside [lo, hi)."""
     if len(starts) == 0:
@@ -139,13 +147,16 @@ def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: f
 
 
 def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.ndarray,
-                     seat_levels: np.ndarray, lo: float, hi: float) -> float:
+                     seat_levels: np.ndarray, lo: float, hi: float,
+                     rows: np.ndarray | None = None) -> float:
     """Seat-seconds in [lo, hi) during which a centre had more seats busy than on duty.
 
     Seats leaving duty finish their call first; those minutes are seat time present but not
     scheduled. ``seat_levels[k]`` is the number of seats on duty from ``seat_times[k]`` on.
+    ``rows``: the positions of the answered legs on the centre's seats, if already known.
     """
-    sel = (cols.get("seat_centre", cols["centre"]) == centre) & (cols["outcome"] == ANSWERED)
+    sel = rows if rows is not None else (
+        (cols.get("seat_centre", cols["centre"]) == centre) & (cols["outcome"] == ANSWERED))
     starts, ends = np.sort(cols["answered"][sel]), np.sort(cols["released"][sel])
     if len(starts) == 0 or hi <= lo:
         return 0.0
@@ -216,10 +227,21 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                for region in dict.fromkeys(p.region for p in plans)]
     groups += [("centres", p.key, [p.index]) for p in plans]
     seats = cols.get("seat_centre", centre)  # S18: merged lines' calls busy their host's seats
+    answered = np.flatnonzero(cols["outcome"] == ANSWERED)
+    inside = np.flatnonzero(window)
+    # Each centre's legs as positions, in record order (what a mask selects): one sort each.
+    centre_rows = [inside[r] for r in rows_by(centre[inside], len(plans))]
+    seat_rows = [answered[r] for r in rows_by(seats[answered], len(plans))]
     for kind, name, idx in groups:
-        mask = window & np.isin(centre, idx)
-        kpis = group_kpis(cols, mask, wait, float(staffed_by_centre[idx].sum()), sl,
-                          busy_seconds(cols, np.isin(seats, idx), lo, hi))
+        if kind == "centres":
+            rows, busy_rows = centre_rows[idx[0]], seat_rows[idx[0]]
+        else:
+            member = np.zeros(len(plans), dtype=bool)
+            member[idx] = True
+            rows = np.flatnonzero(window & member[centre])
+            busy_rows = answered[member[seats[answered]]]
+        busy = overlap_seconds(cols["answered"][busy_rows], cols["released"][busy_rows], lo, hi)
+        kpis = group_kpis(cols, rows, wait, float(staffed_by_centre[idx].sum()), sl, busy)
         if kind == "overall":
             overall = kpis
         else:

@@ -17,9 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
-from sim.results.stats import KpiSummary, as_summary
+from sim.results.stats import KpiSummary, as_summary, scipy_stats
 
 LEVEL = 0.95
 
@@ -73,8 +71,8 @@ def _t_interval(delta: float, d: Sequence[float], level: float) -> PairedDiff:
     if sd <= 1e-12 * max(1.0, abs(delta)):
         return PairedDiff(delta, delta, delta, 1.0 if delta == 0 else 0.0, n)
     se = sd / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    p = float(2 * stats.t.sf(abs(delta) / se, n - 1))
+    half = float(scipy_stats().t.ppf(0.5 + level / 2, n - 1)) * se
+    p = float(2 * scipy_stats().t.sf(abs(delta) / se, n - 1))
     return PairedDiff(delta, delta - half, delta + half, p, n)
 
 
@@ -134,7 +132,7 @@ def unpaired_half_width(base: KpiSummary | Mapping | None, variant: KpiSummary |
     if se2 == 0:
         return 0.0
     df = se2 ** 2 / ((va ** 2) / (len(xa) - 1) + (vb ** 2) / (len(xb) - 1))
-    return float(stats.t.ppf(0.5 + level / 2, df)) * math.sqrt(se2)
+    return float(scipy_stats().t.ppf(0.5 + level / 2, df)) * math.sqrt(se2)
 
 
 def _var(x: list[float]) -> float:

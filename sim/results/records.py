@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.model.calls import CHANNELS, DISPOSITIONS, OUTCOMES, SEATS, TRANSFER_MODES
 from sim.model.record import CALL_COLUMNS, FIELD, INT, LEG_FIELDS, LEG_NAMES, TIME_FIELDS
+from sim.model.record_log import RecordLog
 
 __all__ = ["CALL_COLUMNS", "FIELD", "TIME_FIELDS", "Names", "to_columns", "format_calls_csv",
            "gzip_bytes", "header_member", "read_calls"]  # the first three: sim.model.record
@@ -41,8 +42,14 @@ _CODES = {"channels": CHANNELS, "outcomes": OUTCOMES, "dispositions": DISPOSITIO
           "transfer_modes": TRANSFER_MODES, "seats": SEATS}
 
 
-def to_columns(records: list[tuple]) -> dict[str, np.ndarray]:
-    """One replication's record tuples as a dict of numpy columns (``CallLeg`` field names)."""
+def to_columns(records: RecordLog | list[tuple]) -> dict[str, np.ndarray]:
+    """One replication's records (the model's ``RecordLog``, or record tuples) as a dict of
+    numpy columns (``CallLeg`` field names)."""
+    if isinstance(records, RecordLog):
+        cols = records.columns()
+        deadline = cols["deadline"]
+        cols["deadline"] = np.where(np.isinf(deadline), np.nan, deadline)
+        return cols
     if not records:
         return {name: np.empty(0) for name in LEG_NAMES}
     table = np.array(records, dtype=float)

@@ -23,7 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def scipy_stats():
+    """``scipy.stats``, imported on first use (it costs ~70 MB and ~1 s; a replication's
+    worker process never needs it)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def _clean_values(values: Sequence[float]) -> np.ndarray:
 
 def t_quantile(level: float, df: int) -> float:
     """The two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom."""
-    return float(stats.t.ppf(0.5 + level / 2, df))
+    return float(scipy_stats().t.ppf(0.5 + level / 2, df))
 
 
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -97,7 +104,7 @@ def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
 
 def wilson(successes: float, trials: float, level: float = 0.95) -> tuple[float, float]:
     """Wilson's score interval for a proportion of ``successes`` in ``trials``."""
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(scipy_stats().norm.ppf(0.5 + level / 2))
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / \

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.domain.lines import HOUR
+from sim.model.calls import ANSWERED
 from sim.model.linkage.categories import CategoryTable
 from sim.model.network import ReplicationResult
 from sim.results.flows import flow_kpis, format_orders_csv, order_kpis
@@ -23,8 +24,10 @@ from sim.results.kpis import (
     ReplicationKpis,
     overtime_seconds,
     replication_kpis,
+    rows_by,
     staffed_seconds,
 )
+from sim.results.order_table import order_columns
 from sim.results.records import Names, format_calls_csv, gzip_bytes, to_columns
 from sim.results.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
 from sim.results.timeseries import replication_series
@@ -97,20 +100,24 @@ def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scena
     own, borrowed = seat_timelines(events, plans, hours)
     steps = seat_steps(events, plans)
     cols["seat_centre"] = np.asarray(layout.serving, dtype=np.int64)[cols["centre"]]
+    answered = np.flatnonzero(cols["outcome"] == ANSWERED)
+    seat_rows = [answered[r] for r in rows_by(cols["seat_centre"][answered], len(plans))]
     staffed = np.array([0.0 if layout.serving[p.index] != p.index  # merged: no seats of its own
                         else staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
-                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi)
+                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi,
+                                           rows=seat_rows[p.index])
                         for p in plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, plans, scn, staffed)
-    series = replication_series(cols, plans, scenario, own, borrowed, result.orders)
+    orders = order_columns(result.orders)
+    series = replication_series(cols, plans, scenario, own, borrowed, orders)
     return ReplicationSummary(result.index, kpis, series, b"", len(result.records),
                               windows=window_kpis(cols, plans, scn),
-                              sections=_sections(result, layout, scenario, cols))
+                              sections=_sections(result, layout, scenario, cols, orders))
 
 
 def _sections(result: ReplicationResult, layout: Layout, scenario: Scenario,
-              cols: dict) -> dict[str, KpiValues]:
+              cols: dict, orders: dict[str, np.ndarray]) -> dict[str, KpiValues]:
     """The KPIs of the model's extensions that ran (linkage, borrowing, outages, bot)."""
     plans = layout.plans
     lo, hi = scenario.warmup_hours * HOUR, scenario.horizon
@@ -119,7 +126,7 @@ def _sections(result: ReplicationResult, layout: Layout, scenario: Scenario,
         window = (cols["arrival"] >= lo) & (cols["arrival"] < hi)
         sections["flows"] = flow_kpis(cols, plans, layout.table, layout.line_names, window)
         sections["flows"]["deflected"] = result.deflected
-        sections["orders"] = order_kpis(result.orders, lo, hi, hi + scenario.drain_hours * HOUR)
+        sections["orders"] = order_kpis(orders, lo, hi, hi + scenario.drain_hours * HOUR)
     if scenario.borrowing:
         hours = len(plans[0].seats_by_hour) if plans else 0
         sections["borrowing"] = borrowing_kpis(result.seat_events, plans, hours)

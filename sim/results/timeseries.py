@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, BLOCKED
-from sim.results.kpis import waits
+from sim.results.kpis import rows_by, waits
+from sim.results.order_table import order_columns
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -56,18 +57,21 @@ def hourly_to_intervals(per_hour: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                        scenario: Scenario, own_by_hour: np.ndarray | None = None,
                        borrowed_by_hour: np.ndarray | None = None,
-                       orders: Sequence = ()) -> np.ndarray:
+                       orders: Sequence | dict[str, np.ndarray] = ()) -> np.ndarray:
     """Array (centres, intervals, len(SERIES)) for one replication."""
     edges = interval_edges(scenario)
     n_int = len(edges) - 1
     out = np.zeros((len(plans), n_int, len(SERIES)))
     wait = waits(cols)
     bins = np.clip(np.searchsorted(edges, cols["arrival"], side="right") - 1, 0, n_int - 1)
-    inside = cols["arrival"] < scenario.horizon
-    outcome = cols["outcome"]
+    arrival, outcome = cols["arrival"], cols["outcome"]
+    answered, released = cols["answered"], cols["released"]
+    width = np.diff(edges)
+    by_centre = rows_by(cols["centre"], len(plans))
     for plan in plans:
         c = plan.index
-        mine = (cols["centre"] == c) & inside
+        rows = by_centre[c]  # the centre's legs, in record order (as a mask would select)
+        mine = rows[arrival[rows] < scenario.horizon]
         b = bins[mine]
         o = outcome[mine]
         w = wait[mine]
@@ -80,30 +84,31 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
         out[c, :, 6] = hourly_to_intervals(own, edges)
         if borrowed_by_hour is not None:
             out[c, :, 7] = hourly_to_intervals(borrowed_by_hour[c], edges)
-        seat_legs = (cols["centre"] == c) & ~np.isnan(cols["released"])
-        width = np.diff(edges)
-        out[c, :, 8] = _integral(cols["answered"][seat_legs], cols["released"][seat_legs],
-                                 edges) / width
-        queued = (cols["centre"] == c) & ((outcome == ANSWERED) | (outcome == ABANDONED))
-        left = cols["arrival"][queued] + wait[queued]
-        out[c, :, 9] = _integral(cols["arrival"][queued], left, edges) / width
+        seat_legs = rows[~np.isnan(released[rows])]
+        out[c, :, 8] = _integral(answered[seat_legs], released[seat_legs], edges) / width
+        out_c = outcome[rows]
+        queued = rows[(out_c == ANSWERED) | (out_c == ABANDONED)]
+        left = arrival[queued] + wait[queued]
+        out[c, :, 9] = _integral(arrival[queued], left, edges) / width
     _backlog(out, plans, orders, edges)
     return out
 
 
-def _backlog(out: np.ndarray, plans: Sequence[CentrePlan], orders: Sequence,
-             edges: np.ndarray) -> None:
+def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
+             orders: Sequence | dict[str, np.ndarray], edges: np.ndarray) -> None:
     """Fill ``orders_open``: per centre, orders open at the end of each interval."""
-    by_key: dict[tuple[str, str], list] = {}
-    for o in orders:
-        by_key.setdefault((o.region, o.line), []).append(o)
+    o = orders if isinstance(orders, dict) else order_columns(orders)
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(o["region"].tolist(), o["line"].tolist(), strict=True)):
+        by_key.setdefault(key, []).append(i)
     column = SERIES.index("orders_open")
+    ends = edges[1:]
     for plan in plans:
         mine = by_key.get((plan.region, plan.line))
         if not mine:
             continue
-        created = np.sort([o.created for o in mine])
-        closed = np.sort([math.inf if math.isnan(o.closed) else o.closed for o in mine])
-        ends = edges[1:]
+        created = np.sort(o["created"][mine])
+        closed = o["closed"][mine]
+        closed = np.sort(np.where(np.isnan(closed), math.inf, closed))
         out[plan.index, :, column] = (np.searchsorted(created, ends, side="right")
                                       - np.searchsorted(closed, ends, side="right"))

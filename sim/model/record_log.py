@@ -1,0 +1,98 @@
+"""The call-leg records of one replication, collected as numpy blocks while the model runs.
+
+A centre hands each ended leg to the log as one plain tuple in ``LEG_FIELDS`` order
+(``RecordLog.append`` is a list's own ``append``: nothing is added to the hot path). The hour
+tick calls ``flush``, which turns the tuples gathered so far into one float64 block and frees
+them, so a replication holds about 200 bytes a leg (24 float64 fields) instead of a Python tuple
+with its boxed floats (about 700). ``seal`` sorts the blocks by ``(call_id, leg)`` into numpy
+columns; the results read those (``columns``), the auditor and tests read tuples (iteration,
+indexing), equal to the tuples the model appended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from sim.model.record import FIELD, INT, LEG_FIELDS, LEG_NAMES
+
+_WIDTH = len(LEG_FIELDS)
+
+
+class RecordLog:
+    """One replication's call-leg records: appended as tuples, kept as numpy columns.
+
+    Every integer field is exact in a float64 block (ids and codes are far below 2**53), so
+    nothing is lost on the way to the int64 columns.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[tuple] = []
+        self.append = self._rows.append  # the record sink: one C call per leg
+        self._parts: list[list[np.ndarray]] = [[] for _ in LEG_FIELDS]  # per field: blocks
+        self._columns: dict[str, np.ndarray] | None = None
+
+    def flush(self) -> None:
+        """Move the tuples appended since the last flush into numpy blocks, one per field."""
+        if self._rows:
+            block = np.array(self._rows, dtype=np.float64)
+            self._rows.clear()  # the same list: ``append`` stays bound to it
+            for i, part in enumerate(self._parts):
+                part.append(np.ascontiguousarray(block[:, i]))
+
+    def seal(self) -> None:
+        """Sort every record by ``(call_id, leg)`` (unique per leg) into numpy columns.
+
+        Legs appended after sealing are taken in by the next ``seal``.
+        """
+        self.flush()
+        if self._columns is not None:  # sealed before: its columns go first
+            for part, name in zip(self._parts, LEG_NAMES, strict=True):
+                part.insert(0, self._columns[name].astype(np.float64))
+        parts, self._parts = self._parts, [[] for _ in LEG_FIELDS]
+
+        order = np.lexsort((_concat(parts[FIELD["leg"]]), _concat(parts[FIELD["call_id"]])))
+        self._columns = {}
+        for i, f in enumerate(LEG_FIELDS):
+            values = _concat(parts[i])[order]
+            parts[i] = []  # a field's blocks are freed as soon as its column is built
+            values = values.astype(np.int64) if f.dtype == INT else values
+            values.flags.writeable = False  # shared by every reader of the log
+            self._columns[f.name] = values
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The records as numpy columns by field name, sorted by ``(call_id, leg)``: integers
+        as int64, times as float64 (``deadline`` inf where the leg could not give up). The
+        dict is new; the arrays are the log's own (do not write into them)."""
+        if self._columns is None or self._rows or self._parts[0]:
+            self.seal()
+        assert self._columns is not None
+        return dict(self._columns)
+
+    def __len__(self) -> int:
+        sealed = 0 if self._columns is None else len(self._columns["call_id"])
+        return sealed + sum(len(b) for b in self._parts[0]) + len(self._rows)
+
+    def __iter__(self) -> Iterator[tuple]:
+        """The records as the tuples the model appended, in ``(call_id, leg)`` order."""
+        cols = self.columns()
+        for start in range(0, len(cols["call_id"]), 4096):
+            yield from _tuples(cols, slice(start, start + 4096))
+
+    def __getitem__(self, index: int) -> tuple:
+        """Record ``index`` (in ``(call_id, leg)`` order) as the tuple the model appended."""
+        cols = self.columns()
+        n = len(cols["call_id"])
+        if not -n <= index < n:
+            raise IndexError(f"record {index} of {n}")
+        index %= n
+        return _tuples(cols, slice(index, index + 1))[0]
+
+
+def _concat(blocks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(blocks) if blocks else np.empty(0)
+
+
+def _tuples(cols: dict[str, np.ndarray], rows: slice) -> list[tuple]:
+    return list(zip(*(cols[name][rows].tolist() for name in LEG_NAMES), strict=True))
