@@ -8,10 +8,11 @@ and separators sit side by side, and dropping the NULs leaves the rows, byte for
 ``"%d" % v``, ``"%.3f" % x`` and the names would give. Rows are made a batch at a time, so the
 transient memory is a few megabytes whatever the number of records.
 
-``%.{d}f`` rounds the exact binary value of ``x`` half to even; ``x * 10**d`` in floating point
-may round across a half, so the scaled value is kept exactly as a sum of two doubles (Veltkamp's
-split) and only its sign against the half decides. Values the fast path does not cover
-(infinities, ``|x| * 10**d >= 2**52``) print through Python's ``%`` for the whole column.
+``%.{d}f`` rounds the exact binary value of ``x`` half to even. ``rint(x * 10**d)`` agrees
+with it except where the rounded product lies within a few ulps of a half; there the product is
+rebuilt exactly as a sum of two doubles (Veltkamp's split, Knuth's two-sum) and its sign against
+the half decides. Values the fast path does not cover (infinities, ``|x| * 10**d >= 2**52``, or
+a column that prints NaN as ``nan``) print through Python's formatting for the whole column.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = ["Cells", "ints", "fixed", "table_cells", "const", "text_cells", "valu
 
 _FAST_LIMIT = 2.0**52  # |x| * 10**d below this: the two-sum below is exact (and fits int64)
 _SPLIT = 2.0**27 + 1  # Veltkamp: a double as hi (26 bits) + lo (26 bits)
-ROWS_PER_BATCH = 1 << 15
+ROWS_PER_BATCH = 1 << 13  # about 2 MB of text: small next to the compressed file
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,14 @@ def ints(values: np.ndarray, *, blank_negative: bool = False) -> Cells:
     return Cells("int", np.asarray(values, dtype=np.int64), blank_negative)
 
 
-def fixed(values: np.ndarray, decimals: int = 3) -> Cells:
-    """Floats printed as ``%.{decimals}f``; NaN prints as an empty cell."""
+def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
+    """Floats printed as ``%.{decimals}f``; NaN prints as ``nan`` (by default an empty cell)."""
     values = np.asarray(values, dtype=np.float64)
-    finite = values[~np.isnan(values)]
-    if len(finite) and not np.abs(finite).max() * 10.0**decimals < _FAST_LIMIT:  # inf, huge
-        return text_cells(["" if x != x else f"{x:.{decimals}f}" for x in values.tolist()])
+    missing = np.isnan(values)
+    finite = values[~missing]
+    if (nan and missing.any()) or (
+            len(finite) and not np.abs(finite).max() * 10.0**decimals < _FAST_LIMIT):
+        return text_cells([nan if x != x else f"{x:.{decimals}f}" for x in values.tolist()])
     return Cells("fixed", values, decimals)
 
 
@@ -87,11 +90,12 @@ def text_cells(cells: Sequence[str]) -> Cells:
 
 
 def value_cells(values: Sequence, cell: Callable[[object], str], *, decimals: int = 3,
-                floats: tuple[type, ...] = (float,), blank_negative: bool = False) -> Cells:
+                floats: tuple[type, ...] = (float,), nan: str = "", blank_negative: bool = False
+                ) -> Cells:
     """A column of Python values (one field of a list of records), printed as ``cell`` prints
     each value, column-wise where the types allow: all ``str`` as they are, all ``int`` as
     ``%d`` (``blank_negative``: below zero empty), all of types ``floats`` as
-    ``%.{decimals}f`` with NaN empty. Any other mix goes cell by cell through ``cell``."""
+    ``%.{decimals}f`` with NaN as ``nan``. Any other mix goes cell by cell through ``cell``."""
     kinds = set(map(type, values))
     if kinds == {str}:
         index = {v: i for i, v in enumerate(dict.fromkeys(values))}  # few distinct names
@@ -100,7 +104,7 @@ def value_cells(values: Sequence, cell: Callable[[object], str], *, decimals: in
     if kinds == {int} and int not in floats:
         return ints(np.fromiter(values, np.int64, len(values)), blank_negative=blank_negative)
     if kinds and kinds <= set(floats):
-        return fixed(np.fromiter(values, np.float64, len(values)), decimals)
+        return fixed(np.fromiter(values, np.float64, len(values)), decimals, nan=nan)
     return text_cells([cell(v) for v in values])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -92,14 +93,17 @@ def gzip_bytes(data: str | bytes | Iterable[bytes]) -> bytes:
     """
     chunks = [data.encode("utf-8")] if isinstance(data, str) else \
         [data] if isinstance(data, bytes) else data
-    deflate = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, -15)
-    parts, crc, size = [_GZIP_HEADER], 0, 0
+    deflate = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, -15)  # raw deflate
+    out = io.BytesIO()
+    out.write(_GZIP_HEADER)
+    crc = size = 0
     for chunk in chunks:
-        parts.append(deflate.compress(chunk))
+        out.write(deflate.compress(chunk))
         crc = isal_zlib.crc32(chunk, crc)
         size += len(chunk)
-    parts += [deflate.flush(), struct.pack("<II", crc, size & 0xFFFFFFFF)]
-    return b"".join(parts)
+    out.write(deflate.flush())
+    out.write(struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return out.getvalue()  # the buffer itself, not a copy
 
 
 GZIP_LEVEL = 1

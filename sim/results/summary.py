@@ -166,7 +166,7 @@ def seat_event_cells(events, plans: Sequence[CentrePlan], replication: int) -> l
     keys = [p.key for p in plans]
     donors = np.fromiter(donor, np.int64, n)
     return [const(str(replication), n),
-            value_cells(t, lambda x: f"{x:.3f}", floats=(float, int)),
+            value_cells(t, lambda x: f"{x:.3f}", floats=(float, int), nan="nan"),
             value_cells(kind, str),
             table_cells(np.fromiter(recipient, np.int64, n), keys),
             table_cells(np.where(donors >= 0, donors, len(keys)), [*keys, "pool"]),
