@@ -62,7 +62,7 @@ def ints(values: np.ndarray, *, blank_negative: bool = False) -> Cells:
 
 
 def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
-    """Floats printed as ``%.{decimals}f``; NaN prints as ``nan`` (by default an empty cell)."""
+    """Floats printed as ``%.{decimals}f``; NaN prints as the text ``nan`` (default: empty)."""
     values = np.asarray(values, dtype=np.float64)
     missing = np.isnan(values)
     finite = values[~missing]
@@ -84,7 +84,7 @@ def const(text: str, n: int) -> Cells:
 
 
 def text_cells(cells: Sequence[str]) -> Cells:
-    """Cells already printed (a column that needs Python's formatting)."""
+    """Cells already printed (a column that needs Python's formatting; no NUL in them)."""
     return Cells("bytes", np.array([c.encode("utf-8") for c in cells] or [b""], dtype=bytes)
                  [:len(cells)])
 
