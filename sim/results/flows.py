@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
 from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, TRANSFER_MODES
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import OrderRecord
+from sim.results.csvtext import Cells, const, csv_rows, value_cells
 from sim.results.order_table import order_columns
 from sim.scenario.plan import CentrePlan
 
@@ -126,17 +128,27 @@ def _mean(values: np.ndarray) -> float:
 ORDER_COLUMNS = ("replication", *OrderRecord._fields)
 
 
+def order_cells(orders: Sequence[OrderRecord], replication: int) -> list[Cells]:
+    """The columns of one replication's ``orders.csv.gz`` rows (``ORDER_COLUMNS``): a float
+    with three decimals (NaN empty), ``on_time`` empty when negative, anything else as
+    ``str``."""
+    columns = list(zip(*orders, strict=True)) if orders else [()] * len(OrderRecord._fields)
+    cells = [const(str(replication), len(orders))]
+    for name, values in zip(OrderRecord._fields, columns, strict=True):
+        blank = name == "on_time"
+        cells.append(value_cells(values, partial(_order_cell, blank), blank_negative=blank))
+    return cells
+
+
+def _order_cell(blank_negative: bool, value: object) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.3f}"
+    if blank_negative and value < 0:
+        return ""
+    return str(value)
+
+
 def format_orders_csv(orders: Sequence[OrderRecord], replication: int) -> str:
-    """The rows (no header) of ``orders.csv.gz`` for one replication."""
-    rows = []
-    for o in orders:
-        cells = [str(replication)]
-        for name, value in zip(OrderRecord._fields, o, strict=True):
-            if isinstance(value, float):
-                cells.append("" if math.isnan(value) else f"{value:.3f}")
-            elif name == "on_time" and value < 0:
-                cells.append("")
-            else:
-                cells.append(str(value))
-        rows.append(",".join(cells))
-    return "\n".join(rows) + ("\n" if rows else "")
+    """The rows (no header) of ``orders.csv.gz`` for one replication (``gzip_rows`` of
+    ``order_cells`` compresses the same text)."""
+    return b"".join(csv_rows(order_cells(orders, replication))).decode("utf-8")

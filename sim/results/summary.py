@@ -18,7 +18,8 @@ from sim.domain.lines import HOUR
 from sim.model.calls import ANSWERED
 from sim.model.linkage.categories import CategoryTable
 from sim.model.network import ReplicationResult
-from sim.results.flows import flow_kpis, format_orders_csv, order_kpis
+from sim.results.csvtext import Cells, const, csv_rows, table_cells, value_cells
+from sim.results.flows import flow_kpis, order_cells, order_kpis
 from sim.results.kpis import (
     KpiValues,
     ReplicationKpis,
@@ -28,7 +29,12 @@ from sim.results.kpis import (
     staffed_seconds,
 )
 from sim.results.order_table import order_columns
-from sim.results.records import Names, format_calls_csv, gzip_bytes, to_columns
+from sim.results.records import (
+    Names,
+    call_cells,
+    gzip_rows,
+    to_columns,
+)
 from sim.results.seats import borrowing_kpis, lending_below_target, seat_steps, seat_timelines
 from sim.results.timeseries import replication_series
 from sim.scenario.plan import CentrePlan
@@ -143,12 +149,11 @@ def add_record_files(summary: ReplicationSummary, result: ReplicationResult, lay
                      scenario: Scenario, cols: dict) -> None:
     """Format and compress the replication's records (calls, orders, seat events) into
     ``summary``: one gzip member per file, concatenated by the run's writer."""
-    summary.calls_gz = gzip_bytes(format_calls_csv(cols, result.index, layout.names()))
+    summary.calls_gz = gzip_rows(call_cells(cols, result.index, layout.names()))
     if scenario.linkage is not None:
-        summary.files["orders.csv.gz"] = [gzip_bytes(format_orders_csv(result.orders,
-                                                                       result.index))]
+        summary.files["orders.csv.gz"] = [gzip_rows(order_cells(result.orders, result.index))]
     if scenario.borrowing:
-        summary.files["borrowing.csv.gz"] = [gzip_bytes(format_seat_events(
+        summary.files["borrowing.csv.gz"] = [gzip_rows(seat_event_cells(
             result.seat_events, layout.plans, result.index))]
 
 
@@ -164,14 +169,27 @@ def window_kpis(cols: dict, plans: Sequence[CentrePlan], scenario: Scenario,
     return out
 
 
+def seat_event_cells(events, plans: Sequence[CentrePlan], replication: int) -> list[Cells]:
+    """The columns of ``borrowing.csv.gz`` rows: every lend, arrival and release of remote
+    seats (time, kind, recipient and donor centres, seats, both service levels)."""
+    n = len(events)
+    t, kind, recipient, donor, seats, donor_sl, recipient_sl = (
+        list(zip(*events, strict=True))[:7] if events else [()] * 7)
+    keys = [p.key for p in plans]
+    donors = np.fromiter(donor, np.int64, n)
+    return [const(str(replication), n),
+            value_cells(t, lambda x: f"{x:.3f}", floats=(float, int), nan="nan"),
+            value_cells(kind, str),
+            table_cells(np.fromiter(recipient, np.int64, n), keys),
+            table_cells(np.where(donors >= 0, donors, len(keys)), [*keys, "pool"]),
+            value_cells(seats, lambda x: f"{x}"),
+            value_cells(donor_sl, _num, decimals=4, floats=(float, int)),
+            value_cells(recipient_sl, _num, decimals=4, floats=(float, int))]
+
+
 def format_seat_events(events, plans: Sequence[CentrePlan], replication: int) -> str:
     """Rows of ``borrowing.csv.gz``: every lend, arrival and release of remote seats."""
-    rows = []
-    for e in events:
-        donor = plans[e.donor].key if e.donor >= 0 else "pool"
-        rows.append(f"{replication},{e.t:.3f},{e.kind},{plans[e.recipient].key},{donor},"
-                    f"{e.seats},{_num(e.donor_sl)},{_num(e.recipient_sl)}")
-    return "\n".join(rows) + ("\n" if rows else "")
+    return b"".join(csv_rows(seat_event_cells(events, plans, replication))).decode("utf-8")
 
 
 def _num(x: float) -> str:
