@@ -70,7 +70,8 @@ def run_scenario(scenario: Scenario, *, jobs: int = 1, out_dir: Path | None = No
     ``--seed``); a path is a ``TypeError``. ``out_dir`` defaults to ``results/<scenario
     name>/`` in the current directory. Replications run where ``run_replications`` sends them
     (``jobs`` local processes or the configured cluster); this process writes the directory,
-    so its bytes do not depend on where they ran.
+    so its bytes do not depend on where they ran (but for the compression of the records on a
+    cluster whose workers have other CPUs: docs/cluster.md).
     ``on_done`` and ``on_progress`` follow the replications (see ``run_replications``);
     ``on_phase("write")`` is called when the replications are done and writing starts. With
     ``audit`` the model checks its invariants; ``RunResult.violations`` lists what broke.
