@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from heapq import heappush
 from typing import TYPE_CHECKING, NamedTuple
+
+from simpy.events import NORMAL
 
 from sim.domain.distributions import block_sampler
 from sim.domain.lines import HOUR
-from sim.model.events import Callback
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
+NAN = math.nan
 
 
 class OrderRecord(NamedTuple):
@@ -69,7 +72,14 @@ class OrderSystem:
         self.created = 0
         self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
-        self._open: dict[int, dict] = {}
+        self._open: dict[int, _Order] = {}
+        # Each urgency's time to the deadline, and the order's life-cycle callbacks (an order
+        # is its own timer event: it waits on one step at a time), built once.
+        self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
+        self._on_signed = (self._signed,)
+        self._on_worked = (self._worked,)
+        self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
+        self._next_eid = env.next_eid
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -83,28 +93,38 @@ class OrderSystem:
                category: str, urgency: str, linked: int = -1) -> int:
         """Create an order now; return its id. ``line`` is the platform that owns it."""
         order_id = self._next_id
-        self._next_id += 1
+        self._next_id = order_id + 1
         self.created += 1
         now = self.env.now
-        state = {"order_id": order_id, "kind": kind, "call_id": call_id,
-                 "linked_order_id": linked, "region": region, "line": line,
-                 "dispatched_to": department, "category": category, "urgency": urgency,
-                 "created": now,
-                 "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * HOUR,
-                 "signed": math.nan, "reopened": 0}
-        self._open[order_id] = state
-        self._later(self._signed, state, self._draws(region).sign())
+        deadline = self._deadline.get(urgency)
+        if deadline is None:
+            deadline = self.spec.deadline_hours.get(urgency, 120.0) * HOUR
+        draws = self._regions.get(region)
+        if draws is None:
+            draws = self._draws(region)
+        desk = self._desks.get((region, department))
+        if desk is None:
+            desk = self._desk(region, department)
+        order = _Order(order_id, kind, call_id, linked, region, line, department, category,
+                       urgency, now, now + deadline, desk, draws)
+        self._open[order_id] = order
+        delay = draws.sign()
+        if now + delay <= self.end:  # (``_later``, inlined)
+            order.callbacks = self._on_signed
+            self._push(order, delay)
         return order_id
 
-    def _later(self, fn, tag, delay: float) -> None:
-        """Schedule the order's next step, unless it falls after the end of observation."""
-        if self.env.now + delay <= self.end:
-            Callback(fn, tag).after(self.env, delay)
+    def _push(self, order: _Order, delay: float) -> None:
+        """``env.schedule(order, NORMAL, delay)`` (an order's timer)."""
+        if delay < 0:
+            self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
+        heappush(self._heap, (self.env.now + delay, NORMAL, self._next_eid(), order))
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling)."""
-        if order_id in self._open:
-            self._open[order_id]["linked_order_id"] = other
+        order = self._open.get(order_id)
+        if order is not None:
+            order.linked_order_id = other
 
     def _desk(self, region: str, department: str) -> _Desk:
         key = (region, department)
@@ -113,63 +133,98 @@ class OrderSystem:
             desk = self._desks[key] = _Desk(self.spec.desk_capacity)
         return desk
 
-    def _signed(self, event: Callback) -> None:
-        state = event.tag
-        state["signed"] = self.env.now
-        self._to_desk(state)
+    def _signed(self, order: _Order) -> None:
+        order.signed = self.env.now
+        self._to_desk(order)
 
-    def _to_desk(self, state: dict) -> None:
-        desk = self._desk(state["region"], state["dispatched_to"])
+    def _to_desk(self, order: _Order) -> None:
+        desk = order.desk
         if desk.busy < desk.capacity:
-            self._start(desk, state)
+            self._start(desk, order)
         else:
-            desk.waiting[URGENCY_RANK.get(state["urgency"], 2)].append(state)
+            desk.waiting[order.rank].append(order)
 
-    def _start(self, desk: _Desk, state: dict) -> None:
+    def _start(self, desk: _Desk, order: _Order) -> None:
         desk.busy += 1
-        draws = self._draws(state["region"])
-        if state["kind"] == POLICE_ORDER:
-            duration = draws.police()
-        else:
-            duration = draws.work.get(state["urgency"], draws.work["normal"])()
-        self._later(self._worked, (desk, state), duration)
+        delay = order.duration()
+        if self.env.now + delay <= self.end:  # (``_later``, inlined)
+            order.callbacks = self._on_worked
+            self._push(order, delay)
 
-    def _worked(self, event: Callback) -> None:
-        desk, state = event.tag
+    def _worked(self, order: _Order) -> None:
+        desk = order.desk
         desk.busy -= 1
-        queue = next((q for q in desk.waiting if q), None)
-        if queue is not None:
-            self._start(desk, queue.popleft())
-        if state["reopened"] < MAX_REOPEN and \
-                self._draws(state["region"]).rng.random() < self.spec.reopen:
-            state["reopened"] += 1
-            self._to_desk(state)  # back to the end of the desk's queue
+        for queue in desk.waiting:
+            if queue:
+                self._start(desk, queue.popleft())
+                break
+        rng = order.draws.rng
+        if order.reopened < MAX_REOPEN and rng.random() < self.spec.reopen:
+            order.reopened += 1
+            self._to_desk(order)  # back to the end of the desk's queue
         else:
-            self._close(state, self.env.now)
+            self._close(order, self.env.now, rng)
 
-    def _close(self, state: dict, closed: float) -> None:
-        on_time = closed <= state["deadline"]
+    def _close(self, order: _Order, closed: float, rng) -> None:
+        on_time = closed <= order.deadline
         sat = self.spec.satisfaction
-        score = math.nan
-        rng = self._draws(state["region"]).rng
+        score = NAN
         if rng.random() < sat.surveyed:
             mean = sat.on_time if on_time else sat.late
             score = float(rng.beta(mean * sat.concentration, (1 - mean) * sat.concentration))
-        del self._open[state["order_id"]]
-        self.records.append(self._record(state, closed, int(on_time), score))
-
-    def _record(self, state: dict, closed: float, on_time: int, score: float) -> OrderRecord:
-        fields = {k: state[k] for k in OrderRecord._fields if k in state}
-        return OrderRecord(**fields, closed=closed, on_time=on_time, satisfaction=score)
+        del self._open[order.order_id]
+        self.records.append(order.record(closed, int(on_time), score))
 
     def finish(self) -> list[OrderRecord]:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
         already overdue, else -1) and return all, by id."""
-        for state in list(self._open.values()):
-            overdue = 0 if state["deadline"] < self.end else -1
-            self.records.append(self._record(state, math.nan, overdue, math.nan))
+        for order in list(self._open.values()):
+            overdue = 0 if order.deadline < self.end else -1
+            self.records.append(order.record(NAN, overdue, NAN))
         self._open.clear()
         return sorted(self.records, key=lambda r: r.order_id)
+
+
+class _Order:
+    """One order in flight: the fields of its record so far, where it is worked and the draws
+    of its region; also its own timer event (SimPy reads ``callbacks``, ``_value``, ``_ok``)."""
+
+    __slots__ = ("order_id", "kind", "call_id", "linked_order_id", "region", "line",
+                 "dispatched_to", "category", "urgency", "created", "deadline", "signed",
+                 "reopened", "desk", "draws", "rank", "duration", "callbacks", "_value")
+    _ok = True
+
+    def __init__(self, order_id: int, kind: str, call_id: int, linked: int, region: str,
+                 line: str, department: str, category: str, urgency: str, created: float,
+                 deadline: float, desk: _Desk, draws: _RegionDraws) -> None:
+        self.order_id = order_id
+        self.kind = kind
+        self.call_id = call_id
+        self.linked_order_id = linked
+        self.region = region
+        self.line = line
+        self.dispatched_to = department
+        self.category = category
+        self.urgency = urgency
+        self.created = created
+        self.deadline = deadline
+        self.signed = NAN
+        self.reopened = 0
+        self.desk = desk
+        self.draws = draws
+        self.rank = URGENCY_RANK.get(urgency, 2)
+        # the processing time's sampler: called when work starts, never before (draw order)
+        self.duration = draws.police if kind == POLICE_ORDER else \
+            draws.work.get(urgency, draws.work["normal"])
+        self.callbacks = None
+        self._value = None
+
+    def record(self, closed: float, on_time: int, score: float) -> OrderRecord:
+        """The order's record, ending ``closed`` (NaN: still open)."""
+        return _new_record(OrderRecord, (
+            self.order_id, self.kind, self.call_id, self.linked_order_id, self.region,
+            self.line, self.dispatched_to, self.category, self.urgency, self.created,
+            self.deadline, self.signed, closed, on_time, self.reopened, score))
 
 
 class _RegionDraws:
@@ -186,6 +241,9 @@ class _RegionDraws:
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
+_new_record = tuple.__new__  # a record from its fields in order (no NamedTuple ``__new__`` call)
+
+
 class _Desk:
     """A department desk of one region: orders worked on at once, and those waiting (FIFO)."""
 
@@ -194,4 +252,4 @@ class _Desk:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.busy = 0
-        self.waiting: tuple[deque[dict], ...] = tuple(deque() for _ in URGENCY_RANK)
+        self.waiting: tuple[deque[_Order], ...] = tuple(deque() for _ in URGENCY_RANK)
