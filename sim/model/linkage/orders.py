@@ -80,6 +80,7 @@ class OrderSystem:
         self._on_worked = (self._worked,)
         self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
         self._next_eid = env.next_eid
+        self.reopen = spec.reopen
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -109,9 +110,11 @@ class OrderSystem:
                        urgency, now, now + deadline, desk, draws)
         self._open[order_id] = order
         delay = draws.sign()
-        if now + delay <= self.end:  # (``_later``, inlined)
+        if now + delay <= self.end:  # (``_later`` and ``_push``, inlined)
             order.callbacks = self._on_signed
-            self._push(order, delay)
+            if delay < 0:
+                self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
+            heappush(self._heap, (now + delay, NORMAL, self._next_eid(), order))
         return order_id
 
     def _push(self, order: _Order, delay: float) -> None:
@@ -134,8 +137,18 @@ class OrderSystem:
         return desk
 
     def _signed(self, order: _Order) -> None:
-        order.signed = self.env.now
-        self._to_desk(order)
+        now = order.signed = self.env.now
+        desk = order.desk
+        if desk.busy < desk.capacity:  # ``_to_desk`` and ``_start``, inlined
+            desk.busy += 1
+            delay = order.duration()
+            if now + delay <= self.end:
+                order.callbacks = self._on_worked
+                if delay < 0:
+                    self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
+                heappush(self._heap, (now + delay, NORMAL, self._next_eid(), order))
+        else:
+            desk.waiting[order.rank].append(order)
 
     def _to_desk(self, order: _Order) -> None:
         desk = order.desk
@@ -154,18 +167,18 @@ class OrderSystem:
     def _worked(self, order: _Order) -> None:
         desk = order.desk
         desk.busy -= 1
-        for queue in desk.waiting:
-            if queue:
-                self._start(desk, queue.popleft())
-                break
+        if desk.busy + 1 >= desk.capacity:  # the desk was full: some may be waiting
+            for queue in desk.waiting:
+                if queue:
+                    self._start(desk, queue.popleft())
+                    break
         rng = order.draws.rng
-        if order.reopened < MAX_REOPEN and rng.random() < self.spec.reopen:
+        if order.reopened < MAX_REOPEN and rng.random() < self.reopen:
             order.reopened += 1
             self._to_desk(order)  # back to the end of the desk's queue
-        else:
-            self._close(order, self.env.now, rng)
-
-    def _close(self, order: _Order, closed: float, rng) -> None:
+            return
+        # closed now (``_close``, inlined)
+        closed = self.env.now
         on_time = closed <= order.deadline
         sat = self.spec.satisfaction
         score = NAN
@@ -173,7 +186,10 @@ class OrderSystem:
             mean = sat.on_time if on_time else sat.late
             score = float(rng.beta(mean * sat.concentration, (1 - mean) * sat.concentration))
         del self._open[order.order_id]
-        self.records.append(order.record(closed, int(on_time), score))
+        self.records.append(_new_record(OrderRecord, (
+            order.order_id, order.kind, order.call_id, order.linked_order_id, order.region,
+            order.line, order.dispatched_to, order.category, order.urgency, order.created,
+            order.deadline, order.signed, closed, int(on_time), order.reopened, score)))
 
     def finish(self) -> list[OrderRecord]:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
