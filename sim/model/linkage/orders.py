@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, NamedTuple
 
 from simpy.events import NORMAL
 
 from sim.domain.distributions import block_sampler
+from sim.domain.errors import SimulationError
 from sim.domain.lines import HOUR
+from sim.model.events import Callback
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
 NAN = math.nan
+INF = math.inf
 
 
 class OrderRecord(NamedTuple):
@@ -73,14 +76,18 @@ class OrderSystem:
         self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
         self._open: dict[int, _Order] = {}
-        # Each urgency's time to the deadline, and the order's life-cycle callbacks (an order
-        # is its own timer event: it waits on one step at a time), built once.
         self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
-        self._on_signed = (self._signed,)
-        self._on_worked = (self._worked,)
+        self.reopen = spec.reopen
+        # The orders' timers, (time, event id, order, step), kept off the loop's heap: it then
+        # holds the calls' few timers rather than thousands of orders' days-long ones, so every
+        # push and pop there is cheaper. One wake-up event on the loop's heap, at the earliest
+        # timer, runs them in (time, id) order, as the loop would have.
+        self._timers: list[tuple[float, int, _Order, object]] = []
+        self._armed = INF  # when the current wake-up is due
+        self._wake_gen = 0  # the current wake-up (a superseded one does nothing)
+        self._on_wake = (self._wake,)
         self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
         self._next_eid = env.next_eid
-        self.reopen = spec.reopen
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -110,18 +117,38 @@ class OrderSystem:
                        urgency, now, now + deadline, desk, draws)
         self._open[order_id] = order
         delay = draws.sign()
-        if now + delay <= self.end:  # (``_later`` and ``_push``, inlined)
-            order.callbacks = self._on_signed
-            if delay < 0:
-                self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
-            heappush(self._heap, (now + delay, NORMAL, self._next_eid(), order))
+        if now + delay <= self.end:  # the next step, unless after the end of observation
+            self._push(order, delay, self._signed)
         return order_id
 
-    def _push(self, order: _Order, delay: float) -> None:
-        """``env.schedule(order, NORMAL, delay)`` (an order's timer)."""
+    def _push(self, order: _Order, delay: float, step) -> None:
+        """Run ``step(order)`` ``delay`` seconds from now (``env.schedule``'s rule)."""
         if delay < 0:
-            self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
-        heappush(self._heap, (self.env.now + delay, NORMAL, self._next_eid(), order))
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self.env.now:g}")
+        at = self.env.now + delay
+        heappush(self._timers, (at, self._next_eid(), order, step))
+        if at < self._armed:
+            self._arm(at)
+
+    def _arm(self, at: float) -> None:
+        """The wake-up is due at ``at`` now (an earlier one supersedes the one armed)."""
+        self._armed = at
+        self._wake_gen += 1
+        wake = Callback(self._wake, self._wake_gen)
+        wake.callbacks = self._on_wake
+        heappush(self._heap, (at, NORMAL, self._next_eid(), wake))  # exactly at ``at``
+
+    def _wake(self, event: Callback) -> None:
+        """The earliest timer is due: re-arm for the next one, then run its step."""
+        if event.tag != self._wake_gen:
+            return  # superseded by an earlier wake-up (its timer has one of its own)
+        timers = self._timers
+        _, _, order, step = heappop(timers)
+        if timers:
+            self._arm(timers[0][0])
+        else:
+            self._armed = INF
+        step(order)
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling)."""
@@ -143,10 +170,7 @@ class OrderSystem:
             desk.busy += 1
             delay = order.duration()
             if now + delay <= self.end:
-                order.callbacks = self._on_worked
-                if delay < 0:
-                    self.env.schedule(order, NORMAL, delay)  # raises: an event in the past
-                heappush(self._heap, (now + delay, NORMAL, self._next_eid(), order))
+                self._push(order, delay, self._worked)
         else:
             desk.waiting[order.rank].append(order)
 
@@ -160,9 +184,8 @@ class OrderSystem:
     def _start(self, desk: _Desk, order: _Order) -> None:
         desk.busy += 1
         delay = order.duration()
-        if self.env.now + delay <= self.end:  # (``_later``, inlined)
-            order.callbacks = self._on_worked
-            self._push(order, delay)
+        if self.env.now + delay <= self.end:
+            self._push(order, delay, self._worked)
 
     def _worked(self, order: _Order) -> None:
         desk = order.desk
@@ -203,12 +226,11 @@ class OrderSystem:
 
 class _Order:
     """One order in flight: the fields of its record so far, where it is worked and the draws
-    of its region; also its own timer event (SimPy reads ``callbacks``, ``_value``, ``_ok``)."""
+    of its region."""
 
     __slots__ = ("order_id", "kind", "call_id", "linked_order_id", "region", "line",
                  "dispatched_to", "category", "urgency", "created", "deadline", "signed",
-                 "reopened", "desk", "draws", "rank", "duration", "callbacks", "_value")
-    _ok = True
+                 "reopened", "desk", "draws", "rank", "duration")
 
     def __init__(self, order_id: int, kind: str, call_id: int, linked: int, region: str,
                  line: str, department: str, category: str, urgency: str, created: float,
@@ -232,8 +254,6 @@ class _Order:
         # the processing time's sampler: called when work starts, never before (draw order)
         self.duration = draws.police if kind == POLICE_ORDER else \
             draws.work.get(urgency, draws.work["normal"])
-        self.callbacks = None
-        self._value = None
 
     def record(self, closed: float, on_time: int, score: float) -> OrderRecord:
         """The order's record, ending ``closed`` (NaN: still open)."""
