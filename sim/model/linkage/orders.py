@@ -83,8 +83,8 @@ class OrderSystem:
         # push and pop there is cheaper. One wake-up event on the loop's heap, at the earliest
         # timer, runs them in (time, id) order, as the loop would have.
         self._timers: list[tuple[float, int, _Order, object]] = []
-        self._armed = INF  # when the current wake-up is due
-        self._wake_gen = 0  # the current wake-up (a superseded one does nothing)
+        self._armed = INF  # when the wake-up on the loop's heap is due (INF: none there)
+        self._wake_event = Callback(self._wake)  # it (a superseded one is left to do nothing)
         self._on_wake = (self._wake,)
         self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
         self._next_eid = env.next_eid
@@ -124,28 +124,27 @@ class OrderSystem:
     def _push(self, order: _Order, delay: float, step) -> None:
         """Run ``step(order)`` ``delay`` seconds from now (``env.schedule``'s rule)."""
         if delay < 0:
-            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self.env.now:g}")
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at "
+                                  f"t={self.env.now:g}")
         at = self.env.now + delay
         heappush(self._timers, (at, self._next_eid(), order, step))
-        if at < self._armed:
-            self._arm(at)
+        if at < self._armed:  # the earliest timer now: the wake-up comes forward
+            wake = self._wake_event
+            if self._armed < INF:  # the one on the loop's heap is superseded
+                wake.callbacks = _IGNORED
+                wake = self._wake_event = Callback(self._wake)
+            wake.callbacks = self._on_wake
+            self._armed = at
+            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))  # exactly at ``at``
 
-    def _arm(self, at: float) -> None:
-        """The wake-up is due at ``at`` now (an earlier one supersedes the one armed)."""
-        self._armed = at
-        self._wake_gen += 1
-        wake = Callback(self._wake, self._wake_gen)
-        wake.callbacks = self._on_wake
-        heappush(self._heap, (at, NORMAL, self._next_eid(), wake))  # exactly at ``at``
-
-    def _wake(self, event: Callback) -> None:
-        """The earliest timer is due: re-arm for the next one, then run its step."""
-        if event.tag != self._wake_gen:
-            return  # superseded by an earlier wake-up (its timer has one of its own)
+    def _wake(self, wake: Callback) -> None:
+        """The earliest timer is due: the wake-up moves on to the next one, then its step runs."""
         timers = self._timers
         _, _, order, step = heappop(timers)
         if timers:
-            self._arm(timers[0][0])
+            at = self._armed = timers[0][0]
+            wake.callbacks = self._on_wake  # the same event, again (the loop cleared it)
+            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))
         else:
             self._armed = INF
         step(order)
@@ -277,6 +276,7 @@ class _RegionDraws:
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
+_IGNORED = (lambda _event: None,)  # the callbacks of a superseded wake-up
 _new_record = tuple.__new__  # a record from its fields in order (no NamedTuple ``__new__`` call)
 
 
