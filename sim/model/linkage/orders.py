@@ -10,8 +10,10 @@ waiting behind hundreds of normal orders.
 
 Orders are followed until the end of observation (the horizon plus ``drain_hours``); one not
 closed by then is recorded open (``closed`` empty), and counts as late (``on_time`` 0) if its
-deadline has already passed, else as not yet known (-1). Like calls, orders move by callback
-events on SimPy's loop rather than by a generator process each.
+deadline has already passed, else as not yet known (-1). Like calls, orders move by callbacks
+on SimPy's loop rather than by a generator process each; their timers wait on a heap of the
+order system's own, in the order the loop would run them (time, then event id), with one
+wake-up event on the loop's heap at the earliest (``OrderSystem._push``).
 """
 
 from __future__ import annotations
