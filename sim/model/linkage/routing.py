@@ -295,8 +295,11 @@ class DiversionRouter:
                     department = self._platform[line] = f"{line} 平台"
         order = self.orders.create(kind, call.call_id, centre.plan.region, line, department,
                                    rule.code, rule.urgency, linked)
-        if kind == POLICE:  # one police order per call, whatever legs follow
-            link = state(call)
+        link = call.link
+        if kind == POLICE and link is not None:
+            # One police order per call, whatever legs follow: a leg that goes on has a link
+            # (``_police_first``); a leg ending here (no link: no hold, no conference) needs
+            # no note of it, and keeps the centre's common path.
             link.police_done, link.police_order = True, order
         return order
 
