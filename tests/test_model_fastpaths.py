@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from sim.domain.draws import CLASSIFY, GOLDEN, MASK, SALT, TALK_ON, mix64, uniform
 from sim.domain.streams import Streams
@@ -22,10 +23,12 @@ def test_uniform_is_mix64_of_the_salted_key():
     assert SALT[CLASSIFY] == CLASSIFY * GOLDEN & MASK
 
 
-def _run_orders(end: float) -> tuple[ModelEnvironment, OrderSystem, list[tuple[float, int]]]:
+def _run_orders(end: float, capacity: int = 200
+                ) -> tuple[ModelEnvironment, OrderSystem, list[tuple[float, int]]]:
     """Orders created at many moments, among other events on the loop; returns what ran when."""
     env = ModelEnvironment()
-    system = OrderSystem(env, Orders(reopen=0.3), end, Streams(np.random.SeedSequence(5)))
+    system = OrderSystem(env, Orders(reopen=0.3, desk_capacity=capacity), end,
+                         Streams(np.random.SeedSequence(5)))
     seen: list[tuple[float, int]] = []
     for i in range(400):
         at = (i * 7919) % 86_400 * 1.0
@@ -38,8 +41,9 @@ def _run_orders(end: float) -> tuple[ModelEnvironment, OrderSystem, list[tuple[f
     return env, system, seen
 
 
-def test_orders_steps_run_in_time_order_and_the_clock_ends_at_the_last_step():
-    env, system, _ = _run_orders(end=30 * 86_400.0)
+@pytest.mark.parametrize("capacity", [200, 10])  # desks never full; desks with queues
+def test_orders_steps_run_in_time_order_and_the_clock_ends_at_the_last_step(capacity):
+    env, system, _ = _run_orders(end=60 * 86_400.0, capacity=capacity)
     records = system.finish()
     assert len(records) == 400 and all(r.closed == r.closed for r in records)  # all closed
     # closed in the order the steps ran: close times never go back

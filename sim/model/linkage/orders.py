@@ -201,7 +201,7 @@ class OrderSystem:
             order.reopened += 1
             self._to_desk(order)  # back to the end of the desk's queue
             return
-        # closed now (``_close``, inlined)
+        # closed now, and maybe surveyed by callback (回访)
         closed = self.env.now
         on_time = closed <= order.deadline
         sat = self.spec.satisfaction
