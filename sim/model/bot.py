@@ -43,6 +43,7 @@ class BotStage:
         self.lines = set(spec.lines)
         self.eligible = {i for i, c in enumerate(table.categories)
                          if c is None or c.kind in spec.kinds}
+        self.always = spec.when == "always"  # (``active`` without a call, on every arrival)
         self.contained = 0
         self.online = 0
 
@@ -57,7 +58,8 @@ class BotStage:
     def takes(self, call: Call, centre: Centre, now: float) -> bool:
         """Let the bot handle the call if it can; True when it did (the call is recorded)."""
         if (centre.plan.line not in self.lines or call.category not in self.eligible
-                or call.leg > 0 or not self.active(centre, now) or not centre.trunk_free()):
+                or call.leg > 0 or not (self.always or self.active(centre, now))
+                or not centre.trunk_free()):
             return False  # a full centre's busy signal comes from ``Centre.arrive``
         u = uniform(call.key, BOT_DRAW)
         if u >= self.spec.contain + self.spec.online:

@@ -19,6 +19,8 @@ from sim.domain.draws import DEFLECT, PATIENCE, REDIAL, REDIAL_DELAY, leg_key, r
 from sim.domain.lines import MINUTE, ORDINARY_CLASS
 from sim.model.calls import ABANDONED, BLOCKED, NAN, NOT_JOINED, VOICE, Call
 
+INF = float("inf")
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -64,6 +66,8 @@ class Callers:
         self.feed: Feed | None = None
         self._on_redial = (self._redial_arrives,)  # a redial's callbacks, built once
         self.plain_dial = False  # set for the run: no outages and no bot between feed and centre
+        # each centre's line as a record's ``to_line`` (a leg sent there)
+        self._to_line = [directory.line_index(p.line) for p in plans]
 
     # -- draws --------------------------------------------------------------------------------
     def patience(self, centre: int, at: float, key: int) -> float:
@@ -152,25 +156,26 @@ class Callers:
         leg takes over a seat at once (a three-way call coming back) and cannot abandon.
         """
         now = self.env.now
-        number = self._legs.get(call.call_id, 0) + 1
+        call_id = call.call_id
+        number = self._legs.get(call_id, 0) + 1
+        self._legs[call_id] = number
         key = leg_key(call.key, number)
         if seated:
-            deadline = float("inf")
+            deadline = INF
+        elif ring is not None:
+            deadline = now + ring
         else:
-            deadline = now + (ring if ring is not None else self.patience(centre, now, key))
-        leg = Call(call.call_id, call.caller_id, call.attempt, centre, call.category, now,
-                   deadline, priority=priority, redial_of=call.redial_of,
-                   incident_id=call.incident_id, channel=call.channel)
-        leg.key = key
+            deadline = now + self.patience(centre, now, key)
+        leg = Call(call_id, call.caller_id, call.attempt, centre, call.category, now, deadline,
+                   priority, call.redial_of, call.incident_id, call.channel, key)
         leg.leg = number
-        self._legs[call.call_id] = leg.leg
         leg.parent_leg = call.leg
         leg.origin = call.origin
         leg.transfer_mode = mode
         leg.talk_factor = call.talk_factor
         if call.link is not None:  # the record travels with the call (S3): who was told what
             leg.link = call.link.carried()
-        call.to_line = self.directory.line_index(self.plans[centre].line)
+        call.to_line = self._to_line[centre]
         return leg
 
     # -- when a leg ends without a seat -------------------------------------------------------

@@ -78,6 +78,7 @@ class Coordinator:
         self._need: dict[tuple[int, int], int] = {}
         self._load: dict[int, object] = {}
         self._every = spec.check_minutes * MINUTE
+        self._base: dict[int, int] = {}  # per centre: where window_sl found the window's start
 
     def start(self) -> None:
         """Schedule the first check."""
@@ -92,8 +93,16 @@ class Coordinator:
         """Answered within target / offered over the last window (1.0 with nothing offered),
         and the number offered."""
         hist = self.history[c.index]
-        since = now - self.spec.window_minutes * MINUTE
-        base = next(((o, a) for t, o, a in reversed(hist) if t <= since + 1e-9), (0, 0))
+        since = now - self.spec.window_minutes * MINUTE + 1e-9
+        # the last check at or before the window's start: checks come in time order and the
+        # window moves forward, so the search goes on from where it ended last time
+        i = self._base.get(c.index, -1)
+        while i + 1 < len(hist) and hist[i + 1][0] <= since:
+            i += 1
+        if i >= 0 and hist[i][0] > since:  # (a window looked at further back than before)
+            i = next((j for j in range(i, -1, -1) if hist[j][0] <= since), -1)
+        self._base[c.index] = i
+        base = (hist[i][1], hist[i][2]) if i >= 0 else (0, 0)
         offered = c.offered_n - base[0]
         return ((c.in_target_n - base[1]) / offered if offered > 0 else 1.0), offered
 

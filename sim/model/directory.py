@@ -31,6 +31,7 @@ class Directory:
         self.line_names = list(dict.fromkeys([*scenario.lines, *OWNERS[:-1]]))
         self._line_index = {line: i for i, line in enumerate(self.line_names)}
         self._directory = {(p.region, p.line): p.index for p in plans}
+        self._found: dict[tuple[str, str], int | None] = {}  # centre_for, looked up once
         self.outages = OutageTable(scenario, plans)
         self.has_outages = bool(self.outages)
         self.centres: list[Centre] = []
@@ -59,6 +60,14 @@ class Directory:
 
     def centre_for(self, region: str, line: str) -> int | None:
         """The centre serving ``line`` for ``region``: its own, a neighbour's, the province's."""
+        key = (region, line)
+        try:
+            return self._found[key]
+        except KeyError:
+            index = self._found[key] = self._centre_for(region, line)
+            return index
+
+    def _centre_for(self, region: str, line: str) -> int | None:
         index = self._directory.get((region, line))
         if index is not None:
             return index
@@ -73,7 +82,10 @@ class Directory:
     def reachable(self, region: str, line: str) -> int | None:
         """The centre a leg for ``line`` from ``region`` reaches now: the directory's centre, or
         while that one is down its outage fallback (None: no centre can take it)."""
-        index = self.centre_for(region, line)
+        try:
+            index = self._found[(region, line)]
+        except KeyError:
+            index = self.centre_for(region, line)
         if index is None or not self.has_outages:
             return index
         return self.outages.route(index, self.env.now)

@@ -10,17 +10,23 @@ waiting behind hundreds of normal orders.
 
 Orders are followed until the end of observation (the horizon plus ``drain_hours``); one not
 closed by then is recorded open (``closed`` empty), and counts as late (``on_time`` 0) if its
-deadline has already passed, else as not yet known (-1). Like calls, orders move by callback
-events on SimPy's loop rather than by a generator process each.
+deadline has already passed, else as not yet known (-1). Like calls, orders move by callbacks
+on SimPy's loop rather than by a generator process each; their timers wait on a heap of the
+order system's own, in the order the loop would run them (time, then event id), with one
+wake-up event on the loop's heap at the earliest (``OrderSystem._push``).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, NamedTuple
 
+from simpy.events import NORMAL
+
 from sim.domain.distributions import block_sampler
+from sim.domain.errors import SimulationError
 from sim.domain.lines import HOUR
 from sim.model.events import Callback
 from sim.scenario.linkage import Orders
@@ -32,6 +38,8 @@ if TYPE_CHECKING:
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
+NAN = math.nan
+INF = math.inf
 
 
 class OrderRecord(NamedTuple):
@@ -69,7 +77,19 @@ class OrderSystem:
         self.created = 0
         self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
-        self._open: dict[int, dict] = {}
+        self._open: dict[int, _Order] = {}
+        self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
+        self.reopen = spec.reopen
+        # The orders' timers, (time, event id, order, step), kept off the loop's heap: it then
+        # holds the calls' few timers rather than thousands of orders' days-long ones, so every
+        # push and pop there is cheaper. One wake-up event on the loop's heap, at the earliest
+        # timer, runs them in (time, id) order, as the loop would have.
+        self._timers: list[tuple[float, int, _Order, object]] = []
+        self._armed = INF  # when the wake-up on the loop's heap is due (INF: none there)
+        self._wake_event = Callback(self._wake)  # it (a superseded one is left to do nothing)
+        self._on_wake = (self._wake,)
+        self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
+        self._next_eid = env.next_eid
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -83,28 +103,59 @@ class OrderSystem:
                category: str, urgency: str, linked: int = -1) -> int:
         """Create an order now; return its id. ``line`` is the platform that owns it."""
         order_id = self._next_id
-        self._next_id += 1
+        self._next_id = order_id + 1
         self.created += 1
         now = self.env.now
-        state = {"order_id": order_id, "kind": kind, "call_id": call_id,
-                 "linked_order_id": linked, "region": region, "line": line,
-                 "dispatched_to": department, "category": category, "urgency": urgency,
-                 "created": now,
-                 "deadline": now + self.spec.deadline_hours.get(urgency, 120.0) * HOUR,
-                 "signed": math.nan, "reopened": 0}
-        self._open[order_id] = state
-        self._later(self._signed, state, self._draws(region).sign())
+        deadline = self._deadline.get(urgency)
+        if deadline is None:
+            deadline = self.spec.deadline_hours.get(urgency, 120.0) * HOUR
+        draws = self._regions.get(region)
+        if draws is None:
+            draws = self._draws(region)
+        desk = self._desks.get((region, department))
+        if desk is None:
+            desk = self._desk(region, department)
+        order = _Order(order_id, kind, call_id, linked, region, line, department, category,
+                       urgency, now, now + deadline, desk, draws)
+        self._open[order_id] = order
+        delay = draws.sign()
+        if now + delay <= self.end:  # the next step, unless after the end of observation
+            self._push(order, delay, self._signed)
         return order_id
 
-    def _later(self, fn, tag, delay: float) -> None:
-        """Schedule the order's next step, unless it falls after the end of observation."""
-        if self.env.now + delay <= self.end:
-            Callback(fn, tag).after(self.env, delay)
+    def _push(self, order: _Order, delay: float, step) -> None:
+        """Run ``step(order)`` ``delay`` seconds from now (``env.schedule``'s rule)."""
+        if delay < 0:
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at "
+                                  f"t={self.env.now:g}")
+        at = self.env.now + delay
+        heappush(self._timers, (at, self._next_eid(), order, step))
+        if at < self._armed:  # the earliest timer now: the wake-up comes forward
+            wake = self._wake_event
+            if self._armed < INF:  # the one on the loop's heap is superseded
+                wake.callbacks = _IGNORED
+                wake = self._wake_event = Callback(self._wake)
+            wake.callbacks = self._on_wake
+            self._armed = at
+            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))  # exactly at ``at``
+
+    def _wake(self, wake: Callback) -> None:
+        """The earliest timer is due: the wake-up moves on to the next one, then its step runs."""
+        timers = self._timers
+        _, _, order, step = heappop(timers)
+        if timers:
+            at = self._armed = timers[0][0]
+            wake.callbacks = self._on_wake  # the same event, again (the loop cleared it)
+            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))
+        else:
+            self._armed = INF
+        step(order)
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling)."""
-        if order_id in self._open:
-            self._open[order_id]["linked_order_id"] = other
+        order = self._open.get(order_id)
+        if order is not None:
+            order.linked_order_id = other
 
     def _desk(self, region: str, department: str) -> _Desk:
         key = (region, department)
@@ -113,63 +164,104 @@ class OrderSystem:
             desk = self._desks[key] = _Desk(self.spec.desk_capacity)
         return desk
 
-    def _signed(self, event: Callback) -> None:
-        state = event.tag
-        state["signed"] = self.env.now
-        self._to_desk(state)
+    def _signed(self, order: _Order) -> None:
+        now = order.signed = self.env.now
+        desk = order.desk
+        if desk.busy < desk.capacity:  # ``_to_desk`` and ``_start``, inlined
+            desk.busy += 1
+            delay = order.duration()
+            if now + delay <= self.end:
+                self._push(order, delay, self._worked)
+        else:
+            desk.waiting[order.rank].append(order)
 
-    def _to_desk(self, state: dict) -> None:
-        desk = self._desk(state["region"], state["dispatched_to"])
+    def _to_desk(self, order: _Order) -> None:
+        desk = order.desk
         if desk.busy < desk.capacity:
-            self._start(desk, state)
+            self._start(desk, order)
         else:
-            desk.waiting[URGENCY_RANK.get(state["urgency"], 2)].append(state)
+            desk.waiting[order.rank].append(order)
 
-    def _start(self, desk: _Desk, state: dict) -> None:
+    def _start(self, desk: _Desk, order: _Order) -> None:
         desk.busy += 1
-        draws = self._draws(state["region"])
-        if state["kind"] == POLICE_ORDER:
-            duration = draws.police()
-        else:
-            duration = draws.work.get(state["urgency"], draws.work["normal"])()
-        self._later(self._worked, (desk, state), duration)
+        delay = order.duration()
+        if self.env.now + delay <= self.end:
+            self._push(order, delay, self._worked)
 
-    def _worked(self, event: Callback) -> None:
-        desk, state = event.tag
+    def _worked(self, order: _Order) -> None:
+        desk = order.desk
         desk.busy -= 1
-        queue = next((q for q in desk.waiting if q), None)
-        if queue is not None:
-            self._start(desk, queue.popleft())
-        if state["reopened"] < MAX_REOPEN and \
-                self._draws(state["region"]).rng.random() < self.spec.reopen:
-            state["reopened"] += 1
-            self._to_desk(state)  # back to the end of the desk's queue
-        else:
-            self._close(state, self.env.now)
-
-    def _close(self, state: dict, closed: float) -> None:
-        on_time = closed <= state["deadline"]
+        if desk.busy + 1 >= desk.capacity:  # the desk was full: some may be waiting
+            for queue in desk.waiting:
+                if queue:
+                    self._start(desk, queue.popleft())
+                    break
+        rng = order.draws.rng
+        if order.reopened < MAX_REOPEN and rng.random() < self.reopen:
+            order.reopened += 1
+            self._to_desk(order)  # back to the end of the desk's queue
+            return
+        # closed now, and maybe surveyed by callback (回访)
+        closed = self.env.now
+        on_time = closed <= order.deadline
         sat = self.spec.satisfaction
-        score = math.nan
-        rng = self._draws(state["region"]).rng
+        score = NAN
         if rng.random() < sat.surveyed:
             mean = sat.on_time if on_time else sat.late
             score = float(rng.beta(mean * sat.concentration, (1 - mean) * sat.concentration))
-        del self._open[state["order_id"]]
-        self.records.append(self._record(state, closed, int(on_time), score))
-
-    def _record(self, state: dict, closed: float, on_time: int, score: float) -> OrderRecord:
-        fields = {k: state[k] for k in OrderRecord._fields if k in state}
-        return OrderRecord(**fields, closed=closed, on_time=on_time, satisfaction=score)
+        del self._open[order.order_id]
+        self.records.append(_new_record(OrderRecord, (
+            order.order_id, order.kind, order.call_id, order.linked_order_id, order.region,
+            order.line, order.dispatched_to, order.category, order.urgency, order.created,
+            order.deadline, order.signed, closed, int(on_time), order.reopened, score)))
 
     def finish(self) -> list[OrderRecord]:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
         already overdue, else -1) and return all, by id."""
-        for state in list(self._open.values()):
-            overdue = 0 if state["deadline"] < self.end else -1
-            self.records.append(self._record(state, math.nan, overdue, math.nan))
+        for order in list(self._open.values()):
+            overdue = 0 if order.deadline < self.end else -1
+            self.records.append(order.record(NAN, overdue, NAN))
         self._open.clear()
         return sorted(self.records, key=lambda r: r.order_id)
+
+
+class _Order:
+    """One order in flight: the fields of its record so far, where it is worked and the draws
+    of its region."""
+
+    __slots__ = ("order_id", "kind", "call_id", "linked_order_id", "region", "line",
+                 "dispatched_to", "category", "urgency", "created", "deadline", "signed",
+                 "reopened", "desk", "draws", "rank", "duration")
+
+    def __init__(self, order_id: int, kind: str, call_id: int, linked: int, region: str,
+                 line: str, department: str, category: str, urgency: str, created: float,
+                 deadline: float, desk: _Desk, draws: _RegionDraws) -> None:
+        self.order_id = order_id
+        self.kind = kind
+        self.call_id = call_id
+        self.linked_order_id = linked
+        self.region = region
+        self.line = line
+        self.dispatched_to = department
+        self.category = category
+        self.urgency = urgency
+        self.created = created
+        self.deadline = deadline
+        self.signed = NAN
+        self.reopened = 0
+        self.desk = desk
+        self.draws = draws
+        self.rank = URGENCY_RANK.get(urgency, 2)
+        # the processing time's sampler: called when work starts, never before (draw order)
+        self.duration = draws.police if kind == POLICE_ORDER else \
+            draws.work.get(urgency, draws.work["normal"])
+
+    def record(self, closed: float, on_time: int, score: float) -> OrderRecord:
+        """The order's record, ending ``closed`` (NaN: still open)."""
+        return _new_record(OrderRecord, (
+            self.order_id, self.kind, self.call_id, self.linked_order_id, self.region,
+            self.line, self.dispatched_to, self.category, self.urgency, self.created,
+            self.deadline, self.signed, closed, on_time, self.reopened, score))
 
 
 class _RegionDraws:
@@ -186,6 +278,10 @@ class _RegionDraws:
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
+_IGNORED = (lambda _event: None,)  # the callbacks of a superseded wake-up
+_new_record = tuple.__new__  # a record from its fields in order (no NamedTuple ``__new__`` call)
+
+
 class _Desk:
     """A department desk of one region: orders worked on at once, and those waiting (FIFO)."""
 
@@ -194,4 +290,4 @@ class _Desk:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.busy = 0
-        self.waiting: tuple[deque[dict], ...] = tuple(deque() for _ in URGENCY_RANK)
+        self.waiting: tuple[deque[_Order], ...] = tuple(deque() for _ in URGENCY_RANK)

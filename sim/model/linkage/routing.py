@@ -24,7 +24,20 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.domain.draws import AGREE, CLASSIFY, NEGOTIATION, SCOPE, WRONG_LINE, uniform
+from sim.domain.draws import (
+    AGREE,
+    CLASSIFY,
+    GOLDEN,
+    M1,
+    M2,
+    MASK,
+    NEGOTIATION,
+    SALT,
+    SCOPE,
+    TO_UNIT,
+    WRONG_LINE,
+    uniform,
+)
 from sim.domain.lines import EMERGENCY_CLASS, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.domain.taxonomy import NO_OWNER, Category
 from sim.model.calls import (
@@ -58,6 +71,11 @@ HOLD = None
 """``after_talk`` result: the seat stays held until the router releases it."""
 COUNTERPART = {"12345": "110", "110": "12345"}
 DEFAULT_ACCURACY = 0.95
+_CLASSIFY_SALT = SALT[CLASSIFY]
+# How the owner handles a call (``Category.handling``), as small ints for the hot path.
+RESOLVE, GUIDE, DISPATCHED, WORK_ORDERED, POLICE_ORDERED, DUAL = range(6)
+_HANDLING = {"resolve": RESOLVE, "guidance": GUIDE, "dispatch": DISPATCHED,
+             "work_order": WORK_ORDERED, "police_order": POLICE_ORDERED, "dual": DUAL}
 
 
 class LinkState:
@@ -93,6 +111,34 @@ def state(call: Call) -> LinkState:
     return call.link
 
 
+class Rule:
+    """What the router reads of one category on every answered leg, looked up once per
+    scenario: the category and its flags, how its owner handles it, the departments its orders
+    go to, and the lines a misclassification can pick."""
+
+    __slots__ = ("cat", "owner", "no_owner", "no_owner_disposition", "danger", "scope_unclear",
+                 "handling", "disposition", "department", "police_department", "code",
+                 "urgency", "wrong")
+
+    def __init__(self, cat: Category, served_lines: list[str]) -> None:
+        self.cat = cat
+        self.owner = cat.owner
+        self.no_owner = cat.owner == NO_OWNER
+        self.no_owner_disposition = GUIDANCE if cat.out_of_scope and cat.kind == "out_of_scope" \
+            else RESOLVED
+        self.danger = cat.danger
+        self.scope_unclear = cat.scope_unclear
+        self.handling = _HANDLING.get(cat.handling, DUAL)
+        self.disposition = (RESOLVED, GUIDANCE, DISPATCH, WORK_ORDER, POLICE_ORDER,
+                            DUAL_ORDER)[self.handling]
+        self.department = cat.department
+        self.police_department = cat.department if cat.owner == "110" and cat.department \
+            else "属地派出所"
+        self.code = cat.code
+        self.urgency = cat.urgency
+        self.wrong = [ln for ln in served_lines if ln != cat.owner]
+
+
 class ResolveAll:
     """The default strategy without linkage: every answered call is resolved on the call."""
 
@@ -121,46 +167,61 @@ class DiversionRouter:
         default = spec.accuracy.get("default", DEFAULT_ACCURACY)
         self.accuracy = {line: spec.accuracy.get(line, default) for line in directory.line_names}
         self.served_lines = sorted({p.line for p in directory.plans})
+        self.rules = [None if c is None else Rule(c, self.served_lines)
+                      for c in table.categories]
+        self.max_hops = spec.max_hops
+        self._platform: dict[str, str] = {}  # line -> its platform's department name
 
     # -- the decision ----------------------------------------------------------------------
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
-        cat = self.table.categories[call.category]
-        if cat is None:
+        rule = self.rules[call.category]
+        if rule is None:
             call.disposition = RESOLVED
             return 0.0
         link = call.link
-        if link is not None and link.partner is not None:
-            return self._end_negotiation(call, centre, cat, now)
-        line = centre.plan.line
-        if link is not None and link.keep:
-            return self._first_receiver(call, centre, cat)
-        if cat.owner == NO_OWNER:
-            call.disposition = GUIDANCE if cat.out_of_scope and cat.kind == "out_of_scope" \
-                else RESOLVED
+        if link is not None:
+            if link.partner is not None:
+                return self._end_negotiation(call, centre, rule.cat, now)
+            if link.keep:
+                return self._first_receiver(call, centre, rule.cat)
+        if rule.no_owner:
+            call.disposition = rule.no_owner_disposition
             return 0.0
-        if line == "110" and cat.danger and cat.owner != "110":
-            self._police_first(call, centre, cat)
-        other = COUNTERPART.get(line)
-        if (other and cat.scope_unclear and not (link and link.negotiated)
-                and call.leg < self.spec.max_hops and uniform(call.key, SCOPE) < cat.scope_unclear):
-            target = self.directory.reachable(centre.plan.region, other)
+        line = centre.plan.line
+        owner = rule.owner
+        if rule.danger and line == "110" and owner != "110":
+            self._police_first(call, centre, rule.cat)
+        if (rule.scope_unclear and line in COUNTERPART and not (link and link.negotiated)
+                and call.leg < self.max_hops
+                and uniform(call.key, SCOPE) < rule.scope_unclear):
+            target = self.directory.reachable(centre.plan.region, COUNTERPART[line])
             if target is not None:
                 return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
-        perceived = cat.owner if uniform(call.key, CLASSIFY) < self.accuracy[line] \
-            else self._wrong(call, cat)
+        x = ((call.key ^ _CLASSIFY_SALT) + GOLDEN) & MASK  # uniform(key, CLASSIFY), inlined
+        x = ((x ^ (x >> 30)) * M1) & MASK
+        x = ((x ^ (x >> 27)) * M2) & MASK
+        if ((x ^ (x >> 31)) >> 11) * TO_UNIT < self.accuracy[line]:
+            perceived = owner
+        else:
+            perceived = self._wrong(call, rule)
         here = centre.lines  # this seat's line, and lines merged into it (S18)
-        if perceived == line or (perceived in here and not cat.danger):
-            return self._at_owner(call, centre, cat) if cat.owner in here \
-                else self._first_receiver(call, centre, cat)
-        if call.leg >= self.spec.max_hops:
-            return self._first_receiver(call, centre, cat)
-        return self._pass_on(call, centre, cat, perceived)
+        if perceived == line or (perceived in here and not rule.danger):
+            if owner not in here:
+                return self._first_receiver(call, centre, rule.cat)
+            handling = rule.handling
+            if handling <= DISPATCHED:  # resolved, guidance or dispatch: no order
+                call.disposition = rule.disposition
+                return 0.0
+            return self._at_owner(call, centre, rule.cat)
+        if call.leg >= self.max_hops:
+            return self._first_receiver(call, centre, rule.cat)
+        return self._pass_on(call, centre, rule.cat, perceived)
 
-    def _wrong(self, call: Call, cat: Category) -> str:
+    def _wrong(self, call: Call, rule: Rule) -> str:
         """A misclassification: some other served line than the owner."""
-        pool = [ln for ln in self.served_lines if ln != cat.owner]
-        return pool[int(uniform(call.key, WRONG_LINE) * len(pool))] if pool else cat.owner
+        pool = rule.wrong
+        return pool[int(uniform(call.key, WRONG_LINE) * len(pool))] if pool else rule.owner
 
     def _pass_on(self, call: Call, centre: Centre, cat: Category, perceived: str) -> float | None:
         line = centre.plan.line
@@ -181,23 +242,16 @@ class DiversionRouter:
 
     # -- handling where the call stays -------------------------------------------------------
     def _at_owner(self, call: Call, centre: Centre, cat: Category) -> float:
-        handling = cat.handling
-        if handling == "resolve":
-            call.disposition = RESOLVED
-        elif handling == "guidance":
-            call.disposition = GUIDANCE
-        elif handling == "dispatch":
-            call.disposition = DISPATCH
-        elif handling == "work_order":
-            call.disposition = WORK_ORDER
+        rule = self.rules[call.category]
+        handling = rule.handling
+        call.disposition = rule.disposition
+        if handling == WORK_ORDERED:
             owner = cat.owner if cat.owner in centre.lines else centre.plan.line
             self._order(WORK, call, centre, cat, owner)
-        elif handling == "police_order":
-            call.disposition = POLICE_ORDER
+        elif handling == POLICE_ORDERED:
             if not (call.link and call.link.police_done):
                 self._order(POLICE, call, centre, cat, "110")
-        else:  # dual (S8): a police order now and a work order through 12345, linked
-            call.disposition = DUAL_ORDER
+        elif handling == DUAL:  # S8: a police order now and a work order through 12345, linked
             link = call.link
             police = link.police_order if link is not None and link.police_done \
                 else self._order(POLICE, call, centre, cat, "110")  # police may be there first
@@ -230,13 +284,22 @@ class DiversionRouter:
 
     def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
                linked: int = -1) -> int:
-        department = cat.department or f"{line} 平台"
+        rule = self.rules[call.category]
         if kind == POLICE:
-            department = cat.department if cat.owner == "110" and cat.department else "属地派出所"
+            department = rule.police_department
+        else:
+            department = rule.department
+            if not department:
+                department = self._platform.get(line)
+                if department is None:
+                    department = self._platform[line] = f"{line} 平台"
         order = self.orders.create(kind, call.call_id, centre.plan.region, line, department,
-                                   cat.code, cat.urgency, linked)
-        if kind == POLICE:  # one police order per call, whatever legs follow
-            link = state(call)
+                                   rule.code, rule.urgency, linked)
+        link = call.link
+        if kind == POLICE and link is not None:
+            # One police order per call, whatever legs follow: a leg that goes on has a link
+            # (``_police_first``); a leg ending here (no link: no hold, no conference) needs
+            # no note of it, and keeps the centre's common path.
             link.police_done, link.police_order = True, order
         return order
 

@@ -1,0 +1,64 @@
+"""The model's hot paths keep their plain definitions: keyed draws inlined, orders' own timers."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from sim.domain.draws import CLASSIFY, GOLDEN, MASK, SALT, TALK_ON, mix64, uniform
+from sim.domain.streams import Streams
+from sim.model.events import Callback
+from sim.model.linkage.orders import OrderSystem
+from sim.model.loop import ModelEnvironment
+from sim.scenario.linkage import Orders
+
+
+def test_uniform_is_mix64_of_the_salted_key():
+    rng = random.Random(7)
+    for _ in range(20_000):
+        key, slot = rng.getrandbits(64), rng.randrange(1, TALK_ON + 1)
+        assert uniform(key, slot) == (mix64(key ^ (slot * GOLDEN & MASK)) >> 11) * 2.0**-53
+    assert SALT[CLASSIFY] == CLASSIFY * GOLDEN & MASK
+
+
+def _run_orders(end: float, capacity: int = 200
+                ) -> tuple[ModelEnvironment, OrderSystem, list[tuple[float, int]]]:
+    """Orders created at many moments, among other events on the loop; returns what ran when."""
+    env = ModelEnvironment()
+    system = OrderSystem(env, Orders(reopen=0.3, desk_capacity=capacity), end,
+                         Streams(np.random.SeedSequence(5)))
+    seen: list[tuple[float, int]] = []
+    for i in range(400):
+        at = (i * 7919) % 86_400 * 1.0
+        Callback(lambda e: seen.append((env.now, e.tag)), -1).at(env, at)
+        Callback(lambda e: system.create("work_order", e.tag, f"r{e.tag % 3}", "12345",
+                                         f"desk{e.tag % 2}", "C", ("normal", "urgent",
+                                                                   "emergency")[e.tag % 3]),
+                 i).at(env, at)
+    env.run()
+    return env, system, seen
+
+
+@pytest.mark.parametrize("capacity", [200, 10])  # desks never full; desks with queues
+def test_orders_steps_run_in_time_order_and_the_clock_ends_at_the_last_step(capacity):
+    env, system, _ = _run_orders(end=60 * 86_400.0, capacity=capacity)
+    records = system.finish()
+    assert len(records) == 400 and all(r.closed == r.closed for r in records)  # all closed
+    # closed in the order the steps ran: close times never go back
+    closes = [r.closed for r in system.records]
+    assert closes == sorted(closes)
+    assert all(r.created <= r.signed <= r.closed for r in records)
+    # no wake-up outlives the timers: the clock stops at the last close
+    assert env.now == max(closes)
+    assert not system._timers
+
+
+def test_orders_after_the_end_of_observation_stay_open():
+    end = 2 * 86_400.0
+    env, system, _ = _run_orders(end=end)
+    records = system.finish()
+    still = [r for r in records if r.closed != r.closed]
+    assert still and all(r.deadline < end or r.on_time == -1 for r in still)
+    assert env.now <= end
