@@ -1,8 +1,8 @@
 """Calls in flight and their immutable records.
 
-A ``Call`` is the mutable state of one call leg while the model runs. It doubles as its own
-SimPy event (it has ``callbacks``), because a leg waits on at most one timer at a time: this
-saves an allocation per event on the hot path. When a leg ends, the model appends one plain
+A ``Call`` is the mutable state of one call leg while the model runs. A leg waits on at most
+one timer at a time, and the loop's entry of that timer carries the leg itself
+(``sim.model.loop``): no event object per timer. When a leg ends, the model appends one plain
 tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of that record.
 """
 
@@ -63,7 +63,12 @@ class Call:
     # Every record field is a slot (``released``, ``ended``, ``outcome``, ``hold_end`` and
     # ``negotiation_end`` are set when the leg ends), plus the state of a leg in flight.
     __slots__ = (*LEG_NAMES, "origin", "state", "talk_factor", "link", "key", "talk", "wrap",
-                 "callbacks", "_value", "_ok")
+                 "callbacks")
+    # A leg is a SimPy event only where it is scheduled with ``env.schedule`` (a redial, whose
+    # ``callbacks`` the caller sets): it always succeeds. The centre's timers of a leg are loop
+    # entries of their handler and the leg (``sim.model.loop``), which need none of this.
+    _ok = True
+    _value = None
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
@@ -95,9 +100,6 @@ class Call:
         self.key = key  # the caller's random key for this leg (sim.domain.draws)
         self.talk = talk  # talk and wrap-up drawn ahead (first attempts); -1: draw by key
         self.wrap = wrap
-        self.callbacks = None
-        self._value = None
-        self._ok = True  # read by SimPy's step(): this event always succeeds (a slot: fast)
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the

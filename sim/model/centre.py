@@ -14,8 +14,6 @@ from collections import deque
 from heapq import heappush
 from typing import TYPE_CHECKING
 
-from simpy.events import NORMAL
-
 from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
 from sim.domain.errors import SimulationError
 from sim.domain.lines import EMERGENCY_CLASS, HOUR, ORDINARY_CLASS, TRANSFER_CLASS
@@ -113,9 +111,9 @@ class Centre:
         self.resolves_all = getattr(host, "resolves_all", False)
         # (instance attributes read on the hot path; the interpreter specialises those)
         self._inline_answer = type(self).inline_answer
-        # A leg's timer callbacks, built once (SimPy only reads an event's callbacks).
-        self._on_talk_done = (self._talk_done,)
-        self._on_wrapped = (self._wrapped,)
+        # A leg's timer handlers, bound once (a heap entry is ``(time, key, handler, call)``).
+        self._on_talk_done = self._talk_done
+        self._on_wrapped = self._wrapped
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
         self._next_eid = self.env.next_eid
 
@@ -171,9 +169,8 @@ class Centre:
             talk *= call.talk_factor
             if talk < 0.0:
                 raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-            call.callbacks = self._on_talk_done
             eid = self._next_eid  # an attribute, not a method: read, then call (faster)
-            heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+            heappush(self._heap, (now + talk, eid(), self._on_talk_done, call))  # call_after
         else:
             self._answer(call, now)
 
@@ -220,10 +217,9 @@ class Centre:
             talk *= self.borrowed_talk_factor
         if talk < 0.0:
             raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-        call.callbacks = self._on_talk_done
-        # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
+        # env.call_after, inlined; ``now`` may be a past deadline (not_joined), the clock is not
         eid = self._next_eid
-        heappush(self._heap, (self.env.now + talk, NORMAL, eid(), call))
+        heappush(self._heap, (self.env.now + talk, eid(), self._on_talk_done, call))
 
     def _talk_done(self, call: Call) -> None:
         now = self.env.now
@@ -241,8 +237,7 @@ class Centre:
                     self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
         self.talking -= 1
         if wrap > 0:
-            call.callbacks = self._on_wrapped
-            self.env.schedule(call, NORMAL, wrap)
+            self.env.call_after(wrap, self._on_wrapped, call)
         elif call.link is None and call.seat == OWN_SEAT and not self.own_leaving:
             # the common end of a leg, _release inlined: an own seat frees, the record
             self.own_busy -= 1
@@ -262,15 +257,13 @@ class Centre:
         wrap = call.wrap if call.wrap >= 0 else \
             self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         if wrap > 0:
-            call.callbacks = self._on_wrapped
-            self.env.schedule(call, NORMAL, wrap)
+            self.env.call_after(wrap, self._on_wrapped, call)
         else:
             self._release(call, now)
 
     def continue_talk(self, call: Call, duration: float) -> None:
         """A seated call talks on for ``duration`` (after a three-way negotiation)."""
-        call.callbacks = self._on_talk_done
-        self.env.schedule(call, NORMAL, duration)
+        self.env.call_after(duration, self._on_talk_done, call)
 
     def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
         """``old``'s hold ends now and ``new`` (a later leg of the same call) keeps its seat.
