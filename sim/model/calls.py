@@ -44,17 +44,34 @@ _ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's dispositio
 _DISPOSITION = FIELD["disposition"]
 
 
-def _record_getter(names: tuple[str, ...]):
+def _record_getter(names: tuple[str, ...], fixed: dict[str, int | str] | None = None):
     """``lambda c: (c.<name>, ...)`` over ``names``: like ``operator.attrgetter(*names)`` but
-    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field)."""
-    if not all(name.isidentifier() for name in names):
-        raise ValueError(f"not field names: {names}")
-    return eval(f"lambda c: ({', '.join(f'c.{name}' for name in names)},)")  # noqa: S307
+    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field).
+
+    ``fixed`` gives some fields instead of reading them: an int code, or ``"now"`` (the
+    getter's second argument) or ``"nan"`` (NaN).
+    """
+    fixed = fixed or {}
+    if not all(name.isidentifier() for name in names) or not set(fixed) <= set(names):
+        raise ValueError(f"not field names: {names}, {fixed}")
+    if not all(type(v) is int or v in ("now", "nan") for v in fixed.values()):
+        raise ValueError(f"not a code, 'now' or 'nan': {fixed}")
+    items = ", ".join(str(fixed[name]) if name in fixed else f"c.{name}" for name in names)
+    args = "c, now, nan" if fixed else "c"
+    return eval(f"lambda {args}: ({items},)")  # noqa: S307
 
 
 RECORD_OF = _record_getter(LEG_NAMES)
 """A leg's record tuple: its attributes in ``LEG_FIELDS`` order (``Call.record`` sets the
 fields of an ended leg first)."""
+
+RESOLVED_NOW = _record_getter(LEG_NAMES, {
+    "released": "now", "ended": "now", "outcome": ANSWERED, "disposition": RESOLVED,
+    "hold_end": "nan", "negotiation_end": "nan"})
+"""``RESOLVED_NOW(call, now, NAN)``: the record of a leg answered, resolved on the call, released
+and ended ``now`` with no hold or conference (the common end of a leg, ``sim.model.centre``):
+``RECORD_OF`` after ``Call.record(now, now, ANSWERED)`` with the disposition ``RESOLVED``,
+without setting those fields on the call."""
 
 
 class Call:

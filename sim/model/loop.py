@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from itertools import count
 
 import simpy
@@ -24,6 +24,7 @@ from sim.domain.errors import SimulationError
 # priority draws its keys from a counter of its own range, below the ranges of later priorities
 # (``URGENT - 1`` is what ``step`` gives an event stopped by ``StopSimulation``). Within a
 # priority the keys grow in the order of scheduling, as SimPy's event ids do.
+INF = float("inf")
 _KEY_START = {URGENT - 1: -(1 << 62), URGENT: -(1 << 61), NORMAL: 0}
 
 
@@ -43,9 +44,9 @@ class ModelEnvironment(simpy.Environment):
     scheduled with ``schedule`` is an entry of ``_fire``, which runs its callbacks as SimPy's
     ``step`` does.
 
-    ``now`` is a plain attribute here, not SimPy's property: the loop sets it with ``_now``
-    (in ``step`` and ``run_with_arrivals``), so the model's many reads of the clock are
-    attribute reads, not calls.
+    ``now`` is a plain attribute here, not SimPy's property, and SimPy's ``_now`` a property
+    reading it: the loop sets only ``now`` (in ``step`` and ``run_with_arrivals``), so the
+    model's many reads of the clock are attribute reads, not calls.
 
     ``heap`` is the event heap and ``next_eid`` the key counter of ``NORMAL`` entries, for the
     hot path of a centre: ``heappush(env.heap, (env.now + delay, next_eid(), fn, arg))`` is
@@ -53,23 +54,31 @@ class ModelEnvironment(simpy.Environment):
     ``delay >= 0``).
     """
 
-    # ``now`` shadows ``simpy.Environment.now`` (a property) with a slot, set with ``_now``: a
-    # slot read is specialised by the interpreter (a class attribute would defeat that).
+    # ``now`` shadows ``simpy.Environment.now`` (a property) with a slot: a slot read is
+    # specialised by the interpreter (a class attribute would defeat that).
     __slots__ = ("now", "heap", "next_eid", "_keys", "_fire_entry")
 
     def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
-        self.now = self._now
+        super().__init__(initial_time)  # (sets ``_now``, hence ``now``)
         self.heap = self._queue
         self._keys = {priority: count(start).__next__ for priority, start in _KEY_START.items()}
         self.next_eid = self._keys[NORMAL]
         self._fire_entry = self._fire  # bound once: every SimPy event's entry calls it
 
+    @property
+    def _now(self) -> float:
+        """SimPy's clock: ``now`` itself (the loop sets only ``now``)."""
+        return self.now
+
+    @_now.setter
+    def _now(self, value: float) -> None:
+        self.now = value
+
     def call_after(self, delay: float, fn: Callable[[object], None], arg: object) -> None:
         """Call ``fn(arg)`` ``delay`` seconds from now (after the entries already due then)."""
         if delay < 0:
             raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self._now:g}")
-        heappush(self._queue, (self._now + delay, self.next_eid(), fn, arg))
+        heappush(self._queue, (self.now + delay, self.next_eid(), fn, arg))
 
     def schedule(self, event, priority=NORMAL, delay=0.0) -> None:
         """Schedule ``event`` ``delay`` seconds from now; an event in the past is a model bug."""
@@ -79,7 +88,7 @@ class ModelEnvironment(simpy.Environment):
             key = self._keys[priority]()
         except KeyError:
             raise SimulationError(f"unknown event priority {priority!r}") from None
-        heappush(self._queue, (self._now + delay, key, self._fire_entry, event))
+        heappush(self._queue, (self.now + delay, key, self._fire_entry, event))
 
     def step(self) -> None:
         """Process the next entry, keeping ``now`` equal to ``_now``."""
@@ -87,7 +96,7 @@ class ModelEnvironment(simpy.Environment):
             when, _, fn, arg = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
-        self.now = self._now = when
+        self.now = when
         fn(arg)
 
     def _fire(self, event) -> None:
@@ -130,15 +139,27 @@ class ModelEnvironment(simpy.Environment):
 
     def _run_with_arrivals(self, times: Sequence[float], arrive: Callable[[int], None]) -> None:
         queue = self._queue
-        for i in range(len(times)):  # (range and a list index: both specialised, unlike enumerate)
-            t = times[i]
-            while queue and queue[0][0] <= t:
-                when, _, fn, arg = heappop(queue)
-                self.now = self._now = when
-                fn(arg)
-            self.now = self._now = t  # never back: times are sorted and events run only up to ``t``
-            arrive(i)
+        # An entry after every other (no arrival is due at infinity) keeps the heap from running
+        # empty while arrivals remain, so the loop need not test for that before each entry.
+        last = (INF, INF, _sentinel_reached, None)
+        heappush(queue, last)
+        try:
+            for i in range(len(times)):  # (range and a list index: specialised, unlike enumerate)
+                t = times[i]
+                while queue[0][0] <= t:
+                    when, _, fn, arg = heappop(queue)
+                    self.now = when
+                    fn(arg)
+                self.now = t  # never back: times are sorted and events run only up to ``t``
+                arrive(i)
+        finally:
+            queue.remove(last)  # (once per run: then a heap again)
+            heapify(queue)
         self.run()
+
+
+def _sentinel_reached(_arg: None) -> None:
+    raise SimulationError("an arrival at infinity reached the end of the event heap")
 
 
 def _crash(event) -> None:
