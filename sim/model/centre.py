@@ -14,6 +14,8 @@ from collections import deque
 from heapq import heappush
 from typing import TYPE_CHECKING
 
+from simpy.events import NORMAL
+
 from sim.domain.draws import TALK, TALK_ON, WRAPUP, uniform
 from sim.domain.errors import SimulationError
 from sim.domain.lines import EMERGENCY_CLASS, HOUR, ORDINARY_CLASS, TRANSFER_CLASS
@@ -65,7 +67,7 @@ class Centre:
                  "watched", "_due", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
                  "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
                  "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
-                 "_on_talk_done", "_on_wrapped", "_heap", "_next_eid", "__dict__")
+                 "_on_talk_done", "_on_wrapped", "_heap", "_timers", "__dict__")
 
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
@@ -113,11 +115,11 @@ class Centre:
         self.resolves_all = getattr(host, "resolves_all", False)
         # (instance attributes read on the hot path; the interpreter specialises those)
         self._inline_answer = type(self).inline_answer
-        # A leg's timer handlers, bound once (a heap entry is ``(time, key, handler, call)``).
+        # A leg's timer handlers, bound once (the loop calls ``handler(call)`` when it is due).
         self._on_talk_done = self._talk_done
         self._on_wrapped = self._wrapped
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
-        self._next_eid = self.env.next_eid
+        self._timers = self.env.due
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -172,8 +174,13 @@ class Centre:
             talk *= call.talk_factor
             if talk < 0.0:
                 raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-            eid = self._next_eid  # an attribute, not a method: read, then call (faster)
-            heappush(self._heap, (now + talk, eid(), self._on_talk_done, call))  # call_after
+            at = now + talk  # env.call_after, inlined (sim.model.loop)
+            timers = self._timers
+            if at in timers:
+                self.env.tie(at, NORMAL, self._on_talk_done, call)
+            else:
+                timers[at] = (self._on_talk_done, call)
+                heappush(self._heap, at)
         else:
             self._answer(call, now)
 
@@ -222,8 +229,13 @@ class Centre:
         if talk < 0.0:
             raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
         # env.call_after, inlined; ``now`` may be a past deadline (not_joined), the clock is not
-        eid = self._next_eid
-        heappush(self._heap, (self.env.now + talk, eid(), self._on_talk_done, call))
+        at = self.env.now + talk
+        timers = self._timers
+        if at in timers:
+            self.env.tie(at, NORMAL, self._on_talk_done, call)
+        else:
+            timers[at] = (self._on_talk_done, call)
+            heappush(self._heap, at)
 
     def _talk_done(self, call: Call) -> None:
         now = self.env.now

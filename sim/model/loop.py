@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Sequence
 from heapq import heapify, heappop, heappush
-from itertools import count
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
@@ -20,12 +19,7 @@ from simpy.events import NORMAL, URGENT
 
 from sim.domain.errors import SimulationError
 
-# The order of entries at equal times, as SimPy's ``(priority, event id)``, in one int: each
-# priority draws its keys from a counter of its own range, below the ranges of later priorities
-# (``URGENT - 1`` is what ``step`` gives an event stopped by ``StopSimulation``). Within a
-# priority the keys grow in the order of scheduling, as SimPy's event ids do.
 INF = float("inf")
-_KEY_START = {URGENT - 1: -(1 << 62), URGENT: -(1 << 61), NORMAL: 0}
 
 
 class ModelEnvironment(simpy.Environment):
@@ -37,33 +31,40 @@ class ModelEnvironment(simpy.Environment):
     scheduled events such as a seat freeing come first), then advances the clock to the
     arrival and hands it to the model.
 
-    A heap entry is ``(time, key, fn, arg)``: at ``time`` the loop calls ``fn(arg)``. ``key``
-    orders entries at equal times exactly as SimPy's ``(priority, event id)`` does (see
-    ``_KEY_START``) and is unique, so the comparison never reaches ``fn``. The model's own
-    timers are entries of their handler and their call (``call_after``); a SimPy event
-    scheduled with ``schedule`` is an entry of ``_fire``, which runs its callbacks as SimPy's
-    ``step`` does.
+    The heap holds times only (floats compare much faster than tuples), each distinct time
+    once; ``due`` maps each to the work due then, ``(fn, arg)``: the loop calls ``fn(arg)``.
+    Several entries at one time (rare with continuous times) share a bucket (``tie``), a
+    ``(fire_bucket, entries)`` pair that runs one entry each time its time comes up, in SimPy's
+    order: by priority, then in the order of scheduling. A time alone in ``due`` with no
+    bucket is a ``NORMAL`` entry. The model's own timers are entries of their handler and their
+    call (``call_after``); a SimPy event scheduled with ``schedule`` is an entry of ``_fire``,
+    which runs its callbacks as SimPy's ``step`` does.
 
     ``now`` is a plain attribute here, not SimPy's property, and SimPy's ``_now`` a property
     reading it: the loop sets only ``now`` (in ``step`` and ``run_with_arrivals``), so the
     model's many reads of the clock are attribute reads, not calls.
 
-    ``heap`` is the event heap and ``next_eid`` the key counter of ``NORMAL`` entries, for the
-    hot path of a centre: ``heappush(env.heap, (env.now + delay, next_eid(), fn, arg))`` is
-    exactly what ``call_after`` does, without a Python call (the caller guarantees
-    ``delay >= 0``).
+    ``heap`` and ``due`` are public for the hot path of a centre, which does what
+    ``call_after`` does without a Python call (the caller guarantees ``delay >= 0``)::
+
+        at = env.now + delay
+        if at in due:
+            env.tie(at, NORMAL, fn, arg)
+        else:
+            due[at] = (fn, arg)
+            heappush(heap, at)
     """
 
     # ``now`` shadows ``simpy.Environment.now`` (a property) with a slot: a slot read is
     # specialised by the interpreter (a class attribute would defeat that).
-    __slots__ = ("now", "heap", "next_eid", "_keys", "_fire_entry")
+    __slots__ = ("now", "heap", "due", "_fire_entry", "_fire_bucket")
 
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)  # (sets ``_now``, hence ``now``)
-        self.heap = self._queue
-        self._keys = {priority: count(start).__next__ for priority, start in _KEY_START.items()}
-        self.next_eid = self._keys[NORMAL]
+        self.heap: list[float] = self._queue  # type: ignore[assignment]
+        self.due: dict[float, tuple[Callable[[object], None], object]] = {}
         self._fire_entry = self._fire  # bound once: every SimPy event's entry calls it
+        self._fire_bucket = self._bucket  # and every bucket's
 
     @property
     def _now(self) -> float:
@@ -77,25 +78,64 @@ class ModelEnvironment(simpy.Environment):
     def call_after(self, delay: float, fn: Callable[[object], None], arg: object) -> None:
         """Call ``fn(arg)`` ``delay`` seconds from now (after the entries already due then)."""
         if delay < 0:
-            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self._now:g}")
-        heappush(self._queue, (self.now + delay, self.next_eid(), fn, arg))
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self.now:g}")
+        at = self.now + delay
+        if at in self.due:
+            self.tie(at, NORMAL, fn, arg)
+        else:
+            self.due[at] = (fn, arg)
+            heappush(self._queue, at)
 
     def schedule(self, event, priority=NORMAL, delay=0.0) -> None:
         """Schedule ``event`` ``delay`` seconds from now; an event in the past is a model bug."""
         if delay < 0:
-            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self._now:g}")
-        try:
-            key = self._keys[priority]()
-        except KeyError:
-            raise SimulationError(f"unknown event priority {priority!r}") from None
-        heappush(self._queue, (self.now + delay, key, self._fire_entry, event))
+            raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self.now:g}")
+        if priority not in (URGENT - 1, URGENT, NORMAL):
+            raise SimulationError(f"unknown event priority {priority!r}")
+        at = self.now + delay
+        if at in self.due or priority != NORMAL:
+            self.tie(at, priority, self._fire_entry, event)
+        else:
+            self.due[at] = (self._fire_entry, event)
+            heappush(self._queue, at)
+
+    def tie(self, at: float, priority: int, fn: Callable[[object], None], arg: object) -> None:
+        """Add an entry at ``at`` to its bucket (made if need be), after the entries of its
+        priority and before those of later priorities, as SimPy orders them."""
+        head = self.due.get(at)
+        if head is None:  # a priority other than NORMAL, alone at its time: a bucket of one
+            heappush(self._queue, at)
+            bucket = []
+            self.due[at] = (self._fire_bucket, bucket)
+        elif head[0] is self._fire_bucket:
+            bucket = head[1]
+        else:  # the NORMAL entry alone at ``at`` starts a bucket
+            bucket = [(NORMAL, *head)]
+            self.due[at] = (self._fire_bucket, bucket)
+        i = len(bucket)
+        while i and bucket[i - 1][0] > priority:
+            i -= 1
+        bucket.insert(i, (priority, fn, arg))
+
+    def _bucket(self, bucket: list[tuple[int, Callable[[object], None], object]]) -> None:
+        """Run the first entry of a bucket; the rest wait for their time to come up again."""
+        _, fn, arg = bucket.pop(0)
+        if bucket:  # back first: what ``fn`` schedules at this time goes in its place
+            self.due[self.now] = (self._fire_bucket, bucket)
+            heappush(self._queue, self.now)
+        fn(arg)
+
+    def peek(self) -> float:
+        """The time of the next entry (infinity if there is none)."""
+        return self._queue[0] if self._queue else INF
 
     def step(self) -> None:
         """Process the next entry, keeping ``now`` equal to ``_now``."""
         try:
-            when, _, fn, arg = heappop(self._queue)
+            when = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
+        fn, arg = self.due.pop(when)
         self.now = when
         fn(arg)
 
@@ -138,27 +178,36 @@ class ModelEnvironment(simpy.Environment):
                 gc.enable()
 
     def _run_with_arrivals(self, times: Sequence[float], arrive: Callable[[int], None]) -> None:
-        queue = self._queue
+        queue, due = self._queue, self.due
         # An entry after every other (no arrival is due at infinity) keeps the heap from running
         # empty while arrivals remain, so the loop need not test for that before each entry.
-        last = (INF, INF, _sentinel_reached, None)
-        heappush(queue, last)
+        self.call_after(INF, _sentinel_reached, self)
         try:
             for i in range(len(times)):  # (range and a list index: specialised, unlike enumerate)
                 t = times[i]
-                while queue[0][0] <= t:
-                    when, _, fn, arg = heappop(queue)
+                while queue[0] <= t:
+                    when = heappop(queue)
+                    fn, arg = due.pop(when)
                     self.now = when
                     fn(arg)
                 self.now = t  # never back: times are sorted and events run only up to ``t``
                 arrive(i)
         finally:
-            queue.remove(last)  # (once per run: then a heap again)
-            heapify(queue)
+            self._drop_sentinel()
         self.run()
 
+    def _drop_sentinel(self) -> None:
+        head = self.due[INF]
+        if head[0] is self._fire_bucket:  # other entries at infinity: only the sentinel goes
+            head[1][:] = [e for e in head[1] if e[1] is not _sentinel_reached]
+            if head[1]:
+                return
+        del self.due[INF]
+        self._queue.remove(INF)  # (once per run: then a heap again)
+        heapify(self._queue)
 
-def _sentinel_reached(_arg: None) -> None:
+
+def _sentinel_reached(_env: ModelEnvironment) -> None:
     raise SimulationError("an arrival at infinity reached the end of the event heap")
 
 
