@@ -1,8 +1,8 @@
 """Calls in flight and their immutable records.
 
-A ``Call`` is the mutable state of one call leg while the model runs. It doubles as its own
-SimPy event (it has ``callbacks``), because a leg waits on at most one timer at a time: this
-saves an allocation per event on the hot path. When a leg ends, the model appends one plain
+A ``Call`` is the mutable state of one call leg while the model runs. A leg waits on at most
+one timer at a time, and the loop's entry of that timer carries the leg itself
+(``sim.model.loop``): no event object per timer. When a leg ends, the model appends one plain
 tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of that record.
 """
 
@@ -44,17 +44,34 @@ _ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's dispositio
 _DISPOSITION = FIELD["disposition"]
 
 
-def _record_getter(names: tuple[str, ...]):
+def _record_getter(names: tuple[str, ...], fixed: dict[str, int | str] | None = None):
     """``lambda c: (c.<name>, ...)`` over ``names``: like ``operator.attrgetter(*names)`` but
-    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field)."""
-    if not all(name.isidentifier() for name in names):
-        raise ValueError(f"not field names: {names}")
-    return eval(f"lambda c: ({', '.join(f'c.{name}' for name in names)},)")  # noqa: S307
+    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field).
+
+    ``fixed`` gives some fields instead of reading them: an int code, or ``"now"`` (the
+    getter's second argument) or ``"nan"`` (NaN).
+    """
+    fixed = fixed or {}
+    if not all(name.isidentifier() for name in names) or not set(fixed) <= set(names):
+        raise ValueError(f"not field names: {names}, {fixed}")
+    if not all(type(v) is int or v in ("now", "nan") for v in fixed.values()):
+        raise ValueError(f"not a code, 'now' or 'nan': {fixed}")
+    items = ", ".join(str(fixed[name]) if name in fixed else f"c.{name}" for name in names)
+    args = "c, now, nan" if fixed else "c"
+    return eval(f"lambda {args}: ({items},)")  # noqa: S307
 
 
 RECORD_OF = _record_getter(LEG_NAMES)
 """A leg's record tuple: its attributes in ``LEG_FIELDS`` order (``Call.record`` sets the
 fields of an ended leg first)."""
+
+RESOLVED_NOW = _record_getter(LEG_NAMES, {
+    "released": "now", "ended": "now", "outcome": ANSWERED, "disposition": RESOLVED,
+    "hold_end": "nan", "negotiation_end": "nan"})
+"""``RESOLVED_NOW(call, now, NAN)``: the record of a leg answered, resolved on the call, released
+and ended ``now`` with no hold or conference (the common end of a leg, ``sim.model.centre``):
+``RECORD_OF`` after ``Call.record(now, now, ANSWERED)`` with the disposition ``RESOLVED``,
+without setting those fields on the call."""
 
 
 class Call:
@@ -63,7 +80,12 @@ class Call:
     # Every record field is a slot (``released``, ``ended``, ``outcome``, ``hold_end`` and
     # ``negotiation_end`` are set when the leg ends), plus the state of a leg in flight.
     __slots__ = (*LEG_NAMES, "origin", "state", "talk_factor", "link", "key", "talk", "wrap",
-                 "callbacks", "_value", "_ok")
+                 "callbacks")
+    # A leg is a SimPy event only where it is scheduled with ``env.schedule`` (a redial, whose
+    # ``callbacks`` the caller sets): it always succeeds. The centre's timers of a leg are loop
+    # entries of their handler and the leg (``sim.model.loop``), which need none of this.
+    _ok = True
+    _value = None
 
     def __init__(self, call_id: int, caller_id: int, attempt: int, centre: int, category: int,
                  arrival: float, deadline: float, priority: int = ORDINARY_CLASS, redial_of: int = -1,
@@ -95,9 +117,6 @@ class Call:
         self.key = key  # the caller's random key for this leg (sim.domain.draws)
         self.talk = talk  # talk and wrap-up drawn ahead (first attempts); -1: draw by key
         self.wrap = wrap
-        self.callbacks = None
-        self._value = None
-        self._ok = True  # read by SimPy's step(): this event always succeeds (a slot: fast)
 
     def record(self, released: float, ended: float, outcome: int) -> tuple:
         """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the

@@ -28,6 +28,7 @@ from sim.model.calls import (
     OWN_SEAT,
     RECORD_OF,
     RESOLVED,
+    RESOLVED_NOW,
     SERVED,
     UNFINISHED,
     WAITING,
@@ -63,10 +64,10 @@ class Centre:
     __slots__ = ("host", "env", "plan", "index", "lines", "trunks", "own_seats",
                  "borrowed_seats", "own_busy", "borrowed_busy", "own_leaving",
                  "borrowed_leaving", "talking", "waiting", "bot_busy", "queues", "deadlines",
-                 "watched", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
+                 "watched", "_due", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
                  "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
                  "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
-                 "_on_talk_done", "_on_wrapped", "_heap", "_next_eid", "__dict__")
+                 "_on_talk_done", "_on_wrapped", "_heap", "_timers", "__dict__")
 
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
@@ -92,6 +93,7 @@ class Centre:
         self.bot_busy = 0
         self.queues: list[deque[Call]] = [deque() for _ in range(PRIORITIES)]
         self.deadlines: list[tuple[float, int, Call]] = []
+        self._due = INF  # the earliest deadline in ``deadlines`` (INF when there is none)
         self.watched: list[tuple[float, int, Call]] = []
         self._seq = 0
         # Talk and wrap-up follow the line the caller dialled (``call.centre``'s plan), which is
@@ -113,11 +115,11 @@ class Centre:
         self.resolves_all = getattr(host, "resolves_all", False)
         # (instance attributes read on the hot path; the interpreter specialises those)
         self._inline_answer = type(self).inline_answer
-        # A leg's timer callbacks, built once (SimPy only reads an event's callbacks).
-        self._on_talk_done = (self._talk_done,)
-        self._on_wrapped = (self._wrapped,)
+        # A leg's timer handlers, bound once (the loop calls ``handler(call)`` when it is due).
+        self._on_talk_done = self._talk_done
+        self._on_wrapped = self._wrapped
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
-        self._next_eid = self.env.next_eid
+        self._timers = self.env.due
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -130,7 +132,7 @@ class Centre:
     def trunk_free(self) -> bool:
         """Whether a trunk line is free for one more caller now (abandonments settled)."""
         now = self.env.now
-        if self.deadlines and self.deadlines[0][0] <= now:
+        if self._due <= now:
             self.expire(now)
         return self.talking + self.waiting + self.bot_busy < self.trunks
 
@@ -146,9 +148,10 @@ class Centre:
         """A call leg reaches the centre now: busy signal, a free seat, or the queue."""
         now = self.env.now
         self.offered_n += 1
-        if self.deadlines and self.deadlines[0][0] <= now:
+        if self._due <= now:
             self.expire(now)
-        if self.talking + self.waiting + self.bot_busy >= self.trunks:
+        if self.trunks < UNLIMITED_TRUNKS and \
+                self.talking + self.waiting + self.bot_busy >= self.trunks:
             self.record(call.record(NAN, now, BLOCKED))
             self.host.on_blocked(call, now)
             return
@@ -171,9 +174,13 @@ class Centre:
             talk *= call.talk_factor
             if talk < 0.0:
                 raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-            call.callbacks = self._on_talk_done
-            eid = self._next_eid  # an attribute, not a method: read, then call (faster)
-            heappush(self._heap, (now + talk, NORMAL, eid(), call))  # env.schedule
+            at = now + talk  # env.call_after, inlined (sim.model.loop)
+            timers = self._timers
+            if at in timers:
+                self.env.tie(at, NORMAL, self._on_talk_done, call)
+            else:
+                timers[at] = (self._on_talk_done, call)
+                heappush(self._heap, at)
         else:
             self._answer(call, now)
 
@@ -191,6 +198,7 @@ class Centre:
             self._seq += 1
             entry = (deadline, self._seq, call)
             heapq.heappush(self.deadlines, entry)
+            self._due = self.deadlines[0][0]
             if self._redial_watch[call.origin] or call.link is not None:
                 # something depends on the moment it gives up (a redial, a conference held
                 # at the first receiver): settle it exactly
@@ -220,29 +228,44 @@ class Centre:
             talk *= self.borrowed_talk_factor
         if talk < 0.0:
             raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
-        call.callbacks = self._on_talk_done
-        # env.schedule, inlined; ``now`` may be a past deadline (not_joined), the clock is not
-        eid = self._next_eid
-        heappush(self._heap, (self.env.now + talk, NORMAL, eid(), call))
+        # env.call_after, inlined; ``now`` may be a past deadline (not_joined), the clock is not
+        at = self.env.now + talk
+        timers = self._timers
+        if at in timers:
+            self.env.tie(at, NORMAL, self._on_talk_done, call)
+        else:
+            timers[at] = (self._on_talk_done, call)
+            heappush(self._heap, at)
 
     def _talk_done(self, call: Call) -> None:
         now = self.env.now
         call.talk_end = now
         if self.resolves_all:  # what ResolveAll.after_talk does, without asking the host
-            call.disposition = RESOLVED
             wrap = call.wrap
             if wrap < 0.0:
                 wrap = self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
+            self.talking -= 1
+            if wrap <= 0 and call.link is None and call.seat == OWN_SEAT and \
+                    not self.own_leaving:
+                # the common end of a leg, _release inlined: an own seat frees, the record
+                # (the leg is referred to no more: its end fields go to the record only)
+                self.own_busy -= 1
+                record = self.record  # an attribute, not a method: read, then call (faster)
+                record(RESOLVED_NOW(call, now, NAN))
+                if self.waiting and (self.own_busy < self.own_seats
+                                     or self.borrowed_busy < self.borrowed_seats):
+                    self.serve_queue(now)
+                return
+            call.disposition = RESOLVED
         else:
             hold = self.host.after_talk(call, self, now)
             if hold is None:  # held on a three-way conference: the router ends the hold
                 return
             wrap = (call.wrap if call.wrap >= 0 else
                     self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
-        self.talking -= 1
+            self.talking -= 1
         if wrap > 0:
-            call.callbacks = self._on_wrapped
-            self.env.schedule(call, NORMAL, wrap)
+            self.env.call_after(wrap, self._on_wrapped, call)
         elif call.link is None and call.seat == OWN_SEAT and not self.own_leaving:
             # the common end of a leg, _release inlined: an own seat frees, the record
             self.own_busy -= 1
@@ -262,15 +285,13 @@ class Centre:
         wrap = call.wrap if call.wrap >= 0 else \
             self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))
         if wrap > 0:
-            call.callbacks = self._on_wrapped
-            self.env.schedule(call, NORMAL, wrap)
+            self.env.call_after(wrap, self._on_wrapped, call)
         else:
             self._release(call, now)
 
     def continue_talk(self, call: Call, duration: float) -> None:
         """A seated call talks on for ``duration`` (after a three-way negotiation)."""
-        call.callbacks = self._on_talk_done
-        self.env.schedule(call, NORMAL, duration)
+        self.env.call_after(duration, self._on_talk_done, call)
 
     def hand_over(self, old: Call, new: Call, now: float, duration: float) -> None:
         """``old``'s hold ends now and ``new`` (a later leg of the same call) keeps its seat.
@@ -320,7 +341,7 @@ class Centre:
 
     def serve_queue(self, now: float) -> None:
         """Answer waiting callers (highest priority first, FIFO within) while seats are free."""
-        if self.deadlines and self.deadlines[0][0] <= now:
+        if self._due <= now:
             self.expire(now)
         queues = self.queues
         while self.waiting and (self.own_busy < self.own_seats
@@ -347,6 +368,7 @@ class Centre:
                 call.state = GONE
                 self.waiting -= 1
                 self.host.on_expire(call, deadline)
+        self._due = deadlines[0][0] if deadlines else INF
 
     def _arm(self, at: float) -> None:
         self._watch_gen += 1

@@ -1,16 +1,18 @@
-"""Light SimPy events for callbacks: the model schedules these instead of generator processes.
+"""Light events for callbacks: the model schedules these instead of generator processes.
 
-SimPy's ``Environment.step`` needs an event to have ``callbacks``, ``_value`` and ``_ok``; a
-slotted object with those is the cheapest thing it can run. ``Callback`` can be scheduled again
-and again (for recurring work such as hour ticks and coordinator checks).
+A ``Callback`` fires through the loop's ``call_after`` (an entry of its function and itself,
+``sim.model.loop``); it keeps ``callbacks``, ``_value`` and ``_ok``, so it is still an event
+SimPy's ``schedule`` can run. It can be scheduled again and again (for recurring work such as
+hour ticks and coordinator checks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import simpy
-from simpy.events import NORMAL
+if TYPE_CHECKING:
+    from sim.model.loop import ModelEnvironment
 
 
 class Callback:
@@ -25,12 +27,12 @@ class Callback:
         self.callbacks = None
         self._value = None
 
-    def at(self, env: simpy.Environment, time: float) -> Callback:
+    def at(self, env: ModelEnvironment, time: float) -> Callback:
         """Fire at absolute ``time``."""
         return self.after(env, time - env.now)
 
-    def after(self, env: simpy.Environment, delay: float) -> Callback:
+    def after(self, env: ModelEnvironment, delay: float) -> Callback:
         """Fire ``delay`` seconds from now."""
-        self.callbacks = (self.fn,)
-        env.schedule(self, NORMAL, delay)
+        self.callbacks = (self.fn,)  # (a SimPy event still: ``env.schedule`` may run it too)
+        env.call_after(delay, self.fn, self)
         return self

@@ -82,8 +82,11 @@ def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable
     if not parts:
         return Feed([], [], [], [], [], [], [], [])
     columns = [np.concatenate(x) for x in zip(*parts, strict=True)]
-    order = np.argsort(columns[0], kind="stable")
-    return Feed(*(c[order].tolist() for c in columns))
+    times = columns[0]
+    if not np.all(times[:-1] <= times[1:]):  # (in order already, as one centre's arrivals are:
+        order = np.argsort(times, kind="stable")  # the stable sort would change nothing)
+        columns = [c[order] for c in columns]
+    return Feed(*(c.tolist() for c in columns))
 
 
 def caller_draws(plan: CentrePlan, n: int, streams: Streams) -> tuple[np.ndarray, ...]:
