@@ -11,14 +11,16 @@ indexing), equal to the tuples the model appended.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
-from itertools import chain
+from itertools import starmap
 
 import numpy as np
 
 from sim.model.record import FIELD, INT, LEG_FIELDS, LEG_NAMES
 
 _WIDTH = len(LEG_FIELDS)
+_PACK = struct.Struct(f"={_WIDTH}d").pack  # native doubles, as numpy reads them
 
 
 class RecordLog:
@@ -37,9 +39,10 @@ class RecordLog:
     def flush(self) -> None:
         """Move the tuples appended since the last flush into numpy blocks, one per field."""
         if self._rows:
-            n = len(self._rows)
-            block = np.fromiter(chain.from_iterable(self._rows), np.float64,
-                                count=n * _WIDTH).reshape(n, _WIDTH)  # ~25 % under np.array
+            # Each tuple packed by struct from C (starmap): ~3 x cheaper than np.array(rows);
+            # a tuple of another width fails here (struct.error), never shifts the fields.
+            packed = b"".join(starmap(_PACK, self._rows))
+            block = np.frombuffer(packed, dtype=np.float64).reshape(len(self._rows), _WIDTH)
             self._rows.clear()  # the same list: ``append`` stays bound to it
             for i, part in enumerate(self._parts):
                 part.append(np.ascontiguousarray(block[:, i]))
