@@ -79,7 +79,13 @@ class ModelEnvironment(simpy.Environment):
         """Call ``fn(arg)`` ``delay`` seconds from now (after the entries already due then)."""
         if delay < 0:
             raise SimulationError(f"event scheduled {-delay:g} s in the past at t={self.now:g}")
-        at = self.now + delay
+        self.call_at(self.now + delay, fn, arg)
+
+    def call_at(self, at: float, fn: Callable[[object], None], arg: object) -> None:
+        """Call ``fn(arg)`` at time ``at`` (not before now; after the entries already due then)."""
+        if at < self.now:
+            raise SimulationError(f"event scheduled {self.now - at:g} s in the past at "
+                                  f"t={self.now:g}")
         if at in self.due:
             self.tie(at, NORMAL, fn, arg)
         else:

@@ -21,14 +21,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from heapq import heappop, heappush
+from itertools import count
 from typing import TYPE_CHECKING, NamedTuple
-
-from simpy.events import NORMAL
 
 from sim.domain.distributions import block_sampler
 from sim.domain.errors import SimulationError
 from sim.domain.lines import HOUR
-from sim.model.events import Callback
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
@@ -86,10 +84,8 @@ class OrderSystem:
         # timer, runs them in (time, id) order, as the loop would have.
         self._timers: list[tuple[float, int, _Order, object]] = []
         self._armed = INF  # when the wake-up on the loop's heap is due (INF: none there)
-        self._wake_event = Callback(self._wake)  # it (a superseded one is left to do nothing)
-        self._on_wake = (self._wake,)
-        self._heap = env.heap  # pushed as ``env.schedule`` would (sim.model.loop)
-        self._next_eid = env.next_eid
+        self._wake_token = object()  # the live wake-up's token (a superseded one does nothing)
+        self._next_eid = count().__next__  # ties between timers: in the order of scheduling
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -131,22 +127,19 @@ class OrderSystem:
         at = self.env.now + delay
         heappush(self._timers, (at, self._next_eid(), order, step))
         if at < self._armed:  # the earliest timer now: the wake-up comes forward
-            wake = self._wake_event
-            if self._armed < INF:  # the one on the loop's heap is superseded
-                wake.callbacks = _IGNORED
-                wake = self._wake_event = Callback(self._wake)
-            wake.callbacks = self._on_wake
+            token = self._wake_token = object()  # the one on the loop's heap is superseded
             self._armed = at
-            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))  # exactly at ``at``
+            self.env.call_at(at, self._wake, token)  # exactly at ``at``
 
-    def _wake(self, wake: Callback) -> None:
+    def _wake(self, token: object) -> None:
         """The earliest timer is due: the wake-up moves on to the next one, then its step runs."""
+        if token is not self._wake_token:
+            return  # superseded by an earlier timer
         timers = self._timers
         _, _, order, step = heappop(timers)
         if timers:
             at = self._armed = timers[0][0]
-            wake.callbacks = self._on_wake  # the same event, again (the loop cleared it)
-            heappush(self._heap, (at, NORMAL, self._next_eid(), wake))
+            self.env.call_at(at, self._wake, token)
         else:
             self._armed = INF
         step(order)
@@ -278,7 +271,6 @@ class _RegionDraws:
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
-_IGNORED = (lambda _event: None,)  # the callbacks of a superseded wake-up
 _new_record = tuple.__new__  # a record from its fields in order (no NamedTuple ``__new__`` call)
 
 
