@@ -12,6 +12,7 @@ from sim.model.calls import ANSWERED, BLOCKED, Call
 from sim.model.linkage.orders import OrderRecord
 from sim.model.linkage.routing import LinkState
 from sim.model.network import Network, simulate
+from sim.model.record import unpack_record
 from sim.scenario import load_scenario
 from sim.scenario.catalogue import builtin_scenarios
 
@@ -29,7 +30,7 @@ def leg(call_id, n, *, parent=-1, arrival=0.0, answered=0.0, talk_end=10.0, rele
     if hold_end == hold_end:
         c.link = LinkState()
         c.link.hold_end = hold_end
-    return c.record(released, ended, outcome)
+    return unpack_record(c.record(released, ended, outcome))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.record import FIELD, INT, LEG_FIELDS, LEG_NAMES
+from sim.model.record import FIELD, INT, LEG_FIELDS, LEG_NAMES, PACKED, unpack_record
 from sim.model.record_log import RecordLog
 
 
@@ -29,6 +29,10 @@ def _record(call_id: int, leg: int, t: float) -> tuple:
     return tuple(values)
 
 
+def _packed(call_id: int, leg: int, t: float) -> bytes:
+    return PACKED.pack(*_record(call_id, leg, t))
+
+
 def _same(a: tuple, b: tuple) -> bool:
     return all((x == y or (x != x and y != y)) and type(x) is type(y)
                for x, y in zip(a, b, strict=True))
@@ -43,8 +47,9 @@ def test_read_back_as_appended_sorted_by_call_and_leg(keys, flush_at):
         if k in flush_at:
             log.flush()
         rec = _record(call_id, leg, 10.0 * k)
-        log.append(rec)
+        log.append(PACKED.pack(*rec))
         plain.append(rec)
+        assert _same(unpack_record(PACKED.pack(*rec)), rec)
     plain.sort()
     assert len(log) == len(plain)
     got = list(log)
@@ -62,10 +67,10 @@ def test_read_back_as_appended_sorted_by_call_and_leg(keys, flush_at):
 
 def test_legs_after_sealing_join_the_next_seal():
     log = RecordLog()
-    log.append(_record(5, 0, 1.0))
+    log.append(_packed(5, 0, 1.0))
     log.seal()
-    log.append(_record(2, 1, 2.0))
-    log.append(_record(2, 0, 3.0))
+    log.append(_packed(2, 1, 2.0))
+    log.append(_packed(2, 0, 3.0))
     assert len(log) == 3
     assert [(r[FIELD["call_id"]], r[FIELD["leg"]]) for r in log] == [(2, 0), (2, 1), (5, 0)]
 
@@ -75,7 +80,7 @@ def test_columns_are_read_only_and_empty_log_has_empty_columns():
     assert len(log) == 0 and list(log) == []
     cols = log.columns()
     assert all(len(c) == 0 for c in cols.values())
-    log.append(_record(1, 0, 1.0))
+    log.append(_packed(1, 0, 1.0))
     with pytest.raises(ValueError):
         log.columns()["arrival"][0] = 9.0
     with pytest.raises(IndexError):

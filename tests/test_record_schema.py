@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, GUIDANCE, Call
-from sim.model.record import CALL_COLUMNS, LEG_FIELDS, LEG_NAMES, TIME_FIELDS, CallLeg
+from sim.model.record import (
+    CALL_COLUMNS,
+    LEG_FIELDS,
+    LEG_NAMES,
+    TIME_FIELDS,
+    CallLeg,
+    unpack_record,
+)
 from sim.results.records import Names, format_calls_csv, to_columns
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "records.md"
@@ -32,7 +39,7 @@ def _leg(outcome: int) -> tuple:
     call = Call(call_id=7, caller_id=3, attempt=2, centre=1, category=4, arrival=10.0,
                 deadline=70.0, priority=1, redial_of=5, incident_id=9)
     call.answered, call.talk_end, call.disposition = 12.5, 40.0, GUIDANCE
-    return call.record(45.0, 40.0, outcome)
+    return unpack_record(call.record(45.0, 40.0, outcome))
 
 
 def test_a_record_carries_every_field_by_name() -> None:

@@ -10,6 +10,7 @@ import yaml
 from sim.model.calls import ABANDONED, ANSWERED, Call
 from sim.model.linkage.categories import category_table
 from sim.model.network import ReplicationResult
+from sim.model.record import unpack_record
 from sim.results.summary import Layout, summarise_replication
 from sim.scenario import load_scenario
 from sim.scenario.plan import build_plans
@@ -28,8 +29,8 @@ def _leg(call_id: int, arrival: float, wait: float, outcome: int) -> tuple:
     call = Call(call_id, call_id, 1, 0, 0, arrival, arrival + 600.0)
     if outcome == ANSWERED:
         call.answered, call.talk_end = arrival + wait, arrival + wait + 100.0
-        return call.record(call.talk_end, call.talk_end, outcome)
-    return call.record(float("nan"), arrival + wait, outcome)
+        return unpack_record(call.record(call.talk_end, call.talk_end, outcome))
+    return unpack_record(call.record(float("nan"), arrival + wait, outcome))
 
 
 def test_summarise_hand_written_records(tmp_path):

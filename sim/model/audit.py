@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from sim.model.calls import ABANDONED, ANSWERED, BOT, NOT_JOINED, OWN_SEAT, Call, CallLeg
@@ -77,7 +77,7 @@ class Auditor:
                 if n:
                     self.flag("released", f"{c.plan.key}: {n} {what} after the run")
 
-    def check(self, records: list[tuple], orders: list) -> list[Violation]:
+    def check(self, records: Iterable[tuple], orders: list) -> list[Violation]:
         """Check the records and orders of the finished run; return every violation found."""
         legs = [CallLeg._make(r) for r in records]
         self._legs(legs)

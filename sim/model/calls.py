@@ -2,8 +2,9 @@
 
 A ``Call`` is the mutable state of one call leg while the model runs. A leg waits on at most
 one timer at a time, and the loop's entry of that timer carries the leg itself
-(``sim.model.loop``): no event object per timer. When a leg ends, the model appends one plain
-tuple in ``CallLeg`` field order; ``CallLeg`` is the named, immutable view of that record.
+(``sim.model.loop``): no event object per timer. When a leg ends, the model hands over its
+record packed as float64s in ``CallLeg`` field order (``sim.model.record.PACKED``);
+``CallLeg`` is the named, immutable view of that record (``unpack_record``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 
 from sim.domain.lines import ORDINARY_CLASS
-from sim.model.record import FIELD, LEG_NAMES
+from sim.model.record import LEG_NAMES, PACKED
 from sim.model.record import CallLeg as CallLeg  # re-exported: the layout is declared there
 
 # Outcome of a leg at its centre. ``not_joined``: the receiving leg of a three-way call whose
@@ -41,15 +42,14 @@ CHANNELS = ("voice", "web")
 
 NAN = math.nan
 _ANSWERING = (ANSWERED, BOT)  # outcomes whose record keeps the leg's disposition
-_DISPOSITION = FIELD["disposition"]
 
 
 def _record_getter(names: tuple[str, ...], fixed: dict[str, int | str] | None = None):
-    """``lambda c: (c.<name>, ...)`` over ``names``: like ``operator.attrgetter(*names)`` but
-    compiled to bytecode, whose slot reads are specialised (about 8 × cheaper per field).
+    """``lambda c: PACKED.pack(c.<name>, ...)`` over ``names``: the packed record read from a
+    leg's slots, compiled to bytecode (slot reads are specialised; one C call packs them).
 
     ``fixed`` gives some fields instead of reading them: an int code, or ``"now"`` (the
-    getter's second argument) or ``"nan"`` (NaN).
+    getter's second argument) or ``"nan"`` (NaN; then the getter takes ``c, now, nan``).
     """
     fixed = fixed or {}
     if not all(name.isidentifier() for name in names) or not set(fixed) <= set(names):
@@ -57,21 +57,23 @@ def _record_getter(names: tuple[str, ...], fixed: dict[str, int | str] | None = 
     if not all(type(v) is int or v in ("now", "nan") for v in fixed.values()):
         raise ValueError(f"not a code, 'now' or 'nan': {fixed}")
     items = ", ".join(str(fixed[name]) if name in fixed else f"c.{name}" for name in names)
-    args = "c, now, nan" if fixed else "c"
-    return eval(f"lambda {args}: ({items},)")  # noqa: S307
+    args = "c, now, nan" if {"now", "nan"} & set(fixed.values()) else "c"
+    return eval(f"lambda {args}: _pack({items})", {"_pack": PACKED.pack})  # noqa: S307
 
 
 RECORD_OF = _record_getter(LEG_NAMES)
-"""A leg's record tuple: its attributes in ``LEG_FIELDS`` order (``Call.record`` sets the
-fields of an ended leg first)."""
+"""A leg's packed record (``sim.model.record.PACKED``): its attributes in ``LEG_FIELDS``
+order (``Call.record`` sets the fields of an ended leg first)."""
+
+_UNANSWERED = _record_getter(LEG_NAMES, {"disposition": -1})  # no disposition to keep
 
 RESOLVED_NOW = _record_getter(LEG_NAMES, {
     "released": "now", "ended": "now", "outcome": ANSWERED, "disposition": RESOLVED,
     "hold_end": "nan", "negotiation_end": "nan"})
-"""``RESOLVED_NOW(call, now, NAN)``: the record of a leg answered, resolved on the call, released
-and ended ``now`` with no hold or conference (the common end of a leg, ``sim.model.centre``):
-``RECORD_OF`` after ``Call.record(now, now, ANSWERED)`` with the disposition ``RESOLVED``,
-without setting those fields on the call."""
+"""``RESOLVED_NOW(call, now, NAN)``: the packed record of a leg answered, resolved on the call,
+released and ended ``now`` with no hold or conference (the common end of a leg,
+``sim.model.centre``): ``RECORD_OF`` after ``Call.record(now, now, ANSWERED)`` with the
+disposition ``RESOLVED``, without setting those fields on the call."""
 
 
 class Call:
@@ -118,9 +120,10 @@ class Call:
         self.talk = talk  # talk and wrap-up drawn ahead (first attempts); -1: draw by key
         self.wrap = wrap
 
-    def record(self, released: float, ended: float, outcome: int) -> tuple:
-        """This leg as a record tuple in ``CallLeg`` field order (``deadline`` inf where the
-        leg cannot give up; the columns show it empty; ``disposition`` -1 unless answered)."""
+    def record(self, released: float, ended: float, outcome: int) -> bytes:
+        """This leg's packed record (``sim.model.record.unpack_record`` gives the tuple in
+        ``CallLeg`` field order; ``deadline`` inf where the leg cannot give up, shown empty in
+        the columns; ``disposition`` -1 unless answered)."""
         self.released = released
         self.ended = ended
         self.outcome = outcome
@@ -129,7 +132,4 @@ class Call:
             self.hold_end = self.negotiation_end = NAN
         else:
             self.hold_end, self.negotiation_end = link.hold_end, link.negotiation_end
-        record = RECORD_OF(self)
-        if outcome in _ANSWERING:
-            return record
-        return record[:_DISPOSITION] + (-1,) + record[_DISPOSITION + 1:]
+        return RECORD_OF(self) if outcome in _ANSWERING else _UNANSWERED(self)

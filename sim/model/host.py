@@ -38,8 +38,9 @@ class CentreHost(Protocol):
     is resolved on the call and wrap-up follows at once, i.e. ``after_talk`` would set the
     disposition ``RESOLVED`` and return 0.0 for every leg, so a centre need not ask it."""
 
-    def record(self, leg: tuple) -> None:
-        """Take the record of a leg that ended (``sim.model.calls.CallLeg`` field order)."""
+    def record(self, leg: bytes) -> None:
+        """Take the record of a leg that ended, packed (``sim.model.record.PACKED``: its
+        fields in ``CallLeg`` order; ``unpack_record`` gives the tuple)."""
 
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """What the seat does after talking: extra seconds held before wrap-up, or None to

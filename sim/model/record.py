@@ -9,6 +9,7 @@ centre prints as its region and its line).
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -90,3 +91,18 @@ CALL_COLUMNS: tuple[str, ...] = ("replication",) + tuple(
 CallLeg = NamedTuple("CallLeg", [(f.name, int if f.dtype == INT else float)  # noqa: UP014
                                  for f in LEG_FIELDS])
 CallLeg.__doc__ = "The immutable record of one call leg (fields: ``LEG_FIELDS``)."
+
+PACKED = struct.Struct(f"={len(LEG_FIELDS)}d")
+"""How the model hands a record over: the fields in ``LEG_FIELDS`` order as native float64s
+(``PACKED.size`` bytes; integers are exact in a double). The record log joins these bytes
+into numpy blocks without a Python object per field (``sim.model.record_log``)."""
+
+_INT_AT = tuple(i for i, f in enumerate(LEG_FIELDS) if f.dtype == INT)
+
+
+def unpack_record(packed: bytes) -> tuple:
+    """A packed record as the tuple of its fields (integers as ``int``, times as ``float``)."""
+    values = list(PACKED.unpack(packed))
+    for i in _INT_AT:
+        values[i] = int(values[i])
+    return tuple(values)
