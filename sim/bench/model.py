@@ -57,6 +57,7 @@ def time_replication(scenario: Scenario) -> ModelTimings:
     from sim.experiments.replications import add_record_files, layout, summarise_records
     from sim.experiments.runner import write_run
     from sim.model.network import Network, simulate
+    from sim.results.order_table import order_columns
     from sim.results.records import to_columns
 
     seq = replication_seeds(scenario.seed, 1)[0]
@@ -64,11 +65,11 @@ def time_replication(scenario: Scenario) -> ModelTimings:
     net = Network(scenario, seq)
     result = simulate(scenario, seq, 0, network=net)
     t1 = time.perf_counter()
-    cols = to_columns(result.records)
+    cols, orders = to_columns(result.records), order_columns(result.orders)
     shape = layout(net)
-    summary = summarise_records(result, shape, scenario, cols)
+    summary = summarise_records(result, shape, scenario, cols, orders)
     t2 = time.perf_counter()
-    add_record_files(summary, result, shape, scenario, cols)
+    add_record_files(summary, result, shape, scenario, cols, orders)
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp:
         write_run(scenario, [summary], Path(tmp) / "run")
     t3 = time.perf_counter()

@@ -16,6 +16,7 @@ from sim.domain.streams import replication_seeds
 from sim.experiments.pool import run_in_pool
 from sim.experiments.progress import SIMULATE_SHARE, replication_hours
 from sim.model.network import Network, simulate
+from sim.results.order_table import order_columns
 from sim.results.records import to_columns
 from sim.results.summary import (
     Layout,
@@ -53,9 +54,9 @@ def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
     result = simulate(scenario, seq, index, network=net)
     if on_hour is not None:  # the clock has reached the end; summarising follows
         on_hour(index, replication_hours(scenario))
-    cols, shape = to_columns(result.records), layout(net)
-    summary = summarise_records(result, shape, scenario, cols)
-    add_record_files(summary, result, shape, scenario, cols)
+    cols, orders, shape = to_columns(result.records), order_columns(result.orders), layout(net)
+    summary = summarise_records(result, shape, scenario, cols, orders)
+    add_record_files(summary, result, shape, scenario, cols, orders)
     summary.columns = {name: cols[name] for name in keep}
     summary.violations = result.violations
     return summary

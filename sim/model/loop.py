@@ -59,7 +59,7 @@ class ModelEnvironment(simpy.Environment):
     # specialised by the interpreter (a class attribute would defeat that).
     __slots__ = ("now", "heap", "due", "_fire_entry", "_fire_bucket")
 
-    def __init__(self, initial_time: float = 0) -> None:
+    def __init__(self, initial_time: float = 0.0) -> None:
         super().__init__(initial_time)  # (sets ``_now``, hence ``now``)
         self.heap: list[float] = self._queue  # type: ignore[assignment]
         self.due: dict[float, tuple[Callable[[object], None], object]] = {}

@@ -21,7 +21,7 @@ import numpy as np
 from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, TRANSFER_MODES
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import OrderRecord
-from sim.results.csvtext import Cells, const, csv_rows, value_cells
+from sim.results.csvtext import Cells, const, csv_rows, fixed, ints, value_cells
 from sim.results.order_table import order_columns
 from sim.scenario.plan import CentrePlan
 
@@ -128,15 +128,22 @@ def _mean(values: np.ndarray) -> float:
 ORDER_COLUMNS = ("replication", *OrderRecord._fields)
 
 
-def order_cells(orders: Sequence[OrderRecord], replication: int) -> list[Cells]:
+def order_cells(orders: Sequence[OrderRecord] | dict[str, np.ndarray], replication: int
+                ) -> list[Cells]:
     """The columns of one replication's ``orders.csv.gz`` rows (``ORDER_COLUMNS``): a float
     with three decimals (NaN empty), ``on_time`` empty when negative, anything else as
-    ``str``."""
-    columns = list(zip(*orders, strict=True)) if orders else [()] * len(OrderRecord._fields)
-    cells = [const(str(replication), len(orders))]
-    for name, values in zip(OrderRecord._fields, columns, strict=True):
-        blank = name == "on_time"
-        cells.append(value_cells(values, partial(_order_cell, blank), blank_negative=blank))
+    ``str``. ``orders``: the records, or their columns (``order_columns``)."""
+    cols = orders if isinstance(orders, dict) else order_columns(orders)
+    cells = [const(str(replication), len(cols["order_id"]))]
+    for name in OrderRecord._fields:
+        values, blank = cols[name], name == "on_time"
+        if values.dtype.kind == "f":
+            cells.append(fixed(values, 3))
+        elif values.dtype.kind == "i":
+            cells.append(ints(values, blank_negative=blank))
+        else:  # names: column-wise through a table when all are strings
+            cells.append(value_cells(values.tolist(), partial(_order_cell, blank),
+                                     blank_negative=blank))
     return cells
 
 
