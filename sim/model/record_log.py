@@ -85,14 +85,26 @@ class RecordLog:
         for start in range(0, len(cols["call_id"]), 4096):
             yield from _tuples(cols, slice(start, start + 4096))
 
-    def __getitem__(self, index: int) -> tuple:
-        """Record ``index`` (in ``(call_id, leg)`` order) as a tuple."""
+    def __getitem__(self, index: int | slice) -> tuple | list[tuple]:
+        """Record ``index`` (in ``(call_id, leg)`` order) as a tuple; a slice gives a list."""
         cols = self.columns()
         n = len(cols["call_id"])
+        if isinstance(index, slice):
+            return _tuples(cols, slice(*index.indices(n)))
         if not -n <= index < n:
             raise IndexError(f"record {index} of {n}")
         index %= n
         return _tuples(cols, slice(index, index + 1))[0]
+
+    def __getstate__(self) -> dict:
+        """The log without its bound ``append`` (copies and pickles bind their own)."""
+        state = dict(self.__dict__)
+        del state["append"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.append = self._rows.append
 
 
 def _concat(blocks: list[np.ndarray]) -> np.ndarray:

@@ -200,9 +200,10 @@ def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
     some = np.flatnonzero(~nan) if nan.any() else None
     shown = values if some is None else values[some]
     parts = [_digits(scaled_round(shown, decimals), decimals + 1)]
-    point = parts[0].shape[1] - decimals
-    parts[0:1] = [parts[0][:, :point], np.full((len(shown), 1), ord("."), dtype=np.uint8),
-                  parts[0][:, point:]]
+    if decimals > 0:  # "%.0f" prints no point
+        point = parts[0].shape[1] - decimals
+        parts[0:1] = [parts[0][:, :point], np.full((len(shown), 1), ord("."), dtype=np.uint8),
+                      parts[0][:, point:]]
     if np.signbit(shown).any():
         parts.insert(0, np.where(np.signbit(shown), ord("-"), 0).astype(np.uint8)[:, None])
     matrix = np.hstack(parts)

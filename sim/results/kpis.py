@@ -80,6 +80,13 @@ def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
+def _codes(plans: Sequence[CentrePlan], *centres: np.ndarray) -> int:
+    """How many centre codes to index by: past every plan's index and every code in the
+    columns (``plans`` may be some of the run's centres only)."""
+    top = max((p.index for p in plans), default=-1)
+    return 1 + max(top, *(int(c.max(initial=-1)) for c in centres))
+
+
 def overlap_seconds(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> float:
     """Total length of the intervals [start, end) inside [lo, hi)."""
     if len(starts) == 0:
@@ -230,13 +237,14 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     answered = np.flatnonzero(cols["outcome"] == ANSWERED)
     inside = np.flatnonzero(window)
     # Each centre's legs as positions, in record order (what a mask selects): one sort each.
-    centre_rows = [inside[r] for r in rows_by(centre[inside], len(plans))]
-    seat_rows = [answered[r] for r in rows_by(seats[answered], len(plans))]
+    n = _codes(plans, centre, seats)
+    centre_rows = [inside[r] for r in rows_by(centre[inside], n)]
+    seat_rows = [answered[r] for r in rows_by(seats[answered], n)]
     for kind, name, idx in groups:
         if kind == "centres":
             rows, busy_rows = centre_rows[idx[0]], seat_rows[idx[0]]
         else:
-            member = np.zeros(len(plans), dtype=bool)
+            member = np.zeros(n, dtype=bool)
             member[idx] = True
             rows = np.flatnonzero(window & member[centre])
             busy_rows = answered[member[seats[answered]]]

@@ -67,7 +67,8 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     arrival, outcome = cols["arrival"], cols["outcome"]
     answered, released = cols["answered"], cols["released"]
     width = np.diff(edges)
-    by_centre = rows_by(cols["centre"], len(plans))
+    by_centre = rows_by(cols["centre"], 1 + max(max((p.index for p in plans), default=-1),
+                                                int(cols["centre"].max(initial=-1))))
     for plan in plans:
         c = plan.index
         rows = by_centre[c]  # the centre's legs, in record order (as a mask would select)

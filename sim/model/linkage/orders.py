@@ -11,21 +11,18 @@ waiting behind hundreds of normal orders.
 Orders are followed until the end of observation (the horizon plus ``drain_hours``); one not
 closed by then is recorded open (``closed`` empty), and counts as late (``on_time`` 0) if its
 deadline has already passed, else as not yet known (-1). Like calls, orders move by callbacks
-on SimPy's loop rather than by a generator process each; their timers wait on a heap of the
-order system's own, in the order the loop would run them (time, then event id), with one
-wake-up event on the loop's heap at the earliest (``OrderSystem._push``).
+on the model's loop rather than by a generator process each: each step of an order is an entry
+of the loop (``OrderSystem._push``), so a step due at the same time as another entry runs in
+the order they were scheduled, as SimPy runs events.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from heapq import heappop, heappush
-from itertools import count
 from typing import TYPE_CHECKING, NamedTuple
 
 from sim.domain.distributions import block_sampler
-from sim.domain.errors import SimulationError
 from sim.domain.lines import HOUR
 from sim.scenario.linkage import Orders
 
@@ -78,14 +75,6 @@ class OrderSystem:
         self._open: dict[int, _Order] = {}
         self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
         self.reopen = spec.reopen
-        # The orders' timers, (time, event id, order, step), kept off the loop's heap: it then
-        # holds the calls' few timers rather than thousands of orders' days-long ones, so every
-        # push and pop there is cheaper. One wake-up event on the loop's heap, at the earliest
-        # timer, runs them in (time, id) order, as the loop would have.
-        self._timers: list[tuple[float, int, _Order, object]] = []
-        self._armed = INF  # when the wake-up on the loop's heap is due (INF: none there)
-        self._wake_token = object()  # the live wake-up's token (a superseded one does nothing)
-        self._next_eid = count().__next__  # ties between timers: in the order of scheduling
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -121,28 +110,7 @@ class OrderSystem:
 
     def _push(self, order: _Order, delay: float, step) -> None:
         """Run ``step(order)`` ``delay`` seconds from now (``env.schedule``'s rule)."""
-        if delay < 0:
-            raise SimulationError(f"event scheduled {-delay:g} s in the past at "
-                                  f"t={self.env.now:g}")
-        at = self.env.now + delay
-        heappush(self._timers, (at, self._next_eid(), order, step))
-        if at < self._armed:  # the earliest timer now: the wake-up comes forward
-            token = self._wake_token = object()  # the one on the loop's heap is superseded
-            self._armed = at
-            self.env.call_at(at, self._wake, token)  # exactly at ``at``
-
-    def _wake(self, token: object) -> None:
-        """The earliest timer is due: the wake-up moves on to the next one, then its step runs."""
-        if token is not self._wake_token:
-            return  # superseded by an earlier timer
-        timers = self._timers
-        _, _, order, step = heappop(timers)
-        if timers:
-            at = self._armed = timers[0][0]
-            self.env.call_at(at, self._wake, token)
-        else:
-            self._armed = INF
-        step(order)
+        self.env.call_after(delay, step, order)
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling)."""
