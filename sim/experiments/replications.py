@@ -43,11 +43,14 @@ def layout(net: Network) -> Layout:
 
 def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
             audit: bool = False, keep: tuple[str, ...] = (),
-            on_hour: Callable[[int, int], None] | None = None) -> ReplicationSummary:
+            on_hour: Callable[[int, int], None] | None = None, *,
+            files: bool = True) -> ReplicationSummary:
     """Run and summarise replication ``index``: the pure unit of work of a worker process or a
     cluster task. ``audit`` checks the model's invariants (``ReplicationSummary.violations``);
     ``keep`` names record columns to return in ``ReplicationSummary.columns``;
-    ``on_hour(index, hour)`` follows the simulated clock hour by hour."""
+    ``on_hour(index, hour)`` follows the simulated clock hour by hour; ``files=False`` skips
+    formatting and compressing the record files (for callers that write no run directory:
+    ``calls_gz`` stays empty)."""
     net = Network(scenario, seq, audit=audit)
     if on_hour is not None:
         net.on_hour = partial(on_hour, index)
@@ -56,7 +59,8 @@ def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
         on_hour(index, replication_hours(scenario))
     cols, orders, shape = to_columns(result.records), order_columns(result.orders), layout(net)
     summary = summarise_records(result, shape, scenario, cols, orders)
-    add_record_files(summary, result, shape, scenario, cols, orders)
+    if files:
+        add_record_files(summary, result, shape, scenario, cols, orders)
     summary.columns = {name: cols[name] for name in keep}
     summary.violations = result.violations
     return summary

@@ -254,8 +254,8 @@ def replication_with_talk(scenario: Scenario, seq, index: int, audit: bool = Fal
     """One replication, summarised as usual, plus the mean talk time of the answered legs
     arriving in the KPI window (``mean_talk``, the second control variate). ``on_hour`` is
     accepted for the process pool's sake and not used."""
-    summary = run_one(scenario, seq, index, audit,
-                      keep=tuple(dict.fromkeys((*keep, *_TALK_COLUMNS))))
+    summary = run_one(scenario, seq, index, audit,  # validation writes no record files
+                      keep=tuple(dict.fromkeys((*keep, *_TALK_COLUMNS))), files=False)
     cols = summary.columns
     arrival = cols["arrival"]
     sel = ((arrival >= scenario.warmup_hours * HOUR) & (arrival < scenario.horizon)
