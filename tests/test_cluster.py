@@ -225,8 +225,10 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path, del
     pytest.importorskip("distributed")
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli", "run", "gansu-baseline", "--set", "horizon_hours=24",
-         "-r", "2", "--cluster", "local:2", "--no-variants", "--no-report", "--out", out],
+        # The baseline week, 4 replications: still simulating at the last delay (a replication
+        # of 24 h now ends within 4 s, and the Ctrl-C would land in the writing instead).
+        [sys.executable, "-m", "cli", "run", "gansu-baseline",
+         "-r", "4", "--cluster", "local:2", "--no-variants", "--no-report", "--out", out],
         env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path, text=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
