@@ -22,7 +22,7 @@ from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, T
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import OrderRecord
 from sim.results.csvtext import Cells, const, csv_rows, fixed, ints, value_cells
-from sim.results.order_table import order_columns
+from sim.results.order_table import as_order_columns
 from sim.scenario.plan import CentrePlan
 
 
@@ -86,8 +86,8 @@ def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np
     return out
 
 
-def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float, hi: float, end: float | None = None
-               ) -> dict[str, float]:
+def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float, hi: float,
+               end: float | None = None) -> dict[str, float]:
     """Per kind and owner line: created, sign-off time, on-time rate, reopen rate, satisfaction,
     and ``open``: orders created in [lo, hi) still open at ``hi`` (the horizon).
 
@@ -96,7 +96,7 @@ def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float,
     is known only if it closed early, which would bias the rate upwards.
     """
     end = hi if end is None else end
-    o = order_columns(orders) if not isinstance(orders, dict) else orders
+    o = as_order_columns(orders)
     inside = (o["created"] >= lo) & (o["created"] < hi)
     kind, line = o["kind"][inside], o["line"][inside]
     groups = {"all": np.ones(len(kind), dtype=bool)}
@@ -133,7 +133,7 @@ def order_cells(orders: Sequence[OrderRecord] | dict[str, np.ndarray], replicati
     """The columns of one replication's ``orders.csv.gz`` rows (``ORDER_COLUMNS``): a float
     with three decimals (NaN empty), ``on_time`` empty when negative, anything else as
     ``str``. ``orders``: the records, or their columns (``order_columns``)."""
-    cols = orders if isinstance(orders, dict) else order_columns(orders)
+    cols = as_order_columns(orders)
     cells = [const(str(replication), len(cols["order_id"]))]
     for name in OrderRecord._fields:
         values, blank = cols[name], name == "on_time"

@@ -80,7 +80,7 @@ def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
-def _codes(plans: Sequence[CentrePlan], *centres: np.ndarray) -> int:
+def code_count(plans: Sequence[CentrePlan], *centres: np.ndarray) -> int:
     """How many centre codes to index by: past every plan's index and every code in the
     columns (``plans`` may be some of the run's centres only)."""
     top = max((p.index for p in plans), default=-1)
@@ -104,7 +104,8 @@ def staffed_seconds(seats_by_hour: np.ndarray, lo: float, hi: float) -> float:
 def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
                staffed: float, sl_seconds: Sequence[float], busy: float = math.nan,
                ) -> dict[str, float]:
-    """KPIs of the legs selected by ``mask`` (see the module docstring for definitions).
+    """KPIs of the legs selected by ``mask``, a boolean mask or the legs' positions in record
+    order (see the module docstring for definitions).
 
     ``busy`` and ``staffed`` are the seat-seconds busy and present in the KPI window.
     """
@@ -143,14 +144,6 @@ def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
         "seat_hours": staffed / 3600.0,
     })
     return out
-
-
-def busy_seconds(cols: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float
-                 ) -> float:
-    """Seat-seconds busy inside [lo, hi) of the answered legs selected by ``mask`` (any arrival
-    time: a call that arrived before the window but talks into it is busy in it)."""
-    sel = mask & (cols["outcome"] == ANSWERED)
-    return overlap_seconds(cols["answered"][sel], cols["released"][sel], lo, hi)
 
 
 def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.ndarray,
@@ -237,7 +230,7 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     answered = np.flatnonzero(cols["outcome"] == ANSWERED)
     inside = np.flatnonzero(window)
     # Each centre's legs as positions, in record order (what a mask selects): one sort each.
-    n = _codes(plans, centre, seats)
+    n = code_count(plans, centre, seats)
     centre_rows = [inside[r] for r in rows_by(centre[inside], n)]
     seat_rows = [answered[r] for r in rows_by(seats[answered], n)]
     for kind, name, idx in groups:

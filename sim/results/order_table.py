@@ -22,3 +22,9 @@ def order_columns(orders: Sequence[OrderRecord]) -> dict[str, np.ndarray]:
         return {name: np.empty(0, dtype=dtype) for name, dtype in ORDER_DTYPES.items()}
     return {name: np.array(values, dtype=ORDER_DTYPES[name])
             for name, values in zip(OrderRecord._fields, zip(*orders, strict=True), strict=True)}
+
+
+def as_order_columns(orders: Sequence[OrderRecord] | dict[str, np.ndarray]
+                     ) -> dict[str, np.ndarray]:
+    """``orders`` as columns: the records made into columns, or columns as they are."""
+    return orders if isinstance(orders, dict) else order_columns(orders)

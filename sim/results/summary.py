@@ -97,10 +97,10 @@ def summarise_replication(result: ReplicationResult, layout: Layout, scenario: S
 
 
 def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scenario,
-                      cols: dict, order_cols: dict[str, np.ndarray] | None = None,
-                      ) -> ReplicationSummary:
-    """KPIs, time series and model-extension sections of one replication (no files yet).
-    ``order_cols``: the orders' columns if already made (``order_columns``)."""
+                      cols: dict, orders: dict[str, np.ndarray]) -> ReplicationSummary:
+    """KPIs, time series and model-extension sections of one replication (no files yet), from
+    its record columns ``cols`` (``to_columns``) and order columns ``orders``
+    (``order_columns``)."""
     plans = layout.plans
     lo, hi = scenario.warmup_hours * HOUR, scenario.horizon
     hours = len(plans[0].seats_by_hour) if plans else 0
@@ -117,7 +117,6 @@ def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scena
                         for p in plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, plans, scn, staffed)
-    orders = order_cols if order_cols is not None else order_columns(result.orders)
     series = replication_series(cols, plans, scenario, own, borrowed, orders)
     return ReplicationSummary(result.index, kpis, series, b"", len(result.records),
                               windows=window_kpis(cols, plans, scn),
@@ -148,14 +147,12 @@ def _sections(result: ReplicationResult, layout: Layout, scenario: Scenario,
 
 
 def add_record_files(summary: ReplicationSummary, result: ReplicationResult, layout: Layout,
-                     scenario: Scenario, cols: dict,
-                     order_cols: dict[str, np.ndarray] | None = None) -> None:
+                     scenario: Scenario, cols: dict, orders: dict[str, np.ndarray]) -> None:
     """Format and compress the replication's records (calls, orders, seat events) into
-    ``summary``: one gzip member per file, concatenated by the run's writer. ``order_cols``:
-    the orders' columns if already made (``order_columns``), else they are made here."""
+    ``summary``: one gzip member per file, concatenated by the run's writer. ``cols`` and
+    ``orders``: the record and order columns, as for ``summarise_records``."""
     summary.calls_gz = gzip_rows(call_cells(cols, result.index, layout.names()))
     if scenario.linkage is not None:
-        orders = order_cols if order_cols is not None else order_columns(result.orders)
         summary.files["orders.csv.gz"] = [gzip_rows(order_cells(orders, result.index))]
     if scenario.borrowing:
         summary.files["borrowing.csv.gz"] = [gzip_rows(seat_event_cells(

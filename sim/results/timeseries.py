@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, BLOCKED
-from sim.results.kpis import rows_by, waits
-from sim.results.order_table import order_columns
+from sim.results.kpis import code_count, rows_by, waits
+from sim.results.order_table import as_order_columns
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -67,8 +67,7 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     arrival, outcome = cols["arrival"], cols["outcome"]
     answered, released = cols["answered"], cols["released"]
     width = np.diff(edges)
-    by_centre = rows_by(cols["centre"], 1 + max(max((p.index for p in plans), default=-1),
-                                                int(cols["centre"].max(initial=-1))))
+    by_centre = rows_by(cols["centre"], code_count(plans, cols["centre"]))
     for plan in plans:
         c = plan.index
         rows = by_centre[c]  # the centre's legs, in record order (as a mask would select)
@@ -98,7 +97,7 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
 def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
              orders: Sequence | dict[str, np.ndarray], edges: np.ndarray) -> None:
     """Fill ``orders_open``: per centre, orders open at the end of each interval."""
-    o = orders if isinstance(orders, dict) else order_columns(orders)
+    o = as_order_columns(orders)
     by_key: dict[tuple[str, str], list[int]] = {}
     for i, key in enumerate(zip(o["region"].tolist(), o["line"].tolist(), strict=True)):
         by_key.setdefault(key, []).append(i)
