@@ -13,6 +13,8 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 INT, TIME = "int", "time"  # dtype of a field: int64, or float seconds (NaN: did not happen)
 CSV_FORMAT = {INT: "%d", TIME: "%.3f"}  # a code printed through a name table is "%s"
 
@@ -92,17 +94,18 @@ CallLeg = NamedTuple("CallLeg", [(f.name, int if f.dtype == INT else float)  # n
                                  for f in LEG_FIELDS])
 CallLeg.__doc__ = "The immutable record of one call leg (fields: ``LEG_FIELDS``)."
 
-PACKED = struct.Struct(f"={len(LEG_FIELDS)}d")
-"""How the model hands a record over: the fields in ``LEG_FIELDS`` order as native float64s
-(``PACKED.size`` bytes; integers are exact in a double). The record log joins these bytes
-into numpy blocks without a Python object per field (``sim.model.record_log``)."""
+PACKED = struct.Struct("@" + "".join("q" if f.dtype == INT else "d" for f in LEG_FIELDS))
+"""How the model hands a record over: the fields in ``LEG_FIELDS`` order, native int64s and
+float64s (``PACKED.size`` bytes, 8 a field, no padding). An int packs as itself (a float64
+would convert it through a float object, several times the work). The record log joins these
+bytes into numpy blocks without a Python object per field (``sim.model.record_log``)."""
 
-_INT_AT = tuple(i for i, f in enumerate(LEG_FIELDS) if f.dtype == INT)
+RECORD_DTYPE = np.dtype([(f.name, np.int64 if f.dtype == INT else np.float64)
+                         for f in LEG_FIELDS])
+"""``PACKED`` as a numpy structured dtype: ``np.frombuffer(rows, RECORD_DTYPE)``."""
+assert RECORD_DTYPE.itemsize == PACKED.size
 
 
 def unpack_record(packed: bytes) -> tuple:
     """A packed record as the tuple of its fields (integers as ``int``, times as ``float``)."""
-    values = list(PACKED.unpack(packed))
-    for i in _INT_AT:
-        values[i] = int(values[i])
-    return tuple(values)
+    return PACKED.unpack(packed)

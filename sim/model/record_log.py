@@ -1,9 +1,9 @@
 """The call-leg records of one replication, collected as numpy blocks while the model runs.
 
-A centre hands each ended leg to the log packed, its fields as float64s in ``LEG_FIELDS``
-order (``sim.model.record.PACKED``; ``RecordLog.append`` is a list's own ``append``: nothing is
+A centre hands each ended leg to the log packed, its fields as int64s and float64s in
+``LEG_FIELDS`` order (``sim.model.record.PACKED``; ``RecordLog.append`` is a list's own ``append``: nothing is
 added to the hot path). The hour tick calls ``flush``, which joins the records gathered so far
-into one numpy block per field, so a replication holds about 200 bytes a leg (24 float64
+into one numpy block per field, so a replication holds about 200 bytes a leg (24 8-byte
 fields) instead of a Python tuple with its boxed floats (about 700). ``seal`` sorts the
 blocks by ``(call_id, leg)`` into numpy columns; the results read those (``columns``), the
 auditor and tests read tuples (iteration, indexing: ``sim.model.record.unpack_record``).
@@ -15,16 +15,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim.model.record import FIELD, INT, LEG_FIELDS, LEG_NAMES
-
-_WIDTH = len(LEG_FIELDS)
+from sim.model.record import FIELD, LEG_FIELDS, LEG_NAMES, RECORD_DTYPE
 
 
 class RecordLog:
     """One replication's call-leg records: appended packed, kept as numpy columns.
 
-    Every integer field is exact in a float64 block (ids and codes are far below 2**53), so
-    nothing is lost on the way to the int64 columns.
+    Integer fields stay int64 and times float64 from the packed bytes to the columns.
     """
 
     def __init__(self) -> None:
@@ -36,11 +33,10 @@ class RecordLog:
     def flush(self) -> None:
         """Move the records appended since the last flush into numpy blocks, one per field."""
         if self._rows:
-            block = np.frombuffer(b"".join(self._rows), dtype=np.float64)
-            block = block.reshape(len(self._rows), _WIDTH)  # each PACKED.size bytes (calls.py)
+            block = np.frombuffer(b"".join(self._rows), dtype=RECORD_DTYPE)
             self._rows.clear()  # the same list: ``append`` stays bound to it
-            for i, part in enumerate(self._parts):
-                part.append(np.ascontiguousarray(block[:, i]))
+            for name, part in zip(LEG_NAMES, self._parts, strict=True):
+                part.append(np.ascontiguousarray(block[name]))
 
     def seal(self) -> None:
         """Sort every record by ``(call_id, leg)`` (unique per leg) into numpy columns.
@@ -50,19 +46,18 @@ class RecordLog:
         self.flush()
         if self._columns is not None:  # sealed before: its columns go first
             for part, name in zip(self._parts, LEG_NAMES, strict=True):
-                part.insert(0, self._columns[name].astype(np.float64))
+                part.insert(0, self._columns[name])
         parts, self._parts = self._parts, [[] for _ in LEG_FIELDS]
 
-        leg = _concat(parts[FIELD["leg"]]).astype(np.int64)
-        key = _concat(parts[FIELD["call_id"]]).astype(np.int64) * (int(leg.max(initial=0)) + 1)
+        leg = _concat(parts[FIELD["leg"]], np.int64)
+        key = _concat(parts[FIELD["call_id"]], np.int64) * (int(leg.max(initial=0)) + 1)
         # One int key; records come nearly in call order, which a stable (run-merging) sort
         # exploits: several times cheaper than np.lexsort on the two columns.
         order = np.argsort(key + leg, kind="stable")
         self._columns = {}
         for i, f in enumerate(LEG_FIELDS):
-            values = _concat(parts[i])[order]
+            values = _concat(parts[i], RECORD_DTYPE[i])[order]
             parts[i] = []  # a field's blocks are freed as soon as its column is built
-            values = values.astype(np.int64) if f.dtype == INT else values
             values.flags.writeable = False  # shared by every reader of the log
             self._columns[f.name] = values
 
@@ -107,8 +102,8 @@ class RecordLog:
         self.append = self._rows.append
 
 
-def _concat(blocks: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(blocks) if blocks else np.empty(0)
+def _concat(blocks: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    return np.concatenate(blocks) if blocks else np.empty(0, dtype)
 
 
 def _tuples(cols: dict[str, np.ndarray], rows: slice) -> list[tuple]:
