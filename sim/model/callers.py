@@ -123,11 +123,19 @@ class Callers:
         talk_factor = self._talk_factor[category]
         if self._aid:
             talk_factor *= self._aid.get(centre, 1.0)
+        if self.plain_dial:
+            target = self.centres[centre]
+            if target.at_once:  # (it may answer without a Call: sim.model.centre)
+                target.arrive_first(call_id, caller_id, centre, category,
+                                    self._priority[category], feed.incidents[i], feed.keys[i],
+                                    arrival, arrival + patience, feed.talk[i], feed.wraps[i],
+                                    talk_factor)
+                return
         call = Call(call_id, caller_id, 1, centre, category, arrival, arrival + patience,
                     self._priority[category], -1, feed.incidents[i], VOICE, feed.keys[i],
                     feed.talk[i], feed.wraps[i], talk_factor)
         if self.plain_dial:
-            self.centres[centre].arrive(call)
+            target.arrive(call)
         else:
             self.dial(call)
 

@@ -25,16 +25,19 @@ from sim.model.calls import (
     BORROWED_SEAT,
     GONE,
     NAN,
+    NO_MODE,
     OWN_SEAT,
     RECORD_OF,
     RESOLVED,
     RESOLVED_NOW,
     SERVED,
     UNFINISHED,
+    VOICE,
     WAITING,
     Call,
 )
 from sim.model.events import Callback
+from sim.model.record import PACKED
 
 if TYPE_CHECKING:
     from sim.model.host import CentreHost
@@ -45,6 +48,7 @@ PRIORITIES = max(EMERGENCY_CLASS, TRANSFER_CLASS, ORDINARY_CLASS) + 1
 that frees serves the lowest class first, FIFO within a class."""
 
 INF = float("inf")
+_pack = PACKED.pack
 UNLIMITED_TRUNKS = (1 << 30) - 1  # "no trunk limit" (callers at once on a centre)
 
 
@@ -67,7 +71,8 @@ class Centre:
                  "watched", "_due", "_seq", "_talk", "_wrapup", "borrowed_talk_factor",
                  "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
                  "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
-                 "_on_talk_done", "_on_wrapped", "_heap", "_timers", "__dict__")
+                 "_on_talk_done", "_on_wrapped", "_heap", "_timers", "at_once",
+                 "_on_seat_freed", "_freed_entry", "__dict__")
 
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
@@ -120,6 +125,11 @@ class Centre:
         self._on_wrapped = self._wrapped
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
         self._timers = self.env.due
+        # Whether a first attempt answered at once may skip its ``Call`` (``arrive_first``):
+        # every leg resolved on the call, and no subclass hooking the answer.
+        self.at_once = self._inline_answer and self.resolves_all
+        self._on_seat_freed = self._seat_freed
+        self._freed_entry = (self._on_seat_freed, None)  # the loop entry of every such timer
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -183,6 +193,62 @@ class Centre:
                 heappush(self._heap, at)
         else:
             self._answer(call, now)
+
+    def arrive_first(self, call_id: int, caller_id: int, centre: int, category: int,
+                     priority: int, incident_id: int, key: int, arrival: float,
+                     deadline: float, talk: float, wrap: float, talk_factor: float) -> None:
+        """A first attempt (these fields: ``Call``'s, as ``sim.model.callers`` makes it) reaches
+        this centre now, with no outage routing or bot on the way (only where ``at_once``).
+
+        What ``arrive(Call(...))`` does, without the ``Call`` where the leg is answered now and
+        needs no wrap-up: its whole record is known (resolved, released and ended when its talk
+        ends), so it is written now and the timer only frees the seat (``_seat_freed``);
+        records are sorted by ``(call_id, leg)``, so when they are written does not matter.
+        """
+        now = self.env.now
+        if wrap == 0.0:
+            self.offered_n += 1
+            if self._due <= now:
+                self.expire(now)
+            if self.own_busy < self.own_seats and (
+                    self.trunks >= UNLIMITED_TRUNKS
+                    or self.talking + self.waiting + self.bot_busy < self.trunks):
+                if now - arrival <= self.target_seconds:
+                    self.in_target_n += 1
+                self.talking += 1
+                self.own_busy += 1
+                if talk < 0.0:
+                    talk = self._talk[centre].quantile(uniform(key, TALK))
+                talk *= talk_factor
+                if talk < 0.0:
+                    raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+                at = now + talk  # env.call_after, inlined (sim.model.loop)
+                timers = self._timers
+                if at in timers:
+                    self.env.tie(at, NORMAL, self._on_seat_freed, None)
+                else:
+                    timers[at] = self._freed_entry
+                    heappush(self._heap, at)
+                record = self.record  # RESOLVED_NOW's record at ``at``, in LEG_FIELDS order
+                record(_pack(call_id, 0, caller_id, 1, centre, category, VOICE, priority,
+                             incident_id, arrival, now, at, at, at, ANSWERED, RESOLVED,
+                             NO_MODE, -1, OWN_SEAT, -1, -1, NAN, NAN, deadline))
+                return
+            self.offered_n -= 1  # ``arrive`` counts it (and finds abandonments settled)
+        self.arrive(Call(call_id, caller_id, 1, centre, category, arrival, deadline, priority,
+                         -1, incident_id, VOICE, key, talk, wrap, talk_factor))
+
+    def _seat_freed(self, _arg: None) -> None:
+        """The talk of a leg ``arrive_first`` answered at once ends now (its record is
+        written): what ``_talk_done`` does for it, but the record."""
+        self.talking -= 1
+        if self.own_leaving:  # a seat finishing past its duty goes home
+            self.own_leaving -= 1
+        else:
+            self.own_busy -= 1
+        if self.waiting and (self.own_busy < self.own_seats
+                             or self.borrowed_busy < self.borrowed_seats):
+            self.serve_queue(self.env.now)
 
     def _no_own_seat(self, call: Call, now: float) -> None:
         """An arriving leg finds every own seat busy: a borrowed seat, or the queue."""
