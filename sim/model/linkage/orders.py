@@ -20,15 +20,25 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from heapq import heappush
+from typing import TYPE_CHECKING
+
+from simpy.events import NORMAL
 
 from sim.domain.distributions import block_sampler
 from sim.domain.lines import HOUR
+from sim.model.linkage.order_log import ORDER_FIELDS, OrderLog, OrderRecord
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from sim.domain.streams import Streams
     from sim.model.loop import ModelEnvironment
+
+__all__ = ["MAX_REOPEN", "POLICE_ORDER", "URGENCY_RANK", "WORK_ORDER", "OrderLog", "OrderRecord",
+           "OrderSystem"]
 
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
@@ -36,26 +46,12 @@ URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
 NAN = math.nan
 INF = math.inf
 
-
-class OrderRecord(NamedTuple):
-    """The immutable record of one order (see docs/records.md, ``orders.csv.gz``)."""
-
-    order_id: int
-    kind: str
-    call_id: int
-    linked_order_id: int
-    region: str
-    line: str
-    dispatched_to: str
-    category: str
-    urgency: str
-    created: float
-    deadline: float
-    signed: float
-    closed: float
-    on_time: int
-    reopened: int
-    satisfaction: float
+# An order in flight is a list: its record so far, in ``OrderRecord`` field order, then its
+# route. These are the positions its steps read and fill in.
+(_LINKED, _DEADLINE, _SIGNED, _CLOSED, _ON_TIME, _REOPENED, _SCORE) = (
+    ORDER_FIELDS.index(name) for name in ("linked_order_id", "deadline", "signed", "closed",
+                                          "on_time", "reopened", "satisfaction"))
+_ROUTE = len(ORDER_FIELDS)
 
 
 class OrderSystem:
@@ -66,15 +62,25 @@ class OrderSystem:
         self.env = env
         self.spec = spec
         self.end = end
-        self.records: list[OrderRecord] = []
+        self._rows: list[list] = []  # every order by id: its record so far, then its route
         self._desks: dict[tuple[str, str], _Desk] = {}
-        self._next_id = 0
-        self.created = 0
         self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
-        self._open: dict[int, _Order] = {}
+        self._routes: dict[tuple[str, str, str, str], _Route] = {}
         self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
         self.reopen = spec.reopen
+        # The steps of an order are entries of the loop, pushed as ``env.call_after`` would
+        # push them (sim.model.loop: every delay is a duration, never negative), with their
+        # handlers bound once.
+        self._heap = env.heap
+        self._due = env.due
+        self._on_signed = self._signed
+        self._on_worked = self._worked
+
+    @property
+    def created(self) -> int:
+        """How many orders were created."""
+        return len(self._rows)
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -87,142 +93,140 @@ class OrderSystem:
     def create(self, kind: str, call_id: int, region: str, line: str, department: str,
                category: str, urgency: str, linked: int = -1) -> int:
         """Create an order now; return its id. ``line`` is the platform that owns it."""
-        order_id = self._next_id
-        self._next_id = order_id + 1
-        self.created += 1
+        route = self._routes.get((region, department, kind, urgency))
+        if route is None:
+            route = self._route(region, department, kind, urgency)
+        rows = self._rows
+        order_id = len(rows)
         now = self.env.now
+        row = [order_id, kind, call_id, linked, region, line, department, category, urgency,
+               now, now + route.deadline, NAN, NAN, -1, 0, NAN, route]
+        rows.append(row)
+        at = now + route.sign()
+        if at <= self.end:  # the next step, unless after the end of observation
+            due = self._due
+            if at in due:
+                self.env.tie(at, NORMAL, self._on_signed, row)
+            else:
+                due[at] = (self._on_signed, row)
+                heappush(self._heap, at)
+        return order_id
+
+    def _route(self, region: str, department: str, kind: str, urgency: str) -> _Route:
+        """Where orders of one kind and urgency for one department of a region are worked."""
+        draws = self._draws(region)
+        desk = self._desks.get((region, department))
+        if desk is None:
+            desk = self._desks[(region, department)] = _Desk(self.spec.desk_capacity)
         deadline = self._deadline.get(urgency)
         if deadline is None:
             deadline = self.spec.deadline_hours.get(urgency, 120.0) * HOUR
-        draws = self._regions.get(region)
-        if draws is None:
-            draws = self._draws(region)
-        desk = self._desks.get((region, department))
-        if desk is None:
-            desk = self._desk(region, department)
-        order = _Order(order_id, kind, call_id, linked, region, line, department, category,
-                       urgency, now, now + deadline, desk, draws)
-        self._open[order_id] = order
-        delay = draws.sign()
-        if now + delay <= self.end:  # the next step, unless after the end of observation
-            self._push(order, delay, self._signed)
-        return order_id
-
-    def _push(self, order: _Order, delay: float, step) -> None:
-        """Run ``step(order)`` ``delay`` seconds from now (``env.schedule``'s rule)."""
-        self.env.call_after(delay, step, order)
+        # the processing time's sampler: called when work starts, never before (draw order)
+        duration = draws.police if kind == POLICE_ORDER else \
+            draws.work.get(urgency, draws.work["normal"])
+        route = self._routes[(region, department, kind, urgency)] = _Route(
+            desk, duration, URGENCY_RANK.get(urgency, 2), draws, deadline)
+        return route
 
     def link(self, order_id: int, other: int) -> None:
-        """Record that two orders handle one matter together (S8's dual handling)."""
-        order = self._open.get(order_id)
-        if order is not None:
-            order.linked_order_id = other
+        """Record that two orders handle one matter together (S8's dual handling), unless
+        ``order_id`` is closed (its record is final) or none (-1)."""
+        if order_id >= 0:
+            row = self._rows[order_id]
+            if row[_CLOSED] != row[_CLOSED]:  # (NaN: still open)
+                row[_LINKED] = other
 
-    def _desk(self, region: str, department: str) -> _Desk:
-        key = (region, department)
-        desk = self._desks.get(key)
-        if desk is None:
-            desk = self._desks[key] = _Desk(self.spec.desk_capacity)
-        return desk
+    def order(self, order_id: int) -> OrderRecord:
+        """The record of an order so far (open: ``closed`` NaN)."""
+        return OrderRecord._make(self._rows[order_id][:_ROUTE])
 
-    def _signed(self, order: _Order) -> None:
-        now = order.signed = self.env.now
-        desk = order.desk
+    def _push(self, row: list, at: float, step: Callable[[list], None]) -> None:
+        """Run ``step(row)`` at ``at`` (``env.call_at``'s rule), unless after the end."""
+        if at <= self.end:
+            due = self._due
+            if at in due:
+                self.env.tie(at, NORMAL, step, row)
+            else:
+                due[at] = (step, row)
+                heappush(self._heap, at)
+
+    def _signed(self, row: list) -> None:
+        now = row[_SIGNED] = self.env.now
+        route = row[_ROUTE]
+        desk = route.desk
         if desk.busy < desk.capacity:  # ``_to_desk`` and ``_start``, inlined
             desk.busy += 1
-            delay = order.duration()
-            if now + delay <= self.end:
-                self._push(order, delay, self._worked)
+            at = now + route.duration()
+            if at <= self.end:
+                due = self._due
+                if at in due:
+                    self.env.tie(at, NORMAL, self._on_worked, row)
+                else:
+                    due[at] = (self._on_worked, row)
+                    heappush(self._heap, at)
         else:
-            desk.waiting[order.rank].append(order)
+            desk.waiting[route.rank].append(row)
 
-    def _to_desk(self, order: _Order) -> None:
-        desk = order.desk
+    def _to_desk(self, row: list) -> None:
+        route = row[_ROUTE]
+        desk = route.desk
         if desk.busy < desk.capacity:
-            self._start(desk, order)
+            desk.busy += 1
+            self._push(row, self.env.now + route.duration(), self._on_worked)
         else:
-            desk.waiting[order.rank].append(order)
+            desk.waiting[route.rank].append(row)
 
-    def _start(self, desk: _Desk, order: _Order) -> None:
-        desk.busy += 1
-        delay = order.duration()
-        if self.env.now + delay <= self.end:
-            self._push(order, delay, self._worked)
-
-    def _worked(self, order: _Order) -> None:
-        desk = order.desk
+    def _worked(self, row: list) -> None:
+        route = row[_ROUTE]
+        desk = route.desk
         desk.busy -= 1
         if desk.busy + 1 >= desk.capacity:  # the desk was full: some may be waiting
             for queue in desk.waiting:
                 if queue:
-                    self._start(desk, queue.popleft())
+                    nxt = queue.popleft()
+                    desk.busy += 1
+                    self._push(nxt, self.env.now + nxt[_ROUTE].duration(), self._on_worked)
                     break
-        rng = order.draws.rng
-        if order.reopened < MAX_REOPEN and rng.random() < self.reopen:
-            order.reopened += 1
-            self._to_desk(order)  # back to the end of the desk's queue
+        rng = route.rng
+        if row[_REOPENED] < MAX_REOPEN and rng.random() < self.reopen:
+            row[_REOPENED] += 1
+            self._to_desk(row)  # back to the end of the desk's queue
             return
         # closed now, and maybe surveyed by callback (回访)
-        closed = self.env.now
-        on_time = closed <= order.deadline
+        closed = row[_CLOSED] = self.env.now
+        on_time = closed <= row[_DEADLINE]
+        row[_ON_TIME] = 1 if on_time else 0
         sat = self.spec.satisfaction
-        score = NAN
         if rng.random() < sat.surveyed:
             mean = sat.on_time if on_time else sat.late
-            score = float(rng.beta(mean * sat.concentration, (1 - mean) * sat.concentration))
-        del self._open[order.order_id]
-        self.records.append(_new_record(OrderRecord, (
-            order.order_id, order.kind, order.call_id, order.linked_order_id, order.region,
-            order.line, order.dispatched_to, order.category, order.urgency, order.created,
-            order.deadline, order.signed, closed, int(on_time), order.reopened, score)))
+            row[_SCORE] = float(rng.beta(mean * sat.concentration,
+                                         (1 - mean) * sat.concentration))
 
-    def finish(self) -> list[OrderRecord]:
+    def finish(self) -> OrderLog:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
         already overdue, else -1) and return all, by id."""
-        for order in list(self._open.values()):
-            overdue = 0 if order.deadline < self.end else -1
-            self.records.append(order.record(NAN, overdue, NAN))
-        self._open.clear()
-        return sorted(self.records, key=lambda r: r.order_id)
+        end = self.end
+        for row in self._rows:
+            if row[_CLOSED] != row[_CLOSED] and row[_DEADLINE] < end:  # open and overdue
+                row[_ON_TIME] = 0
+        return OrderLog.of_rows(self._rows)
 
 
-class _Order:
-    """One order in flight: the fields of its record so far, where it is worked and the draws
-    of its region."""
+class _Route:
+    """Where the orders of one kind and urgency for one department desk of a region go: the
+    desk, the processing time's sampler, the rank in the desk's queue, the region's draws
+    and the time allowed (seconds)."""
 
-    __slots__ = ("order_id", "kind", "call_id", "linked_order_id", "region", "line",
-                 "dispatched_to", "category", "urgency", "created", "deadline", "signed",
-                 "reopened", "desk", "draws", "rank", "duration")
+    __slots__ = ("desk", "duration", "rank", "sign", "rng", "deadline")
 
-    def __init__(self, order_id: int, kind: str, call_id: int, linked: int, region: str,
-                 line: str, department: str, category: str, urgency: str, created: float,
-                 deadline: float, desk: _Desk, draws: _RegionDraws) -> None:
-        self.order_id = order_id
-        self.kind = kind
-        self.call_id = call_id
-        self.linked_order_id = linked
-        self.region = region
-        self.line = line
-        self.dispatched_to = department
-        self.category = category
-        self.urgency = urgency
-        self.created = created
-        self.deadline = deadline
-        self.signed = NAN
-        self.reopened = 0
+    def __init__(self, desk: _Desk, duration: Callable[[], float], rank: int,
+                 draws: _RegionDraws, deadline: float) -> None:
         self.desk = desk
-        self.draws = draws
-        self.rank = URGENCY_RANK.get(urgency, 2)
-        # the processing time's sampler: called when work starts, never before (draw order)
-        self.duration = draws.police if kind == POLICE_ORDER else \
-            draws.work.get(urgency, draws.work["normal"])
-
-    def record(self, closed: float, on_time: int, score: float) -> OrderRecord:
-        """The order's record, ending ``closed`` (NaN: still open)."""
-        return _new_record(OrderRecord, (
-            self.order_id, self.kind, self.call_id, self.linked_order_id, self.region,
-            self.line, self.dispatched_to, self.category, self.urgency, self.created,
-            self.deadline, self.signed, closed, on_time, self.reopened, score))
+        self.duration = duration
+        self.rank = rank
+        self.sign = draws.sign
+        self.rng: np.random.Generator = draws.rng
+        self.deadline = deadline
 
 
 class _RegionDraws:
@@ -239,9 +243,6 @@ class _RegionDraws:
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
 
 
-_new_record = tuple.__new__  # a record from its fields in order (no NamedTuple ``__new__`` call)
-
-
 class _Desk:
     """A department desk of one region: orders worked on at once, and those waiting (FIFO)."""
 
@@ -250,4 +251,4 @@ class _Desk:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.busy = 0
-        self.waiting: tuple[deque[_Order], ...] = tuple(deque() for _ in URGENCY_RANK)
+        self.waiting: tuple[deque[list], ...] = tuple(deque() for _ in URGENCY_RANK)
