@@ -30,9 +30,9 @@ class _Watched(OrderSystem):
         super().__init__(*args)
         self.worked: list[float] = []
 
-    def _worked(self, row: list) -> None:
+    def _worked(self, order_id: int) -> None:
         self.worked.append(self.env.now)
-        super()._worked(row)
+        super()._worked(order_id)
 
 
 def _run_orders(end: float, capacity: int = 200

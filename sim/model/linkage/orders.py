@@ -14,44 +14,42 @@ deadline has already passed, else as not yet known (-1). Like calls, orders move
 on the model's loop rather than by a generator process each: each step of an order is an entry
 of the loop (``OrderSystem._push``), so a step due at the same time as another entry runs in
 the order they were scheduled, as SimPy runs events.
+
+An order's fields are kept by its id in typed arrays while it runs (no object per order), and
+become the columns of the replication's ``OrderLog`` when the run ends.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from heapq import heappush
 from typing import TYPE_CHECKING
 
+import numpy as np
 from simpy.events import NORMAL
 
 from sim.domain.distributions import block_sampler
 from sim.domain.lines import HOUR
-from sim.model.linkage.order_log import ORDER_FIELDS, OrderLog, OrderRecord
+from sim.model.linkage.order_log import ORDER_DTYPES, OrderLog, OrderRecord
 from sim.scenario.linkage import Orders
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from sim.domain.streams import Streams
     from sim.model.loop import ModelEnvironment
 
 __all__ = ["MAX_REOPEN", "POLICE_ORDER", "URGENCY_RANK", "WORK_ORDER", "OrderLog", "OrderRecord",
-           "OrderSystem"]
+           "OrderSystem", "Route"]
 
 WORK_ORDER, POLICE_ORDER = "work_order", "police_order"
 MAX_REOPEN = 3
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
 NAN = math.nan
 INF = math.inf
-
-# An order in flight is a list: its record so far, in ``OrderRecord`` field order, then its
-# route. These are the positions its steps read and fill in.
-(_LINKED, _DEADLINE, _SIGNED, _CLOSED, _ON_TIME, _REOPENED, _SCORE) = (
-    ORDER_FIELDS.index(name) for name in ("linked_order_id", "deadline", "signed", "closed",
-                                          "on_time", "reopened", "satisfaction"))
-_ROUTE = len(ORDER_FIELDS)
+_CHUNK = 4096  # orders' room added to the arrays at a time
+_ROUTE_FIELDS = ("kind", "region", "line", "dispatched_to", "category", "urgency")
 
 
 class OrderSystem:
@@ -62,13 +60,20 @@ class OrderSystem:
         self.env = env
         self.spec = spec
         self.end = end
-        self._rows: list[list] = []  # every order by id: its record so far, then its route
         self._desks: dict[tuple[str, str], _Desk] = {}
         self._streams = streams
         self._regions: dict[str, _RegionDraws] = {}
-        self._routes: dict[tuple[str, str, str, str], _Route] = {}
+        self._routes: dict[tuple[str, str, str, str, str, str], Route] = {}
         self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
         self.reopen = spec.reopen
+        # Every order's fields by id, in arrays with room for ``_size`` orders (filled with
+        # what an order has before its steps fill them in); the strings are its route's.
+        self._n = self._size = 0
+        self._call_id, self._linked = array("q"), array("q")
+        self._created, self._deadline_at = array("d"), array("d")
+        self._signed_at, self._closed_at = array("d"), array("d")
+        self._on_time, self._reopened, self._score = array("q"), array("q"), array("d")
+        self._route_of: list[Route | None] = []
         # The steps of an order are entries of the loop, pushed as ``env.call_after`` would
         # push them (sim.model.loop: every delay is a duration, never negative), with their
         # handlers bound once.
@@ -80,7 +85,7 @@ class OrderSystem:
     @property
     def created(self) -> int:
         """How many orders were created."""
-        return len(self._rows)
+        return self._n
 
     def _draws(self, region: str) -> _RegionDraws:
         """The region's own random streams: what happens to orders in one region never shifts
@@ -93,137 +98,179 @@ class OrderSystem:
     def create(self, kind: str, call_id: int, region: str, line: str, department: str,
                category: str, urgency: str, linked: int = -1) -> int:
         """Create an order now; return its id. ``line`` is the platform that owns it."""
-        route = self._routes.get((region, department, kind, urgency))
+        route = self._routes.get((kind, region, line, department, category, urgency))
         if route is None:
-            route = self._route(region, department, kind, urgency)
-        rows = self._rows
-        order_id = len(rows)
+            route = self.route(kind, region, line, department, category, urgency)
+        return self.open(route, call_id, linked)
+
+    def route(self, kind: str, region: str, line: str, department: str, category: str,
+              urgency: str) -> Route:
+        """Where orders with these fields go (the same object for the same fields): for
+        ``open``, which then needs only what differs between orders."""
+        key = (kind, region, line, department, category, urgency)
+        route = self._routes.get(key)
+        if route is None:
+            draws = self._draws(region)
+            desk = self._desks.get((region, department))
+            if desk is None:
+                desk = self._desks[(region, department)] = _Desk(self.spec.desk_capacity)
+            deadline = self._deadline.get(urgency)
+            if deadline is None:
+                deadline = self.spec.deadline_hours.get(urgency, 120.0) * HOUR
+            route = self._routes[key] = Route(len(self._routes), key, desk, draws, deadline)
+        return route
+
+    def open(self, route: Route, call_id: int, linked: int = -1) -> int:
+        """Create an order now along ``route`` (``route``'s fields); return its id."""
+        order_id = self._n
+        if order_id == self._size:
+            self._grow()
+        self._n = order_id + 1
         now = self.env.now
-        row = [order_id, kind, call_id, linked, region, line, department, category, urgency,
-               now, now + route.deadline, NAN, NAN, -1, 0, NAN, route]
-        rows.append(row)
+        self._call_id[order_id] = call_id
+        self._linked[order_id] = linked
+        self._created[order_id] = now
+        self._deadline_at[order_id] = now + route.deadline
+        self._route_of[order_id] = route
         at = now + route.sign()
         if at <= self.end:  # the next step, unless after the end of observation
             due = self._due
             if at in due:
-                self.env.tie(at, NORMAL, self._on_signed, row)
+                self.env.tie(at, NORMAL, self._on_signed, order_id)
             else:
-                due[at] = (self._on_signed, row)
+                due[at] = (self._on_signed, order_id)
                 heappush(self._heap, at)
         return order_id
 
-    def _route(self, region: str, department: str, kind: str, urgency: str) -> _Route:
-        """Where orders of one kind and urgency for one department of a region are worked."""
-        draws = self._draws(region)
-        desk = self._desks.get((region, department))
-        if desk is None:
-            desk = self._desks[(region, department)] = _Desk(self.spec.desk_capacity)
-        deadline = self._deadline.get(urgency)
-        if deadline is None:
-            deadline = self.spec.deadline_hours.get(urgency, 120.0) * HOUR
-        # the processing time's sampler: called when work starts, never before (draw order)
-        duration = draws.police if kind == POLICE_ORDER else \
-            draws.work.get(urgency, draws.work["normal"])
-        route = self._routes[(region, department, kind, urgency)] = _Route(
-            desk, duration, URGENCY_RANK.get(urgency, 2), draws, deadline)
-        return route
+    def _grow(self) -> None:
+        self._size += _CHUNK
+        for values, empty in ((self._call_id, 0), (self._linked, -1), (self._created, NAN),
+                              (self._deadline_at, NAN), (self._signed_at, NAN),
+                              (self._closed_at, NAN), (self._on_time, -1), (self._reopened, 0),
+                              (self._score, NAN)):
+            values.extend(array(values.typecode, (empty,)) * _CHUNK)
+        self._route_of.extend([None] * _CHUNK)
 
     def link(self, order_id: int, other: int) -> None:
         """Record that two orders handle one matter together (S8's dual handling), unless
         ``order_id`` is closed (its record is final) or none (-1)."""
-        if order_id >= 0:
-            row = self._rows[order_id]
-            if row[_CLOSED] != row[_CLOSED]:  # (NaN: still open)
-                row[_LINKED] = other
+        if order_id >= 0 and self._closed_at[order_id] != self._closed_at[order_id]:  # NaN: open
+            self._linked[order_id] = other
 
     def order(self, order_id: int) -> OrderRecord:
-        """The record of an order so far (open: ``closed`` NaN)."""
-        return OrderRecord._make(self._rows[order_id][:_ROUTE])
+        """The record of an order so far (open: ``closed`` NaN, ``on_time`` -1)."""
+        if not 0 <= order_id < self._n:
+            raise IndexError(f"no order {order_id}")
+        route = self._route_of[order_id]
+        i = order_id
+        return OrderRecord(
+            i, route.kind, self._call_id[i], self._linked[i], route.region, route.line,
+            route.dispatched_to, route.category, route.urgency, self._created[i],
+            self._deadline_at[i], self._signed_at[i], self._closed_at[i], self._on_time[i],
+            self._reopened[i], self._score[i])
 
-    def _push(self, row: list, at: float, step: Callable[[list], None]) -> None:
-        """Run ``step(row)`` at ``at`` (``env.call_at``'s rule), unless after the end."""
+    def _push(self, order_id: int, at: float, step: Callable[[int], None]) -> None:
+        """Run ``step(order_id)`` at ``at`` (``env.call_at``'s rule), unless after the end."""
         if at <= self.end:
             due = self._due
             if at in due:
-                self.env.tie(at, NORMAL, step, row)
+                self.env.tie(at, NORMAL, step, order_id)
             else:
-                due[at] = (step, row)
+                due[at] = (step, order_id)
                 heappush(self._heap, at)
 
-    def _signed(self, row: list) -> None:
-        now = row[_SIGNED] = self.env.now
-        route = row[_ROUTE]
+    def _signed(self, order_id: int) -> None:
+        now = self._signed_at[order_id] = self.env.now
+        route = self._route_of[order_id]
         desk = route.desk
-        if desk.busy < desk.capacity:  # ``_to_desk`` and ``_start``, inlined
+        if desk.busy < desk.capacity:  # ``_to_desk``, inlined
             desk.busy += 1
             at = now + route.duration()
             if at <= self.end:
                 due = self._due
                 if at in due:
-                    self.env.tie(at, NORMAL, self._on_worked, row)
+                    self.env.tie(at, NORMAL, self._on_worked, order_id)
                 else:
-                    due[at] = (self._on_worked, row)
+                    due[at] = (self._on_worked, order_id)
                     heappush(self._heap, at)
         else:
-            desk.waiting[route.rank].append(row)
+            desk.waiting[route.rank].append(order_id)
 
-    def _to_desk(self, row: list) -> None:
-        route = row[_ROUTE]
+    def _to_desk(self, order_id: int) -> None:
+        route = self._route_of[order_id]
         desk = route.desk
         if desk.busy < desk.capacity:
             desk.busy += 1
-            self._push(row, self.env.now + route.duration(), self._on_worked)
+            self._push(order_id, self.env.now + route.duration(), self._on_worked)
         else:
-            desk.waiting[route.rank].append(row)
+            desk.waiting[route.rank].append(order_id)
 
-    def _worked(self, row: list) -> None:
-        route = row[_ROUTE]
+    def _worked(self, order_id: int) -> None:
+        route = self._route_of[order_id]
         desk = route.desk
         desk.busy -= 1
         if desk.busy + 1 >= desk.capacity:  # the desk was full: some may be waiting
             for queue in desk.waiting:
                 if queue:
-                    nxt = queue.popleft()
+                    waiting = queue.popleft()
                     desk.busy += 1
-                    self._push(nxt, self.env.now + nxt[_ROUTE].duration(), self._on_worked)
+                    self._push(waiting, self.env.now + self._route_of[waiting].duration(),
+                               self._on_worked)
                     break
         rng = route.rng
-        if row[_REOPENED] < MAX_REOPEN and rng.random() < self.reopen:
-            row[_REOPENED] += 1
-            self._to_desk(row)  # back to the end of the desk's queue
+        reopened = self._reopened
+        if reopened[order_id] < MAX_REOPEN and rng.random() < self.reopen:
+            reopened[order_id] += 1
+            self._to_desk(order_id)  # back to the end of the desk's queue
             return
         # closed now, and maybe surveyed by callback (回访)
-        closed = row[_CLOSED] = self.env.now
-        on_time = closed <= row[_DEADLINE]
-        row[_ON_TIME] = 1 if on_time else 0
+        closed = self._closed_at[order_id] = self.env.now
+        on_time = closed <= self._deadline_at[order_id]
+        self._on_time[order_id] = 1 if on_time else 0
         sat = self.spec.satisfaction
         if rng.random() < sat.surveyed:
             mean = sat.on_time if on_time else sat.late
-            row[_SCORE] = float(rng.beta(mean * sat.concentration,
-                                         (1 - mean) * sat.concentration))
+            self._score[order_id] = float(rng.beta(mean * sat.concentration,
+                                                   (1 - mean) * sat.concentration))
 
     def finish(self) -> OrderLog:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
         already overdue, else -1) and return all, by id."""
-        end = self.end
-        for row in self._rows:
-            if row[_CLOSED] != row[_CLOSED] and row[_DEADLINE] < end:  # open and overdue
-                row[_ON_TIME] = 0
-        return OrderLog.of_rows(self._rows)
+        n = self._n
+        columns: dict[str, np.ndarray] = {"order_id": np.arange(n, dtype=np.int64)}
+        routes = sorted(self._routes.values(), key=lambda r: r.index)
+        which = np.fromiter((r.index for r in self._route_of[:n]), dtype=np.int64, count=n)
+        for name in _ROUTE_FIELDS:
+            columns[name] = np.array([getattr(r, name) for r in routes] or [""],
+                                     dtype=object)[which]
+        for name, values in (("call_id", self._call_id), ("linked_order_id", self._linked),
+                             ("created", self._created), ("deadline", self._deadline_at),
+                             ("signed", self._signed_at), ("closed", self._closed_at),
+                             ("on_time", self._on_time), ("reopened", self._reopened),
+                             ("satisfaction", self._score)):
+            columns[name] = np.frombuffer(values, dtype=ORDER_DTYPES[name], count=n).copy()
+        overdue = np.isnan(columns["closed"]) & (columns["deadline"] < self.end)
+        columns["on_time"][overdue] = 0
+        return OrderLog({name: columns[name] for name in ORDER_DTYPES})
 
 
-class _Route:
-    """Where the orders of one kind and urgency for one department desk of a region go: the
-    desk, the processing time's sampler, the rank in the desk's queue, the region's draws
-    and the time allowed (seconds)."""
+class Route:
+    """Where the orders with the same fields but their call go (``OrderSystem.route``): the
+    desk of their department in their region, the processing time's sampler, their rank in
+    the desk's queue, the region's draws and the time allowed (seconds)."""
 
-    __slots__ = ("desk", "duration", "rank", "sign", "rng", "deadline")
+    __slots__ = ("index", "kind", "region", "line", "dispatched_to", "category", "urgency",
+                 "desk", "duration", "rank", "sign", "rng", "deadline")
 
-    def __init__(self, desk: _Desk, duration: Callable[[], float], rank: int,
+    def __init__(self, index: int, key: tuple[str, str, str, str, str, str], desk: _Desk,
                  draws: _RegionDraws, deadline: float) -> None:
+        self.index = index
+        self.kind, self.region, self.line, self.dispatched_to, self.category, self.urgency = key
         self.desk = desk
-        self.duration = duration
-        self.rank = rank
+        # the processing time's sampler: called when work starts, never before (draw order)
+        self.duration: Callable[[], float] = draws.police if self.kind == POLICE_ORDER else \
+            draws.work.get(self.urgency, draws.work["normal"])
+        self.rank = URGENCY_RANK.get(self.urgency, 2)
         self.sign = draws.sign
         self.rng: np.random.Generator = draws.rng
         self.deadline = deadline
@@ -251,4 +298,4 @@ class _Desk:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.busy = 0
-        self.waiting: tuple[deque[list], ...] = tuple(deque() for _ in URGENCY_RANK)
+        self.waiting: tuple[deque[int], ...] = tuple(deque() for _ in URGENCY_RANK)
