@@ -72,3 +72,29 @@ def test_orders_after_the_end_of_observation_stay_open():
     still = [r for r in records if r.closed != r.closed]
     assert still and all(r.deadline < end or r.on_time == -1 for r in still)
     assert env.now <= end
+
+
+def test_reopen_survey_and_scores_follow_the_spec():
+    """The reopen and survey draws and the Beta scores (drawn in blocks per region) keep their
+    probabilities and means: each within four standard errors of the spec."""
+    env = ModelEnvironment()
+    spec = Orders(reopen=0.2, desk_capacity=10_000,
+                  deadline_hours={"emergency": 2.0, "urgent": 24.0, "normal": 1e6})
+    system = _Watched(env, spec, 1e12, Streams(np.random.SeedSequence(11)))
+    n = 4000
+    for i in range(n):
+        Callback(lambda e: system.create("work_order", e.tag, f"r{e.tag % 2}", "12345", "d",
+                                         "C", "normal"), i).at(env, float(i))
+    env.run()
+    orders = system.finish().columns()
+    steps = len(system.worked)  # processing steps: n closes, the rest reopens
+    reopens = int(orders["reopened"].sum())
+    assert steps == n + reopens and (orders["closed"] == orders["closed"]).all()
+    p = reopens / steps  # (a step after three reopens cannot reopen: a handful at p = 0.2)
+    assert abs(p - 0.2) < 4 * (0.2 * 0.8 / steps) ** 0.5
+    scores = orders["satisfaction"][orders["satisfaction"] == orders["satisfaction"]]
+    sat = spec.satisfaction
+    assert abs(len(scores) / n - sat.surveyed) < 4 * (sat.surveyed * (1 - sat.surveyed) / n) ** 0.5
+    assert (orders["on_time"] == 1).all()  # a deadline of 1e6 hours
+    sd = (sat.on_time * (1 - sat.on_time) / (sat.concentration + 1)) ** 0.5  # Beta's
+    assert abs(scores.mean() - sat.on_time) < 4 * sd / len(scores) ** 0.5

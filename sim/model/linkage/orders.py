@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from simpy.events import NORMAL
 
-from sim.domain.distributions import block_sampler
+from sim.domain.distributions import beta_sampler, block_sampler, uniforms
 from sim.domain.lines import HOUR
 from sim.model.linkage.order_log import ORDER_DTYPES, OrderLog, OrderRecord
 from sim.scenario.linkage import Orders
@@ -66,6 +66,7 @@ class OrderSystem:
         self._routes: dict[tuple[str, str, str, str, str, str], Route] = {}
         self._deadline = {u: spec.deadline_hours.get(u, 120.0) * HOUR for u in URGENCY_RANK}
         self.reopen = spec.reopen
+        self.surveyed = spec.satisfaction.surveyed
         # Every order's fields by id, in arrays with room for ``_size`` orders (filled with
         # what an order has before its steps fill them in); the strings are its route's.
         self._n = self._size = 0
@@ -217,21 +218,22 @@ class OrderSystem:
                     self._push(waiting, self.env.now + self._route_of[waiting].duration(),
                                self._on_worked)
                     break
-        rng = route.rng
+        draws = route.draws
         reopened = self._reopened
-        if reopened[order_id] < MAX_REOPEN and rng.random() < self.reopen:
+        if reopened[order_id] < MAX_REOPEN and draws.reopen() < self.reopen:
             reopened[order_id] += 1
             self._to_desk(order_id)  # back to the end of the desk's queue
             return
         # closed now, and maybe surveyed by callback (回访)
         closed = self._closed_at[order_id] = self.env.now
-        on_time = closed <= self._deadline_at[order_id]
-        self._on_time[order_id] = 1 if on_time else 0
-        sat = self.spec.satisfaction
-        if rng.random() < sat.surveyed:
-            mean = sat.on_time if on_time else sat.late
-            self._score[order_id] = float(rng.beta(mean * sat.concentration,
-                                                   (1 - mean) * sat.concentration))
+        if closed <= self._deadline_at[order_id]:
+            self._on_time[order_id] = 1
+            if draws.survey() < self.surveyed:
+                self._score[order_id] = draws.score_on_time()
+        else:
+            self._on_time[order_id] = 0
+            if draws.survey() < self.surveyed:
+                self._score[order_id] = draws.score_late()
 
     def finish(self) -> OrderLog:
         """Record orders still open at the end of observation (closed empty; on_time 0 when
@@ -260,7 +262,7 @@ class Route:
     the desk's queue, the region's draws and the time allowed (seconds)."""
 
     __slots__ = ("index", "kind", "region", "line", "dispatched_to", "category", "urgency",
-                 "desk", "duration", "rank", "sign", "rng", "deadline")
+                 "desk", "duration", "rank", "sign", "draws", "deadline")
 
     def __init__(self, index: int, key: tuple[str, str, str, str, str, str], desk: _Desk,
                  draws: _RegionDraws, deadline: float) -> None:
@@ -272,22 +274,29 @@ class Route:
             draws.work.get(self.urgency, draws.work["normal"])
         self.rank = URGENCY_RANK.get(self.urgency, 2)
         self.sign = draws.sign
-        self.rng: np.random.Generator = draws.rng
+        self.draws = draws
         self.deadline = deadline
 
 
 class _RegionDraws:
-    """One region's order streams: sign-off delay, processing by urgency, police processing,
-    and the reopen and survey draws."""
+    """One region's order streams, each drawn in numpy blocks: sign-off delay, processing by
+    urgency, police processing, the reopen and survey uniforms and the survey's scores (Beta,
+    by whether the order closed on time)."""
 
     def __init__(self, spec: Orders, streams, region: str) -> None:
-        self.rng = streams(f"orders:{region}")
         self.sign = block_sampler(spec.sign_delay, streams(f"orders:sign:{region}"))
         work = block_sampler(spec.processing, streams(f"orders:work:{region}"))
         self.work = {u: work for u in URGENCY_RANK}
         for urgency, dist in spec.processing_by_urgency.items():
             self.work[urgency] = block_sampler(dist, streams(f"orders:work:{urgency}:{region}"))
         self.police = block_sampler(spec.police_processing, streams(f"orders:police:{region}"))
+        self.reopen = uniforms(streams(f"orders:reopen:{region}"))
+        self.survey = uniforms(streams(f"orders:survey:{region}"))
+        sat = spec.satisfaction
+        self.score_on_time, self.score_late = (
+            beta_sampler(mean * sat.concentration, (1 - mean) * sat.concentration,
+                         streams(f"orders:score:{name}:{region}"))
+            for name, mean in (("on_time", sat.on_time), ("late", sat.late)))
 
 
 class _Desk:
