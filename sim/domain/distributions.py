@@ -201,3 +201,9 @@ def block_sampler(dist: _Dist, rng: np.random.Generator, block: int = BLOCK
 def uniforms(rng: np.random.Generator, block: int = BLOCK) -> Callable[[], float]:
     """The next uniform [0, 1) draw on each call, ``block`` at a time."""
     return _chained(lambda: rng.random(block))
+
+
+def beta_sampler(a: float, b: float, rng: np.random.Generator, block: int = BLOCK
+                 ) -> Callable[[], float]:
+    """The next Beta(``a``, ``b``) variate on each call, ``block`` at a time."""
+    return _chained(lambda: rng.beta(a, b, block))

@@ -44,6 +44,30 @@ def _child(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _load(text: str, fast: bool = True) -> tuple[yaml.Node | None, Any]:
+    """The YAML document's node tree and its data, parsed once: by libyaml where PyYAML has it
+    (a model run reads the list on start-up; libyaml parses it some 20 times faster), else,
+    and for the error message of a file libyaml rejects, by PyYAML's own parser."""
+    loader_class = getattr(yaml, "CSafeLoader", None) if fast else None
+    if loader_class is None:
+        loader_class = yaml.SafeLoader
+    try:
+        loader = loader_class(text)
+    except yaml.YAMLError:
+        if loader_class is yaml.SafeLoader:
+            raise
+        return _load(text, fast=False)
+    try:
+        node = loader.get_single_node()
+        return node, (None if node is None else loader.construct_document(node))
+    except yaml.YAMLError:
+        if loader_class is yaml.SafeLoader:
+            raise
+        return _load(text, fast=False)  # (the same error, as PyYAML words it)
+    finally:
+        loader.dispose()
+
+
 class _Source:
     """The parsed file plus the line of every key path, for error messages."""
 
@@ -57,8 +81,7 @@ class _Source:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read: {exc}", source=path) from None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
+            node, self.data = _load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", source=path,

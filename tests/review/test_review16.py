@@ -23,8 +23,8 @@ def _orders(env: ModelEnvironment, sign: float = 10.0) -> OrderSystem:
 
 
 def _signed(order) -> float:
-    """An open order's sign-off time (a state dict before 46d2ee4..main, a slotted object on
-    main), so the same test runs against both."""
+    """An open order's sign-off time (a state dict before 46d2ee4..main, a slotted object or
+    its record so far since), so the same test runs against both."""
     return order["signed"] if isinstance(order, dict) else order.signed
 
 
@@ -39,7 +39,7 @@ def test_an_order_timer_tied_with_another_entry_runs_in_scheduling_order():
     for call_id in (0, 1):  # order A at t=0 (signs at 10), order B at t=1 (signs at 11)
         Callback(lambda e: system.create("work_order", e.tag, "r", "12345", "d", "C", "normal"),
                  call_id).at(env, float(call_id))
-    Callback(lambda e: Callback(lambda e2: seen.append(_signed(system._open[1]))).at(env, 11.0)
+    Callback(lambda e: Callback(lambda e2: seen.append(_signed(system.order(1)))).at(env, 11.0)
              ).at(env, 2.0)
     env.run(until=100.0)
     assert seen == [11.0]  # main: [nan]

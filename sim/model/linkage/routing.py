@@ -41,23 +41,30 @@ from sim.domain.draws import (
 from sim.domain.lines import EMERGENCY_CLASS, ORDINARY_CLASS, TRANSFER_CLASS
 from sim.domain.taxonomy import NO_OWNER, Category
 from sim.model.calls import (
-    DISPATCH,
-    DUAL_ORDER,
     GUIDANCE,
     ONE_KEY,
-    POLICE_ORDER,
     RESOLVED,
     RETURNED,
     SYSTEM_DISPATCH,
     THREE_WAY,
     TRANSFER,
-    WORK_ORDER,
     Call,
 )
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import POLICE_ORDER as POLICE
 from sim.model.linkage.orders import WORK_ORDER as WORK
-from sim.model.linkage.orders import OrderSystem
+from sim.model.linkage.orders import OrderSystem, Route
+from sim.model.linkage.rules import (
+    AT_OWNER,
+    DISPATCHED,
+    DONE,
+    DUAL,
+    FIRST_RECEIVER,
+    POLICE_ORDERED,
+    WORK_ORDERED,
+    Case,
+    Rule,
+)
 from sim.scenario.linkage import Linkage
 
 if TYPE_CHECKING:
@@ -69,15 +76,8 @@ NextLeg = Callable[..., Call]
 
 HOLD = None
 """``after_talk`` result: the seat stays held until the router releases it."""
-COUNTERPART = {"12345": "110", "110": "12345"}
 DEFAULT_ACCURACY = 0.95
 _CLASSIFY_SALT = SALT[CLASSIFY]
-# How the owner handles a call (``Category.handling``), as small ints for the hot path.
-RESOLVE, GUIDE, DISPATCHED, WORK_ORDERED, POLICE_ORDERED, DUAL = range(6)
-_HANDLING = {"resolve": RESOLVE, "guidance": GUIDE, "dispatch": DISPATCHED,
-             "work_order": WORK_ORDERED, "police_order": POLICE_ORDERED, "dual": DUAL}
-
-
 class LinkState:
     """Per-call linkage state, created only for calls that need it."""
 
@@ -109,34 +109,6 @@ def state(call: Call) -> LinkState:
     if call.link is None:
         call.link = LinkState()
     return call.link
-
-
-class Rule:
-    """What the router reads of one category on every answered leg, looked up once per
-    scenario: the category and its flags, how its owner handles it, the departments its orders
-    go to, and the lines a misclassification can pick."""
-
-    __slots__ = ("cat", "owner", "no_owner", "no_owner_disposition", "danger", "scope_unclear",
-                 "handling", "disposition", "department", "police_department", "code",
-                 "urgency", "wrong")
-
-    def __init__(self, cat: Category, served_lines: list[str]) -> None:
-        self.cat = cat
-        self.owner = cat.owner
-        self.no_owner = cat.owner == NO_OWNER
-        self.no_owner_disposition = GUIDANCE if cat.out_of_scope and cat.kind == "out_of_scope" \
-            else RESOLVED
-        self.danger = cat.danger
-        self.scope_unclear = cat.scope_unclear
-        self.handling = _HANDLING.get(cat.handling, DUAL)
-        self.disposition = (RESOLVED, GUIDANCE, DISPATCH, WORK_ORDER, POLICE_ORDER,
-                            DUAL_ORDER)[self.handling]
-        self.department = cat.department
-        self.police_department = cat.department if cat.owner == "110" and cat.department \
-            else "属地派出所"
-        self.code = cat.code
-        self.urgency = cat.urgency
-        self.wrong = [ln for ln in served_lines if ln != cat.owner]
 
 
 class ResolveAll:
@@ -171,49 +143,69 @@ class DiversionRouter:
                       for c in table.categories]
         self.max_hops = spec.max_hops
         self._platform: dict[str, str] = {}  # line -> its platform's department name
+        # by centre index, then category id: the case (made on first use)
+        self._cases: list[list[Case | None]] = [[None] * len(self.rules)
+                                                for _ in directory.centres]
 
     # -- the decision ----------------------------------------------------------------------
+    def _case(self, centre: Centre, category: int) -> Case:
+        case = self._cases[centre.index][category] = Case(self.rules[category], centre,
+                                                          self.accuracy)
+        return case
+
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
-        rule = self.rules[call.category]
-        if rule is None:
-            call.disposition = RESOLVED
-            return 0.0
+        case = self._cases[centre.index][call.category]
+        if case is None:
+            case = self._case(centre, call.category)
         link = call.link
-        if link is not None:
+        if link is None:
+            if case.fixed >= 0:  # no category, or no owner
+                call.disposition = case.fixed
+                return 0.0
+        else:
+            rule = case.rule
+            if rule is None:
+                call.disposition = RESOLVED
+                return 0.0
             if link.partner is not None:
                 return self._end_negotiation(call, centre, rule.cat, now)
             if link.keep:
                 return self._first_receiver(call, centre, rule.cat)
-        if rule.no_owner:
-            call.disposition = rule.no_owner_disposition
-            return 0.0
-        line = centre.plan.line
-        owner = rule.owner
-        if rule.danger and line == "110" and owner != "110":
+            if rule.no_owner:
+                call.disposition = rule.no_owner_disposition
+                return 0.0
+        rule = case.rule
+        if case.police_first:
             self._police_first(call, centre, rule.cat)
-        if (rule.scope_unclear and line in COUNTERPART and not (link and link.negotiated)
-                and call.leg < self.max_hops
-                and uniform(call.key, SCOPE) < rule.scope_unclear):
-            target = self.directory.reachable(centre.plan.region, COUNTERPART[line])
+        if (case.scope and not (link and link.negotiated) and call.leg < self.max_hops
+                and uniform(call.key, SCOPE) < case.scope):
+            target = self.directory.reachable(centre.plan.region, case.counterpart)
             if target is not None:
                 return self._start_three_way(call, centre, target, self.spec.three_way.agreement)
         x = ((call.key ^ _CLASSIFY_SALT) + GOLDEN) & MASK  # uniform(key, CLASSIFY), inlined
         x = ((x ^ (x >> 30)) * M1) & MASK
         x = ((x ^ (x >> 27)) * M2) & MASK
-        if ((x ^ (x >> 31)) >> 11) * TO_UNIT < self.accuracy[line]:
-            perceived = owner
+        if ((x ^ (x >> 31)) >> 11) * TO_UNIT < case.accuracy:  # classified right: the owner
+            right = case.right
+            if right == DONE:
+                call.disposition = case.disposition
+                return 0.0
+            if right == AT_OWNER:
+                return self._at_owner(call, centre, rule.cat)
+            if right == FIRST_RECEIVER:
+                return self._first_receiver(call, centre, rule.cat)
+            perceived = rule.owner
         else:
             perceived = self._wrong(call, rule)
-        here = centre.lines  # this seat's line, and lines merged into it (S18)
-        if perceived == line or (perceived in here and not rule.danger):
-            if owner not in here:
-                return self._first_receiver(call, centre, rule.cat)
-            handling = rule.handling
-            if handling <= DISPATCHED:  # resolved, guidance or dispatch: no order
-                call.disposition = rule.disposition
-                return 0.0
-            return self._at_owner(call, centre, rule.cat)
+            line, here = centre.plan.line, centre.lines  # (S18: lines merged into these seats)
+            if perceived == line or (perceived in here and not rule.danger):
+                if rule.owner not in here:
+                    return self._first_receiver(call, centre, rule.cat)
+                if rule.handling <= DISPATCHED:  # resolved, guidance or dispatch: no order
+                    call.disposition = rule.disposition
+                    return 0.0
+                return self._at_owner(call, centre, rule.cat)
         if call.leg >= self.max_hops:
             return self._first_receiver(call, centre, rule.cat)
         return self._pass_on(call, centre, rule.cat, perceived)
@@ -284,7 +276,25 @@ class DiversionRouter:
 
     def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
                linked: int = -1) -> int:
-        rule = self.rules[call.category]
+        case = self._cases[centre.index][call.category]
+        if case is None:
+            case = self._case(centre, call.category)
+        routes = case.police_routes if kind == POLICE else case.work_routes
+        route = routes.get(line)
+        if route is None:
+            route = routes[line] = self._route(kind, case.rule, centre, line)
+        order = self.orders.open(route, call.call_id, linked)
+        link = call.link
+        if kind == POLICE and link is not None:
+            # One police order per call, whatever legs follow: a leg that goes on has a link
+            # (``_police_first``); a leg ending here (no link: no hold, no conference) needs
+            # no note of it, and keeps the centre's common path.
+            link.police_done, link.police_order = True, order
+        return order
+
+    def _route(self, kind: str, rule: Rule, centre: Centre, line: str) -> Route:
+        """Where an order of ``kind`` of the rule's category, created at ``centre`` for
+        ``line``, goes: its department (the platform's own where the category names none)."""
         if kind == POLICE:
             department = rule.police_department
         else:
@@ -293,15 +303,8 @@ class DiversionRouter:
                 department = self._platform.get(line)
                 if department is None:
                     department = self._platform[line] = f"{line} 平台"
-        order = self.orders.create(kind, call.call_id, centre.plan.region, line, department,
-                                   rule.code, rule.urgency, linked)
-        link = call.link
-        if kind == POLICE and link is not None:
-            # One police order per call, whatever legs follow: a leg that goes on has a link
-            # (``_police_first``); a leg ending here (no link: no hold, no conference) needs
-            # no note of it, and keeps the centre's common path.
-            link.police_done, link.police_order = True, order
-        return order
+        return self.orders.route(kind, centre.plan.region, line, department, rule.code,
+                                 rule.urgency)
 
     # -- voice transfers -------------------------------------------------------------------
     def _one_key(self, call: Call, centre: Centre, target: int) -> float:
