@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, UNFINISHED
+from sim.model.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, OUTCOMES, UNFINISHED
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -180,50 +180,103 @@ class ReplicationKpis:
         return self.overall if kind == "overall" else self.group(kind)[name]
 
 
+def kpi_table(outcome: np.ndarray, wait: np.ndarray, redial: np.ndarray, group: np.ndarray,
+              staffed: Sequence[float], busy: Sequence[float], sl_seconds: Sequence[float],
+              ) -> list[KpiValues]:
+    """``group_kpis`` of several groups at once, from the legs of all (in record order):
+    their outcomes, waits (``waits``), whether each is a redial and its group, a code
+    ``0 … len(staffed) - 1`` (any other code: in no group). ``staffed`` and ``busy``: each
+    group's seat-seconds present and busy in the KPI window. The numbers are ``group_kpis``'s
+    to the bit: counts are counted per group, and each mean and percentile is taken over the
+    group's own waits in record order."""
+    n = len(staffed)
+    group = np.where((group >= 0) & (group < n), group, n)
+    k = len(OUTCOMES)
+    by_outcome = np.bincount(group * k + outcome, minlength=(n + 1) * k)[:n * k].reshape(n, k)
+    offered = np.bincount(group, minlength=n + 1)[:n].tolist()
+
+    def count(select: np.ndarray) -> list[int]:
+        return np.bincount(group[select], minlength=n + 1)[:n].tolist()
+
+    answered, abandoned = outcome == ANSWERED, outcome == ABANDONED
+    redials, waited = count(redial), count(answered & (wait > 0))
+    within = {t: count(answered & (wait <= t)) for t in sl_seconds}
+    late = {t: count(abandoned & (wait > t)) for t in sl_seconds}
+    queued = np.flatnonzero(answered | abandoned)
+    queued_rows = rows_by(group[queued], n)
+    sl_names = [(t, f"sl{t:g}", f"sl{t:g}_excl") for t in sl_seconds]
+    table = []
+    for g, (n_ans, n_ab, n_block, n_bot, n_unf, n_nj) in enumerate(by_outcome.tolist()):
+        human = offered[g] - n_bot
+        out: KpiValues = {
+            "offered": offered[g], "answered": n_ans, "bot": n_bot, "abandoned": n_ab,
+            "blocked": n_block, "unfinished": n_unf, "not_joined": n_nj, "human_offered": human,
+            "redials": redials[g],
+        }
+        for t, name, excl in sl_names:
+            out[name] = _ratio(within[t][g], human)
+            out[excl] = _ratio(within[t][g], n_ans + late[t][g])
+        rows = queued[queued_rows[g]]
+        w = wait[rows]  # answered and abandoned legs, in record order
+        w_ans = w[outcome[rows] == ANSWERED]
+        out.update({
+            "p_wait": _ratio(waited[g] + n_ab + n_nj, human - n_block - n_unf),
+            "mean_wait": float(w.mean()) if len(w) else math.nan,
+            "asa": float(w_ans.mean()) if len(w_ans) else math.nan,
+            "p90_wait": float(np.percentile(w_ans, 90)) if len(w_ans) else math.nan,
+            "abandon_rate": _ratio(n_ab, human), "block_rate": _ratio(n_block, human),
+            "unfinished_rate": _ratio(n_unf, human), "not_joined_rate": _ratio(n_nj, human),
+            "human_answer_rate": _ratio(n_ans, human), "bot_rate": _ratio(n_bot, offered[g]),
+            "occupancy": busy[g] / staffed[g] if staffed[g] > 0 else math.nan,
+            "seat_hours": staffed[g] / 3600.0,
+        })
+        table.append(out)
+    return table
+
+
 def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                      scenario: Scenario, staffed_by_centre: np.ndarray,
                      ) -> ReplicationKpis:
     """KPIs overall and by line, region and centre for one replication.
 
     ``staffed_by_centre`` holds each centre's seat-seconds present within the KPI window (on
-    duty plus overtime, see ``sim.results.overtime``); occupancy counts busy time inside the window.
+    duty plus overtime, see ``sim.results.overtime``); occupancy counts busy time inside the
+    window (of the legs on each group's seats: S18, merged lines' calls busy their host's).
     """
     lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
-    window = _window(cols, scenario)
-    wait = waits(cols)
-    centre = cols["centre"]
-    sl = scenario.service_level_seconds
-    overall: KpiValues = {}
-    named: dict[str, dict[str, KpiValues]] = {kind: {} for kind in SCOPES}
-
-    def members(attr: str, value: str) -> list[int]:
-        return [p.index for p in plans if getattr(p, attr) == value]
-
-    groups = [("overall", "all", [p.index for p in plans])]
-    groups += [("lines", line, members("line", line))
-               for line in dict.fromkeys(p.line for p in plans)]
-    groups += [("regions", region, members("region", region))
-               for region in dict.fromkeys(p.region for p in plans)]
-    groups += [("centres", p.key, [p.index]) for p in plans]
-    seats = cols.get("seat_centre", centre)  # S18: merged lines' calls busy their host's seats
-    answered = np.flatnonzero(cols["outcome"] == ANSWERED)
-    inside = np.flatnonzero(window)
-    # Each centre's legs as positions, in record order (what a mask selects): one sort each.
+    inside = np.flatnonzero(_window(cols, scenario))
+    centre, outcome = cols["centre"], cols["outcome"]
+    seats = cols.get("seat_centre", centre)
+    answered = np.flatnonzero(outcome == ANSWERED)
+    overlap = np.clip(np.minimum(cols["released"][answered], hi)
+                      - np.maximum(cols["answered"][answered], lo), 0, None)
+    wait = waits(cols)[inside]
+    redial = ((cols["attempt"] > 1) & (cols["leg"] == 0))[inside]
     n = code_count(plans, centre, seats)
-    centre_rows = [inside[r] for r in rows_by(centre[inside], n)]
-    seat_rows = [answered[r] for r in rows_by(seats[answered], n)]
-    for kind, name, idx in groups:
-        if kind == "centres":
-            rows, busy_rows = centre_rows[idx[0]], seat_rows[idx[0]]
-        else:
-            member = np.zeros(n, dtype=bool)
-            member[idx] = True
-            rows = np.flatnonzero(window & member[centre])
-            busy_rows = answered[member[seats[answered]]]
-        busy = overlap_seconds(cols["answered"][busy_rows], cols["released"][busy_rows], lo, hi)
-        kpis = group_kpis(cols, rows, wait, float(staffed_by_centre[idx].sum()), sl, busy)
+    named: dict[str, dict[str, KpiValues]] = {}
+    overall: KpiValues = {}
+    for kind, groups in _groups(plans).items():
+        code = np.full(n, len(groups), dtype=np.int64)  # a centre of no group: none
+        for g, members in enumerate(groups.values()):
+            code[members] = g
+        busy = [float(overlap[r].sum()) for r in rows_by(code[seats[answered]], len(groups))]
+        staffed = [float(staffed_by_centre[members].sum()) for members in groups.values()]
+        table = kpi_table(outcome[inside], wait, redial, code[centre[inside]], staffed, busy,
+                          scenario.service_level_seconds)
         if kind == "overall":
-            overall = kpis
+            overall = table[0]
         else:
-            named[kind][name] = kpis
+            named[kind] = dict(zip(groups, table, strict=True))
     return ReplicationKpis(overall, **named)
+
+
+def _groups(plans: Sequence[CentrePlan]) -> dict[str, dict[str, list[int]]]:
+    """The groups of centres KPIs are reported for: kind → name → centre indices, in plan
+    order (``overall`` has one group, ``all``)."""
+    out: dict[str, dict[str, list[int]]] = {"overall": {"all": [p.index for p in plans]}}
+    for kind, attr in (("lines", "line"), ("regions", "region")):
+        out[kind] = {}
+        for p in plans:
+            out[kind].setdefault(getattr(p, attr), []).append(p.index)
+    out["centres"] = {p.key: [p.index] for p in plans}
+    return out
