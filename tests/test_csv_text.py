@@ -161,3 +161,15 @@ def test_gzip_members_are_deterministic_gzip_with_zero_mtime() -> None:
     assert member[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # mtime 0, no name
     both = header_member(["a", "b"]) + member + gzip_bytes("")
     assert gzip.decompress(both).decode("utf-8") == "a,b\n" + text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True)
+                | st.integers(0, 2 * 10**6).map(lambda k: k / 2)
+                | st.sampled_from([0.0, -0.0, 99999.5, 100000.0, 100000.5, 999999.0, 1e6, -3.0]),
+                min_size=1, max_size=40))
+def test_general_prints_as_percent_6g_with_nan_empty(values: list[float]) -> None:
+    from sim.results.csvtext import general
+
+    want = ["" if x != x else "%.6g" % x for x in values]  # noqa: UP031 (the reference)
+    assert [r[0] for r in rows(general(np.array(values)))] == want

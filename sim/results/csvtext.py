@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Cells", "ints", "fixed", "table_cells", "const", "text_cells", "value_cells",
-           "csv_rows"]
+__all__ = ["Cells", "ints", "fixed", "general", "table_cells", "const", "text_cells",
+           "value_cells", "csv_rows"]
 
 _FAST_LIMIT = 2.0**52  # |x| * 10**d below this: the two-sum below is exact (and fits int64)
 _SPLIT = 2.0**27 + 1  # Veltkamp: a double as hi (26 bits) + lo (26 bits)
@@ -73,6 +73,35 @@ def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
             len(finite) and not np.abs(finite).max() * 10.0**decimals < _FAST_LIMIT):
         return text_cells([nan if x != x else f"{x:.{decimals}f}" for x in values.tolist()])
     return Cells("fixed", values, decimals)
+
+
+def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
+    """Floats printed as ``%.{digits}g``; NaN prints as ``nan`` (default: empty). Halves from
+    0 to below ``10**(digits - 1)`` (most of a time series: counts, and their means over two
+    replications) print as their digits and ``.5`` if any, which is what ``%g`` gives them;
+    any other value goes through Python's formatting."""
+    values = np.asarray(values, dtype=np.float64)
+    whole = np.floor(values)
+    half = values != whole
+    with np.errstate(invalid="ignore"):  # infinities: not fast
+        fast = (values >= 0) & (values < 10.0 ** (digits - 1)) & ~np.signbit(values) \
+            & (~half | (values - whole == 0.5))
+    other = np.flatnonzero(~fast)
+    spec = f"%.{digits}g"
+    texts = [nan if x != x else spec % x for x in values[other].tolist()]
+    encoded = np.array([t.encode() for t in texts] or [b""], dtype=bytes)
+    numbers = _digits(np.where(fast, whole, 0).astype(np.int64), 1)
+    width = max(numbers.shape[1] + 2, encoded.dtype.itemsize)
+    matrix = np.zeros((len(values), width), dtype=np.uint8)
+    matrix[:, width - 2 - numbers.shape[1]:width - 2] = numbers
+    halves = np.flatnonzero(fast & half)
+    matrix[halves, width - 2] = ord(".")
+    matrix[halves, width - 1] = ord("5")
+    if len(other):
+        matrix[other] = 0
+        matrix[other, :encoded.dtype.itemsize] = encoded.view(np.uint8).reshape(
+            len(other), encoded.dtype.itemsize)
+    return Cells("bytes", matrix.view(f"S{width}").reshape(len(values)))
 
 
 def table_cells(codes: np.ndarray, table: Sequence[str]) -> Cells:
