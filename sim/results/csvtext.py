@@ -163,7 +163,7 @@ def _join(cells: list[np.ndarray]) -> bytes:
         at += 1
     matrix[:, -1] = ord("\n")
     flat = matrix.reshape(-1)
-    return np.compress(flat != 0, flat).tobytes()  # compress: 4x faster than a boolean index
+    return flat[flat != 0].tobytes()
 
 
 _GROUP = 10_000  # four digits at a time
@@ -245,22 +245,34 @@ def _exact_round(x: np.ndarray, scale: float) -> np.ndarray:
     return whole + ((half > 0) | ((half == 0) & (np.fmod(whole, 2) == 1)))
 
 
+_FRACTIONS = np.frombuffer(b"".join(b".%03d" % f for f in range(1000)), dtype=np.uint32)
+"""The point and three decimals of each fraction ``0 … 999`` (in thousandths), as a uint32."""
+
+
 def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
     """``%.{decimals}f`` of floats as a byte matrix; NaN is an empty cell."""
     nan = np.isnan(values)
     blank = nan.any()
     shown = np.where(nan, 0.0, values) if blank else values
-    digits = _digits(scaled_round(shown, decimals), decimals + 1)
+    scaled = scaled_round(shown, decimals)
     negative = np.signbit(shown)
     sign = int(negative.any())
-    point = digits.shape[1] - decimals  # "%.0f" prints no point
-    out = np.empty((len(values), sign + digits.shape[1] + (decimals > 0)), dtype=np.uint8)
+    if decimals == 3:  # the times of the records: whole seconds, then ".ddd" from a table
+        whole = scaled // 1000
+        digits = _digits(whole, 1)
+        out = np.empty((len(values), sign + digits.shape[1] + 4), dtype=np.uint8)
+        out[:, sign:-4] = digits
+        out[:, -4:] = _FRACTIONS[scaled - whole * 1000].view(np.uint8).reshape(len(values), 4)
+    else:
+        digits = _digits(scaled, decimals + 1)
+        point = digits.shape[1] - decimals  # "%.0f" prints no point
+        out = np.empty((len(values), sign + digits.shape[1] + (decimals > 0)), dtype=np.uint8)
+        out[:, sign:sign + point] = digits[:, :point]
+        if decimals > 0:
+            out[:, sign + point] = ord(".")
+            out[:, sign + point + 1:] = digits[:, point:]
     if sign:
         out[:, 0] = np.where(negative, ord("-"), 0)
-    out[:, sign:sign + point] = digits[:, :point]
-    if decimals > 0:
-        out[:, sign + point] = ord(".")
-        out[:, sign + point + 1:] = digits[:, point:]
     if blank:
         out[nan] = 0
     return out
