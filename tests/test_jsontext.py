@@ -30,7 +30,7 @@ def test_any_tree_as_the_standard_library(tree):
 
 
 def test_keys_that_are_no_strings_and_odd_values():
-    tree = {1: [1.5, None, 2, True], 2.5: {}, True: [], None: math.nan, False: -math.inf,
+    tree = {7: [1.5, None, 2, True], 2.5: {}, True: [], None: math.nan, False: -math.inf,
             "中文\n\"q\"": [np.float64(0.1), math.inf, [], [[]], {"a": ()}]}
     assert dumps(tree) == _stdlib(tree)
     deep = {"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1.0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}
