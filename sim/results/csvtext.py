@@ -76,32 +76,86 @@ def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
 
 
 def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
-    """Floats printed as ``%.{digits}g``; NaN prints as ``nan`` (default: empty). Halves from
-    0 to below ``10**(digits - 1)`` (most of a time series: counts, and their means over two
-    replications) print as their digits and ``.5`` if any, which is what ``%g`` gives them;
-    any other value goes through Python's formatting."""
+    """Floats printed as ``%.{digits}g``; NaN prints as ``nan`` (default: empty).
+
+    ``%g`` rounds to ``digits`` significant digits; when the decimal exponent ``X`` of the
+    rounded value is below ``digits`` (and at least -4) it prints ``%.{digits - 1 - X}f``
+    without trailing zeros (nor a trailing point). Whole numbers and halves (most of a time
+    series: counts and their means over two replications) print as their digits and ``.5``;
+    other values from 1e-4 to below ``10**digits`` as that rule says, rounded exactly by
+    ``scaled_round``; the rest (exponent form, infinities, NaN) through Python's formatting.
+    Each cell's text sits in a row of ``2 * digits + 5`` bytes: sign, whole part
+    (right-aligned), point, decimals, NUL where there is nothing."""
     values = np.asarray(values, dtype=np.float64)
+    size = np.abs(values)
     whole = np.floor(values)
-    half = values != whole
-    with np.errstate(invalid="ignore"):  # infinities: not fast
-        fast = (values >= 0) & (values < 10.0 ** (digits - 1)) & ~np.signbit(values) \
-            & (~half | (values - whole == 0.5))
-    other = np.flatnonzero(~fast)
-    spec = f"%.{digits}g"
-    texts = [nan if x != x else spec % x for x in values[other].tolist()]
-    encoded = np.array([t.encode() for t in texts] or [b""], dtype=bytes)
-    numbers = _digits(np.where(fast, whole, 0).astype(np.int64), 1)
-    width = max(numbers.shape[1] + 2, encoded.dtype.itemsize)
-    matrix = np.zeros((len(values), width), dtype=np.uint8)
-    matrix[:, width - 2 - numbers.shape[1]:width - 2] = numbers
-    halves = np.flatnonzero(fast & half)
-    matrix[halves, width - 2] = ord(".")
-    matrix[halves, width - 1] = ord("5")
+    with np.errstate(invalid="ignore"):  # infinities and NaN: neither
+        easy = (values >= 0) & (values < 10.0 ** (digits - 1)) & ~np.signbit(values) \
+            & ((values == whole) | (values - whole == 0.5))
+        rule = ~easy & ((size == 0) | ((size >= 1e-4) & (size < 10.0**digits)))
+    most = digits + 3  # decimals at most: digits - 1 + 4
+    matrix = np.zeros((len(values), 2 + digits + most), dtype=np.uint8)
+    rows = np.flatnonzero(easy)
+    numbers = _digits(whole[rows].astype(np.int64), 1)
+    matrix[rows, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    halves = rows[values[rows] != whole[rows]]
+    matrix[halves, 1 + digits] = ord(".")
+    matrix[halves, 2 + digits] = ord("5")
+    done = easy | _by_rule(values, np.flatnonzero(rule), digits, matrix)
+    other = np.flatnonzero(~done)
     if len(other):
+        spec = f"%.{digits}g"
+        texts = [nan if x != x else spec % x for x in values[other].tolist()]
+        encoded = np.array([t.encode() for t in texts], dtype=bytes)
+        if encoded.dtype.itemsize > matrix.shape[1]:
+            matrix = np.hstack([matrix, np.zeros(
+                (len(values), encoded.dtype.itemsize - matrix.shape[1]), np.uint8)])
         matrix[other] = 0
         matrix[other, :encoded.dtype.itemsize] = encoded.view(np.uint8).reshape(
             len(other), encoded.dtype.itemsize)
-    return Cells("bytes", matrix.view(f"S{width}").reshape(len(values)))
+    return Cells("bytes", matrix.view(f"S{matrix.shape[1]}").reshape(len(values)))
+
+
+def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarray
+             ) -> np.ndarray:
+    """``%.{digits}g`` of ``values[rows]`` (zero, or from 1e-4 to below ``10**digits``) into
+    their rows of ``matrix``, where the rounded value stays below ``10**digits``; the mask of
+    the rows written."""
+    shown = np.abs(values[rows])
+    with np.errstate(divide="ignore"):
+        exponent = np.where(shown > 0, np.floor(np.log10(shown)), 0).astype(np.int64)
+    scaled = np.zeros(len(rows), dtype=np.int64)
+    for _ in range(3):  # log10 may be one off near a power of ten: correct it, then round
+        decimals = digits - 1 - exponent
+        for d in np.unique(decimals).tolist():
+            at = np.flatnonzero(decimals == d)
+            scaled[at] = scaled_round(shown[at], d) if d >= 0 else 0
+        valid = decimals >= 0  # else the rounded value reached 10**digits: exponent form
+        high = valid & (scaled >= 10**digits)
+        low = valid & (scaled < 10 ** (digits - 1)) & (shown > 0)
+        if not (high.any() or low.any()):
+            break
+        exponent += high.astype(np.int64) - low
+    kept = valid & ~high & ~low
+    rows, decimals, scaled = rows[kept], decimals[kept], scaled[kept]
+    most = digits + 3
+    power = 10 ** decimals
+    whole = scaled // power
+    fraction = _digits((scaled - whole * power) * 10 ** (most - decimals), most)
+    # decimals shown: up to the last that is not a zero
+    shown_digits = most - np.argmax(fraction[:, ::-1] != ord("0"), axis=1)
+    shown_digits[(fraction == ord("0")).all(axis=1)] = 0
+    fraction *= np.arange(most) < shown_digits[:, None]
+    text = np.zeros((len(rows), matrix.shape[1]), dtype=np.uint8)
+    text[:, 0] = np.where(np.signbit(values[rows]), ord("-"), 0)
+    numbers = _digits(whole, 1)
+    text[:, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    text[:, 1 + digits] = np.where(shown_digits > 0, ord("."), 0)
+    text[:, 2 + digits:2 + digits + most] = fraction
+    matrix[rows] = text
+    written = np.zeros(len(values), dtype=bool)
+    written[rows] = True
+    return written
 
 
 def table_cells(codes: np.ndarray, table: Sequence[str]) -> Cells:
