@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.model.calls import OUTCOMES
-from sim.results.kpis import group_kpis, kpi_table, waits
+from sim.results.kpis import group_kpis, kpi_table, leg_counts, waits
 
 
 def _legs(rng, n):
@@ -43,3 +43,19 @@ def test_an_empty_group():
     got = kpi_table(cols["outcome"], wait, np.zeros(10, bool), np.full(10, 1), [0.0], [0.0],
                     (20.0,))
     assert got[0]["offered"] == 0 and math.isnan(got[0]["asa"]) and math.isnan(got[0]["sl20"])
+
+
+def test_counts_of_groups_of_groups_add_up():
+    rng = np.random.default_rng(9)
+    cols = _legs(rng, 2000)
+    wait = waits(cols)
+    redial = (cols["attempt"] > 1) & (cols["leg"] == 0)
+    centre = rng.integers(0, 6, 2000)
+    line_of = np.array([0, 0, 1, 1, 1, 0])  # six centres in two lines
+    by_centre = leg_counts(cols["outcome"], wait, redial, centre, 6, (20.0,))
+    summed = np.zeros((2, by_centre.shape[1]), dtype=np.int64)
+    np.add.at(summed, line_of, by_centre)
+    direct = leg_counts(cols["outcome"], wait, redial, line_of[centre], 2, (20.0,))
+    assert (summed == direct).all()
+    args = (cols["outcome"], wait, redial, line_of[centre], [1.0, 2.0], [0.5, 0.5], (20.0,))
+    assert kpi_table(*args, counts=summed) == kpi_table(*args)

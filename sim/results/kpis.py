@@ -180,33 +180,52 @@ class ReplicationKpis:
         return self.overall if kind == "overall" else self.group(kind)[name]
 
 
+def leg_counts(outcome: np.ndarray, wait: np.ndarray, redial: np.ndarray, group: np.ndarray,
+               n: int, sl_seconds: Sequence[float]) -> np.ndarray:
+    """The counts ``kpi_table`` needs, per group ``0 … n - 1`` (a row each; other codes: in
+    no group): the legs by outcome (``OUTCOMES`` order), offered, redials, answered after a
+    wait, then per threshold answered within it and abandoned after it. Counts add up, so
+    a group of groups has the sum of their rows."""
+    group = np.where((group >= 0) & (group < n), group, n)
+    k = len(OUTCOMES)
+    answered, abandoned = outcome == ANSWERED, outcome == ABANDONED
+
+    def count(select: np.ndarray) -> np.ndarray:
+        return np.bincount(group[select], minlength=n + 1)[:n]
+
+    by_outcome = np.bincount(group * k + outcome, minlength=(n + 1) * k)[:n * k].reshape(n, k)
+    columns = [np.bincount(group, minlength=n + 1)[:n], count(redial),
+               count(answered & (wait > 0))]
+    columns += [count(answered & (wait <= t)) for t in sl_seconds]
+    columns += [count(abandoned & (wait > t)) for t in sl_seconds]
+    return np.column_stack([by_outcome, *columns]).astype(np.int64)
+
+
 def kpi_table(outcome: np.ndarray, wait: np.ndarray, redial: np.ndarray, group: np.ndarray,
               staffed: Sequence[float], busy: Sequence[float], sl_seconds: Sequence[float],
-              ) -> list[KpiValues]:
+              counts: np.ndarray | None = None) -> list[KpiValues]:
     """``group_kpis`` of several groups at once, from the legs of all (in record order):
     their outcomes, waits (``waits``), whether each is a redial and its group, a code
     ``0 … len(staffed) - 1`` (any other code: in no group). ``staffed`` and ``busy``: each
-    group's seat-seconds present and busy in the KPI window. The numbers are ``group_kpis``'s
-    to the bit: counts are counted per group, and each mean and percentile is taken over the
-    group's own waits in record order."""
+    group's seat-seconds present and busy in the KPI window; ``counts``: the groups'
+    ``leg_counts`` if already known. The numbers are ``group_kpis``'s to the bit: counts are
+    counted per group, and each mean and percentile is taken over the group's own waits in
+    record order."""
     n = len(staffed)
     group = np.where((group >= 0) & (group < n), group, n)
-    k = len(OUTCOMES)
-    by_outcome = np.bincount(group * k + outcome, minlength=(n + 1) * k)[:n * k].reshape(n, k)
-    offered = np.bincount(group, minlength=n + 1)[:n].tolist()
-
-    def count(select: np.ndarray) -> list[int]:
-        return np.bincount(group[select], minlength=n + 1)[:n].tolist()
-
+    k, m = len(OUTCOMES), len(sl_seconds)
+    if counts is None:
+        counts = leg_counts(outcome, wait, redial, group, n, sl_seconds)
+    by_outcome = counts[:, :k].tolist()
+    offered, redials, waited = (counts[:, k + j].tolist() for j in range(3))
+    within = {t: counts[:, k + 3 + j].tolist() for j, t in enumerate(sl_seconds)}
+    late = {t: counts[:, k + 3 + m + j].tolist() for j, t in enumerate(sl_seconds)}
     answered, abandoned = outcome == ANSWERED, outcome == ABANDONED
-    redials, waited = count(redial), count(answered & (wait > 0))
-    within = {t: count(answered & (wait <= t)) for t in sl_seconds}
-    late = {t: count(abandoned & (wait > t)) for t in sl_seconds}
     queued = np.flatnonzero(answered | abandoned)
     queued_rows = rows_by(group[queued], n)
     sl_names = [(t, f"sl{t:g}", f"sl{t:g}_excl") for t in sl_seconds]
     table = []
-    for g, (n_ans, n_ab, n_block, n_bot, n_unf, n_nj) in enumerate(by_outcome.tolist()):
+    for g, (n_ans, n_ab, n_block, n_bot, n_unf, n_nj) in enumerate(by_outcome):
         human = offered[g] - n_bot
         out: KpiValues = {
             "offered": offered[g], "answered": n_ans, "bot": n_bot, "abandoned": n_ab,
@@ -253,16 +272,21 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     wait = waits(cols)[inside]
     redial = ((cols["attempt"] > 1) & (cols["leg"] == 0))[inside]
     n = code_count(plans, centre, seats)
+    sl = scenario.service_level_seconds
+    legs_outcome, legs_centre = outcome[inside], centre[inside]
+    by_centre = leg_counts(legs_outcome, wait, redial, legs_centre, n, sl)
     named: dict[str, dict[str, KpiValues]] = {}
     overall: KpiValues = {}
     for kind, groups in _groups(plans).items():
         code = np.full(n, len(groups), dtype=np.int64)  # a centre of no group: none
         for g, members in enumerate(groups.values()):
             code[members] = g
+        counts = np.zeros((len(groups) + 1, by_centre.shape[1]), dtype=np.int64)
+        np.add.at(counts, code, by_centre)  # the sum of each group's centres
         busy = [float(overlap[r].sum()) for r in rows_by(code[seats[answered]], len(groups))]
         staffed = [float(staffed_by_centre[members].sum()) for members in groups.values()]
-        table = kpi_table(outcome[inside], wait, redial, code[centre[inside]], staffed, busy,
-                          scenario.service_level_seconds)
+        table = kpi_table(legs_outcome, wait, redial, code[legs_centre], staffed, busy, sl,
+                          counts[:-1])
         if kind == "overall":
             overall = table[0]
         else:
