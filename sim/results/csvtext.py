@@ -6,8 +6,9 @@ Python costs a second and hundreds of megabytes per replication; here every colu
 matrix of bytes (one row per record, NUL where a cell is shorter than the widest), the columns
 and separators sit side by side, and dropping the NULs leaves the rows, byte for byte what
 ``"%d" % v``, ``"%.3f" % x`` and the names would give. Digits come four at a time from a table
-of the 10,000 groups (zero-padded, or without the leading zeros for a number's first group). Rows are made a batch at a time, so the
-transient memory is a few megabytes whatever the number of records.
+of the 10,000 groups (zero-padded, or without the leading zeros for a number's first group).
+Rows are made a batch at a time, so the transient memory is a few megabytes whatever the
+number of records.
 
 ``%.{d}f`` rounds the exact binary value of ``x`` half to even. ``rint(x * 10**d)`` agrees
 with it except where the rounded product lies within a few ulps of a half; there the product is
@@ -227,12 +228,14 @@ def _group_tables() -> list[np.ndarray]:
     """Per ``least`` (0 to 4): the four bytes of each group ``0 … 9999`` as the lowest digits
     of a longer number (zero-padded: entries ``10000 …``) and as a number's first group (NUL
     for the leading zeros beyond ``least`` digits: entries ``0 … 9999``), each as a uint32."""
-    full = b"".join(b"%04d" % g for g in range(_GROUP))
+    group = np.arange(_GROUP)
+    power = 10 ** np.arange(3, -1, -1)  # of each of the four digits
+    full = (group[:, None] // power % 10 + ord("0")).astype(np.uint8)
     tables = []
     for least in range(5):
-        first = b"".join((b"%0*d" % (least, g) if g or least else b"").rjust(4, b"\0")
-                         for g in range(_GROUP))
-        tables.append(np.frombuffer(first + full, dtype=np.uint32))
+        shown = (group[:, None] >= power) | (power < 10**least)
+        first = np.where(shown, full, 0).astype(np.uint8)
+        tables.append(np.concatenate([first, full]).view(np.uint32).reshape(-1))
     return tables
 
 
@@ -299,7 +302,9 @@ def _exact_round(x: np.ndarray, scale: float) -> np.ndarray:
     return whole + ((half > 0) | ((half == 0) & (np.fmod(whole, 2) == 1)))
 
 
-_FRACTIONS = np.frombuffer(b"".join(b".%03d" % f for f in range(1000)), dtype=np.uint32)
+_FRACTIONS = np.concatenate([np.full((1000, 1), ord("."), dtype=np.uint8),  # "." and 3 digits
+                             _TABLES[0][_GROUP:_GROUP + 1000].view(np.uint8).reshape(-1, 4)[:, 1:]],
+                            axis=1).view(np.uint32).reshape(-1)
 """The point and three decimals of each fraction ``0 … 999`` (in thousandths), as a uint32."""
 
 
