@@ -161,3 +161,21 @@ def test_gzip_members_are_deterministic_gzip_with_zero_mtime() -> None:
     assert member[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # mtime 0, no name
     both = header_member(["a", "b"]) + member + gzip_bytes("")
     assert gzip.decompress(both).decode("utf-8") == "a,b\n" + text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True)
+                | st.integers(0, 2 * 10**6).map(lambda k: k / 2)
+                | st.floats(min_value=1e-5, max_value=2e6) | st.floats(-1e-3, 1e-3)
+                | st.sampled_from([0.0, -0.0, 99999.5, 100000.0, 100000.5, 999999.0, 1e6, -3.0,
+                                   999999.4, 999999.5, 999999.6, 99999.95, 9.999995, 0.0001,
+                                   0.00009999995, 0.000099999, 1e-5, 123456.5, 0.1, 0.3, 1 / 3,
+                                   2e5 / 3, 0.00012345650000000001, 1.5e-4, 2.5, 0.125,
+                                   *(10.0**k for k in range(-5, 8)),
+                                   *(np.nextafter(10.0**k, 0) for k in range(-5, 8))]),
+                min_size=1, max_size=40))
+def test_general_prints_as_percent_6g_with_nan_empty(values: list[float]) -> None:
+    from sim.results.csvtext import general
+
+    want = ["" if x != x else "%.6g" % x for x in values]  # noqa: UP031 (the reference)
+    assert [r[0] for r in rows(general(np.array(values)))] == want

@@ -14,6 +14,7 @@ import numpy as np
 from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.results.csvtext import csv_rows, general, table_cells
 from sim.results.document import KpiDocument, TargetRow
 from sim.results.flows import ORDER_COLUMNS
 from sim.results.kpis import SCOPES, kpi_names
@@ -212,17 +213,18 @@ def targets(scenario: Scenario, lines: dict[str, dict[str, KpiSummary]],
 
 
 def timeseries_csv(scenario: Scenario, summaries: list[ReplicationSummary]) -> str:
-    """Per centre and interval, the mean over replications of each series (an undefined mean,
-    NaN, is an empty field)."""
+    """Per centre and interval, the mean over replications of each series, as ``%.6g`` (an
+    undefined mean, NaN, is an empty field)."""
     plans = build_plans(scenario)
     edges = interval_edges(scenario)
     mean = np.mean(np.stack([s.series for s in summaries]), axis=0)
     start = scenario.start
-    lines = ["centre,region,line,t,time," + ",".join(SERIES)]
     heads = [f"{t:g},{(start + timedelta(seconds=float(t))).isoformat()}" for t in edges[:-1]]
-    row = ",".join(["%.6g"] * len(SERIES))  # "%.6g" formats as f"{v:.6g}"; NaN gives "nan"
-    for plan in plans:
-        for head, values in zip(heads, mean[plan.index].tolist(), strict=True):
-            text = (row % tuple(values)).replace("nan", "")
-            lines.append(f"{plan.key},{plan.region},{plan.line},{head},{text}")
-    return "\n".join(lines) + "\n"
+    n = len(heads)
+    values = mean[[p.index for p in plans]].reshape(len(plans) * n, len(SERIES))
+    columns = [table_cells(np.repeat(np.arange(len(plans)), n),
+                           [f"{p.key},{p.region},{p.line}" for p in plans]),
+               table_cells(np.tile(np.arange(n), len(plans)), heads),
+               *(general(values[:, j]) for j in range(len(SERIES)))]
+    rows = b"".join(csv_rows(columns)) if len(values) else b""
+    return "centre,region,line,t,time," + ",".join(SERIES) + "\n" + rows.decode("utf-8")

@@ -5,8 +5,10 @@ undefined time, NaN, as an empty cell) and codes through tables of names. Format
 Python costs a second and hundreds of megabytes per replication; here every column becomes a
 matrix of bytes (one row per record, NUL where a cell is shorter than the widest), the columns
 and separators sit side by side, and dropping the NULs leaves the rows, byte for byte what
-``"%d" % v``, ``"%.3f" % x`` and the names would give. Rows are made a batch at a time, so the
-transient memory is a few megabytes whatever the number of records.
+``"%d" % v``, ``"%.3f" % x`` and the names would give. Digits come four at a time from a table
+of the 10,000 groups (zero-padded, or without the leading zeros for a number's first group).
+Rows are made a batch at a time, so the transient memory is a few megabytes whatever the
+number of records.
 
 ``%.{d}f`` rounds the exact binary value of ``x`` half to even. ``rint(x * 10**d)`` agrees
 with it except where the rounded product lies within a few ulps of a half; there the product is
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Cells", "ints", "fixed", "table_cells", "const", "text_cells", "value_cells",
-           "csv_rows"]
+__all__ = ["Cells", "ints", "fixed", "general", "table_cells", "const", "text_cells",
+           "value_cells", "csv_rows"]
 
 _FAST_LIMIT = 2.0**52  # |x| * 10**d below this: the two-sum below is exact (and fits int64)
 _SPLIT = 2.0**27 + 1  # Veltkamp: a double as hi (26 bits) + lo (26 bits)
@@ -43,17 +45,19 @@ class Cells:
         return 0 if self.values is None else len(self.values)
 
     def take(self, lo: int, hi: int) -> np.ndarray:
-        """Rows ``lo:hi`` of the column as a fixed-width bytes array (``S`` dtype)."""
+        """Rows ``lo:hi`` of the column as a byte matrix (one row per cell, NUL where the cell
+        is shorter than the matrix is wide)."""
         if self.kind == "const":
-            return np.full(hi - lo, self.arg, dtype=f"S{max(len(self.arg), 1)}")
+            return np.broadcast_to(np.frombuffer(self.arg, dtype=np.uint8),
+                                   (hi - lo, len(self.arg)))
         part = self.values[lo:hi]
         if self.kind == "int":
             return _int_text(part, self.arg)
         if self.kind == "fixed":
             return _fixed_text(part, self.arg)
         if self.kind == "names":
-            return self.arg[part]
-        return part
+            part = self.arg[part]
+        return part.view(np.uint8).reshape(len(part), part.dtype.itemsize)
 
 
 def ints(values: np.ndarray, *, blank_negative: bool = False) -> Cells:
@@ -70,6 +74,89 @@ def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
             len(finite) and not np.abs(finite).max() * 10.0**decimals < _FAST_LIMIT):
         return text_cells([nan if x != x else f"{x:.{decimals}f}" for x in values.tolist()])
     return Cells("fixed", values, decimals)
+
+
+def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
+    """Floats printed as ``%.{digits}g``; NaN prints as ``nan`` (default: empty).
+
+    ``%g`` rounds to ``digits`` significant digits; when the decimal exponent ``X`` of the
+    rounded value is below ``digits`` (and at least -4) it prints ``%.{digits - 1 - X}f``
+    without trailing zeros (nor a trailing point). Whole numbers and halves (most of a time
+    series: counts and their means over two replications) print as their digits and ``.5``;
+    other values from 1e-4 to below ``10**digits`` as that rule says, rounded exactly by
+    ``scaled_round``; the rest (exponent form, infinities, NaN) through Python's formatting.
+    Each cell's text sits in a row of ``2 * digits + 5`` bytes: sign, whole part
+    (right-aligned), point, decimals, NUL where there is nothing."""
+    values = np.asarray(values, dtype=np.float64)
+    size = np.abs(values)
+    whole = np.floor(values)
+    with np.errstate(invalid="ignore"):  # infinities and NaN: neither
+        easy = (values >= 0) & (values < 10.0 ** (digits - 1)) & ~np.signbit(values) \
+            & ((values == whole) | (values - whole == 0.5))
+        rule = ~easy & ((size == 0) | ((size >= 1e-4) & (size < 10.0**digits)))
+    most = digits + 3  # decimals at most: digits - 1 + 4
+    matrix = np.zeros((len(values), 2 + digits + most), dtype=np.uint8)
+    rows = np.flatnonzero(easy)
+    numbers = _digits(whole[rows].astype(np.int64), 1)
+    matrix[rows, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    halves = rows[values[rows] != whole[rows]]
+    matrix[halves, 1 + digits] = ord(".")
+    matrix[halves, 2 + digits] = ord("5")
+    done = easy | _by_rule(values, np.flatnonzero(rule), digits, matrix)
+    other = np.flatnonzero(~done)
+    if len(other):
+        spec = f"%.{digits}g"
+        texts = [nan if x != x else spec % x for x in values[other].tolist()]
+        encoded = np.array([t.encode() for t in texts], dtype=bytes)
+        if encoded.dtype.itemsize > matrix.shape[1]:
+            matrix = np.hstack([matrix, np.zeros(
+                (len(values), encoded.dtype.itemsize - matrix.shape[1]), np.uint8)])
+        matrix[other] = 0
+        matrix[other, :encoded.dtype.itemsize] = encoded.view(np.uint8).reshape(
+            len(other), encoded.dtype.itemsize)
+    return Cells("bytes", matrix.view(f"S{matrix.shape[1]}").reshape(len(values)))
+
+
+def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarray
+             ) -> np.ndarray:
+    """``%.{digits}g`` of ``values[rows]`` (zero, or from 1e-4 to below ``10**digits``) into
+    their rows of ``matrix``, where the rounded value stays below ``10**digits``; the mask of
+    the rows written."""
+    shown = np.abs(values[rows])
+    with np.errstate(divide="ignore"):
+        exponent = np.where(shown > 0, np.floor(np.log10(shown)), 0).astype(np.int64)
+    scaled = np.zeros(len(rows), dtype=np.int64)
+    for _ in range(3):  # log10 may be one off near a power of ten: correct it, then round
+        decimals = digits - 1 - exponent
+        for d in np.unique(decimals).tolist():
+            at = np.flatnonzero(decimals == d)
+            scaled[at] = scaled_round(shown[at], d) if d >= 0 else 0
+        valid = decimals >= 0  # else the rounded value reached 10**digits: exponent form
+        high = valid & (scaled >= 10**digits)
+        low = valid & (scaled < 10 ** (digits - 1)) & (shown > 0)
+        if not (high.any() or low.any()):
+            break
+        exponent += high.astype(np.int64) - low
+    kept = valid & ~high & ~low
+    rows, decimals, scaled = rows[kept], decimals[kept], scaled[kept]
+    most = digits + 3
+    power = 10 ** decimals
+    whole = scaled // power
+    fraction = _digits((scaled - whole * power) * 10 ** (most - decimals), most)
+    # decimals shown: up to the last that is not a zero
+    shown_digits = most - np.argmax(fraction[:, ::-1] != ord("0"), axis=1)
+    shown_digits[(fraction == ord("0")).all(axis=1)] = 0
+    fraction *= np.arange(most) < shown_digits[:, None]
+    text = np.zeros((len(rows), matrix.shape[1]), dtype=np.uint8)
+    text[:, 0] = np.where(np.signbit(values[rows]), ord("-"), 0)
+    numbers = _digits(whole, 1)
+    text[:, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    text[:, 1 + digits] = np.where(shown_digits > 0, ord("."), 0)
+    text[:, 2 + digits:2 + digits + most] = fraction
+    matrix[rows] = text
+    written = np.zeros(len(values), dtype=bool)
+    written[rows] = True
+    return written
 
 
 def table_cells(codes: np.ndarray, table: Sequence[str]) -> Cells:
@@ -118,19 +205,41 @@ def csv_rows(columns: Sequence[Cells], rows_per_batch: int = ROWS_PER_BATCH
 
 
 def _join(cells: list[np.ndarray]) -> bytes:
-    """Rows from fixed-width cell arrays: each cell's bytes without NULs, ``,`` between, ``\\n``
-    after."""
-    widths = [c.dtype.itemsize for c in cells]
+    """Rows from byte matrices (one per column): each cell's bytes without NULs, ``,``
+    between, ``\\n`` after."""
+    widths = [c.shape[1] for c in cells]
     rows = len(cells[0])
-    matrix = np.zeros((rows, sum(widths) + len(cells)), dtype=np.uint8)
+    matrix = np.empty((rows, sum(widths) + len(cells)), dtype=np.uint8)
     at = 0
     for cell, width in zip(cells, widths, strict=True):
-        matrix[:, at:at + width] = cell.view(np.uint8).reshape(rows, width)
+        matrix[:, at:at + width] = cell
         at += width
         matrix[:, at] = ord(",")
         at += 1
     matrix[:, -1] = ord("\n")
-    return matrix[matrix != 0].tobytes()
+    flat = matrix.reshape(-1)
+    return flat[flat != 0].tobytes()
+
+
+_GROUP = 10_000  # four digits at a time
+
+
+def _group_tables() -> list[np.ndarray]:
+    """Per ``least`` (0 to 4): the four bytes of each group ``0 … 9999`` as the lowest digits
+    of a longer number (zero-padded: entries ``10000 …``) and as a number's first group (NUL
+    for the leading zeros beyond ``least`` digits: entries ``0 … 9999``), each as a uint32."""
+    group = np.arange(_GROUP)
+    power = 10 ** np.arange(3, -1, -1)  # of each of the four digits
+    full = (group[:, None] // power % 10 + ord("0")).astype(np.uint8)
+    tables = []
+    for least in range(5):
+        shown = (group[:, None] >= power) | (power < 10**least)
+        first = np.where(shown, full, 0).astype(np.uint8)
+        tables.append(np.concatenate([first, full]).view(np.uint32).reshape(-1))
+    return tables
+
+
+_TABLES = _group_tables()
 
 
 def _digits(values: np.ndarray, least: int) -> np.ndarray:
@@ -138,34 +247,33 @@ def _digits(values: np.ndarray, least: int) -> np.ndarray:
     ``least`` digits (leading zeros up to that), NUL before."""
     top = int(values.max()) if len(values) else 0
     width = max(least, len(str(top)))
-    out = np.empty((len(values), width), dtype=np.uint8)
-    rest = values
-    for j in range(width - 1, -1, -1):
-        rest, digit = np.divmod(rest, 10)
-        column = out[:, j]
-        np.add(digit, ord("0"), out=column, casting="unsafe")
-        if width - j > least:  # a leading zero beyond the least digits is no digit
-            column[(digit == 0) & (rest == 0)] = 0
-    return out
-
-
-def _as_cells(matrix: np.ndarray) -> np.ndarray:
-    """A byte matrix as an ``S`` array (one fixed-width cell per row)."""
-    matrix = np.ascontiguousarray(matrix)
-    return matrix.view(f"S{matrix.shape[1]}").reshape(len(matrix))
+    groups = -(-width // 4)
+    rest = values.astype(np.uint32 if top < 2**32 else np.uint64)
+    out = np.empty((len(values), groups), dtype=np.uint32)
+    for j in range(groups):  # j = 0: the lowest four digits
+        higher = rest // _GROUP
+        group = rest - higher * _GROUP
+        more = higher > 0  # digits above this group: print all four of it
+        out[:, groups - 1 - j] = _TABLES[min(max(least - 4 * j, 0), 4)][
+            group + more * np.uint32(_GROUP)]
+        rest = higher
+    return out.view(np.uint8).reshape(len(values), 4 * groups)[:, 4 * groups - width:]
 
 
 def _int_text(values: np.ndarray, blank_negative: bool) -> np.ndarray:
-    """``%d`` of int64 values as an ``S`` array (negative ones empty if ``blank_negative``)."""
+    """``%d`` of int64 values as a byte matrix (negative ones empty if ``blank_negative``)."""
     negative = values < 0
-    digits = _digits(np.abs(values), 1)
+    digits = _digits(np.abs(values).astype(np.uint64) if negative.any() else values, 1)
     if not negative.any():
-        return _as_cells(digits)
+        return digits
     if blank_negative:
+        digits = digits.copy()
         digits[negative] = 0
-        return _as_cells(digits)
-    return _as_cells(np.hstack([np.where(negative, ord("-"), 0).astype(np.uint8)[:, None],
-                                digits]))
+        return digits
+    out = np.empty((len(values), digits.shape[1] + 1), dtype=np.uint8)
+    out[:, 0] = np.where(negative, ord("-"), 0)
+    out[:, 1:] = digits
+    return out
 
 
 def scaled_round(x: np.ndarray, decimals: int) -> np.ndarray:
@@ -194,21 +302,36 @@ def _exact_round(x: np.ndarray, scale: float) -> np.ndarray:
     return whole + ((half > 0) | ((half == 0) & (np.fmod(whole, 2) == 1)))
 
 
+_FRACTIONS = np.concatenate([np.full((1000, 1), ord("."), dtype=np.uint8),  # "." and 3 digits
+                             _TABLES[0][_GROUP:_GROUP + 1000].view(np.uint8).reshape(-1, 4)[:, 1:]],
+                            axis=1).view(np.uint32).reshape(-1)
+"""The point and three decimals of each fraction ``0 … 999`` (in thousandths), as a uint32."""
+
+
 def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
-    """``%.{decimals}f`` of floats as an ``S`` array; NaN is an empty cell."""
+    """``%.{decimals}f`` of floats as a byte matrix; NaN is an empty cell."""
     nan = np.isnan(values)
-    some = np.flatnonzero(~nan) if nan.any() else None
-    shown = values if some is None else values[some]
-    parts = [_digits(scaled_round(shown, decimals), decimals + 1)]
-    if decimals > 0:  # "%.0f" prints no point
-        point = parts[0].shape[1] - decimals
-        parts[0:1] = [parts[0][:, :point], np.full((len(shown), 1), ord("."), dtype=np.uint8),
-                      parts[0][:, point:]]
-    if np.signbit(shown).any():
-        parts.insert(0, np.where(np.signbit(shown), ord("-"), 0).astype(np.uint8)[:, None])
-    matrix = np.hstack(parts)
-    if some is not None:
-        full = np.zeros((len(values), matrix.shape[1]), dtype=np.uint8)
-        full[some] = matrix
-        matrix = full
-    return _as_cells(matrix)
+    blank = nan.any()
+    shown = np.where(nan, 0.0, values) if blank else values
+    scaled = scaled_round(shown, decimals)
+    negative = np.signbit(shown)
+    sign = int(negative.any())
+    if decimals == 3:  # the times of the records: whole seconds, then ".ddd" from a table
+        whole = scaled // 1000
+        digits = _digits(whole, 1)
+        out = np.empty((len(values), sign + digits.shape[1] + 4), dtype=np.uint8)
+        out[:, sign:-4] = digits
+        out[:, -4:] = _FRACTIONS[scaled - whole * 1000].view(np.uint8).reshape(len(values), 4)
+    else:
+        digits = _digits(scaled, decimals + 1)
+        point = digits.shape[1] - decimals  # "%.0f" prints no point
+        out = np.empty((len(values), sign + digits.shape[1] + (decimals > 0)), dtype=np.uint8)
+        out[:, sign:sign + point] = digits[:, :point]
+        if decimals > 0:
+            out[:, sign + point] = ord(".")
+            out[:, sign + point + 1:] = digits[:, point:]
+    if sign:
+        out[:, 0] = np.where(negative, ord("-"), 0)
+    if blank:
+        out[nan] = 0
+    return out

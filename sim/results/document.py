@@ -9,11 +9,12 @@ that knows the document's JSON keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.domain.errors import InputError
+from sim.results import jsontext
 from sim.results.stats import KpiSummary
 
 Kpis = dict[str, KpiSummary]
@@ -94,25 +95,30 @@ class KpiDocument:
 
     def to_json(self) -> dict[str, object]:
         """The ``kpis.json`` object (key order as written)."""
+        return self._tree(_kpis_json)
+
+    def _tree(self, kpis_json: Callable[[Kpis], object]) -> dict[str, object]:
+        """The ``kpis.json`` object with each group's KPIs made by ``kpis_json``."""
         doc: dict[str, object] = {
             "schema": self.schema, "scenario": self.scenario, "seed": self.seed,
             "start": self.start, "horizon_hours": self.horizon_hours,
             "warmup_hours": self.warmup_hours, "replications": self.replications,
-            "kpi_names": list(self.kpi_names), "overall": _kpis_json(self.overall)}
+            "kpi_names": list(self.kpi_names), "overall": kpis_json(self.overall)}
         for name, groups in zip(_GROUPS, (self.lines, self.regions, self.centres), strict=True):
-            doc[name] = {key: _kpis_json(kpis) for key, kpis in groups.items()}
+            doc[name] = {key: kpis_json(kpis) for key, kpis in groups.items()}
         doc["targets"] = [row.to_json() for row in self.targets]
         if self.windows is not None:
-            doc["windows"] = {name: {key: _kpis_json(kpis) for key, kpis in centres.items()}
+            doc["windows"] = {name: {key: kpis_json(kpis) for key, kpis in centres.items()}
                               for name, centres in self.windows.items()}
         for name, kpis in self.sections.items():
-            doc[name] = _kpis_json(kpis)
+            doc[name] = kpis_json(kpis)
         doc.update(self.other)
         return doc
 
     def text(self) -> str:
-        """``kpis.json``'s text."""
-        return json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n"
+        """``kpis.json``'s text: ``json.dumps(self.to_json(), indent=1, ensure_ascii=False)``
+        and a newline, written by ``sim.results.jsontext`` from the summaries themselves."""
+        return jsontext.dumps(self._tree(dict)) + "\n"
 
     @classmethod
     def from_json(cls, doc: Mapping) -> KpiDocument:

@@ -98,12 +98,13 @@ def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float,
     end = hi if end is None else end
     o = as_order_columns(orders)
     inside = (o["created"] >= lo) & (o["created"] < hi)
-    kind, line = o["kind"][inside], o["line"][inside]
-    groups = {"all": np.ones(len(kind), dtype=bool)}
-    for k in dict.fromkeys(kind.tolist()):
-        groups[k] = kind == k
-    for k, ln in dict.fromkeys(zip(kind.tolist(), line.tolist(), strict=True)):
-        groups[f"{k}@{ln}"] = (kind == k) & (line == ln)
+    kind, line = _codes(o["kind"][inside]), _codes(o["line"][inside])
+    groups = {"all": np.ones(len(kind[0]), dtype=bool)}
+    for k, name in enumerate(kind[1]):
+        groups[name] = kind[0] == k
+    pairs = dict.fromkeys(zip(kind[0].tolist(), line[0].tolist(), strict=True))
+    for k, ln in pairs:
+        groups[f"{kind[1][k]}@{line[1][ln]}"] = (kind[0] == k) & (line[0] == ln)
     created, signed, closed = o["created"][inside], o["signed"][inside], o["closed"][inside]
     deadline, on_time = o["deadline"][inside], o["on_time"][inside]
     reopened, satisfaction = o["reopened"][inside], o["satisfaction"][inside]
@@ -119,6 +120,13 @@ def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float,
         out[f"{name}:satisfaction"] = _mean(scores[~np.isnan(scores)])
         out[f"{name}:open"] = int((g & ~(closed <= hi)).sum())  # NaN: never closed
     return out
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Values as integer codes and the distinct values, in order of first appearance."""
+    items = values.tolist()
+    index = {v: i for i, v in enumerate(dict.fromkeys(items))}
+    return np.fromiter(map(index.__getitem__, items), np.int64, len(items)), list(index)
 
 
 def _mean(values: np.ndarray) -> float:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, UNFINISHED
+from sim.model.calls import ABANDONED, ANSWERED, BLOCKED, BOT, NOT_JOINED, OUTCOMES, UNFINISHED
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -75,6 +75,8 @@ def waits(cols: dict[str, np.ndarray]) -> np.ndarray:
 def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """For each value ``0 … n-1`` of the integer ``keys``, the positions holding it, ascending
     (what a boolean mask ``keys == value`` selects, in the same order, found in one sort)."""
+    if len(keys) and keys.min() >= 0 and keys.max() < 1 << 15:
+        keys = keys.astype(np.int16)  # numpy sorts 16-bit keys by radix: ten times faster
     order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(keys[order], np.arange(n + 1))
     return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
@@ -146,29 +148,6 @@ def group_kpis(cols: dict[str, np.ndarray], mask: np.ndarray, wait: np.ndarray,
     return out
 
 
-def overtime_seconds(cols: dict[str, np.ndarray], centre: int, seat_times: np.ndarray,
-                     seat_levels: np.ndarray, lo: float, hi: float,
-                     rows: np.ndarray | None = None) -> float:
-    """Seat-seconds in [lo, hi) during which a centre had more seats busy than on duty.
-
-    Seats leaving duty finish their call first; those minutes are seat time present but not
-    scheduled. ``seat_levels[k]`` is the number of seats on duty from ``seat_times[k]`` on.
-    ``rows``: the positions of the answered legs on the centre's seats, if already known.
-    """
-    sel = rows if rows is not None else (
-        (cols.get("seat_centre", cols["centre"]) == centre) & (cols["outcome"] == ANSWERED))
-    starts, ends = np.sort(cols["answered"][sel]), np.sort(cols["released"][sel])
-    if len(starts) == 0 or hi <= lo:
-        return 0.0
-    edges = np.unique(np.concatenate([[lo, hi], starts, ends, seat_times]))
-    edges = edges[(edges >= lo) & (edges <= hi)]
-    t = edges[:-1]
-    busy = np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
-    k = np.searchsorted(seat_times, t, side="right") - 1
-    seats = np.where(k >= 0, seat_levels[np.clip(k, 0, None)], 0)
-    return float(np.dot(np.clip(busy - seats, 0, None), np.diff(edges)))
-
-
 def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
@@ -201,50 +180,127 @@ class ReplicationKpis:
         return self.overall if kind == "overall" else self.group(kind)[name]
 
 
+def leg_counts(outcome: np.ndarray, wait: np.ndarray, redial: np.ndarray, group: np.ndarray,
+               n: int, sl_seconds: Sequence[float]) -> np.ndarray:
+    """The counts ``kpi_table`` needs, per group ``0 … n - 1`` (a row each; other codes: in
+    no group): the legs by outcome (``OUTCOMES`` order), offered, redials, answered after a
+    wait, then per threshold answered within it and abandoned after it. Counts add up, so
+    a group of groups has the sum of their rows."""
+    group = np.where((group >= 0) & (group < n), group, n)
+    k = len(OUTCOMES)
+    answered, abandoned = outcome == ANSWERED, outcome == ABANDONED
+
+    def count(select: np.ndarray) -> np.ndarray:
+        return np.bincount(group[select], minlength=n + 1)[:n]
+
+    by_outcome = np.bincount(group * k + outcome, minlength=(n + 1) * k)[:n * k].reshape(n, k)
+    columns = [np.bincount(group, minlength=n + 1)[:n], count(redial),
+               count(answered & (wait > 0))]
+    columns += [count(answered & (wait <= t)) for t in sl_seconds]
+    columns += [count(abandoned & (wait > t)) for t in sl_seconds]
+    return np.column_stack([by_outcome, *columns]).astype(np.int64)
+
+
+def kpi_table(outcome: np.ndarray, wait: np.ndarray, redial: np.ndarray, group: np.ndarray,
+              staffed: Sequence[float], busy: Sequence[float], sl_seconds: Sequence[float],
+              counts: np.ndarray | None = None) -> list[KpiValues]:
+    """``group_kpis`` of several groups at once, from the legs of all (in record order):
+    their outcomes, waits (``waits``), whether each is a redial and its group, a code
+    ``0 … len(staffed) - 1`` (any other code: in no group). ``staffed`` and ``busy``: each
+    group's seat-seconds present and busy in the KPI window; ``counts``: the groups'
+    ``leg_counts`` if already known. The numbers are ``group_kpis``'s to the bit: counts are
+    counted per group, and each mean and percentile is taken over the group's own waits in
+    record order."""
+    n = len(staffed)
+    group = np.where((group >= 0) & (group < n), group, n)
+    k, m = len(OUTCOMES), len(sl_seconds)
+    if counts is None:
+        counts = leg_counts(outcome, wait, redial, group, n, sl_seconds)
+    by_outcome = counts[:, :k].tolist()
+    offered, redials, waited = (counts[:, k + j].tolist() for j in range(3))
+    within = {t: counts[:, k + 3 + j].tolist() for j, t in enumerate(sl_seconds)}
+    late = {t: counts[:, k + 3 + m + j].tolist() for j, t in enumerate(sl_seconds)}
+    answered, abandoned = outcome == ANSWERED, outcome == ABANDONED
+    queued = np.flatnonzero(answered | abandoned)
+    queued_rows = rows_by(group[queued], n)
+    sl_names = [(t, f"sl{t:g}", f"sl{t:g}_excl") for t in sl_seconds]
+    table = []
+    for g, (n_ans, n_ab, n_block, n_bot, n_unf, n_nj) in enumerate(by_outcome):
+        human = offered[g] - n_bot
+        out: KpiValues = {
+            "offered": offered[g], "answered": n_ans, "bot": n_bot, "abandoned": n_ab,
+            "blocked": n_block, "unfinished": n_unf, "not_joined": n_nj, "human_offered": human,
+            "redials": redials[g],
+        }
+        for t, name, excl in sl_names:
+            out[name] = _ratio(within[t][g], human)
+            out[excl] = _ratio(within[t][g], n_ans + late[t][g])
+        rows = queued[queued_rows[g]]
+        w = wait[rows]  # answered and abandoned legs, in record order
+        w_ans = w[outcome[rows] == ANSWERED]
+        out.update({
+            "p_wait": _ratio(waited[g] + n_ab + n_nj, human - n_block - n_unf),
+            "mean_wait": float(w.mean()) if len(w) else math.nan,
+            "asa": float(w_ans.mean()) if len(w_ans) else math.nan,
+            "p90_wait": float(np.percentile(w_ans, 90)) if len(w_ans) else math.nan,
+            "abandon_rate": _ratio(n_ab, human), "block_rate": _ratio(n_block, human),
+            "unfinished_rate": _ratio(n_unf, human), "not_joined_rate": _ratio(n_nj, human),
+            "human_answer_rate": _ratio(n_ans, human), "bot_rate": _ratio(n_bot, offered[g]),
+            "occupancy": busy[g] / staffed[g] if staffed[g] > 0 else math.nan,
+            "seat_hours": staffed[g] / 3600.0,
+        })
+        table.append(out)
+    return table
+
+
 def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
                      scenario: Scenario, staffed_by_centre: np.ndarray,
                      ) -> ReplicationKpis:
     """KPIs overall and by line, region and centre for one replication.
 
     ``staffed_by_centre`` holds each centre's seat-seconds present within the KPI window (on
-    duty plus overtime, see ``overtime_seconds``); occupancy counts busy time inside the window.
+    duty plus overtime, see ``sim.results.overtime``); occupancy counts busy time inside the
+    window (of the legs on each group's seats: S18, merged lines' calls busy their host's).
     """
     lo, hi = scenario.warmup_hours * 3600.0, scenario.horizon
-    window = _window(cols, scenario)
-    wait = waits(cols)
-    centre = cols["centre"]
-    sl = scenario.service_level_seconds
-    overall: KpiValues = {}
-    named: dict[str, dict[str, KpiValues]] = {kind: {} for kind in SCOPES}
-
-    def members(attr: str, value: str) -> list[int]:
-        return [p.index for p in plans if getattr(p, attr) == value]
-
-    groups = [("overall", "all", [p.index for p in plans])]
-    groups += [("lines", line, members("line", line))
-               for line in dict.fromkeys(p.line for p in plans)]
-    groups += [("regions", region, members("region", region))
-               for region in dict.fromkeys(p.region for p in plans)]
-    groups += [("centres", p.key, [p.index]) for p in plans]
-    seats = cols.get("seat_centre", centre)  # S18: merged lines' calls busy their host's seats
-    answered = np.flatnonzero(cols["outcome"] == ANSWERED)
-    inside = np.flatnonzero(window)
-    # Each centre's legs as positions, in record order (what a mask selects): one sort each.
+    inside = np.flatnonzero(_window(cols, scenario))
+    centre, outcome = cols["centre"], cols["outcome"]
+    seats = cols.get("seat_centre", centre)
+    answered = np.flatnonzero(outcome == ANSWERED)
+    overlap = np.clip(np.minimum(cols["released"][answered], hi)
+                      - np.maximum(cols["answered"][answered], lo), 0, None)
+    wait = waits(cols)[inside]
+    redial = ((cols["attempt"] > 1) & (cols["leg"] == 0))[inside]
     n = code_count(plans, centre, seats)
-    centre_rows = [inside[r] for r in rows_by(centre[inside], n)]
-    seat_rows = [answered[r] for r in rows_by(seats[answered], n)]
-    for kind, name, idx in groups:
-        if kind == "centres":
-            rows, busy_rows = centre_rows[idx[0]], seat_rows[idx[0]]
-        else:
-            member = np.zeros(n, dtype=bool)
-            member[idx] = True
-            rows = np.flatnonzero(window & member[centre])
-            busy_rows = answered[member[seats[answered]]]
-        busy = overlap_seconds(cols["answered"][busy_rows], cols["released"][busy_rows], lo, hi)
-        kpis = group_kpis(cols, rows, wait, float(staffed_by_centre[idx].sum()), sl, busy)
+    sl = scenario.service_level_seconds
+    legs_outcome, legs_centre = outcome[inside], centre[inside]
+    by_centre = leg_counts(legs_outcome, wait, redial, legs_centre, n, sl)
+    named: dict[str, dict[str, KpiValues]] = {}
+    overall: KpiValues = {}
+    for kind, groups in _groups(plans).items():
+        code = np.full(n, len(groups), dtype=np.int64)  # a centre of no group: none
+        for g, members in enumerate(groups.values()):
+            code[members] = g
+        counts = np.zeros((len(groups) + 1, by_centre.shape[1]), dtype=np.int64)
+        np.add.at(counts, code, by_centre)  # the sum of each group's centres
+        busy = [float(overlap[r].sum()) for r in rows_by(code[seats[answered]], len(groups))]
+        staffed = [float(staffed_by_centre[members].sum()) for members in groups.values()]
+        table = kpi_table(legs_outcome, wait, redial, code[legs_centre], staffed, busy, sl,
+                          counts[:-1])
         if kind == "overall":
-            overall = kpis
+            overall = table[0]
         else:
-            named[kind][name] = kpis
+            named[kind] = dict(zip(groups, table, strict=True))
     return ReplicationKpis(overall, **named)
+
+
+def _groups(plans: Sequence[CentrePlan]) -> dict[str, dict[str, list[int]]]:
+    """The groups of centres KPIs are reported for: kind → name → centre indices, in plan
+    order (``overall`` has one group, ``all``)."""
+    out: dict[str, dict[str, list[int]]] = {"overall": {"all": [p.index for p in plans]}}
+    for kind, attr in (("lines", "line"), ("regions", "region")):
+        out[kind] = {}
+        for p in plans:
+            out[kind].setdefault(getattr(p, attr), []).append(p.index)
+    out["centres"] = {p.key: [p.index] for p in plans}
+    return out

@@ -99,13 +99,22 @@ def seat_steps(events: Sequence[SeatEvent], plans: Sequence[CentrePlan]
     out = []
     for p in plans:
         hours = np.arange(len(p.seats_by_hour)) * 3600.0
-        changes = sorted(lent[p.index] + borrowed[p.index])
+        changes = lent[p.index] + borrowed[p.index]
         times = np.unique(np.concatenate([hours, [t for t, _ in changes]]))
-        levels = np.empty(len(times))
-        for k, t in enumerate(times):
-            own = p.seats_by_hour[min(int(t // 3600), len(p.seats_by_hour) - 1)]
-            away = sum(d for u, d in lent[p.index] if u <= t)
-            here = sum(d for u, d in borrowed[p.index] if u <= t)
-            levels[k] = max(0, own - away) + here
-        out.append((times, levels))
+        hour = np.minimum(np.floor_divide(times, 3600).astype(np.int64), len(p.seats_by_hour) - 1)
+        own = np.asarray(p.seats_by_hour)[hour]
+        levels = np.maximum(0, own - _level(lent[p.index], times)) \
+            + _level(borrowed[p.index], times)
+        out.append((times, levels.astype(float)))
     return out
+
+
+def _level(changes: list[tuple[float, int]], times: np.ndarray) -> np.ndarray:
+    """At each of ``times``, the sum of the changes made until then (inclusive)."""
+    if not changes:
+        return np.zeros(len(times), dtype=np.int64)
+    at = np.array([t for t, _ in changes])
+    order = np.argsort(at, kind="stable")
+    total = np.concatenate([[0], np.cumsum(np.array([d for _, d in changes],
+                                                    dtype=np.int64)[order])])
+    return total[np.searchsorted(at[order], times, side="right")]

@@ -18,6 +18,7 @@ Three estimators, each with a Student-t interval over independent replications:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,9 +53,16 @@ def _clean_values(values: Sequence[float]) -> np.ndarray:
     return np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(level: float, df: int) -> float:
-    """The two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom."""
+    """The two-sided Student-t quantile for ``level`` with ``df`` degrees of freedom (kept per
+    level and df: a run asks for the same few thousands of times)."""
     return float(scipy_stats().t.ppf(0.5 + level / 2, df))
+
+
+@functools.lru_cache(maxsize=16)
+def _normal_quantile(level: float) -> float:
+    return float(scipy_stats().norm.ppf(0.5 + level / 2))
 
 
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -104,7 +112,7 @@ def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
 
 def wilson(successes: float, trials: float, level: float = 0.95) -> tuple[float, float]:
     """Wilson's score interval for a proportion of ``successes`` in ``trials``."""
-    z = float(scipy_stats().norm.ppf(0.5 + level / 2))
+    z = _normal_quantile(level)
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / \

@@ -23,12 +23,11 @@ from sim.results.flows import flow_kpis, order_cells, order_kpis
 from sim.results.kpis import (
     KpiValues,
     ReplicationKpis,
-    overtime_seconds,
     replication_kpis,
-    rows_by,
     staffed_seconds,
 )
 from sim.results.order_table import order_columns
+from sim.results.overtime import overtime_by_centre
 from sim.results.records import (
     Names,
     call_cells,
@@ -109,12 +108,11 @@ def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scena
     steps = seat_steps(events, plans)
     cols["seat_centre"] = np.asarray(layout.serving, dtype=np.int64)[cols["centre"]]
     answered = np.flatnonzero(cols["outcome"] == ANSWERED)
-    seat_rows = [answered[r] for r in rows_by(cols["seat_centre"][answered], len(plans))]
+    overtime = overtime_by_centre(cols["answered"][answered], cols["released"][answered],
+                                  cols["seat_centre"][answered], steps, lo, hi)
     staffed = np.array([0.0 if layout.serving[p.index] != p.index  # merged: no seats of its own
                         else staffed_seconds(own[p.index] + borrowed[p.index], lo, hi)
-                        + overtime_seconds(cols, p.index, *steps[p.index], lo, hi,
-                                           rows=seat_rows[p.index])
-                        for p in plans])
+                        + overtime[p.index] for p in plans])
     scn = scenario.model_copy(update={"service_level_seconds": sl_thresholds(scenario)})
     kpis = replication_kpis(cols, plans, scn, staffed)
     series = replication_series(cols, plans, scenario, own, borrowed, orders)

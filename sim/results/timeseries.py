@@ -10,6 +10,7 @@ the interval (an order never closed stays in it).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,17 +99,21 @@ def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
              orders: Sequence | dict[str, np.ndarray], edges: np.ndarray) -> None:
     """Fill ``orders_open``: per centre, orders open at the end of each interval."""
     o = as_order_columns(orders)
-    by_key: dict[tuple[str, str], list[int]] = {}
-    for i, key in enumerate(zip(o["region"].tolist(), o["line"].tolist(), strict=True)):
-        by_key.setdefault(key, []).append(i)
+    keys: dict[tuple[str, str], int] = {}
+    for plan in plans:
+        keys.setdefault((plan.region, plan.line), len(keys))
+    owner = defaultdict(lambda: len(keys), keys)  # an order of no centre: past the keys
+    code = np.fromiter(map(owner.__getitem__, zip(o["region"].tolist(), o["line"].tolist(),
+                                                  strict=True)), np.int64, len(o["region"]))
+    mine = rows_by(code, len(keys))
     column = SERIES.index("orders_open")
     ends = edges[1:]
     for plan in plans:
-        mine = by_key.get((plan.region, plan.line))
-        if not mine:
+        rows = mine[keys[(plan.region, plan.line)]]
+        if not len(rows):
             continue
-        created = np.sort(o["created"][mine])
-        closed = o["closed"][mine]
+        created = np.sort(o["created"][rows])
+        closed = o["closed"][rows]
         closed = np.sort(np.where(np.isnan(closed), math.inf, closed))
         out[plan.index, :, column] = (np.searchsorted(created, ends, side="right")
                                       - np.searchsorted(closed, ends, side="right"))
