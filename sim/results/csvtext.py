@@ -76,6 +76,11 @@ def fixed(values: np.ndarray, decimals: int = 3, *, nan: str = "") -> Cells:
     return Cells("fixed", values, decimals)
 
 
+_RULE_DIGITS = 12
+"""``general``'s own rounding serves up to this many digits (``|x| * 10**(digits + 3)``, the
+largest it scales to, stays below 2**52); more digits print through Python's formatting."""
+
+
 def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
     """Floats printed as ``%.{digits}g``; NaN prints as ``nan`` (default: empty).
 
@@ -84,7 +89,7 @@ def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
     without trailing zeros (nor a trailing point). Whole numbers and halves (most of a time
     series: counts and their means over two replications) print as their digits and ``.5``;
     other values from 1e-4 to below ``10**digits`` as that rule says, rounded exactly by
-    ``scaled_round``; the rest (exponent form, infinities, NaN) through Python's formatting.
+    ``scaled_round`` (up to ``_RULE_DIGITS`` digits); the rest (exponent form, infinities, NaN) through Python's formatting.
     Each cell's text sits in a row of ``2 * digits + 5`` bytes: sign, whole part
     (right-aligned), point, decimals, NUL where there is nothing."""
     values = np.asarray(values, dtype=np.float64)
@@ -94,6 +99,8 @@ def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
         easy = (values >= 0) & (values < 10.0 ** (digits - 1)) & ~np.signbit(values) \
             & ((values == whole) | (values - whole == 0.5))
         rule = ~easy & ((size == 0) | ((size >= 1e-4) & (size < 10.0**digits)))
+    if digits > _RULE_DIGITS:  # ``scaled_round`` is exact only below 2**52: Python's rule
+        rule[:] = False
     most = digits + 3  # decimals at most: digits - 1 + 4
     matrix = np.zeros((len(values), 2 + digits + most), dtype=np.uint8)
     rows = np.flatnonzero(easy)

@@ -235,7 +235,9 @@ def check_disaster_references(scenario: Scenario, origin: Origin, path: Path | s
 
 # libyaml's emitter writes the text of PyYAML's pure-Python one three to four times faster, but
 # the two disagree on a few characters (outside the Basic Multilingual Plane, NEL, the BOM, the
-# line and paragraph separators, tabs and carriage returns) and on keys of 128 bytes or more.
+# line and paragraph separators, tabs and carriage returns), on keys of 128 bytes or more, the
+# empty key and keys over several lines, and on how a long double-quoted string is folded
+# (PyYAML double-quotes a string with a space beside a line break).
 # It is used only when every string avoids those: then both give the same bytes.
 _FAST_DUMPER = getattr(yaml, "CSafeDumper", None)
 _PLAIN_TEXT = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
@@ -250,13 +252,15 @@ def _agreed(data: object) -> bool:
         item = stack.pop()
         if isinstance(item, dict):
             for key, value in item.items():
-                if not isinstance(key, str) or len(key.encode("utf-8")) > _SHORT_KEY:
+                if not isinstance(key, str) or not key or "\n" in key \
+                        or len(key.encode("utf-8")) > _SHORT_KEY:
                     return False
                 stack += (key, value)
         elif isinstance(item, list):
             stack += item
-        elif isinstance(item, str) and not _PLAIN_TEXT.fullmatch(item):
-            return False
+        elif isinstance(item, str) and (not _PLAIN_TEXT.fullmatch(item) or " \n" in item
+                                        or "\n " in item):
+            return False  # (a space beside a line break: PyYAML double-quotes, folds apart)
     return True
 
 
