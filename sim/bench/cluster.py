@@ -3,7 +3,8 @@
 The same replications (same scenario and seed, so the same work) run on a one-worker and then
 a two-worker ``LocalCluster`` in the same invocation; the speed-up is the ratio of their wall
 times, measured from submitting the first task to receiving the last summary (the cluster's
-start-up is timed apart, and so is the client writing the run directory). The mean time per
+start-up, including the workers' imports, is timed apart, and so is the client writing the run
+directory). The mean time per
 replication on one worker is the figure to scale a cluster from (docs/cluster.md).
 """
 
@@ -30,6 +31,14 @@ class ClusterTiming:
     write: float  # the client writing the run directory from the summaries
 
 
+def warm_worker() -> None:
+    """Import what a replication runs, as a long-lived worker already has: a fresh
+    ``LocalCluster`` per measurement would otherwise charge each worker's imports (about
+    0.4 s) to its first replication, once for one worker but on both workers' first task."""
+    import sim.experiments.replications  # noqa: F401
+    import sim.model.network  # noqa: F401
+
+
 def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:
     """Run the scenario's replications on ``local:workers``; time start-up and the run."""
     import tempfile
@@ -41,7 +50,9 @@ def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:
     t0 = time.perf_counter()
     cluster.configure(ClusterSpec(local_workers=workers))
     try:
-        cluster.current().client.wait_for_workers(workers)
+        client = cluster.current().client
+        client.wait_for_workers(workers)
+        client.run(warm_worker)  # every worker, as a long-lived one is: start-up, timed apart
         t1 = time.perf_counter()
         summaries = run_replications(scenario)
         t2 = time.perf_counter()
