@@ -1,10 +1,11 @@
 """The order records of one replication, kept as columns (``orders.csv.gz``, docs/records.md).
 
-While the model runs, each order is one list in ``OrderRecord`` field order (its record so
-far, which its steps fill in: signed, closed, on time, reopened, score); ``OrderLog.of_rows``
-turns the lists into one numpy column per field when the run ends. The results read the
-columns (``columns``); the auditor and tests read ``OrderRecord`` tuples (iteration, indexing),
-as they read the call legs of ``sim.model.record_log.RecordLog``.
+While the model runs, ``sim.model.linkage.orders.OrderSystem`` keeps each order's fields by
+its id in typed arrays, and hands them over as one numpy column per field when the run ends
+(``OrderLog(columns)``); ``OrderLog.of_rows`` makes the same columns from records (a list of
+``OrderRecord``, e.g. read back from a file or built by a test). The results read the columns
+(``columns``); the auditor and tests read ``OrderRecord`` tuples (iteration, indexing), as they
+read the call legs of ``sim.model.record_log.RecordLog``.
 """
 
 from __future__ import annotations
