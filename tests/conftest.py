@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+# A shell without job control starts a background job with SIGINT ignored, and an ignored
+# signal stays ignored across exec: the Ctrl-C tests' subprocesses would never see theirs, and
+# a suite run in the background (``bash .ci/run &``) would fail them. A handler, unlike an
+# ignored signal, is reset to the default in a child, which Python then turns into
+# KeyboardInterrupt as in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
