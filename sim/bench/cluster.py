@@ -35,8 +35,7 @@ def warm_worker() -> None:
     """Import what a replication runs, as a long-lived worker already has: a fresh
     ``LocalCluster`` per measurement would otherwise charge each worker's imports (about
     0.4 s) to its first replication, once for one worker but on both workers' first task."""
-    import sim.experiments.replications  # noqa: F401
-    import sim.model.network  # noqa: F401
+    import sim.experiments.replications  # noqa: F401  (the model and results come with it)
 
 
 def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:

@@ -246,7 +246,8 @@ _SHORT_KEY = 127  # bytes of UTF-8
 
 def _agreed(data: object) -> bool:
     """Whether libyaml and PyYAML write ``data`` (JSON-like values) alike: every string is
-    plain text as ``_PLAIN_TEXT`` has it, every key a short one."""
+    plain text as ``_PLAIN_TEXT`` has it with no space beside a line break, every key a short,
+    non-empty, one-line string."""
     stack = [data]
     while stack:
         item = stack.pop()

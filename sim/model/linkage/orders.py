@@ -133,14 +133,7 @@ class OrderSystem:
         self._created[order_id] = now
         self._deadline_at[order_id] = now + route.deadline
         self._route_of[order_id] = route
-        at = now + route.sign()
-        if at <= self.end:  # the next step, unless after the end of observation
-            due = self._due
-            if at in due:
-                self.env.tie(at, NORMAL, self._on_signed, order_id)
-            else:
-                due[at] = (self._on_signed, order_id)
-                heappush(self._heap, at)
+        self._push(order_id, now + route.sign(), self._on_signed)
         return order_id
 
     def _grow(self) -> None:
@@ -181,21 +174,8 @@ class OrderSystem:
                 heappush(self._heap, at)
 
     def _signed(self, order_id: int) -> None:
-        now = self._signed_at[order_id] = self.env.now
-        route = self._route_of[order_id]
-        desk = route.desk
-        if desk.busy < desk.capacity:  # ``_to_desk``, inlined
-            desk.busy += 1
-            at = now + route.duration()
-            if at <= self.end:
-                due = self._due
-                if at in due:
-                    self.env.tie(at, NORMAL, self._on_worked, order_id)
-                else:
-                    due[at] = (self._on_worked, order_id)
-                    heappush(self._heap, at)
-        else:
-            desk.waiting[route.rank].append(order_id)
+        self._signed_at[order_id] = self.env.now
+        self._to_desk(order_id)
 
     def _to_desk(self, order_id: int) -> None:
         route = self._route_of[order_id]
