@@ -33,34 +33,43 @@ SMALL = {
 }
 
 
-def _records(scenario: Scenario, at_once: bool, monkeypatch) -> tuple[dict, int]:
-    """The sealed columns of one replication, and how many seats freed after a leg answered
-    at once (0 when ``at_once`` is off: every leg then takes the full path)."""
+def _records(scenario: Scenario, at_once: bool, monkeypatch,
+             counted: str = "_seat_freed") -> tuple[dict, int, dict]:
+    """The sealed columns of one replication, how many times ``counted`` ran (a seat freeing
+    after a leg answered at once, without or with wrap-up: 0 when ``at_once`` is off and
+    every leg takes the full path), and the order columns (empty without linkage)."""
     freed = [0]
-    seat_freed = Centre._seat_freed
+    handler = getattr(Centre, counted)
 
-    def counted(self, arg):
+    def counting(self, arg):
         freed[0] += 1
-        seat_freed(self, arg)
+        handler(self, arg)
 
-    monkeypatch.setattr(Centre, "_seat_freed", counted)  # (bound when a centre is built)
+    monkeypatch.setattr(Centre, counted, counting)  # (bound when a centre is built)
     seq = replication_seeds(scenario.seed, 1)[0]
     net = Network(scenario, seq)
     for centre in net.unique_centres:
         centre.at_once = centre.at_once and at_once
+        centre.settles = centre.settles and at_once
     result = simulate(scenario, seq, network=net)
     monkeypatch.undo()
-    return result.records.columns(), freed[0]
+    orders = result.orders.columns() if result.orders else {}
+    return result.records.columns(), freed[0], orders
 
 
-def _assert_same(scenario: Scenario, monkeypatch) -> None:
-    fast, freed = _records(scenario, True, monkeypatch)
-    full, none = _records(scenario, False, monkeypatch)
+def _assert_same(scenario: Scenario, monkeypatch, counted: str = "_seat_freed") -> None:
+    fast, freed, fast_orders = _records(scenario, True, monkeypatch, counted)
+    full, none, full_orders = _records(scenario, False, monkeypatch, counted)
     assert freed > 0 and none == 0  # both paths were taken where they should be
-    assert fast.keys() == full.keys()
-    for name in fast:
-        assert fast[name].dtype == full[name].dtype, name
-        assert np.array_equal(fast[name], full[name], equal_nan=True), name
+    for fast_columns, full_columns in ((fast, full), (fast_orders, full_orders)):
+        assert fast_columns.keys() == full_columns.keys()
+        for name in fast_columns:
+            a, b = fast_columns[name], full_columns[name]
+            assert a.dtype == b.dtype, name
+            if a.dtype == object:
+                assert a.tolist() == b.tolist(), name
+            else:
+                assert np.array_equal(a, b, equal_nan=True), name
 
 
 def test_erlang_a_bench_model(monkeypatch):
@@ -84,3 +93,34 @@ def test_earthquake_without_linkage(monkeypatch):
                                               for line in ("12345", "110", "119"))])
     scenario = scenario.model_copy(update={"linkage": None, "bot": None, "incidents": {}})
     _assert_same(scenario, monkeypatch)
+
+
+def test_wrapup_without_linkage_takes_the_settled_path(write_scenario, monkeypatch):
+    """Legs with wrap-up and no linkage: resolved on the call, answered without a ``Call``."""
+    data = {**SMALL, "lines": {k: dict(v) for k, v in SMALL["lines"].items()}}
+    data["lines"]["119"]["wrapup"] = {"dist": "deterministic", "value": 15}
+    _assert_same(load_scenario(write_scenario(data)), monkeypatch, "_talked")
+
+
+@pytest.mark.parametrize("overrides", [
+    [],  # lognormal talk, deterministic wrap-up, trunks, redials, orders, transfers
+    # deterministic talk: legs answered at one time (an hour's seats) end at one time (ties)
+    ["lines.119.talk={dist: deterministic, value: 60}",
+     "lines.120.talk={dist: deterministic, value: 60}"],
+])
+def test_linkage_legs_settled_at_answer(monkeypatch, overrides):
+    """Linkage (routing, orders, three-way calls): first attempts whose routing is settled
+    when answered (``rules.settled_at_answer``) leave the full path's records and orders."""
+    scenario = load_scenario("scenarios/gansu-baseline.yaml",
+                             ["horizon_hours=10", "drain_hours=2", *overrides])
+    assert scenario.linkage is not None
+    _assert_same(scenario, monkeypatch, "_talked")
+
+
+def test_merged_lines_settled_at_answer(monkeypatch):
+    """S18: a merged line's calls reach its region's 12345 seats, whose case applies."""
+    scenario = load_scenario("scenarios/utility-merge.yaml", [
+        "horizon_hours=10", "drain_hours=2",
+        "merge={lines: [water, power, gas, heating], into: '12345'}"])
+    assert scenario.merge is not None
+    _assert_same(scenario, monkeypatch, "_talked")

@@ -7,7 +7,16 @@ import random
 import numpy as np
 import pytest
 
-from sim.domain.draws import CLASSIFY, GOLDEN, MASK, SALT, TALK_ON, mix64, uniform
+from sim.domain.draws import (
+    CLASSIFY,
+    GOLDEN,
+    MASK,
+    SALT,
+    TALK_ON,
+    mix64,
+    uniform,
+    uniform_array,
+)
 from sim.domain.streams import Streams
 from sim.model.events import Callback
 from sim.model.linkage.orders import OrderSystem
@@ -21,6 +30,19 @@ def test_uniform_is_mix64_of_the_salted_key():
         key, slot = rng.getrandbits(64), rng.randrange(1, TALK_ON + 1)
         assert uniform(key, slot) == (mix64(key ^ (slot * GOLDEN & MASK)) >> 11) * 2.0**-53
     assert SALT[CLASSIFY] == CLASSIFY * GOLDEN & MASK
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_uniform_array_is_uniform_for_every_key(dtype):
+    """The numpy form gives the very floats of the scalar one (feed keys: int64 >= 0)."""
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 1 << 63, 5000, dtype=np.int64).astype(dtype)
+    if dtype == np.uint64:
+        keys[:100] |= np.uint64(1 << 63)  # (the top bit set: keys mixed by redial_key)
+    for slot in range(1, TALK_ON + 1):
+        got = uniform_array(keys, slot)
+        assert got.dtype == np.float64
+        assert got.tolist() == [uniform(int(k), slot) for k in keys.tolist()]
 
 
 class _Watched(OrderSystem):

@@ -18,6 +18,8 @@ blocks in feed order instead: the same keying, without the per-draw cost on the 
 
 from __future__ import annotations
 
+import numpy as np
+
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
 
@@ -61,3 +63,14 @@ def redial_key(key: int, attempt: int) -> int:
 def leg_key(key: int, leg: int) -> int:
     """The key of leg number ``leg`` of a call from the key of the leg before it."""
     return mix64(key ^ (_LEG_SALT + leg) & MASK)
+
+
+def uniform_array(keys: np.ndarray, slot: int) -> np.ndarray:
+    """``uniform(key, slot)`` for every key of an int64 (or uint64) numpy array, at once: the
+    same bits (64-bit wrapping arithmetic in uint64, the top 53 bits scaled exactly)."""
+    x = np.asarray(keys)
+    x = x.view(np.uint64) if x.dtype == np.int64 else x.astype(np.uint64)
+    x = (x ^ np.uint64(SALT[slot])) + np.uint64(GOLDEN)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(M1)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(M2)
+    return ((x ^ (x >> np.uint64(31))) >> np.uint64(11)).astype(np.float64) * TO_UNIT

@@ -72,7 +72,8 @@ class Centre:
                  "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
                  "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
                  "_on_talk_done", "_on_wrapped", "_heap", "_timers", "at_once",
-                 "_on_seat_freed", "_freed_entry", "__dict__")
+                 "_on_seat_freed", "_freed_entry", "settles", "_on_talked", "_on_own_freed",
+                 "_own_freed_entry", "__dict__")
 
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
@@ -130,6 +131,12 @@ class Centre:
         self.at_once = self._inline_answer and self.resolves_all
         self._on_seat_freed = self._seat_freed
         self._freed_entry = (self._on_seat_freed, None)  # the loop entry of every such timer
+        # Whether a first attempt whose routing is settled may skip its ``Call``
+        # (``arrive_settled``): no subclass hooking the answer.
+        self.settles = self._inline_answer
+        self._on_talked = self._talked
+        self._on_own_freed = self._own_freed
+        self._own_freed_entry = (self._on_own_freed, None)
 
     def talk_for(self, call: Call) -> float:
         """Talk after a three-way negotiation for ``call`` (for the line it dialled)."""
@@ -235,8 +242,90 @@ class Centre:
                              NO_MODE, -1, OWN_SEAT, -1, -1, NAN, NAN, deadline))
                 return
             self.offered_n -= 1  # ``arrive`` counts it (and finds abandonments settled)
+        else:  # wrap-up follows: resolved on the call all the same
+            self.arrive_settled(call_id, caller_id, centre, category, priority, incident_id, key,
+                                arrival, deadline, talk, wrap, talk_factor, RESOLVED)
+            return
         self.arrive(Call(call_id, caller_id, 1, centre, category, arrival, deadline, priority,
                          -1, incident_id, VOICE, key, talk, wrap, talk_factor))
+
+    def arrive_settled(self, call_id: int, caller_id: int, centre: int, category: int,
+                       priority: int, incident_id: int, key: int, arrival: float,
+                       deadline: float, talk: float, wrap: float, talk_factor: float,
+                       disposition: int) -> None:
+        """A first attempt (fields as for ``arrive_first``) reaches this centre now, with no
+        outage routing or bot on the way, and if answered at once its leg here ends as
+        ``disposition`` after its talk: what the host's ``after_talk`` would decide, with no
+        order, hold or transfer (``sim.model.linkage.rules.settled_at_answer``; only where
+        ``settles``).
+
+        What ``arrive(Call(...))`` does, without the ``Call`` where the leg is answered now:
+        its whole record is known (talk and wrap-up drawn ahead, routing settled), so it is
+        written now. Its two timers are the full path's: the talk's end, scheduled now, frees
+        the trunk (``_talked``), and schedules the end of wrap-up, which frees the seat
+        (``_own_freed``): the loop's entries and their order are the full path's, and no draw
+        is made elsewhere or in another order (those of the routing are by key).
+        """
+        now = self.env.now
+        self.offered_n += 1
+        if self._due <= now:
+            self.expire(now)
+        if self.own_busy < self.own_seats and (
+                self.trunks >= UNLIMITED_TRUNKS
+                or self.talking + self.waiting + self.bot_busy < self.trunks):
+            if now - arrival <= self.target_seconds:
+                self.in_target_n += 1
+            self.talking += 1
+            self.own_busy += 1
+            if talk < 0.0:
+                talk = self._talk[centre].quantile(uniform(key, TALK))
+            talk *= talk_factor
+            if talk < 0.0:
+                raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
+            if wrap < 0.0:
+                wrap = self._wrapup[centre].quantile(uniform(key, WRAPUP))
+            at = now + talk  # env.call_after, inlined (sim.model.loop)
+            timers = self._timers
+            if at in timers:
+                self.env.tie(at, NORMAL, self._on_talked, wrap)
+            else:
+                timers[at] = (self._on_talked, wrap)
+                heappush(self._heap, at)
+            record = self.record  # the record ``_release`` writes, in LEG_FIELDS order
+            record(_pack(call_id, 0, caller_id, 1, centre, category, VOICE, priority,
+                         incident_id, arrival, now, at, at + wrap if wrap > 0 else at, at,
+                         ANSWERED, disposition, NO_MODE, -1, OWN_SEAT, -1, -1, NAN, NAN,
+                         deadline))
+            return
+        self.offered_n -= 1  # ``arrive`` counts it (and finds abandonments settled)
+        self.arrive(Call(call_id, caller_id, 1, centre, category, arrival, deadline, priority,
+                         -1, incident_id, VOICE, key, talk, wrap, talk_factor))
+
+    def _talked(self, wrap: float) -> None:
+        """The talk of a leg ``arrive_settled`` answered ends now: its trunk frees, and its
+        seat after ``wrap`` (what ``_talk_done`` does for it, but the record)."""
+        self.talking -= 1
+        if wrap > 0:
+            at = self.env.now + wrap  # env.call_after, inlined
+            timers = self._timers
+            if at in timers:
+                self.env.tie(at, NORMAL, self._on_own_freed, None)
+            else:
+                timers[at] = self._own_freed_entry
+                heappush(self._heap, at)
+        else:
+            self._own_freed(None)
+
+    def _own_freed(self, _arg: None) -> None:
+        """The own seat of a leg ``arrive_settled`` answered frees now (its record is
+        written): what ``_release`` does for it, but the record."""
+        if self.own_leaving:  # a seat finishing past its duty goes home
+            self.own_leaving -= 1
+        else:
+            self.own_busy -= 1
+        if self.waiting and (self.own_busy < self.own_seats
+                             or self.borrowed_busy < self.borrowed_seats):
+            self.serve_queue(self.env.now)
 
     def _seat_freed(self, _arg: None) -> None:
         """The talk of a leg ``arrive_first`` answered at once ends now (its record is

@@ -3,6 +3,7 @@ incident callers, with their categories (shifted during a disaster), merged in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,9 @@ class Feed:
     Besides when, where and what, each caller brings its own draws, made per centre in that
     centre's arrival order (so they belong to the caller whatever happens later: common random
     numbers, sim.domain.draws): its random ``keys``, its ``patience`` (before any disaster factor),
-    and the ``talk`` and ``wraps`` of its first leg.
+    and the ``talk`` and ``wraps`` of its first leg. ``settled``: where asked for
+    (``build_feed``'s ``settle``), what its first leg comes to if answered at once (a
+    disposition; -1 where routing has more to do).
     """
 
     times: list[float]
@@ -35,6 +38,7 @@ class Feed:
     patience: list[float]
     talk: list[float]
     wraps: list[float]
+    settled: list[int] | None = None
 
 
 def shift_mix(plan: CentrePlan, scenario: Scenario, table: CategoryTable, times: np.ndarray,
@@ -62,9 +66,14 @@ def surge_level_one(surge, hours: np.ndarray) -> np.ndarray:
         np.clip(surge_shape(surge, hours) / max(max(m for _, m in surge.table) - 1, 1e-9), 0, 1)
 
 
+Settle = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+"""``DiversionRouter.settled_first``: dispositions from the centres, categories and keys."""
+
+
 def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable,
-               streams: Streams) -> Feed:
-    """Every centre's first attempts, merged and sorted by time (ties keep centre order)."""
+               streams: Streams, settle: Settle | None = None) -> Feed:
+    """Every centre's first attempts, merged and sorted by time (ties keep centre order);
+    ``settle`` fills ``Feed.settled``."""
     parts = []
     next_incident = 0
     for p in plans:
@@ -86,7 +95,8 @@ def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable
     if not np.all(times[:-1] <= times[1:]):  # (in order already, as one centre's arrivals are:
         order = np.argsort(times, kind="stable")  # the stable sort would change nothing)
         columns = [c[order] for c in columns]
-    return Feed(*(c.tolist() for c in columns))
+    settled = None if settle is None else settle(columns[1], columns[2], columns[4]).tolist()
+    return Feed(*(c.tolist() for c in columns), settled=settled)
 
 
 def caller_draws(plan: CentrePlan, n: int, streams: Streams) -> tuple[np.ndarray, ...]:

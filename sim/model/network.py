@@ -154,8 +154,12 @@ class Network:
         hours = max(len(p.seats_by_hour) for p in self.plans)
         HourTick(self.env, self.unique_centres, hours, self._hour_done).start()
         callers = self.callers
-        callers.feed = build_feed(self.plans, self.scenario, self.table, self.streams)
         callers.plain_dial = not self.directory.has_outages and self.bot is None
+        # Where first attempts reach their centre directly, the router tells ahead what those
+        # answered at once come to if that is settled then (a centre then skips their ``Call``).
+        settle = self.router.settled_first if callers.plain_dial and not self.resolves_all \
+            and self.auditor is None else None
+        callers.feed = build_feed(self.plans, self.scenario, self.table, self.streams, settle)
         for coordinator in self.coordinators:
             coordinator.start()
         self.env.run_with_arrivals(callers.feed.times, callers.first_attempt)

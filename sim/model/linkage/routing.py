@@ -24,6 +24,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.domain.draws import (
     AGREE,
     CLASSIFY,
@@ -64,6 +66,7 @@ from sim.model.linkage.rules import (
     WORK_ORDERED,
     Case,
     Rule,
+    settled_at_answer,
 )
 from sim.scenario.linkage import Linkage
 
@@ -152,6 +155,22 @@ class DiversionRouter:
         case = self._cases[centre.index][category] = Case(self.rules[category], centre,
                                                           self.accuracy)
         return case
+
+    def settled_first(self, centres: np.ndarray, categories: np.ndarray,
+                      keys: np.ndarray) -> np.ndarray:
+        """For first attempts dialling ``centres`` (indexes) about ``categories`` with ``keys``:
+        the disposition ``after_talk`` will give each where it is answered by its centre's
+        seats with no link state, if that is all it does (-1: ask it; ``rules.settled_at_answer``).
+        """
+        serving = np.asarray(self.directory.serving, dtype=np.int64)[centres]
+        width = len(self.rules)
+        pairs, which = np.unique(serving * width + categories, return_inverse=True)
+        cases = []
+        for pair in pairs.tolist():
+            index, category = divmod(pair, width)
+            case = self._cases[index][category]
+            cases.append(case if case is not None else self._case(self.centres[index], category))
+        return settled_at_answer(cases, which.reshape(-1), keys, self.max_hops > 0)
 
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
