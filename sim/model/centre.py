@@ -123,7 +123,7 @@ class Centre:
         self._inline_answer = type(self).inline_answer
         # A leg's timer handlers, bound once (the loop calls ``handler(call)`` when it is due).
         self._on_talk_done = self._talk_done
-        self._on_wrapped = self._wrapped
+        self._on_wrapped = self._release  # (at the end of wrap-up: ``now`` is the clock)
         self._heap = self.env.heap  # the hot path schedules its own timers (sim.model.loop)
         self._timers = self.env.due
         # Whether a first attempt answered at once may skip its ``Call`` (``arrive_first``):
@@ -420,7 +420,13 @@ class Centre:
                     self._wrapup[call.centre].quantile(uniform(call.key, WRAPUP))) + hold
             self.talking -= 1
         if wrap > 0:
-            self.env.call_after(wrap, self._on_wrapped, call)
+            at = now + wrap  # env.call_after, inlined (sim.model.loop)
+            timers = self._timers
+            if at in timers:
+                self.env.tie(at, NORMAL, self._on_wrapped, call)
+            else:
+                timers[at] = (self._on_wrapped, call)
+                heappush(self._heap, at)
         elif call.link is None and call.seat == OWN_SEAT and not self.own_leaving:
             # the common end of a leg, _release inlined: an own seat frees, the record
             self.own_busy -= 1
@@ -467,10 +473,11 @@ class Centre:
         self.talking -= 1
         self._wrap(call, now)
 
-    def _wrapped(self, call: Call) -> None:
-        self._release(call, self.env.now)
-
-    def _release(self, call: Call, now: float) -> None:
+    def _release(self, call: Call, now: float | None = None) -> None:
+        """The leg's seat frees at ``now`` (by default the clock: the end of its wrap-up, as
+        the loop calls it), and its record is written."""
+        if now is None:
+            now = self.env.now
         if call.seat == OWN_SEAT:
             if self.own_leaving:  # a seat finishing past its duty goes home
                 self.own_leaving -= 1
