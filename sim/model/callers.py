@@ -133,13 +133,12 @@ class Callers:
                 return
             settled = feed.settled
             if settled is not None and target.settles:
-                disposition = settled[i]
-                if disposition >= 0:  # (routing settled: it may answer without a Call too)
+                outcome = settled[i]
+                if outcome is not None:  # (routing settled: it may answer without a Call too)
                     target.arrive_settled(call_id, caller_id, centre, category,
                                           self._priority[category], feed.incidents[i],
                                           feed.keys[i], arrival, arrival + patience,
-                                          feed.talk[i], feed.wraps[i], talk_factor,
-                                          disposition)
+                                          feed.talk[i], feed.wraps[i], talk_factor, outcome)
                     return
         call = Call(call_id, caller_id, 1, centre, category, arrival, arrival + patience,
                     self._priority[category], -1, feed.incidents[i], VOICE, feed.keys[i],

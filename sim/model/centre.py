@@ -50,6 +50,9 @@ that frees serves the lowest class first, FIFO within a class."""
 INF = float("inf")
 _pack = PACKED.pack
 UNLIMITED_TRUNKS = (1 << 30) - 1  # "no trunk limit" (callers at once on a centre)
+RESOLVED_OUTCOME = (RESOLVED, -1, None)
+"""``arrive_settled``'s outcome of a leg resolved on the call (disposition, no ``to_line``, no
+orders): every leg's where there is no linkage."""
 
 
 class Centre:
@@ -72,8 +75,8 @@ class Centre:
                  "_redial_watch", "_watch_at", "_watch_gen", "lent", "offered_n",
                  "in_target_n", "target_seconds", "record", "resolves_all", "_inline_answer",
                  "_on_talk_done", "_on_wrapped", "_heap", "_timers", "at_once",
-                 "_on_seat_freed", "_freed_entry", "settles", "_on_talked", "_on_own_freed",
-                 "_own_freed_entry", "__dict__")
+                 "_on_seat_freed", "_freed_entry", "settles", "_on_talked",
+                 "_on_talked_ordering", "_on_own_freed", "_own_freed_entry", "__dict__")
 
     inline_answer = True
     """Whether ``arrive`` may answer without calling ``_answer`` (False where a subclass
@@ -135,6 +138,7 @@ class Centre:
         # (``arrive_settled``): no subclass hooking the answer.
         self.settles = self._inline_answer
         self._on_talked = self._talked
+        self._on_talked_ordering = self._talked_ordering
         self._on_own_freed = self._own_freed
         self._own_freed_entry = (self._on_own_freed, None)
 
@@ -244,7 +248,7 @@ class Centre:
             self.offered_n -= 1  # ``arrive`` counts it (and finds abandonments settled)
         else:  # wrap-up follows: resolved on the call all the same
             self.arrive_settled(call_id, caller_id, centre, category, priority, incident_id, key,
-                                arrival, deadline, talk, wrap, talk_factor, RESOLVED)
+                                arrival, deadline, talk, wrap, talk_factor, RESOLVED_OUTCOME)
             return
         self.arrive(Call(call_id, caller_id, 1, centre, category, arrival, deadline, priority,
                          -1, incident_id, VOICE, key, talk, wrap, talk_factor))
@@ -252,12 +256,13 @@ class Centre:
     def arrive_settled(self, call_id: int, caller_id: int, centre: int, category: int,
                        priority: int, incident_id: int, key: int, arrival: float,
                        deadline: float, talk: float, wrap: float, talk_factor: float,
-                       disposition: int) -> None:
+                       outcome: tuple[int, int, tuple[tuple[str, str], ...] | None]) -> None:
         """A first attempt (fields as for ``arrive_first``) reaches this centre now, with no
-        outage routing or bot on the way, and if answered at once its leg here ends as
-        ``disposition`` after its talk: what the host's ``after_talk`` would decide, with no
-        order, hold or transfer (``sim.model.linkage.rules.settled_at_answer``; only where
-        ``settles``).
+        outage routing or bot on the way, and if answered at once its leg here comes to
+        ``outcome`` after its talk: ``(disposition, to_line, orders)``, what the host's
+        ``after_talk`` would decide, with no hold or transfer, and the orders the host's
+        ``open_orders`` opens when the talk ends, as ``after_talk`` would (None: none;
+        ``sim.model.linkage.settled``; only where ``settles``).
 
         What ``arrive(Call(...))`` does, without the ``Call`` where the leg is answered now:
         its whole record is known (talk and wrap-up drawn ahead, routing settled), so it is
@@ -284,17 +289,22 @@ class Centre:
                 raise SimulationError(f"negative talk time {talk:g} at t={now:g}")
             if wrap < 0.0:
                 wrap = self._wrapup[centre].quantile(uniform(key, WRAPUP))
+            disposition, to_line, orders = outcome
+            if orders is None:
+                entry = (self._on_talked, wrap)
+            else:  # its orders open when its talk ends, as ``after_talk`` would open them
+                entry = (self._on_talked_ordering, (wrap, call_id, category, orders))
             at = now + talk  # env.call_after, inlined (sim.model.loop)
             timers = self._timers
             if at in timers:
-                self.env.tie(at, NORMAL, self._on_talked, wrap)
+                self.env.tie(at, NORMAL, *entry)
             else:
-                timers[at] = (self._on_talked, wrap)
+                timers[at] = entry
                 heappush(self._heap, at)
             record = self.record  # the record ``_release`` writes, in LEG_FIELDS order
             record(_pack(call_id, 0, caller_id, 1, centre, category, VOICE, priority,
                          incident_id, arrival, now, at, at + wrap if wrap > 0 else at, at,
-                         ANSWERED, disposition, NO_MODE, -1, OWN_SEAT, -1, -1, NAN, NAN,
+                         ANSWERED, disposition, NO_MODE, to_line, OWN_SEAT, -1, -1, NAN, NAN,
                          deadline))
             return
         self.offered_n -= 1  # ``arrive`` counts it (and finds abandonments settled)
@@ -315,6 +325,14 @@ class Centre:
                 heappush(self._heap, at)
         else:
             self._own_freed(None)
+
+    def _talked_ordering(self, leg: tuple[float, int, int, tuple[tuple[str, str], ...]]
+                         ) -> None:
+        """``_talked`` for a leg (``wrap``, call id, category, orders) whose orders open now
+        (what the host's ``after_talk`` would open for it, and all else it would do)."""
+        wrap, call_id, category, orders = leg
+        self.host.open_orders(self, call_id, category, orders)
+        self._talked(wrap)
 
     def _own_freed(self, _arg: None) -> None:
         """The own seat of a leg ``arrive_settled`` answered frees now (its record is

@@ -26,8 +26,8 @@ class Feed:
     centre's arrival order (so they belong to the caller whatever happens later: common random
     numbers, sim.domain.draws): its random ``keys``, its ``patience`` (before any disaster factor),
     and the ``talk`` and ``wraps`` of its first leg. ``settled``: where asked for
-    (``build_feed``'s ``settle``), what its first leg comes to if answered at once (a
-    disposition; -1 where routing has more to do).
+    (``build_feed``'s ``settle``), what its first leg comes to if answered at once
+    (``sim.model.linkage.settled``'s outcome; None where routing may do more).
     """
 
     times: list[float]
@@ -38,7 +38,7 @@ class Feed:
     patience: list[float]
     talk: list[float]
     wraps: list[float]
-    settled: list[int] | None = None
+    settled: list[tuple | None] | None = None
 
 
 def shift_mix(plan: CentrePlan, scenario: Scenario, table: CategoryTable, times: np.ndarray,
@@ -66,8 +66,8 @@ def surge_level_one(surge, hours: np.ndarray) -> np.ndarray:
         np.clip(surge_shape(surge, hours) / max(max(m for _, m in surge.table) - 1, 1e-9), 0, 1)
 
 
-Settle = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
-"""``DiversionRouter.settled_first``: dispositions from the centres, categories and keys."""
+Settle = Callable[[np.ndarray, np.ndarray, np.ndarray], list]
+"""``DiversionRouter.settled_first``: outcomes from the centres, categories and keys."""
 
 
 def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable,
@@ -95,7 +95,7 @@ def build_feed(plans: list[CentrePlan], scenario: Scenario, table: CategoryTable
     if not np.all(times[:-1] <= times[1:]):  # (in order already, as one centre's arrivals are:
         order = np.argsort(times, kind="stable")  # the stable sort would change nothing)
         columns = [c[order] for c in columns]
-    settled = None if settle is None else settle(columns[1], columns[2], columns[4]).tolist()
+    settled = None if settle is None else settle(columns[1], columns[2], columns[4])
     return Feed(*(c.tolist() for c in columns), settled=settled)
 
 

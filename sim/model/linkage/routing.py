@@ -66,8 +66,8 @@ from sim.model.linkage.rules import (
     WORK_ORDERED,
     Case,
     Rule,
-    settled_at_answer,
 )
+from sim.model.linkage.settled import Outcome, case_outcome, settled_at_answer
 from sim.scenario.linkage import Linkage
 
 if TYPE_CHECKING:
@@ -157,20 +157,27 @@ class DiversionRouter:
         return case
 
     def settled_first(self, centres: np.ndarray, categories: np.ndarray,
-                      keys: np.ndarray) -> np.ndarray:
+                      keys: np.ndarray) -> list[Outcome | None]:
         """For first attempts dialling ``centres`` (indexes) about ``categories`` with ``keys``:
-        the disposition ``after_talk`` will give each where it is answered by its centre's
-        seats with no link state, if that is all it does (-1: ask it; ``rules.settled_at_answer``).
+        what ``after_talk`` will come to for each where its centre's seats answer it with no
+        link state, where that is settled then (None: ask it; ``sim.model.linkage.settled``).
         """
         serving = np.asarray(self.directory.serving, dtype=np.int64)[centres]
         width = len(self.rules)
         pairs, which = np.unique(serving * width + categories, return_inverse=True)
-        cases = []
+        outcomes, drawn, scope, accuracy = [], [], [], []
         for pair in pairs.tolist():
             index, category = divmod(pair, width)
+            centre = self.centres[index]
             case = self._cases[index][category]
-            cases.append(case if case is not None else self._case(self.centres[index], category))
-        return settled_at_answer(cases, which.reshape(-1), keys, self.max_hops > 0)
+            if case is None:
+                case = self._case(centre, category)
+            outcome, by_draws = case_outcome(case, centre, self.directory, self.max_hops)
+            outcomes.append(outcome)
+            drawn.append(by_draws)
+            scope.append(case.scope if self.max_hops > 0 else 0.0)
+            accuracy.append(case.accuracy)
+        return settled_at_answer(outcomes, drawn, scope, accuracy, which.reshape(-1), keys)
 
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
@@ -293,16 +300,22 @@ class DiversionRouter:
             link.police_done = True
             self._order(POLICE, call, centre, cat, "110")
 
+    def open_orders(self, centre: Centre, call_id: int, category: int,
+                    orders: tuple[tuple[str, str], ...]) -> None:
+        """Open now the ``orders`` (``(kind, line)`` pairs, each after the first linked with
+        the one before) of a first leg of ``category`` at ``centre`` whose talk ends now and
+        whose routing was settled at answer (``sim.model.linkage.settled``): the orders
+        ``after_talk`` would open for it, in its order."""
+        previous = -1
+        for kind, line in orders:
+            order = self._open(kind, call_id, centre, category, line, previous)
+            if previous >= 0:
+                self.orders.link(previous, order)
+            previous = order
+
     def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
                linked: int = -1) -> int:
-        case = self._cases[centre.index][call.category]
-        if case is None:
-            case = self._case(centre, call.category)
-        routes = case.police_routes if kind == POLICE else case.work_routes
-        route = routes.get(line)
-        if route is None:
-            route = routes[line] = self._route(kind, case.rule, centre, line)
-        order = self.orders.open(route, call.call_id, linked)
+        order = self._open(kind, call.call_id, centre, call.category, line, linked)
         link = call.link
         if kind == POLICE and link is not None:
             # One police order per call, whatever legs follow: a leg that goes on has a link
@@ -310,6 +323,19 @@ class DiversionRouter:
             # no note of it, and keeps the centre's common path.
             link.police_done, link.police_order = True, order
         return order
+
+    def _open(self, kind: str, call_id: int, centre: Centre, category: int, line: str,
+              linked: int = -1) -> int:
+        """Open an order of ``kind`` now for ``line`` about a call of ``category`` at
+        ``centre``; return its id."""
+        case = self._cases[centre.index][category]
+        if case is None:
+            case = self._case(centre, category)
+        routes = case.police_routes if kind == POLICE else case.work_routes
+        route = routes.get(line)
+        if route is None:
+            route = routes[line] = self._route(kind, case.rule, centre, line)
+        return self.orders.open(route, call_id, linked)
 
     def _route(self, kind: str, rule: Rule, centre: Centre, line: str) -> Route:
         """Where an order of ``kind`` of the rule's category, created at ``centre`` for

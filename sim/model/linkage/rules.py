@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sim.domain.draws import CLASSIFY, SCOPE, uniform_array
 from sim.domain.taxonomy import NO_OWNER, Category
 from sim.model.calls import DISPATCH, DUAL_ORDER, GUIDANCE, POLICE_ORDER, RESOLVED, WORK_ORDER
 
@@ -91,31 +87,3 @@ class Case:
                 else:
                     self.right = AT_OWNER
 
-
-def settled_at_answer(cases: Sequence[Case], which: np.ndarray, keys: np.ndarray,
-                      scope_applies: bool) -> np.ndarray:
-    """What the router's ``after_talk`` comes to for first legs without link state, known
-    before they are answered: per leg, the disposition where the leg is then resolved,
-    guided or dispatched on the call with no order, hold or transfer (-1: it may do more, or
-    its draws may say so; ask ``after_talk`` then).
-
-    ``which[i]`` indexes leg ``i``'s ``Case`` (its answering centre and category) in ``cases``;
-    ``keys``: the legs' keys, whose draws (by key: sim.domain.draws) decide S4's unclear scope
-    and the classification exactly as ``after_talk`` draws them; ``scope_applies``: whether a
-    first leg may start a three-way call at all (``max_hops`` > 0). A leg whose scope draw
-    would start a three-way call is left to ``after_talk`` (which may find no centre and go
-    on), so this never settles a leg ``after_talk`` would handle otherwise.
-    """
-    n = len(cases)
-    fixed, done = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    scope, accuracy = np.zeros(n), np.zeros(n)
-    for i, case in enumerate(cases):
-        fixed[i] = case.fixed
-        if case.right == DONE and not case.police_first:
-            done[i] = case.disposition
-            scope[i] = case.scope if scope_applies else 0.0
-            accuracy[i] = case.accuracy
-    f, d, s = fixed[which], done[which], scope[which]
-    open_scope = (s > 0) & (uniform_array(keys, SCOPE) < s)  # a three-way call, maybe
-    right = uniform_array(keys, CLASSIFY) < accuracy[which]  # classified right: the owner
-    return np.where(f >= 0, f, np.where((d >= 0) & right & ~open_scope, d, -1))
