@@ -256,13 +256,13 @@ class Centre:
     def arrive_settled(self, call_id: int, caller_id: int, centre: int, category: int,
                        priority: int, incident_id: int, key: int, arrival: float,
                        deadline: float, talk: float, wrap: float, talk_factor: float,
-                       outcome: tuple[int, int, tuple[tuple[str, str], ...] | None]) -> None:
+                       outcome: tuple[int, int, tuple | None]) -> None:
         """A first attempt (fields as for ``arrive_first``) reaches this centre now, with no
         outage routing or bot on the way, and if answered at once its leg here comes to
         ``outcome`` after its talk: ``(disposition, to_line, orders)``, what the host's
-        ``after_talk`` would decide, with no hold or transfer, and the orders the host's
-        ``open_orders`` opens when the talk ends, as ``after_talk`` would (None: none;
-        ``sim.model.linkage.settled``; only where ``settles``).
+        ``after_talk`` would decide, with no hold or transfer, and the routes of the orders
+        the host's ``open_orders`` opens when the talk ends, as ``after_talk`` would (None:
+        none; ``sim.model.linkage.settled``; only where ``settles``).
 
         What ``arrive(Call(...))`` does, without the ``Call`` where the leg is answered now:
         its whole record is known (talk and wrap-up drawn ahead, routing settled), so it is
@@ -293,7 +293,7 @@ class Centre:
             if orders is None:
                 entry = (self._on_talked, wrap)
             else:  # its orders open when its talk ends, as ``after_talk`` would open them
-                entry = (self._on_talked_ordering, (wrap, call_id, category, orders))
+                entry = (self._on_talked_ordering, (wrap, call_id, orders))
             at = now + talk  # env.call_after, inlined (sim.model.loop)
             timers = self._timers
             if at in timers:
@@ -326,12 +326,12 @@ class Centre:
         else:
             self._own_freed(None)
 
-    def _talked_ordering(self, leg: tuple[float, int, int, tuple[tuple[str, str], ...]]
-                         ) -> None:
-        """``_talked`` for a leg (``wrap``, call id, category, orders) whose orders open now
-        (what the host's ``after_talk`` would open for it, and all else it would do)."""
-        wrap, call_id, category, orders = leg
-        self.host.open_orders(self, call_id, category, orders)
+    def _talked_ordering(self, leg: tuple[float, int, tuple]) -> None:
+        """``_talked`` for a leg (``wrap``, call id, the routes of its orders) whose orders
+        open now (what the host's ``after_talk`` would open for it, and all else it would
+        do)."""
+        wrap, call_id, routes = leg
+        self.host.open_orders(routes, call_id)
         self._talked(wrap)
 
     def _own_freed(self, _arg: None) -> None:

@@ -42,11 +42,10 @@ class CentreHost(Protocol):
         """Take the record of a leg that ended, packed (``sim.model.record.PACKED``: its
         fields in ``CallLeg`` order; ``unpack_record`` gives the tuple)."""
 
-    def open_orders(self, centre: Centre, call_id: int, category: int,
-                    orders: tuple[tuple[str, str], ...]) -> None:
-        """Optional (only for legs whose ``Feed.settled`` outcome has orders): open the
-        ``orders`` of a leg of ``category`` at ``centre`` whose talk ends now (those
-        ``after_talk`` would open for it: ``sim.model.linkage.settled``)."""
+    def open_orders(self, routes: tuple, call_id: int) -> None:
+        """Optional (only for legs whose ``Feed.settled`` outcome has orders): open the orders
+        of call ``call_id``'s leg whose talk ends now, along ``routes`` (those ``after_talk``
+        would open for it: ``sim.model.linkage.settled``, ``OrderSystem.open_all``)."""
 
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """What the seat does after talking: extra seconds held before wrap-up, or None to

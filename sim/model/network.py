@@ -106,7 +106,7 @@ class Network:
         self.callers.router = self.router
         self.after_talk = self.router.after_talk  # the router's own method: one call less
         if self.orders is not None:
-            self.open_orders = self.router.open_orders  # (CentreHost: legs settled at answer)
+            self.open_orders = self.orders.open_all  # (CentreHost: legs settled at answer)
         self.bot = BotStage(self.env, bot, self.table, self.surge_multiple, self.orders) \
             if bot is not None else None
         self.callers.bot = self.bot

@@ -136,6 +136,16 @@ class OrderSystem:
         self._push(order_id, now + route.sign(), self._on_signed)
         return order_id
 
+    def open_all(self, routes: tuple[Route, ...], call_id: int) -> None:
+        """Open an order now along each of ``routes`` in turn, each after the first linked
+        with the one before (S8's dual handling: as ``open`` with ``linked``, then ``link``)."""
+        previous = -1
+        for route in routes:
+            order = self.open(route, call_id, previous)
+            if previous >= 0:
+                self.link(previous, order)
+            previous = order
+
     def _grow(self) -> None:
         self._size += _CHUNK
         for values, empty in ((self._call_id, 0), (self._linked, -1), (self._created, NAN),

@@ -67,7 +67,7 @@ from sim.model.linkage.rules import (
     Case,
     Rule,
 )
-from sim.model.linkage.settled import Outcome, case_outcome, settled_at_answer
+from sim.model.linkage.settled import case_outcome, settled_at_answer
 from sim.scenario.linkage import Linkage
 
 if TYPE_CHECKING:
@@ -157,27 +157,33 @@ class DiversionRouter:
         return case
 
     def settled_first(self, centres: np.ndarray, categories: np.ndarray,
-                      keys: np.ndarray) -> list[Outcome | None]:
+                      keys: np.ndarray) -> list[tuple | None]:
         """For first attempts dialling ``centres`` (indexes) about ``categories`` with ``keys``:
         what ``after_talk`` will come to for each where its centre's seats answer it with no
-        link state, where that is settled then (None: ask it; ``sim.model.linkage.settled``).
+        link state, where that is settled then (None: ask it; ``sim.model.linkage.settled``),
+        with the routes of its orders (for ``OrderSystem.open_all``).
         """
-        serving = np.asarray(self.directory.serving, dtype=np.int64)[centres]
         width = len(self.rules)
-        pairs, which = np.unique(serving * width + categories, return_inverse=True)
+        # each leg's case, as answering centre * width + category
+        of_leg = np.asarray(self.directory.serving, dtype=np.int64)[centres] * width + categories
+        present = np.flatnonzero(np.bincount(of_leg))  # the cases of some leg, in order
+        position = np.zeros(len(self.centres) * width, dtype=np.int64)
+        position[present] = np.arange(len(present))
         outcomes, drawn, scope, accuracy = [], [], [], []
-        for pair in pairs.tolist():
+        for pair in present.tolist():
             index, category = divmod(pair, width)
             centre = self.centres[index]
             case = self._cases[index][category]
             if case is None:
                 case = self._case(centre, category)
             outcome, by_draws = case_outcome(case, centre, self.directory, self.max_hops)
+            if outcome is not None and outcome[2] is not None:  # the orders' routes, found now
+                outcome = (*outcome[:2], self._routes(case, centre, outcome[2]))
             outcomes.append(outcome)
             drawn.append(by_draws)
             scope.append(case.scope if self.max_hops > 0 else 0.0)
             accuracy.append(case.accuracy)
-        return settled_at_answer(outcomes, drawn, scope, accuracy, which.reshape(-1), keys)
+        return settled_at_answer(outcomes, drawn, scope, accuracy, position[of_leg], keys)
 
     def after_talk(self, call: Call, centre: Centre, now: float) -> float | None:
         """Decide what the seat does with the call; ``HOLD`` keeps the seat busy."""
@@ -300,19 +306,6 @@ class DiversionRouter:
             link.police_done = True
             self._order(POLICE, call, centre, cat, "110")
 
-    def open_orders(self, centre: Centre, call_id: int, category: int,
-                    orders: tuple[tuple[str, str], ...]) -> None:
-        """Open now the ``orders`` (``(kind, line)`` pairs, each after the first linked with
-        the one before) of a first leg of ``category`` at ``centre`` whose talk ends now and
-        whose routing was settled at answer (``sim.model.linkage.settled``): the orders
-        ``after_talk`` would open for it, in its order."""
-        previous = -1
-        for kind, line in orders:
-            order = self._open(kind, call_id, centre, category, line, previous)
-            if previous >= 0:
-                self.orders.link(previous, order)
-            previous = order
-
     def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
                linked: int = -1) -> int:
         order = self._open(kind, call.call_id, centre, call.category, line, linked)
@@ -336,6 +329,19 @@ class DiversionRouter:
         if route is None:
             route = routes[line] = self._route(kind, case.rule, centre, line)
         return self.orders.open(route, call_id, linked)
+
+    def _routes(self, case: Case, centre: Centre, orders: tuple[tuple[str, str], ...]
+                ) -> tuple[Route, ...]:
+        """The routes of ``orders`` (``(kind, line)`` pairs) of a leg of ``case`` at
+        ``centre``: those ``_open`` takes for them."""
+        found = []
+        for kind, line in orders:
+            routes = case.police_routes if kind == POLICE else case.work_routes
+            route = routes.get(line)
+            if route is None:
+                route = routes[line] = self._route(kind, case.rule, centre, line)
+            found.append(route)
+        return tuple(found)
 
     def _route(self, kind: str, rule: Rule, centre: Centre, line: str) -> Route:
         """Where an order of ``kind`` of the rule's category, created at ``centre`` for

@@ -6,13 +6,14 @@ category, fixed for the run), the directory (fixed without outages) and two draw
 (S4's unclear scope, the classification: sim.domain.draws, the same whenever they are made).
 Where that decision ends the leg at its centre, with nothing to do after the talk but open
 orders, the whole record is known when it is answered (``Centre.arrive_settled``), and the
-only work left for the talk's end is to open those orders (``DiversionRouter.open_orders``),
-then, as every leg, to free the trunk and the seat after wrap-up.
+only work left for the talk's end is to open those orders (``OrderSystem.open_all``), then,
+as every leg, to free the trunk and the seat after wrap-up.
 
 An ``Outcome`` is ``(disposition, to_line, orders)``: the record's disposition and
 ``to_line`` (-1: none), and the orders opened when the talk ends, in order, as
 ``(kind, line)`` pairs (each after the first linked with the one before it: S8's dual
-handling), or None.
+handling), or None. (``DiversionRouter.settled_first`` hands them to the centres with each
+pair's ``Route`` instead.)
 """
 
 from __future__ import annotations
