@@ -1,5 +1,6 @@
-"""A first attempt answered at once without its ``Call`` (``Centre.arrive_first``) leaves the
-very records the full path (``Call`` and ``arrive``) leaves: every field, every leg."""
+"""A first attempt answered at once without its ``Call`` (``Centre.arrive_first``, and
+``Centre.arrive_settled`` where its routing is settled at answer) leaves the very records and
+orders the full path (``Call`` and ``arrive``) leaves: every field, every leg."""
 
 from __future__ import annotations
 

@@ -308,7 +308,10 @@ class DiversionRouter:
 
     def _order(self, kind: str, call: Call, centre: Centre, cat: Category, line: str,
                linked: int = -1) -> int:
-        order = self._open(kind, call.call_id, centre, call.category, line, linked)
+        case = self._cases[centre.index][call.category]
+        if case is None:
+            case = self._case(centre, call.category)
+        order = self.orders.open(self._route_of(case, kind, centre, line), call.call_id, linked)
         link = call.link
         if kind == POLICE and link is not None:
             # One police order per call, whatever legs follow: a leg that goes on has a link
@@ -317,31 +320,20 @@ class DiversionRouter:
             link.police_done, link.police_order = True, order
         return order
 
-    def _open(self, kind: str, call_id: int, centre: Centre, category: int, line: str,
-              linked: int = -1) -> int:
-        """Open an order of ``kind`` now for ``line`` about a call of ``category`` at
-        ``centre``; return its id."""
-        case = self._cases[centre.index][category]
-        if case is None:
-            case = self._case(centre, category)
+    def _routes(self, case: Case, centre: Centre, orders: tuple[tuple[str, str], ...]
+                ) -> tuple[Route, ...]:
+        """The routes of ``orders`` (``(kind, line)`` pairs) of a leg of ``case`` at
+        ``centre``: those ``_order`` takes for them."""
+        return tuple(self._route_of(case, kind, centre, line) for kind, line in orders)
+
+    def _route_of(self, case: Case, kind: str, centre: Centre, line: str) -> Route:
+        """The route of an order of ``kind`` for ``line`` of a leg of ``case`` at ``centre``
+        (found once per case, kind and line)."""
         routes = case.police_routes if kind == POLICE else case.work_routes
         route = routes.get(line)
         if route is None:
             route = routes[line] = self._route(kind, case.rule, centre, line)
-        return self.orders.open(route, call_id, linked)
-
-    def _routes(self, case: Case, centre: Centre, orders: tuple[tuple[str, str], ...]
-                ) -> tuple[Route, ...]:
-        """The routes of ``orders`` (``(kind, line)`` pairs) of a leg of ``case`` at
-        ``centre``: those ``_open`` takes for them."""
-        found = []
-        for kind, line in orders:
-            routes = case.police_routes if kind == POLICE else case.work_routes
-            route = routes.get(line)
-            if route is None:
-                route = routes[line] = self._route(kind, case.rule, centre, line)
-            found.append(route)
-        return tuple(found)
+        return route
 
     def _route(self, kind: str, rule: Rule, centre: Centre, line: str) -> Route:
         """Where an order of ``kind`` of the rule's category, created at ``centre`` for

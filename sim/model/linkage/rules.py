@@ -86,4 +86,3 @@ class Case:
                     self.right, self.disposition = DONE, rule.disposition
                 else:
                     self.right = AT_OWNER
-
