@@ -56,7 +56,7 @@ class Cells:
         if self.kind == "fixed":
             return _fixed_text(part, self.arg)
         if self.kind == "names":
-            return self.arg[part]
+            return np.take(self.arg, part)
         return part
 
 
@@ -206,25 +206,26 @@ def csv_rows(columns: Sequence[Cells], rows_per_batch: int = ROWS_PER_BATCH
              ) -> Iterator[bytes]:
     """The rows (comma-separated, each ending in a newline) in UTF-8, a batch at a time."""
     for batch in csv_batches(columns, rows_per_batch):
-        yield batch.tobytes()
+        yield bytes(batch)
 
 
 def csv_batches(columns: Sequence[Cells], rows_per_batch: int = ROWS_PER_BATCH
-                ) -> Iterator[np.ndarray]:
-    """The bytes of ``csv_rows`` as uint8 arrays (for a writer that takes any buffer: no copy
-    into ``bytes``); each is new, not a view of a buffer that the next one reuses."""
+                ) -> Iterator[bytearray]:
+    """The bytes of ``csv_rows`` as ``bytearray`` objects (for a writer that takes any buffer:
+    no copy into ``bytes``); each is new."""
     n = len(columns[0]) if columns else 0
     for lo in range(0, n, rows_per_batch):
         hi = min(n, lo + rows_per_batch)
         yield _join([c.text(lo, hi) for c in columns])
 
 
-def _join(cells: list[np.ndarray]) -> np.ndarray:
+def _join(cells: list[np.ndarray]) -> bytearray:
     """Rows from fixed-width cells (one ``S`` array per column): each cell's bytes without
     NULs, ``,`` between, ``\\n`` after."""
     widths = [c.dtype.itemsize for c in cells]
-    rows = len(cells[0])
-    matrix = np.empty((rows, sum(widths) + len(cells)), dtype=np.uint8)
+    rows, row = len(cells[0]), sum(widths) + len(cells)
+    text = bytearray(rows * row)
+    matrix = np.frombuffer(text, dtype=np.uint8).reshape(rows, row)
     at = 0
     for cell, width in zip(cells, widths, strict=True):
         # a cell per row: numpy copies ``width`` bytes at a time, not one
@@ -233,8 +234,8 @@ def _join(cells: list[np.ndarray]) -> np.ndarray:
         matrix[:, at] = ord(",")
         at += 1
     matrix[:, -1] = ord("\n")
-    flat = matrix.reshape(-1)
-    return flat[flat != 0]
+    del matrix  # (its buffer export)
+    return text.translate(None, b"\0")  # faster than numpy's boolean mask, on short runs
 
 
 _GROUP = 10_000  # four digits at a time
@@ -282,12 +283,12 @@ def _digit_groups(values: np.ndarray, least: int, *, after: int = 0, room: int =
     for j in range(used):  # j = 0: the lowest four digits
         table = _TABLES[min(max(least - 4 * j, 0), 4)]
         if j == used - 1:  # the highest group: no digits above it, rest < 10,000
-            out[:, groups - 1 - j] = table[rest]
+            out[:, groups - 1 - j] = np.take(table, rest)
             break
         higher = rest // _GROUP
         group = rest - higher * _GROUP
         more = higher > 0  # digits above this group: print all four of it
-        out[:, groups - 1 - j] = table[group + more * np.uint32(_GROUP)]
+        out[:, groups - 1 - j] = np.take(table, group + more * np.uint32(_GROUP))
         rest = higher
     return out, width
 
@@ -360,7 +361,7 @@ def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
     if decimals == 3:  # the times of the records: whole seconds, then ".ddd" from a table
         whole = scaled // 1000
         groups, width = _digit_groups(whole, 1, after=1, room=sign)
-        groups[:, -1] = _FRACTIONS[scaled - whole * 1000]
+        groups[:, -1] = np.take(_FRACTIONS, scaled - whole * 1000)
         width += 4
         if sign:
             width = _sign(groups, width, negative)
