@@ -20,6 +20,7 @@ a column that prints NaN as ``nan``) print through Python's formatting for the w
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -190,11 +191,17 @@ def value_cells(values: Sequence, cell: Callable[[object], str], *, decimals: in
     each value, column-wise where the types allow: all ``str`` as they are, all ``int`` as
     ``%d`` (``blank_negative``: below zero empty), all of types ``floats`` as
     ``%.{decimals}f`` with NaN as ``nan``. Any other mix goes cell by cell through ``cell``."""
+    if len(values) and type(values[0]) is str:  # names: codes in order of first appearance
+        index: defaultdict[object, int] = defaultdict()
+        index.default_factory = index.__len__  # a new name's code: how many came before
+        try:
+            codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+        except TypeError:  # an unhashable value: not all are names
+            codes = None
+        # equal values share a key, but no other type equals a str: all keys str, all str
+        if codes is not None and all(type(k) is str for k in index):
+            return table_cells(codes, list(index))
     kinds = set(map(type, values))
-    if kinds == {str}:
-        index = {v: i for i, v in enumerate(dict.fromkeys(values))}  # few distinct names
-        codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
-        return table_cells(codes, list(index))
     if kinds == {int} and int not in floats:
         return ints(np.fromiter(values, np.int64, len(values)), blank_negative=blank_negative)
     if kinds and kinds <= set(floats):
