@@ -136,7 +136,8 @@ def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarr
     scaled = np.zeros(len(rows), dtype=np.int64)
     for _ in range(3):  # log10 may be one off near a power of ten: correct it, then round
         decimals = digits - 1 - exponent
-        for d in np.unique(decimals).tolist():
+        low = int(decimals.min(initial=0))
+        for d in (np.flatnonzero(np.bincount(decimals - low)) + low).tolist():  # distinct ones
             at = np.flatnonzero(decimals == d)
             scaled[at] = scaled_round(shown[at], d) if d >= 0 else 0
         valid = decimals >= 0  # else the rounded value reached 10**digits: exponent form

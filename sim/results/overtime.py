@@ -86,6 +86,6 @@ def overtime_by_centre(starts: np.ndarray, ends: np.ndarray, centre: np.ndarray,
     terms = excess * np.diff(time[edge])
     positive = np.flatnonzero((excess > 0) & (edge_code[1:] == edge_code[:-1]))
     by = edge_code[positive]
-    for c in np.unique(by).tolist():
+    for c in np.flatnonzero(np.bincount(by)).tolist():  # the centres with overtime
         out[c] = math.fsum(terms[positive[by == c]].tolist())
     return out
