@@ -75,11 +75,17 @@ def waits(cols: dict[str, np.ndarray]) -> np.ndarray:
 def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """For each value ``0 … n-1`` of the integer ``keys``, the positions holding it, ascending
     (what a boolean mask ``keys == value`` selects, in the same order, found in one sort)."""
+    order, bounds = grouped(keys, n)
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+
+
+def grouped(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the integer ``keys`` by key, ascending within each key, and where each
+    key ``0 … n-1`` begins among them (``bounds[k]:bounds[k + 1]``; ``rows_by``'s slices)."""
     if len(keys) and keys.min() >= 0 and keys.max() < 1 << 15:
         keys = keys.astype(np.int16)  # numpy sorts 16-bit keys by radix: ten times faster
     order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(n)]
+    return order, np.searchsorted(keys[order], np.arange(n + 1))
 
 
 def code_count(plans: Sequence[CentrePlan], *centres: np.ndarray) -> int:
