@@ -10,14 +10,13 @@ the interval (an order never closed stays in it).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, BLOCKED
 from sim.results.kpis import code_count, grouped, rows_by, waits
-from sim.results.order_table import as_order_columns
+from sim.results.order_table import as_order_columns, name_codes
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -112,14 +111,6 @@ def _counts(out: np.ndarray, plans: Sequence[CentrePlan], code: np.ndarray,
                                minlength=n * n_int).reshape(n, n_int)[rows]
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
-    """Each value's code (in order of first appearance) and the distinct values."""
-    index: defaultdict[object, int] = defaultdict()
-    index.default_factory = index.__len__  # a new value's code: how many came before
-    codes = np.fromiter(map(index.__getitem__, values.tolist()), np.int64, len(values))
-    return codes, list(index)
-
-
 def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
              orders: Sequence | dict[str, np.ndarray], edges: np.ndarray) -> None:
     """Fill ``orders_open``: per centre, orders open at the end of each interval."""
@@ -127,8 +118,8 @@ def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
     keys: dict[tuple[str, str], int] = {}
     for plan in plans:
         keys.setdefault((plan.region, plan.line), len(keys))
-    region, regions = _codes(o["region"])
-    line, lines = _codes(o["line"])
+    region, regions = name_codes(o["region"])
+    line, lines = name_codes(o["line"])
     owner = np.array([keys.get((r, li), len(keys))  # an order of no centre: past the keys
                       for r in regions for li in lines], dtype=np.int64)
     code = owner[region * len(lines) + line] if len(owner) else np.zeros(0, np.int64)
