@@ -102,11 +102,13 @@ def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
         rule = ~easy & ((size == 0) | ((size >= 1e-4) & (size < 10.0**digits)))
     if digits > _RULE_DIGITS:  # ``scaled_round`` is exact only below 2**52: Python's rule
         rule[:] = False
+    if easy.all() and (values == whole).all():  # whole numbers only (counts): their digits
+        return Cells("bytes", _cells(*_digit_groups(whole.astype(np.int64), 1)))
     most = digits + 3  # decimals at most: digits - 1 + 4
     matrix = np.zeros((len(values), 2 + digits + most), dtype=np.uint8)
     rows = np.flatnonzero(easy)
-    numbers = _digits(whole[rows].astype(np.int64), 1)
-    matrix[rows, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    groups, width = _digit_groups(whole[rows].astype(np.int64), 1)
+    matrix[:, 1 + digits - width:1 + digits].view(f"S{width}")[rows, 0] = _cells(groups, width)
     halves = rows[values[rows] != whole[rows]]
     matrix[halves, 1 + digits] = ord(".")
     matrix[halves, 2 + digits] = ord("5")
@@ -162,7 +164,7 @@ def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarr
     text[:, 1 + digits - numbers.shape[1]:1 + digits] = numbers
     text[:, 1 + digits] = np.where(shown_digits > 0, ord("."), 0)
     text[:, 2 + digits:2 + digits + most] = fraction
-    matrix[rows] = text
+    matrix.view(f"S{matrix.shape[1]}")[rows, 0] = text.view(f"S{text.shape[1]}")[:, 0]
     written = np.zeros(len(values), dtype=bool)
     written[rows] = True
     return written
