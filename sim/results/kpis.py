@@ -72,6 +72,12 @@ def waits(cols: dict[str, np.ndarray]) -> np.ndarray:
     return w
 
 
+def leg_waits(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """``waits(cols)``, or ``cols["wait"]`` when the summary has put it there (it is read by
+    the KPIs, each KPI window's and the time series)."""
+    return cols["wait"] if "wait" in cols else waits(cols)
+
+
 def rows_by(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """For each value ``0 … n-1`` of the integer ``keys``, the positions holding it, ascending
     (what a boolean mask ``keys == value`` selects, in the same order, found in one sort)."""
@@ -295,7 +301,7 @@ def replication_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     answered = np.flatnonzero(outcome == ANSWERED)
     overlap = np.clip(np.minimum(cols["released"][answered], hi)
                       - np.maximum(cols["answered"][answered], lo), 0, None)
-    wait = waits(cols)[inside]
+    wait = leg_waits(cols)[inside]
     redial = ((cols["attempt"] > 1) & (cols["leg"] == 0))[inside]
     n = code_count(plans, centre, seats)
     sl = scenario.service_level_seconds

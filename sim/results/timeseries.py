@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, BLOCKED
-from sim.results.kpis import code_count, grouped, rows_by, waits
+from sim.results.kpis import code_count, grouped, leg_waits, rows_by
 from sim.results.order_table import as_order_columns, name_codes
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
@@ -68,7 +68,7 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     code = cols["centre"][order]
     arrival, outcome = cols["arrival"][order], cols["outcome"][order]
     answered, released = cols["answered"][order], cols["released"][order]
-    wait = waits(cols)[order]
+    wait = leg_waits(cols)[order]
     _counts(out, plans, code, arrival, outcome, wait, edges, scenario.horizon, n)
     width = np.diff(edges)
     seat_legs = ~np.isnan(released)
