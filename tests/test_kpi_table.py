@@ -59,3 +59,30 @@ def test_counts_of_groups_of_groups_add_up():
     assert (summed == direct).all()
     args = (cols["outcome"], wait, redial, line_of[centre], [1.0, 2.0], [0.5, 0.5], (20.0,))
     assert kpi_table(*args, counts=summed) == kpi_table(*args)
+
+
+@pytest.mark.parametrize("values", [
+    [5.0], [-0.0], [math.inf], [0.0, 1.0], [1.0, 0.0, 3.0], [2.0] * 7, [math.nan, 1.0, 2.0],
+    [math.inf, 1.0, 2.0, 3.0], [-math.inf, 0.0] * 5, list(range(11)), [0.1 * k for k in range(23)],
+])
+def test_percentile_is_numpys_to_the_bit(values):
+    from sim.results.kpis import percentile
+
+    for q in (0, 10, 50, 90, 99.5, 100):
+        with np.errstate(invalid="ignore"):  # inf - inf, in numpy's interpolation
+            want = float(np.percentile(np.array(values), q))
+        got = percentile(np.array(values), q)
+        assert type(got) is float
+        assert (math.isnan(got) and math.isnan(want)) or (
+            got == want and math.copysign(1, got) == math.copysign(1, want)), (values, q)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_percentile_of_random_waits(seed):
+    from sim.results.kpis import percentile
+
+    rng = np.random.default_rng(seed)
+    for n in (*range(1, 40), 1001, 4096):
+        values = np.round(rng.exponential(20, n), int(rng.integers(0, 4)))  # ties, too
+        for q in (90, 37.5):
+            assert percentile(values, q) == float(np.percentile(values, q)), (n, q)

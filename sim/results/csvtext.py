@@ -2,13 +2,14 @@
 
 The record files (calls, orders, seat events) print integers as ``%d``, times as ``%.3f`` (an
 undefined time, NaN, as an empty cell) and codes through tables of names. Formatting each cell in
-Python costs a second and hundreds of megabytes per replication; here every column becomes a
-matrix of bytes (one row per record, NUL where a cell is shorter than the widest), the columns
-and separators sit side by side, and dropping the NULs leaves the rows, byte for byte what
-``"%d" % v``, ``"%.3f" % x`` and the names would give. Digits come four at a time from a table
-of the 10,000 groups (zero-padded, or without the leading zeros for a number's first group).
-Rows are made a batch at a time, so the transient memory is a few megabytes whatever the
-number of records.
+Python costs a second and hundreds of megabytes per replication; here every column becomes one
+fixed-width bytes cell per row (numpy ``S`` items, NUL where a cell is shorter than the widest:
+numbers right-aligned, names left-aligned), the columns and separators are copied side by side
+into a byte matrix (a cell at a time, not a byte at a time), and dropping the NULs leaves the
+rows, byte for byte what ``"%d" % v``, ``"%.3f" % x`` and the names would give. Digits come four
+at a time from a table of the 10,000 groups (zero-padded, or without the leading zeros for a
+number's first group), written as whole 32-bit groups. Rows are made a batch at a time, so the
+transient memory is a few megabytes whatever the number of records.
 
 ``%.{d}f`` rounds the exact binary value of ``x`` half to even. ``rint(x * 10**d)`` agrees
 with it except where the rounded product lies within a few ulps of a half; there the product is
@@ -19,13 +20,14 @@ a column that prints NaN as ``nan``) print through Python's formatting for the w
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = ["Cells", "ints", "fixed", "general", "table_cells", "const", "text_cells",
-           "value_cells", "csv_rows"]
+           "value_cells", "csv_rows", "csv_batches"]
 
 _FAST_LIMIT = 2.0**52  # |x| * 10**d below this: the two-sum below is exact (and fits int64)
 _SPLIT = 2.0**27 + 1  # Veltkamp: a double as hi (26 bits) + lo (26 bits)
@@ -44,20 +46,19 @@ class Cells:
     def __len__(self) -> int:
         return 0 if self.values is None else len(self.values)
 
-    def take(self, lo: int, hi: int) -> np.ndarray:
-        """Rows ``lo:hi`` of the column as a byte matrix (one row per cell, NUL where the cell
-        is shorter than the matrix is wide)."""
+    def text(self, lo: int, hi: int) -> np.ndarray:
+        """Rows ``lo:hi`` of the column as fixed-width bytes cells (a 1-d ``S`` array, maybe
+        a strided or broadcast view: NUL where a cell is shorter than the widest)."""
         if self.kind == "const":
-            return np.broadcast_to(np.frombuffer(self.arg, dtype=np.uint8),
-                                   (hi - lo, len(self.arg)))
+            return np.broadcast_to(np.array(self.arg, dtype=bytes), (hi - lo,))
         part = self.values[lo:hi]
         if self.kind == "int":
             return _int_text(part, self.arg)
         if self.kind == "fixed":
             return _fixed_text(part, self.arg)
         if self.kind == "names":
-            part = self.arg[part]
-        return part.view(np.uint8).reshape(len(part), part.dtype.itemsize)
+            return np.take(self.arg, part)
+        return part
 
 
 def ints(values: np.ndarray, *, blank_negative: bool = False) -> Cells:
@@ -101,11 +102,13 @@ def general(values: np.ndarray, digits: int = 6, *, nan: str = "") -> Cells:
         rule = ~easy & ((size == 0) | ((size >= 1e-4) & (size < 10.0**digits)))
     if digits > _RULE_DIGITS:  # ``scaled_round`` is exact only below 2**52: Python's rule
         rule[:] = False
+    if easy.all() and (values == whole).all():  # whole numbers only (counts): their digits
+        return Cells("bytes", _cells(*_digit_groups(whole.astype(np.int64), 1)))
     most = digits + 3  # decimals at most: digits - 1 + 4
     matrix = np.zeros((len(values), 2 + digits + most), dtype=np.uint8)
     rows = np.flatnonzero(easy)
-    numbers = _digits(whole[rows].astype(np.int64), 1)
-    matrix[rows, 1 + digits - numbers.shape[1]:1 + digits] = numbers
+    groups, width = _digit_groups(whole[rows].astype(np.int64), 1)
+    matrix[:, 1 + digits - width:1 + digits].view(f"S{width}")[rows, 0] = _cells(groups, width)
     halves = rows[values[rows] != whole[rows]]
     matrix[halves, 1 + digits] = ord(".")
     matrix[halves, 2 + digits] = ord("5")
@@ -135,7 +138,8 @@ def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarr
     scaled = np.zeros(len(rows), dtype=np.int64)
     for _ in range(3):  # log10 may be one off near a power of ten: correct it, then round
         decimals = digits - 1 - exponent
-        for d in np.unique(decimals).tolist():
+        low = int(decimals.min(initial=0))
+        for d in (np.flatnonzero(np.bincount(decimals - low)) + low).tolist():  # distinct ones
             at = np.flatnonzero(decimals == d)
             scaled[at] = scaled_round(shown[at], d) if d >= 0 else 0
         valid = decimals >= 0  # else the rounded value reached 10**digits: exponent form
@@ -160,7 +164,7 @@ def _by_rule(values: np.ndarray, rows: np.ndarray, digits: int, matrix: np.ndarr
     text[:, 1 + digits - numbers.shape[1]:1 + digits] = numbers
     text[:, 1 + digits] = np.where(shown_digits > 0, ord("."), 0)
     text[:, 2 + digits:2 + digits + most] = fraction
-    matrix[rows] = text
+    matrix.view(f"S{matrix.shape[1]}")[rows, 0] = text.view(f"S{text.shape[1]}")[:, 0]
     written = np.zeros(len(values), dtype=bool)
     written[rows] = True
     return written
@@ -190,11 +194,17 @@ def value_cells(values: Sequence, cell: Callable[[object], str], *, decimals: in
     each value, column-wise where the types allow: all ``str`` as they are, all ``int`` as
     ``%d`` (``blank_negative``: below zero empty), all of types ``floats`` as
     ``%.{decimals}f`` with NaN as ``nan``. Any other mix goes cell by cell through ``cell``."""
+    if len(values) and type(values[0]) is str:  # names: codes in order of first appearance
+        index: defaultdict[object, int] = defaultdict()
+        index.default_factory = index.__len__  # a new name's code: how many came before
+        try:
+            codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+        except TypeError:  # an unhashable value: not all are names
+            codes = None
+        # equal values share a key, but no other type equals a str: all keys str, all str
+        if codes is not None and all(type(k) is str for k in index):
+            return table_cells(codes, list(index))
     kinds = set(map(type, values))
-    if kinds == {str}:
-        index = {v: i for i, v in enumerate(dict.fromkeys(values))}  # few distinct names
-        codes = np.fromiter(map(index.__getitem__, values), np.int64, len(values))
-        return table_cells(codes, list(index))
     if kinds == {int} and int not in floats:
         return ints(np.fromiter(values, np.int64, len(values)), blank_negative=blank_negative)
     if kinds and kinds <= set(floats):
@@ -205,27 +215,37 @@ def value_cells(values: Sequence, cell: Callable[[object], str], *, decimals: in
 def csv_rows(columns: Sequence[Cells], rows_per_batch: int = ROWS_PER_BATCH
              ) -> Iterator[bytes]:
     """The rows (comma-separated, each ending in a newline) in UTF-8, a batch at a time."""
+    for batch in csv_batches(columns, rows_per_batch):
+        yield bytes(batch)
+
+
+def csv_batches(columns: Sequence[Cells], rows_per_batch: int = ROWS_PER_BATCH
+                ) -> Iterator[bytearray]:
+    """The bytes of ``csv_rows`` as ``bytearray`` objects (for a writer that takes any buffer:
+    no copy into ``bytes``); each is new."""
     n = len(columns[0]) if columns else 0
     for lo in range(0, n, rows_per_batch):
         hi = min(n, lo + rows_per_batch)
-        yield _join([c.take(lo, hi) for c in columns])
+        yield _join([c.text(lo, hi) for c in columns])
 
 
-def _join(cells: list[np.ndarray]) -> bytes:
-    """Rows from byte matrices (one per column): each cell's bytes without NULs, ``,``
-    between, ``\\n`` after."""
-    widths = [c.shape[1] for c in cells]
-    rows = len(cells[0])
-    matrix = np.empty((rows, sum(widths) + len(cells)), dtype=np.uint8)
+def _join(cells: list[np.ndarray]) -> bytearray:
+    """Rows from fixed-width cells (one ``S`` array per column): each cell's bytes without
+    NULs, ``,`` between, ``\\n`` after."""
+    widths = [c.dtype.itemsize for c in cells]
+    rows, row = len(cells[0]), sum(widths) + len(cells)
+    text = bytearray(rows * row)
+    matrix = np.frombuffer(text, dtype=np.uint8).reshape(rows, row)
     at = 0
     for cell, width in zip(cells, widths, strict=True):
-        matrix[:, at:at + width] = cell
+        # a cell per row: numpy copies ``width`` bytes at a time, not one
+        matrix[:, at:at + width].view(cell.dtype)[:, 0] = cell
         at += width
         matrix[:, at] = ord(",")
         at += 1
     matrix[:, -1] = ord("\n")
-    flat = matrix.reshape(-1)
-    return flat[flat != 0].tobytes()
+    del matrix  # (its buffer export)
+    return text.translate(None, b"\0")  # faster than numpy's boolean mask, on short runs
 
 
 _GROUP = 10_000  # four digits at a time
@@ -252,35 +272,60 @@ _TABLES = _group_tables()
 def _digits(values: np.ndarray, least: int) -> np.ndarray:
     """Decimal digits of non-negative ``values`` as a right-aligned byte matrix, at least
     ``least`` digits (leading zeros up to that), NUL before."""
+    groups, width = _digit_groups(values, least)
+    return groups.view(np.uint8)[:, groups.shape[1] * 4 - width:]
+
+
+def _digit_groups(values: np.ndarray, least: int, *, after: int = 0, room: int = 0
+                  ) -> tuple[np.ndarray, int]:
+    """Decimal digits of non-negative ``values``, at least ``least`` (leading zeros up to
+    that), right-aligned in whole groups of four bytes with NUL before: a C-contiguous
+    ``(len(values), groups + after)`` uint32 array, the last ``after`` columns left for the
+    caller to fill, and at least ``room`` NUL bytes before the widest number; and the number
+    of digits of the widest."""
     top = int(values.max()) if len(values) else 0
     width = max(least, len(str(top)))
-    groups = -(-width // 4)
-    rest = values.astype(np.uint32 if top < 2**32 else np.uint64)
-    out = np.empty((len(values), groups), dtype=np.uint32)
-    for j in range(groups):  # j = 0: the lowest four digits
+    used = -(-width // 4)
+    groups = -(-(width + room) // 4)
+    rest = values.astype(np.uint32 if top < 2**32 else np.uint64, copy=False)
+    out = np.empty((len(values), groups + after), dtype=np.uint32)
+    out[:, :groups - used] = 0
+    for j in range(used):  # j = 0: the lowest four digits
+        table = _TABLES[min(max(least - 4 * j, 0), 4)]
+        if j == used - 1:  # the highest group: no digits above it, rest < 10,000
+            out[:, groups - 1 - j] = np.take(table, rest)
+            break
         higher = rest // _GROUP
         group = rest - higher * _GROUP
         more = higher > 0  # digits above this group: print all four of it
-        out[:, groups - 1 - j] = _TABLES[min(max(least - 4 * j, 0), 4)][
-            group + more * np.uint32(_GROUP)]
+        out[:, groups - 1 - j] = np.take(table, group + more * np.uint32(_GROUP))
         rest = higher
-    return out.view(np.uint8).reshape(len(values), 4 * groups)[:, 4 * groups - width:]
+    return out, width
+
+
+def _cells(groups: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` bytes of each row of ``groups`` (uint32) as ``S{width}`` cells."""
+    return groups.view(np.uint8)[:, groups.shape[1] * 4 - width:].view(f"S{width}")[:, 0]
+
+
+def _sign(groups: np.ndarray, width: int, negative: np.ndarray) -> int:
+    """Put ``-`` before the last ``width`` bytes of the rows of ``groups`` that are
+    ``negative`` (NUL in the others); the width with the sign."""
+    groups.view(np.uint8)[:, groups.shape[1] * 4 - width - 1] = np.where(negative, ord("-"), 0)
+    return width + 1
 
 
 def _int_text(values: np.ndarray, blank_negative: bool) -> np.ndarray:
-    """``%d`` of int64 values as a byte matrix (negative ones empty if ``blank_negative``)."""
+    """``%d`` of int64 values as ``S`` cells (negative ones empty if ``blank_negative``)."""
     negative = values < 0
-    digits = _digits(np.abs(values).astype(np.uint64) if negative.any() else values, 1)
     if not negative.any():
-        return digits
+        return _cells(*_digit_groups(values, 1))
     if blank_negative:
-        digits = digits.copy()
-        digits[negative] = 0
-        return digits
-    out = np.empty((len(values), digits.shape[1] + 1), dtype=np.uint8)
-    out[:, 0] = np.where(negative, ord("-"), 0)
-    out[:, 1:] = digits
-    return out
+        text = _cells(*_digit_groups(np.where(negative, 0, values), 1))
+        text[negative] = b""
+        return text
+    groups, width = _digit_groups(np.abs(values).astype(np.uint64), 1, room=1)
+    return _cells(groups, _sign(groups, width, negative))
 
 
 def scaled_round(x: np.ndarray, decimals: int) -> np.ndarray:
@@ -322,13 +367,15 @@ def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
     shown = np.where(nan, 0.0, values) if blank else values
     scaled = scaled_round(shown, decimals)
     negative = np.signbit(shown)
-    sign = int(negative.any())
+    sign = bool(negative.any())
     if decimals == 3:  # the times of the records: whole seconds, then ".ddd" from a table
         whole = scaled // 1000
-        digits = _digits(whole, 1)
-        out = np.empty((len(values), sign + digits.shape[1] + 4), dtype=np.uint8)
-        out[:, sign:-4] = digits
-        out[:, -4:] = _FRACTIONS[scaled - whole * 1000].view(np.uint8).reshape(len(values), 4)
+        groups, width = _digit_groups(whole, 1, after=1, room=sign)
+        groups[:, -1] = np.take(_FRACTIONS, scaled - whole * 1000)
+        width += 4
+        if sign:
+            width = _sign(groups, width, negative)
+        text = _cells(groups, width)
     else:
         digits = _digits(scaled, decimals + 1)
         point = digits.shape[1] - decimals  # "%.0f" prints no point
@@ -337,8 +384,9 @@ def _fixed_text(values: np.ndarray, decimals: int) -> np.ndarray:
         if decimals > 0:
             out[:, sign + point] = ord(".")
             out[:, sign + point + 1:] = digits[:, point:]
-    if sign:
-        out[:, 0] = np.where(negative, ord("-"), 0)
+        if sign:
+            out[:, 0] = np.where(negative, ord("-"), 0)
+        text = out.view(f"S{out.shape[1]}")[:, 0]
     if blank:
-        out[nan] = 0
-    return out
+        text[nan] = b""
+    return text

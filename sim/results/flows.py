@@ -12,7 +12,6 @@ that does not own the call and is not 110 dispatching first: misclassifications)
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from functools import partial
 
@@ -22,60 +21,79 @@ from sim.model.calls import ANSWERED, DISPOSITIONS, SYSTEM_DISPATCH, TRANSFER, T
 from sim.model.linkage.categories import CategoryTable
 from sim.model.linkage.orders import OrderRecord
 from sim.results.csvtext import Cells, const, csv_rows, fixed, ints, value_cells
-from sim.results.order_table import as_order_columns
+from sim.results.kpis import rows_by
+from sim.results.order_table import as_order_columns, name_codes
 from sim.scenario.plan import CentrePlan
 
 
 def flow_kpis(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan], table: CategoryTable,
               line_names: Sequence[str], window: np.ndarray) -> dict[str, float]:
     """Transfers by mode and line pair, bounces, time to answer after a transfer, FCR."""
-    centre_line = np.array([p.line for p in plans] or [""], dtype=object)
-    line = centre_line[cols["centre"]] if len(cols["centre"]) else np.empty(0, dtype=object)
-    leg = cols["leg"]
+    lines = list(dict.fromkeys([p.line for p in plans] or [""]))  # the centres' lines
+    centre_line = np.array([lines.index(p.line) for p in plans] or [0], dtype=np.int64)
+    line = centre_line[cols["centre"].astype(np.int64)]  # each leg's line: code into lines
+    leg, mode = cols["leg"], cols["transfer_mode"]
     out: dict[str, float] = {}
     later = np.flatnonzero((leg > 0) & window)
     key = cols["call_id"] * 64 + leg  # records are sorted by (call_id, leg)
     parent = np.searchsorted(key, cols["call_id"][later] * 64 + cols["parent_leg"][later])
-    counts = Counter(zip(line[parent], line[later], cols["transfer_mode"][later], strict=True))
-    for (src, dst, mode), n in sorted(counts.items()):
-        out[f"transfer:{src}>{dst}:{TRANSFER_MODES[mode]}"] = n
+    n_modes = len(TRANSFER_MODES) + 1  # a mode's code is -1 ... len - 1
+    moves = _tally((line[parent] * len(lines) + line[later]) * n_modes + mode[later] + 1)
+    for (src, dst, m), n in sorted(((lines[c // n_modes // len(lines)],
+                                     lines[c // n_modes % len(lines)], c % n_modes - 1), n)
+                                   for c, n in moves):
+        out[f"transfer:{src}>{dst}:{TRANSFER_MODES[m]}"] = n
     disp = np.flatnonzero((cols["disposition"] == SYSTEM_DISPATCH) & window)
-    names = np.asarray([*line_names, ""], dtype=object)
-    for (src, dst), n in sorted(Counter(zip(line[disp], names[cols["to_line"][disp]],
-                                            strict=True)).items()):
+    names = [*line_names, ""]  # to_line -1: none
+    dispatched = _tally(line[disp] * len(names) + cols["to_line"][disp] % len(names))
+    for (src, dst), n in sorted(((lines[c // len(names)], names[c % len(names)]), n)
+                                for c, n in dispatched):
         out[f"dispatch:{src}>{dst}"] = n
-    owner = np.array([c.owner if c else "" for c in table.categories], dtype=object)
+    owner = np.array([lines.index(c.owner) if c and c.owner in lines else -1
+                      for c in table.categories], dtype=np.int64)
     danger = np.array([bool(c and c.danger) for c in table.categories])
-    cat = cols["category"][later]
-    wrong = (owner[cat] != line[later]) & ~((line[later] == "110") & danger[cat]) \
-        & (cols["transfer_mode"][later] == 1)
+    cat, to = cols["category"][later], line[later]
+    police = lines.index("110") if "110" in lines else -1
+    wrong = (owner[cat] != to) & ~((to == police) & danger[cat]) & (mode[later] == 1)
     out["transfers"] = len(later)
     out["bounced"] = int(wrong.sum())
     answered_later = later[cols["outcome"][later] == ANSWERED]
     waits = cols["answered"][answered_later] - cols["arrival"][answered_later]
     out["answer_wait_transferred"] = float(waits.mean()) if len(waits) else math.nan
     first = (leg == 0) & (cols["outcome"] == ANSWERED) & window
-    passed = np.isin(cols["disposition"], (TRANSFER, SYSTEM_DISPATCH))
+    disposition = cols["disposition"]
+    passed = (disposition == TRANSFER) | (disposition == SYSTEM_DISPATCH)
     out["fcr"] = float((first & ~passed).sum() / first.sum()) if first.any() else math.nan
-    for i, name in enumerate(DISPOSITIONS):
-        out[f"disposition:{name}"] = int(((cols["disposition"] == i) & window).sum())
-    out.update(category_flows(cols, table, window))
+    by_disposition = np.bincount(disposition[window].astype(np.int64) + 1,
+                                 minlength=len(DISPOSITIONS) + 1)
+    for i, name in enumerate(DISPOSITIONS):  # (code -1: none)
+        out[f"disposition:{name}"] = int(by_disposition[i + 1])
+    out.update(category_flows(cols, table, window, passed))
     return out
 
 
-def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np.ndarray
-                   ) -> dict[str, float]:
+def _tally(codes: np.ndarray) -> list[tuple[int, int]]:
+    """The distinct non-negative integer ``codes`` with how often each occurs."""
+    counts = np.bincount(codes.astype(np.int64))
+    present = np.flatnonzero(counts)
+    return list(zip(present.tolist(), counts[present].tolist(), strict=True))
+
+
+def category_flows(cols: dict[str, np.ndarray], table: CategoryTable, window: np.ndarray,
+                   passed: np.ndarray | None = None) -> dict[str, float]:
     """Per category: calls (first legs), voice transfers, system dispatches, orders at the
-    first centre, and answered first legs handled there without being passed on."""
+    first centre, and answered first legs handled there without being passed on
+    (``passed``: whether each leg was transferred or dispatched, if known)."""
     first = (cols["leg"] == 0) & window
     disposition = cols["disposition"]
+    if passed is None:
+        passed = (disposition == TRANSFER) | (disposition == SYSTEM_DISPATCH)
     out: dict[str, float] = {}
     counts = {
         "calls": first,
         "transferred": window & (disposition == TRANSFER),
         "dispatched": window & (disposition == SYSTEM_DISPATCH),
-        "first_contact": first & (cols["outcome"] == ANSWERED)
-        & ~np.isin(disposition, (TRANSFER, SYSTEM_DISPATCH)),
+        "first_contact": first & (cols["outcome"] == ANSWERED) & ~passed,
     }
     n = len(table.codes)
     tallies = {k: np.bincount(cols["category"][m], minlength=n) for k, m in counts.items()}
@@ -97,36 +115,31 @@ def order_kpis(orders: Sequence[OrderRecord] | dict[str, np.ndarray], lo: float,
     """
     end = hi if end is None else end
     o = as_order_columns(orders)
-    inside = (o["created"] >= lo) & (o["created"] < hi)
-    kind, line = _codes(o["kind"][inside]), _codes(o["line"][inside])
-    groups = {"all": np.ones(len(kind[0]), dtype=bool)}
-    for k, name in enumerate(kind[1]):
-        groups[name] = kind[0] == k
-    pairs = dict.fromkeys(zip(kind[0].tolist(), line[0].tolist(), strict=True))
-    for k, ln in pairs:
-        groups[f"{kind[1][k]}@{line[1][ln]}"] = (kind[0] == k) & (line[0] == ln)
+    inside = np.flatnonzero((o["created"] >= lo) & (o["created"] < hi))
+    (kind, kinds), (line, lines) = name_codes(o["kind"][inside]), name_codes(o["line"][inside])
+    # each group as the positions of its orders (ascending: the orders' order, by id)
+    groups = {"all": np.arange(len(inside))}
+    for name, rows in zip(kinds, rows_by(kind, len(kinds)), strict=True):
+        groups[name] = rows
+    pair = kind * len(lines) + line
+    by_pair = rows_by(pair, len(kinds) * len(lines))
+    for p in sorted(np.flatnonzero(np.bincount(pair)).tolist(), key=lambda p: by_pair[p][0]):
+        groups[f"{kinds[p // len(lines)]}@{lines[p % len(lines)]}"] = by_pair[p]  # as found
     created, signed, closed = o["created"][inside], o["signed"][inside], o["closed"][inside]
     deadline, on_time = o["deadline"][inside], o["on_time"][inside]
     reopened, satisfaction = o["reopened"][inside], o["satisfaction"][inside]
     out: dict[str, float] = {}
-    for name, g in sorted(groups.items()):  # each group keeps the orders' order (by id)
-        was_closed = g & ~np.isnan(closed)
-        was_signed = g & ~np.isnan(signed)
-        scores = satisfaction[was_closed]
-        out[f"{name}:created"] = int(g.sum())
-        out[f"{name}:sign_hours"] = _mean((signed[was_signed] - created[was_signed]) / 3600)
-        out[f"{name}:on_time_rate"] = _mean(on_time[g & (deadline <= end)])
-        out[f"{name}:reopen_rate"] = _mean(reopened[was_closed] > 0)
+    for name, g in sorted(groups.items(), key=lambda item: item[0]):
+        shut = g[~np.isnan(closed[g])]
+        signs = g[~np.isnan(signed[g])]
+        scores = satisfaction[shut]
+        out[f"{name}:created"] = len(g)
+        out[f"{name}:sign_hours"] = _mean((signed[signs] - created[signs]) / 3600)
+        out[f"{name}:on_time_rate"] = _mean(on_time[g[deadline[g] <= end]])
+        out[f"{name}:reopen_rate"] = _mean(reopened[shut] > 0)
         out[f"{name}:satisfaction"] = _mean(scores[~np.isnan(scores)])
-        out[f"{name}:open"] = int((g & ~(closed <= hi)).sum())  # NaN: never closed
+        out[f"{name}:open"] = int((~(closed[g] <= hi)).sum())  # NaN: never closed
     return out
-
-
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list]:
-    """Values as integer codes and the distinct values, in order of first appearance."""
-    items = values.tolist()
-    index = {v: i for i, v in enumerate(dict.fromkeys(items))}
-    return np.fromiter(map(index.__getitem__, items), np.int64, len(items)), list(index)
 
 
 def _mean(values: np.ndarray) -> float:

@@ -48,44 +48,49 @@ def overtime_by_centre(starts: np.ndarray, ends: np.ndarray, centre: np.ndarray,
     duty as (change times, levels). Codes outside ``steps`` are ignored."""
     n = len(steps)
     out = np.zeros(n)
-    mine = (centre >= 0) & (centre < n)
-    starts, ends, centre = starts[mine], ends[mine], centre[mine]
+    if len(centre) and not (centre.min() >= 0 and centre.max() < n):
+        mine = (centre >= 0) & (centre < n)
+        starts, ends, centre = starts[mine], ends[mine], centre[mine]
     if len(starts) == 0 or hi <= lo:
         return out
     busy_centres = np.flatnonzero(np.bincount(centre, minlength=n))
     ended = ~np.isnan(ends)  # a call still on at the end never frees its seat
     seat_times = [steps[c][0] for c in busy_centres]
     seat_count = np.array([len(t) for t in seat_times], dtype=np.int64)
+    n_start, n_end, n_seat = len(starts), int(ended.sum()), int(seat_count.sum())
+    # the events: answers (+1 busy), releases (-1), seat changes, the window's ends
     time = np.concatenate([starts, ends[ended], *seat_times, np.full(len(busy_centres), lo),
                            np.full(len(busy_centres), hi)])
+    small = np.int16 if n < 1 << 15 else np.int32  # numpy sorts 16-bit keys by radix
     code = np.concatenate([centre, centre[ended], np.repeat(busy_centres, seat_count),
-                           busy_centres, busy_centres])
-    change = np.concatenate([np.ones(len(starts), np.int64), np.full(int(ended.sum()), -1),
-                             np.zeros(len(time) - len(starts) - int(ended.sum()), np.int64)])
-    level = np.full(len(time), np.nan)
-    seats_at = len(starts) + int(ended.sum())
-    level[seats_at:seats_at + int(seat_count.sum())] = np.concatenate(
-        [steps[c][1] for c in busy_centres]) if len(busy_centres) else []
-    # by centre, then time: a stable sort by time, then a stable (radix) sort by centre code
-    order = np.argsort(time, kind="stable")
-    order = order[np.argsort(code[order].astype(np.int32 if n >= 1 << 15 else np.int16),
-                             kind="stable")]
-    time, level = time[order], level[order]
+                           busy_centres, busy_centres]).astype(small)
+    # by centre, then time: the order of events at the same time of a centre does not matter,
+    # as only the state after the last of them is read
+    order = np.argsort(time)
+    order = order[np.argsort(code[order], kind="stable")]
+    time = time[order]
+    change = np.concatenate([np.ones(n_start, np.int8), np.full(n_end, -1, np.int8),
+                             np.zeros(len(time) - n_start - n_end, np.int8)])
+    busy = np.cumsum(change[order], dtype=np.int64)
+    seat = order - (n_start + n_end)  # a seat change's place among them, in (centre, time) order
+    seats_seen = np.cumsum((seat >= 0) & (seat < n_seat))  # seat changes up to each event
     code = np.repeat(np.arange(n), np.bincount(code, minlength=n))
     first = np.searchsorted(code, np.arange(n))  # where each centre's events begin
-    busy = np.cumsum(change[order])
     # the values after the last event at each distinct time of a centre, inside [lo, hi]
     final = np.ones(len(time), dtype=bool)
     final[:-1] = (time[1:] != time[:-1]) | (code[1:] != code[:-1])
     edge = np.flatnonzero(final & (time >= lo) & (time <= hi))
-    last_seat = np.maximum.accumulate(np.where(np.isnan(level), -1, np.arange(len(level))))[edge]
     edge_code = code[edge]
     base = np.concatenate([[0], busy])[first]  # the events of the centres before
-    on_duty = np.where(last_seat >= first[edge_code], level[np.maximum(last_seat, 0)], 0)
+    first_seat = np.zeros(n, dtype=np.int64)  # each centre's first seat change among them
+    first_seat[busy_centres] = np.cumsum(seat_count) - seat_count
+    last_seat = seats_seen[edge] - 1
+    levels = np.concatenate([steps[c][1] for c in busy_centres])
+    on_duty = np.where(last_seat >= first_seat[edge_code], levels[np.maximum(last_seat, 0)], 0)
     excess = np.clip(busy[edge] - base[edge_code] - on_duty, 0, None)[:-1]
     terms = excess * np.diff(time[edge])
     positive = np.flatnonzero((excess > 0) & (edge_code[1:] == edge_code[:-1]))
     by = edge_code[positive]
-    for c in np.unique(by).tolist():
+    for c in np.flatnonzero(np.bincount(by)).tolist():  # the centres with overtime
         out[c] = math.fsum(terms[positive[by == c]].tolist())
     return out

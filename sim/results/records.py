@@ -19,7 +19,7 @@ from isal import igzip
 from sim.model.calls import CHANNELS, DISPOSITIONS, OUTCOMES, SEATS, TRANSFER_MODES
 from sim.model.record import CALL_COLUMNS, FIELD, INT, LEG_FIELDS, LEG_NAMES, TIME, TIME_FIELDS
 from sim.model.record_log import RecordLog
-from sim.results.csvtext import Cells, const, csv_rows, fixed, ints, table_cells
+from sim.results.csvtext import Cells, const, csv_batches, csv_rows, fixed, ints, table_cells
 
 # The first three come from sim.model.record.
 __all__ = ["CALL_COLUMNS", "FIELD", "TIME_FIELDS", "Names", "to_columns", "call_cells",
@@ -93,11 +93,12 @@ GZIP_LEVEL = 1
 def gzip_rows(columns: Sequence[Cells]) -> bytes:
     """The rows of ``columns`` (``sim.results.csvtext``) as one gzip member, formatted and
     compressed a batch at a time (the whole text is never held)."""
-    return gzip_bytes(csv_rows(columns))
+    return gzip_bytes(csv_batches(columns))
 
 
-def gzip_bytes(data: str | bytes | Iterable[bytes]) -> bytes:
-    """``data`` (text, or UTF-8 chunks) as one gzip member, the same bytes for the same input.
+def gzip_bytes(data: str | bytes | Iterable[bytes | np.ndarray]) -> bytes:
+    """``data`` (text, or UTF-8 chunks: ``bytes`` or any buffer, e.g. uint8 arrays) as one gzip
+    member, the same bytes for the same input.
 
     ISA-L's gzip (python-isal's ``IGzipFile``) at level ``GZIP_LEVEL``: 10 to 15 times faster
     than zlib's level 6 for about 1.2 times the size (docs/records.md). No file name and a zero

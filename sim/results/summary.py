@@ -25,6 +25,7 @@ from sim.results.kpis import (
     ReplicationKpis,
     replication_kpis,
     staffed_seconds,
+    waits,
 )
 from sim.results.order_table import order_columns
 from sim.results.overtime import overtime_by_centre
@@ -107,6 +108,7 @@ def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scena
     own, borrowed = seat_timelines(events, plans, hours)
     steps = seat_steps(events, plans)
     cols["seat_centre"] = np.asarray(layout.serving, dtype=np.int64)[cols["centre"]]
+    cols["wait"] = waits(cols)  # read by the KPIs (and each window's) and the time series
     answered = np.flatnonzero(cols["outcome"] == ANSWERED)
     overtime = overtime_by_centre(cols["answered"][answered], cols["released"][answered],
                                   cols["seat_centre"][answered], steps, lo, hi)

@@ -10,14 +10,13 @@ the interval (an order never closed stays in it).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
 
 from sim.model.calls import ABANDONED, ANSWERED, BLOCKED
-from sim.results.kpis import code_count, rows_by, waits
-from sim.results.order_table import as_order_columns
+from sim.results.kpis import code_count, grouped, leg_waits, rows_by
+from sim.results.order_table import as_order_columns, name_codes
 from sim.scenario.plan import CentrePlan
 from sim.scenario.schema import Scenario
 
@@ -63,36 +62,53 @@ def replication_series(cols: dict[str, np.ndarray], plans: Sequence[CentrePlan],
     edges = interval_edges(scenario)
     n_int = len(edges) - 1
     out = np.zeros((len(plans), n_int, len(SERIES)))
-    wait = waits(cols)
-    bins = np.clip(np.searchsorted(edges, cols["arrival"], side="right") - 1, 0, n_int - 1)
-    arrival, outcome = cols["arrival"], cols["outcome"]
-    answered, released = cols["answered"], cols["released"]
+    n = code_count(plans, cols["centre"])
+    # the legs by centre, in record order within each: a centre's legs are a slice
+    order, bounds = grouped(cols["centre"], n)
+    code = cols["centre"][order]
+    arrival, outcome = cols["arrival"][order], cols["outcome"][order]
+    answered, released = cols["answered"][order], cols["released"][order]
+    wait = leg_waits(cols)[order]
+    _counts(out, plans, code, arrival, outcome, wait, edges, scenario.horizon, n)
     width = np.diff(edges)
-    by_centre = rows_by(cols["centre"], code_count(plans, cols["centre"]))
+    seat_legs = ~np.isnan(released)
+    queued = (outcome == ANSWERED) | (outcome == ABANDONED)
+    left = arrival + wait  # when a queued caller left the queue
     for plan in plans:
         c = plan.index
-        rows = by_centre[c]  # the centre's legs, in record order (as a mask would select)
-        mine = rows[arrival[rows] < scenario.horizon]
-        b = bins[mine]
-        o = outcome[mine]
-        w = wait[mine]
-        ans = o == ANSWERED
-        target = plan.target.seconds
-        for j, sel in enumerate((None, ans, o == ABANDONED, o == BLOCKED, ans & (w <= target))):
-            out[c, :, j] = np.bincount(b if sel is None else b[sel], minlength=n_int)[:n_int]
-        out[c, :, 5] = np.bincount(b[ans], weights=w[ans], minlength=n_int)[:n_int]
+        legs = slice(bounds[c], bounds[c + 1])
         own = plan.seats_by_hour.astype(float) if own_by_hour is None else own_by_hour[c]
         out[c, :, 6] = hourly_to_intervals(own, edges)
         if borrowed_by_hour is not None:
             out[c, :, 7] = hourly_to_intervals(borrowed_by_hour[c], edges)
-        seat_legs = rows[~np.isnan(released[rows])]
-        out[c, :, 8] = _integral(answered[seat_legs], released[seat_legs], edges) / width
-        out_c = outcome[rows]
-        queued = rows[(out_c == ANSWERED) | (out_c == ABANDONED)]
-        left = arrival[queued] + wait[queued]
-        out[c, :, 9] = _integral(arrival[queued], left, edges) / width
+        seat = seat_legs[legs]
+        out[c, :, 8] = _integral(answered[legs][seat], released[legs][seat], edges) / width
+        q = queued[legs]
+        out[c, :, 9] = _integral(arrival[legs][q], left[legs][q], edges) / width
     _backlog(out, plans, orders, edges)
     return out
+
+
+def _counts(out: np.ndarray, plans: Sequence[CentrePlan], code: np.ndarray,
+            arrival: np.ndarray, outcome: np.ndarray, wait: np.ndarray, edges: np.ndarray,
+            horizon: float, n: int) -> None:
+    """Fill the counts by arrival interval (offered … answered_in_target) and ``wait_sum``
+    of every centre at once, from the legs with their centre ``code`` (any order: each
+    interval's wait_sum adds its legs in the order given)."""
+    n_int = len(edges) - 1
+    bins = np.clip(np.searchsorted(edges, arrival, side="right") - 1, 0, n_int - 1)
+    cell = code * n_int + bins  # (centre, interval)
+    inside = (arrival < horizon) & (code >= 0)
+    answered = inside & (outcome == ANSWERED)
+    target = np.full(n, np.nan)  # a centre of no plan: never in target (nor printed)
+    target[[p.index for p in plans]] = [p.target.seconds for p in plans]
+    selections = (inside, answered, inside & (outcome == ABANDONED),
+                  inside & (outcome == BLOCKED), answered & (wait <= target[code]))
+    rows = [p.index for p in plans]
+    for j, sel in enumerate(selections):
+        out[:, :, j] = np.bincount(cell[sel], minlength=n * n_int).reshape(n, n_int)[rows]
+    out[:, :, 5] = np.bincount(cell[answered], weights=wait[answered],
+                               minlength=n * n_int).reshape(n, n_int)[rows]
 
 
 def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
@@ -102,9 +118,11 @@ def _backlog(out: np.ndarray, plans: Sequence[CentrePlan],
     keys: dict[tuple[str, str], int] = {}
     for plan in plans:
         keys.setdefault((plan.region, plan.line), len(keys))
-    owner = defaultdict(lambda: len(keys), keys)  # an order of no centre: past the keys
-    code = np.fromiter(map(owner.__getitem__, zip(o["region"].tolist(), o["line"].tolist(),
-                                                  strict=True)), np.int64, len(o["region"]))
+    region, regions = name_codes(o["region"])
+    line, lines = name_codes(o["line"])
+    owner = np.array([keys.get((r, li), len(keys))  # an order of no centre: past the keys
+                      for r in regions for li in lines], dtype=np.int64)
+    code = owner[region * len(lines) + line] if len(owner) else np.zeros(0, np.int64)
     mine = rows_by(code, len(keys))
     column = SERIES.index("orders_open")
     ends = edges[1:]
