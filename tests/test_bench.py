@@ -87,3 +87,4 @@ def test_bench_cluster_times_one_and_two_workers(cli):
                  "-r", "2", "--rounds", "1")
     assert result.exit_code == 0, result.output
     assert "speed-up 2 workers / 1 worker" in result.output
+    assert "the machine's ceiling, a plain pool of 1 and of 2 processes" in result.output

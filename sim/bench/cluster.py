@@ -6,6 +6,12 @@ times, measured from submitting the first task to receiving the last summary (th
 start-up, including the workers' imports, is timed apart, and so is the client writing the run
 directory). The mean time per
 replication on one worker is the figure to scale a cluster from (docs/cluster.md).
+
+Two replications at once on a shared 2-core machine slow each other (caches, memory bandwidth,
+a hypervisor's neighbours), and unequal replications leave a worker idle at the end, so the
+same replications also run, in the same rounds, in a plain process pool of 1 and of 2 spawned
+processes (no scheduler, results pickled back just the same): its speed-up is this machine's
+ceiling for the cluster's, and their quotient is what the cluster itself costs.
 """
 
 from __future__ import annotations
@@ -63,6 +69,34 @@ def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:
     return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
 
 
+def _warm_process() -> None:
+    warm_worker()
+
+
+def time_pool(scenario: Scenario, processes: int) -> float:
+    """Seconds for the scenario's replications in a plain pool of ``processes`` spawned and
+    warmed processes, from submitting the first to receiving the last summary."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.domain.streams import replication_seeds
+    from sim.experiments.replications import run_one
+
+    seqs = replication_seeds(scenario.seed, scenario.replications)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_process) as pool:
+        list(pool.map(_warm_process_task, range(processes)))  # every process started, warm
+        t0 = time.perf_counter()
+        futures = [pool.submit(run_one, scenario, seq, i) for i, seq in enumerate(seqs)]
+        for future in futures:
+            future.result()
+        return time.perf_counter() - t0
+
+
+def _warm_process_task(_: int) -> None:
+    time.sleep(0.2)  # long enough that every process of the pool takes one
+
+
 def _total(runs: list[ClusterTiming]) -> ClusterTiming:
     return ClusterTiming(runs[0].workers, sum(r.replications for r in runs),
                          sum(r.startup for r in runs), sum(r.seconds for r in runs),
@@ -77,10 +111,14 @@ def bench_cluster(scn: Scenario, rounds: int = 2) -> tuple[list[ClusterTiming], 
 
     replications = scn.replications
     load = os.getloadavg()[0]
-    runs = [[time_cluster(scn, 1), time_cluster(scn, 2)] for _ in range(rounds)]
+    runs, pools = [], []
+    for _ in range(rounds):
+        runs.append([time_cluster(scn, 1), time_cluster(scn, 2)])
+        pools.append([time_pool(scn, 1), time_pool(scn, 2)])
     timings = [_total([r[0] for r in runs]), _total([r[1] for r in runs])]
     one, two = timings
     speedup = one.seconds / two.seconds
+    ceiling = sum(p[0] for p in pools) / sum(p[1] for p in pools)
     lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h per run, "
              f"{rounds} alternating rounds, LocalCluster (threads_per_worker=1); load average "
              f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
@@ -92,4 +130,9 @@ def bench_cluster(scn: Scenario, rounds: int = 2) -> tuple[list[ClusterTiming], 
     lines.append(f"speed-up 2 workers / 1 worker: {speedup:.2f} (target ≥ {CLUSTER_TARGET:g} "
                  f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'}); by round: "
                  + ", ".join(f"{a.seconds / b.seconds:.2f}" for a, b in runs))
+    lines.append(f"the machine's ceiling, a plain pool of 1 and of 2 processes on the same "
+                 f"replications: {sum(p[0] for p in pools):.1f} s vs {sum(p[1] for p in pools):.1f} s, "
+                 f"speed-up {ceiling:.2f} (by round: "
+                 + ", ".join(f"{a / b:.2f}" for a, b in pools)
+                 + f"); the cluster reaches {speedup / ceiling:.0%} of it")
     return timings, "\n".join(lines)
