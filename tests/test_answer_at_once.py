@@ -12,7 +12,7 @@ import pytest
 
 from sim.bench.core import erlang_a_scenario
 from sim.domain.streams import replication_seeds
-from sim.model.calls import ABANDONED, ANSWERED
+from sim.model.calls import ABANDONED, ANSWERED, NOT_JOINED, WAITING
 from sim.model.centre import Centre
 from sim.model.loop import ModelEnvironment
 from sim.model.network import Network, simulate
@@ -178,15 +178,20 @@ def test_settled_legs_on_seats_that_leave(monkeypatch):
 
 def test_linkage_with_tied_talk_patience_and_wrapup(monkeypatch):
     """Linkage with deterministic talk and patience (patience: talk plus wrap-up) on four
-    lines, and bursts of callers at one second: legs answered together end their talk and
-    their wrap-up together, and callers give up at the moment seats free."""
+    lines, and bursts of callers at one second at two busy centres whose seats go down every
+    other hour: legs answered together end their talk and their wrap-up together, callers
+    give up at the moment seats free, and seats free on the hour, as the shifts change."""
     lines = {"110": (60, 20), "12345": (60, 30), "119": (60, 20), "120": (60, 30)}
     ties = [override for line, (talk, wrap) in lines.items() for override in (
         f"lines.{line}.talk={{dist: deterministic, value: {talk}}}",
         f"lines.{line}.patience={{dist: deterministic, value: {talk + wrap}}}")]
-    bursts = [float(t) for t in range(300, 4 * 3600, 300) for _ in range(6)]
-    busy = [f"centres.620100/{line}.{key}={value}" for line in ("110", "12345")
-            for key, value in (("arrival_times", bursts), ("seats", HOURLY))]
+    busy = []
+    for line in ("110", "12345"):  # bursts whose first seats free every 5 minutes
+        talk, wrap = lines[line]
+        bursts = [float(t - talk - wrap) for t in range(300, 4 * 3600 + 1, 300)
+                  for _ in range(6)]
+        busy += [f"centres.620100/{line}.arrival_times={bursts}",
+                 f"centres.620100/{line}.seats={HOURLY}"]
     scenario = load_scenario("scenarios/gansu-baseline.yaml",
                              ["horizon_hours=4", "drain_hours=1", DAYTIME, *ties, *busy])
     records = _assert_same(scenario, monkeypatch, SETTLED, (SETTLED_TIE,))
@@ -233,9 +238,42 @@ TRANSFERRED: Seen = (Centre, "arrive", lambda centre, call: call.leg > 0 and cen
 def test_disasters_without_the_bot(monkeypatch, name):
     """Surges, incidents, remote seat borrowing (lent seats leave while busy) and transfers
     into centres that also take legs settled at answer."""
-    _assert_same(_disaster(name), monkeypatch, SETTLED, (BORROWED, TRANSFERRED))
+    _assert_same(_disaster(name), monkeypatch, SETTLED, (BORROWED, TRANSFERRED, LEFT_SEAT))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_earthquake_seeds(monkeypatch, seed):
-    _assert_same(_disaster("earthquake", seed), monkeypatch, SETTLED, (BORROWED, TRANSFERRED))
+    """The earthquake without the bot on other seeds (other arrivals, categories, draws)."""
+    _assert_same(_disaster("earthquake", seed), monkeypatch, SETTLED,
+                 (BORROWED, TRANSFERRED, LEFT_SEAT))
+
+
+RING_TIE: Seen = (Centre, "_talked_ordering", lambda centre, leg: leg[0] == 0 and any(
+    deadline == centre.env.now and call.link is not None and call.state == WAITING
+    for deadline, _, call in centre.deadlines))
+"""A leg settled at answer with orders and no wrap-up ends its talk (its seat frees) at the
+moment a three-way conference leg waiting for that seat stops ringing."""
+
+
+def test_conference_not_joined_as_a_settled_leg_ends(monkeypatch):
+    """110 callers about noise (scope unclear: a three-way call to 12345 now and then, else a
+    system-dispatched order) answered at once every 5 minutes, and 12345's three seats filled
+    ``ring`` seconds later by housing callers (a work order, no wrap-up): their talk ends
+    when a conference leg from 110 stops ringing in 12345's queue. The seat that frees then
+    finds that leg not joined, and the first receiver opens its order: after the settled
+    leg's own orders, as on the full path (``after_talk`` before the seat frees), so the order
+    ids are the full path's."""
+    ring, talk = 20, 60
+    times = [float(t) for t in range(300, 4 * 3600, 300)]
+    centres = {"620100/110": {"calls_per_day": 0, "seats": {"constant": 6},
+                              "arrival_times": times},
+               "620100/12345": {"calls_per_day": 0, "seats": {"constant": 3},
+                                "arrival_times": [t + ring for t in times for _ in range(3)]}}
+    scenario = load_scenario("scenarios/gansu-baseline.yaml", [
+        "horizon_hours=4", "drain_hours=1", f"centres={centres}",
+        "linkage.mix={'110': {G-NOISE: 1}, '12345': {G-HOUSING: 1}}",
+        f"linkage.three_way.ring_seconds={ring}",
+        *(f"lines.{line}.talk={{dist: deterministic, value: {talk}}}" for line in ("110", "12345")),
+        "lines.12345.wrapup={dist: deterministic, value: 0}"])
+    records = _assert_same(scenario, monkeypatch, SETTLED, (RING_TIE,))
+    assert (records["outcome"] == NOT_JOINED).any()
