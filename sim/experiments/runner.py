@@ -14,6 +14,7 @@ import numpy as np
 from sim.domain.paths import RESULTS_DIR
 from sim.experiments.precision import PrecisionOutcome, PrecisionTarget, run_to_precision
 from sim.experiments.replications import ReplicationSummary, run_replications, sl_thresholds
+from sim.results.allocator import keep_freed_memory
 from sim.results.csvtext import csv_rows, general, table_cells
 from sim.results.document import KpiDocument, TargetRow
 from sim.results.flows import ORDER_COLUMNS
@@ -127,6 +128,7 @@ def write_run(scenario: Scenario, summaries: list[ReplicationSummary], out: Path
     (``sim.results.output.RunWriter``); ``record`` is its ``run.json`` (default: status ok,
     this process's command line).
     """
+    keep_freed_memory()  # the run's writer (often not a worker) reuses freed arrays too
     kpis = kpis_document(scenario, summaries)
     if record is None:
         record = _record("ok", scenario, time.time(), None)

@@ -65,13 +65,62 @@ def _normal_quantile(level: float) -> float:
     return float(scipy_stats().norm.ppf(0.5 + level / 2))
 
 
+_SEQUENTIAL = 8  # numpy sums fewer float64 values than this one after the other, from 0.0
+
+
+def _plain_floats(values: Sequence) -> list[float] | None:
+    """``values`` as Python floats when there are few enough for numpy to sum them in order
+    (fewer than ``_SEQUENTIAL``) and each is a Python ``int`` or ``float``; else ``None``
+    (numpy's pairwise sum, numpy scalars and other types take numpy's path)."""
+    if len(values) >= _SEQUENTIAL:
+        return None
+    for v in values:
+        if type(v) is not float and type(v) is not int:
+            return None
+    return [float(v) for v in values]
+
+
+def _sum(values: list[float]) -> float:
+    """``np.add.reduce`` of fewer than ``_SEQUENTIAL`` float64 values, to the bit: from 0.0,
+    one after the other."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
+def _std(values: list[float], mean: float) -> float:
+    """``np.std(values, ddof=1)`` of 2 … ``_SEQUENTIAL`` − 1 values whose ``_sum`` / n is
+    ``mean``, in numpy's operations (squares as products, the sum, the division, the root)."""
+    squares = 0.0
+    for v in values:
+        d = v - mean
+        squares += d * d
+    return math.sqrt(squares / (len(values) - 1))
+
+
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
     """Mean and the two ends of its Student-t confidence interval over replications.
 
     NaN values (a KPI undefined in a replication, e.g. a rate with nothing offered) are left
-    out; with fewer than two values the interval is (NaN, NaN).
+    out; with fewer than two values the interval is (NaN, NaN). A few Python numbers (a run's
+    replications) are summed in Python, to the bit as numpy would.
     """
-    x = _clean_values(values)
+    kept = [v for v in values if v is not None and not math.isnan(v)]
+    plain = _plain_floats(kept)
+    if plain is None:
+        return _mean_ci_numpy(_clean_values(kept), level)
+    n = len(plain)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = _sum(plain) / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = t_quantile(level, n - 1) * _std(plain, mean) / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _mean_ci_numpy(x: np.ndarray, level: float) -> tuple[float, float, float]:
     if len(x) == 0:
         return math.nan, math.nan, math.nan
     mean = float(x.mean())
@@ -88,10 +137,28 @@ def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
     With d_i = a_i − R·b_i, Var(R) ≈ s_d² / (n·b̄²) (the first-order Taylor expansion of a/b
     around the means; Cochran's ratio estimator), and the interval is R ± t(n−1)·√Var(R).
     Replications with a zero denominator add nothing to either total but count in n, as they
-    do in the pooled rate. The ratio is NaN when every denominator is zero.
+    do in the pooled rate. The ratio is NaN when every denominator is zero. A few Python
+    numbers are summed in Python, to the bit as numpy would.
     """
-    a = np.asarray(numerators, dtype=float)
-    b = np.asarray(denominators, dtype=float)
+    a, b = _plain_floats(numerators), _plain_floats(denominators)
+    if a is None or b is None or len(a) != len(b):
+        return _ratio_ci_numpy(np.asarray(numerators, dtype=float),
+                               np.asarray(denominators, dtype=float), level, proportion)
+    n = len(a)
+    total_b = _sum(b)
+    if n == 0 or total_b == 0:
+        return Estimate(math.nan, math.nan, math.nan, n)
+    total_a = _sum(a)
+    r = total_a / total_b
+    if n < 2:
+        return Estimate(r, math.nan, math.nan, n)
+    d = [x - r * y for x, y in zip(a, b, strict=True)]
+    se = _std(d, _sum(d) / n) / (math.sqrt(n) * (total_b / n))
+    half = t_quantile(level, n - 1) * se
+    return _ratio_interval(r, half, total_a, total_b, level, proportion, n)
+
+
+def _ratio_ci_numpy(a: np.ndarray, b: np.ndarray, level: float, proportion: bool) -> Estimate:
     if a.shape != b.shape:
         raise ValueError(f"{len(a)} numerators but {len(b)} denominators")
     n = len(a)
@@ -103,9 +170,15 @@ def ratio_ci(numerators: Sequence[float], denominators: Sequence[float],
     d = a - r * b
     se = float(d.std(ddof=1)) / (math.sqrt(n) * float(b.mean()))
     half = t_quantile(level, n - 1) * se
+    return _ratio_interval(r, half, float(a.sum()), float(b.sum()), level, proportion, n)
+
+
+def _ratio_interval(r: float, half: float, total_a: float, total_b: float, level: float,
+                    proportion: bool, n: int) -> Estimate:
+    """R ± half, widened to Wilson's interval of the totals for a ``proportion``."""
     low, high = r - half, r + half
     if proportion:  # sparse counts: never narrower than the pooled binomial interval, in [0, 1]
-        w_low, w_high = wilson(float(a.sum()), float(b.sum()), level)
+        w_low, w_high = wilson(total_a, total_b, level)
         low, high = max(0.0, min(low, w_low)), min(1.0, max(high, w_high))
     return Estimate(r, low, high, n)
 
@@ -206,8 +279,13 @@ def denominator(name: str, rep: dict[str, float]) -> float | None:
 def kpi_estimate(name: str, per_replication: Sequence[dict[str, float]],
                  level: float = 0.95) -> Estimate:
     """A KPI over replications: ratio of totals for ratio KPIs, else the mean of values."""
-    dens = [denominator(name, r) for r in per_replication]
-    values = [r[name] for r in per_replication]
+    return _estimate(name, [r[name] for r in per_replication],
+                     [denominator(name, r) for r in per_replication], level)
+
+
+def _estimate(name: str, values: list[float], dens: list[float | None], level: float
+              ) -> Estimate:
+    """``kpi_estimate`` from the KPI's ``values`` and ``denominator``s per replication."""
     if all(d is not None for d in dens):
         nums = [0.0 if d == 0 or v is None or math.isnan(v) else v * d
                 for v, d in zip(values, dens, strict=True)]
@@ -273,10 +351,11 @@ def kpi_summary(name: str, per_replication: Sequence[dict[str, float]], level: f
                 ) -> KpiSummary:
     """KPI ``name`` over replications (``kpi_estimate``), its values and, for a ratio of
     totals, its weights, with undefined numbers as ``None`` and floats at 10 digits."""
-    est = kpi_estimate(name, per_replication, level)
+    values = [r[name] for r in per_replication]
     weights = [denominator(name, r) for r in per_replication]
+    est = _estimate(name, values, weights, level)
     return KpiSummary(_clean(est.value), _clean(est.low), _clean(est.high),
-                      tuple(_clean(r[name]) for r in per_replication),
+                      tuple(map(_clean, values)),
                       tuple(_clean(float(w)) for w in weights)
                       if all(w is not None for w in weights) else None)
 
@@ -294,7 +373,12 @@ def summarise(per_replication: Sequence[dict[str, float]], level: float = 0.95
 
 
 def _clean(x: float) -> float | None:
-    """JSON has no NaN: undefined values become null; floats keep 10 significant digits."""
+    """JSON has no NaN: undefined values become null; floats keep 10 significant digits (a
+    whole number of up to 10 digits as it is)."""
+    if type(x) is int:
+        return x
+    if type(x) is float and x.is_integer() and -1e10 < x < 1e10:
+        return x
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     if isinstance(x, float):

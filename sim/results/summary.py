@@ -18,6 +18,7 @@ from sim.domain.lines import HOUR
 from sim.model.calls import ANSWERED
 from sim.model.linkage.categories import CategoryTable
 from sim.model.network import ReplicationResult
+from sim.results.allocator import keep_freed_memory
 from sim.results.csvtext import Cells, const, csv_rows, table_cells, value_cells
 from sim.results.flows import flow_kpis, order_cells, order_kpis
 from sim.results.kpis import (
@@ -101,6 +102,7 @@ def summarise_records(result: ReplicationResult, layout: Layout, scenario: Scena
     """KPIs, time series and model-extension sections of one replication (no files yet), from
     its record columns ``cols`` (``to_columns``) and order columns ``orders``
     (``order_columns``)."""
+    keep_freed_memory()  # the arrays below reuse freed memory instead of faulting in new pages
     plans = layout.plans
     lo, hi = scenario.warmup_hours * HOUR, scenario.horizon
     hours = len(plans[0].seats_by_hour) if plans else 0
