@@ -85,7 +85,11 @@ def time_pool(scenario: Scenario, processes: int) -> float:
     seqs = replication_seeds(scenario.seed, scenario.replications)
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_process) as pool:
-        list(pool.map(_warm_process_task, range(processes)))  # every process started, warm
+        seen: set[int] = set()
+        for _ in range(20):  # until every process has taken a task: all started and warm
+            seen |= set(pool.map(_warm_process_task, range(processes)))
+            if len(seen) == processes:
+                break
         t0 = time.perf_counter()
         futures = [pool.submit(run_one, scenario, seq, i) for i, seq in enumerate(seqs)]
         for future in futures:
@@ -93,8 +97,11 @@ def time_pool(scenario: Scenario, processes: int) -> float:
         return time.perf_counter() - t0
 
 
-def _warm_process_task(_: int) -> None:
-    time.sleep(0.2)  # long enough that every process of the pool takes one
+def _warm_process_task(_: int) -> int:
+    import os
+
+    time.sleep(0.2)  # long enough that an idle process of the pool takes the next one
+    return os.getpid()
 
 
 def _total(runs: list[ClusterTiming]) -> ClusterTiming:

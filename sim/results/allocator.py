@@ -8,7 +8,8 @@ week about 30,000 page faults, ~60 ms of kernel time, as long as the arithmetic 
 ``MALLOC_TRIM_THRESHOLD_`` set) so such blocks come from the heap and freed ones stay there for
 the next; the process's peak memory is unchanged (the same arrays are alive at once), it only
 keeps up to ``TRIM_THRESHOLD`` of freed memory instead of returning it at once. Numbers are not
-touched. Elsewhere (another C library, or either variable set by the user) it does nothing.
+touched. Elsewhere (another C library, or either setting made by the user, as a ``MALLOC_*_``
+variable or in ``GLIBC_TUNABLES``) it does nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ TRIM_THRESHOLD = 128 << 20
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 _USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+_USER_TUNABLES = ("glibc.malloc.mmap_threshold", "glibc.malloc.trim_threshold")
+"""The same two settings as glibc's tunables (``GLIBC_TUNABLES=glibc.malloc.…=N:…``)."""
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -39,7 +42,8 @@ def _glibc() -> ctypes.CDLL | None:
 def keep_freed_memory() -> bool:
     """Have glibc's ``malloc`` keep freed blocks for reuse (once per process); whether it
     does (False: not glibc, or the user's own ``MALLOC_*`` settings left as they are)."""
-    if any(name in os.environ for name in _USER_SETTINGS):
+    if any(name in os.environ for name in _USER_SETTINGS) or \
+            any(name in os.environ.get("GLIBC_TUNABLES", "") for name in _USER_TUNABLES):
         return False
     libc = _glibc()
     if libc is None:
