@@ -56,15 +56,23 @@ def run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int,
     The replication's network is a web of reference cycles (centres, their event loop,
     bound-method timers), which only a full collection frees and numpy's allocations never
     trigger one: without the ``gc.collect()`` after each replication a worker or a ``-j 1``
-    run would grow by the network's memory (~80 MB for the baseline week) per replication."""
-    summary = _run_one(scenario, seq, index, audit, keep, on_hour, files)
-    gc.collect()
+    run would grow by the network's memory (~80 MB for the baseline week) per replication. A
+    collection scans the whole process, so it is made only after a replication large enough
+    (``COLLECT_AFTER_LEGS``) for its network to matter; smaller ones leave it to Python's own."""
+    summary, legs = _run_one(scenario, seq, index, audit, keep, on_hour, files)
+    if legs >= COLLECT_AFTER_LEGS:
+        gc.collect()
     return summary
+
+
+COLLECT_AFTER_LEGS = 50_000
+"""A replication of at least this many call legs (a network of some 15 MB or more) is collected
+after; the baseline week has about 250,000."""
 
 
 def _run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int, audit: bool,
              keep: tuple[str, ...], on_hour: Callable[[int, int], None] | None,
-             files: bool) -> ReplicationSummary:
+             files: bool) -> tuple[ReplicationSummary, int]:
     net = Network(scenario, seq, audit=audit)
     if on_hour is not None:
         net.on_hour = partial(on_hour, index)
@@ -77,7 +85,7 @@ def _run_one(scenario: Scenario, seq: np.random.SeedSequence, index: int, audit:
         add_record_files(summary, result, shape, scenario, cols, orders)
     summary.columns = {name: cols[name] for name in keep}
     summary.violations = result.violations
-    return summary
+    return summary, len(result.records)
 
 
 def run_replications(scenario: Scenario, jobs: int = 1,

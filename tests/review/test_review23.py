@@ -144,7 +144,7 @@ def test_a_replication_leaves_no_memory_to_the_cycle_collector():
     from sim.experiments.replications import run_one
     from sim.scenario import load_scenario
 
-    scenario = load_scenario("scenarios/gansu-baseline.yaml", ["horizon_hours=2"])
+    scenario = load_scenario("scenarios/gansu-baseline.yaml", ["horizon_hours=48"])
     seq = replication_seeds(scenario.seed, 1)[0]
     run_one(scenario, seq, 0)  # imports and caches
     gc.collect()
