@@ -69,10 +69,6 @@ def time_cluster(scenario: Scenario, workers: int) -> ClusterTiming:
     return ClusterTiming(workers, scenario.replications, t1 - t0, t2 - t1, t3 - t2)
 
 
-def _warm_process() -> None:
-    warm_worker()
-
-
 def time_pool(scenario: Scenario, processes: int) -> float:
     """Seconds for the scenario's replications in a plain pool of ``processes`` spawned and
     warmed processes, from submitting the first to receiving the last summary."""
@@ -84,7 +80,7 @@ def time_pool(scenario: Scenario, processes: int) -> float:
 
     seqs = replication_seeds(scenario.seed, scenario.replications)
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_warm_process) as pool:
+    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=warm_worker) as pool:
         seen: set[int] = set()
         for _ in range(20):  # until every process has taken a task: all started and warm
             seen |= set(pool.map(_warm_process_task, range(processes)))
@@ -125,7 +121,8 @@ def bench_cluster(scn: Scenario, rounds: int = 2) -> tuple[list[ClusterTiming], 
     timings = [_total([r[0] for r in runs]), _total([r[1] for r in runs])]
     one, two = timings
     speedup = one.seconds / two.seconds
-    ceiling = sum(p[0] for p in pools) / sum(p[1] for p in pools)
+    pool_one, pool_two = sum(p[0] for p in pools), sum(p[1] for p in pools)
+    ceiling = pool_one / pool_two
     lines = [f"{scn.name}: {replications} replications of {scn.horizon_hours:g} h per run, "
              f"{rounds} alternating rounds, LocalCluster (threads_per_worker=1); load average "
              f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
@@ -138,7 +135,7 @@ def bench_cluster(scn: Scenario, rounds: int = 2) -> tuple[list[ClusterTiming], 
                  f"on 2 cores: {'met' if speedup >= CLUSTER_TARGET else 'MISSED'}); by round: "
                  + ", ".join(f"{a.seconds / b.seconds:.2f}" for a, b in runs))
     lines.append(f"the machine's ceiling, a plain pool of 1 and of 2 processes on the same "
-                 f"replications: {sum(p[0] for p in pools):.1f} s vs {sum(p[1] for p in pools):.1f} s, "
+                 f"replications: {pool_one:.1f} s vs {pool_two:.1f} s, "
                  f"speed-up {ceiling:.2f} (by round: "
                  + ", ".join(f"{a / b:.2f}" for a, b in pools)
                  + f"); the cluster reaches {speedup / ceiling:.0%} of it")
